@@ -1,0 +1,109 @@
+import { cdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const CDK8S_VERSION = '^2.70.0';
+const CDK8S_PLUS_VERSION = '^2.5.6';
+const CONSTRUCTS_VERSION = '^10.4.2';
+
+const project = new cdk.JsiiProject({
+  name: 'cdk8s-mesh',
+  packageName: 'cdk8s-mesh',
+  description: 'Typed, intent-level Istio service mesh constructs for cdk8s: services, canaries, mTLS, authorization, gateways and the control plane, validated as a whole graph at synth time.',
+  keywords: ['cdk8s', 'istio', 'service-mesh', 'envoy', 'kubernetes', 'constructs'],
+  author: 'cdk8s-mesh maintainers',
+  authorAddress: 'maintainers@cdk8s-mesh.dev',
+  repositoryUrl: 'https://github.com/cdk8s-mesh/cdk8s-mesh.git',
+  license: 'Apache-2.0',
+  stability: 'experimental',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+
+  // No hosted CI here: CI is `.ci/run` on a clean clone.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+
+  peerDeps: [
+    `cdk8s@${CDK8S_VERSION}`,
+    `cdk8s-plus-28@${CDK8S_PLUS_VERSION}`,
+    `constructs@${CONSTRUCTS_VERSION}`,
+  ],
+  devDeps: [
+    `cdk8s-cli@^2.207.0`,
+    'ajv@^8.17.1',
+    'ajv-formats@^3.0.1',
+    'yaml@^2.6.0',
+    'kubernetes-models@^4.5.1',
+    'jest-util@^29',
+  ],
+
+  publishToPypi: {
+    distName: 'cdk8s-mesh',
+    module: 'cdk8s_mesh',
+  },
+
+  jestOptions: {
+    jestVersion: '^29',
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      // examples are synthesized in tests; generated code is not ours to cover
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '/examples/.*/dist/'],
+      modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/examples/.*/dist/'],
+    },
+  },
+
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../scripts/**/*.ts'],
+    exclude: ['../examples/**/dist/**'],
+  },
+
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'bench', 'scripts'],
+    ignorePatterns: ['src/imports/**', 'examples/**/dist/**', '*.d.ts', '*.js'],
+  },
+
+  gitignore: ['examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/'],
+  npmignoreEnabled: true,
+});
+
+// See toolchain.md: newer resolvers pull platform binaries the registry mirror lacks.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.7.0');
+
+// --- Istio L1 classes, generated from the pinned upstream CRD file -------------
+const importIstio = project.addTask('import:istio', {
+  description: 'Regenerate src/imports/ from ../shared/istio/crd-all.gen.yaml (v1 only, descriptions stripped)',
+  exec: 'ts-node --project test/tsconfig.json scripts/import-istio.ts',
+});
+importIstio.say('Istio L1 classes regenerated in src/imports/');
+
+// --- the main example -------------------------------------------------------
+project.addTask('example', {
+  description: 'Synthesize examples/flask-shop into examples/flask-shop/dist/',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [
+    { exec: 'cdk8s synth --no-check-upgrade', cwd: 'examples/flask-shop' },
+    { exec: 'node scripts/list-output.js examples/flask-shop/dist' },
+  ],
+});
+
+// --- Python packaging that works without PyPI (toolchain.md) ------------------
+const pkgPy = project.tasks.tryFind('package:python');
+if (pkgPy) {
+  pkgPy.reset();
+  pkgPy.exec('rm -rf dist/python-src dist/python && mkdir -p dist/python');
+  pkgPy.exec('jsii-pacmak --target python --code-only -o dist/python-src');
+  pkgPy.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python dist/python-src/python');
+  pkgPy.exec('twine check dist/python/*');
+}
+
+// Keep the npm tarball to the library itself.
+project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/');
+
+project.synth();

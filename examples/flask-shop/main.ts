@@ -1,0 +1,59 @@
+/**
+ * The flask shop: two Flask microservices in one namespace.
+ * `order-service` calls `user-service`; both listen on port 5000.
+ *
+ * Synthesize with `npm run example` (from the repository root) or `cdk8s synth` here.
+ */
+import { App, Chart, ChartProps, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { MeshService, Protocol } from '../../src';
+
+export const SHOP_NAMESPACE = 'shop';
+const REGISTRY = 'ghcr.io/acme-shop';
+
+/** The shop's workloads and their mesh configuration. */
+export class ShopChart extends Chart {
+  public readonly users: MeshService;
+  public readonly orders: MeshService;
+
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, { namespace: SHOP_NAMESPACE, ...props });
+
+    const flaskPort = [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }];
+    const health = kplus.Probe.fromHttpGet('/healthz', { port: 5000, periodSeconds: Duration.seconds(10) });
+
+    this.users = new MeshService(this, 'user-service', {
+      ports: flaskPort,
+      versions: [{ name: 'v1', image: `${REGISTRY}/user-service:1.4.2`, replicas: 2 }],
+      env: { FLASK_RUN_PORT: '5000', GUNICORN_WORKERS: '2' },
+      readiness: health,
+      liveness: health,
+    });
+
+    this.orders = new MeshService(this, 'order-service', {
+      ports: flaskPort,
+      versions: [{ name: 'v1', image: `${REGISTRY}/order-service:2.0.0`, replicas: 2 }],
+      env: {
+        FLASK_RUN_PORT: '5000',
+        GUNICORN_WORKERS: '2',
+        // in-mesh call: plain HTTP to the Service; the sidecar upgrades it to mTLS
+        USER_SERVICE_URL: `http://${'user-service'}.${SHOP_NAMESPACE}.svc.cluster.local`,
+      },
+      readiness: health,
+      liveness: health,
+    });
+  }
+}
+
+/** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
+export function buildShop(app: App): { shop: ShopChart } {
+  const shop = new ShopChart(app, 'flask-shop');
+  return { shop };
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildShop(app);
+  app.synth();
+}

@@ -1,0 +1,175 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * The mesh model: plain data describing the whole mesh of one cdk8s App.
+ *
+ * Constructs register their intent here; renderers and whole-graph analysis
+ * read it. Nothing in this folder knows about cdk8s objects or Istio kinds, so
+ * other renderers (Gateway API, Linkerd, ...) can be added without touching
+ * the constructs.
+ */
+
+/** Application protocols the mesh understands, in Istio's port-naming terms. */
+export type ProtocolName = 'http' | 'http2' | 'grpc' | 'tcp';
+
+export interface PortModel {
+  /** Service port name (also carries the protocol prefix, e.g. `http-web`). */
+  readonly name: string;
+  /** Port the Service exposes. */
+  readonly port: number;
+  /** Port the workload container listens on. */
+  readonly targetPort: number;
+  readonly protocol: ProtocolName;
+}
+
+export interface VersionModel {
+  /** Version name, used as subset name and `version` pod label. */
+  readonly name: string;
+  /** Desired replicas of the version's Deployment. */
+  readonly replicas: number;
+  /** The complete set of labels on the version's pod template. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+export interface ServiceModel {
+  /** Construct path of the owning construct (for diagnostics). */
+  readonly path: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** Fully qualified in-mesh host, `<name>.<namespace>.svc.<clusterDomain>`. */
+  readonly host: string;
+  /** Name of the ServiceAccount every version runs as (the mesh identity). */
+  readonly serviceAccount: string;
+  /** Labels the Kubernetes Service selects on (`app` only). */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly PortModel[];
+  readonly versions: readonly VersionModel[];
+  /** Version that receives traffic when nothing else says otherwise. */
+  readonly stableVersion: string;
+}
+
+/** A directed dependency in the service graph: `from` calls `to`. */
+export interface EdgeModel {
+  readonly from: ServiceModel;
+  readonly to: ServiceModel;
+  /** Why the edge exists (e.g. `dependsOn`, `allowFrom`). */
+  readonly reason: string;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One finding of the whole-mesh analysis. */
+export interface Diagnostic {
+  /** Stable rule code, e.g. `MESH001`. */
+  readonly code: string;
+  readonly severity: Severity;
+  /** Construct path the finding is reported on. */
+  readonly path: string;
+  /** Full message: prop, value, rule and fix. */
+  readonly message: string;
+}
+
+/** A whole-graph rule: reads the model, returns findings. */
+export type Rule = (model: MeshModel) => Diagnostic[];
+
+const MODELS = new WeakMap<IConstruct, MeshModel>();
+
+export class MeshModel {
+  /** The model of the App that `scope` belongs to (created on first use). */
+  public static of(scope: IConstruct): MeshModel {
+    const root = scope.node.root;
+    let model = MODELS.get(root);
+    if (!model) {
+      model = new MeshModel();
+      MODELS.set(root, model);
+    }
+    return model;
+  }
+
+  /** Kubernetes cluster DNS domain used for FQDN hosts. */
+  public clusterDomain = 'cluster.local';
+  /** SPIFFE trust domain of workload identities. */
+  public trustDomain = 'cluster.local';
+
+  private readonly _services: ServiceModel[] = [];
+  private readonly _byHost = new Map<string, ServiceModel>();
+  private readonly _edges: EdgeModel[] = [];
+  private readonly _rules = new Map<string, Rule>();
+  private _revision = 0;
+  private _cache?: { revision: number; diagnostics: Diagnostic[] };
+
+  private constructor() {}
+
+  /** All services, in registration order. */
+  public get services(): readonly ServiceModel[] {
+    return this._services;
+  }
+
+  /** All dependency edges, in registration order. */
+  public get edges(): readonly EdgeModel[] {
+    return this._edges;
+  }
+
+  /** FQDN host of a service name in a namespace. */
+  public hostOf(name: string, namespace: string): string {
+    return `${name}.${namespace}.svc.${this.clusterDomain}`;
+  }
+
+  /** Registers a service; returns the existing registration with the same host, if any. */
+  public addService(service: ServiceModel): ServiceModel | undefined {
+    const existing = this._byHost.get(service.host);
+    if (existing) return existing;
+    this._services.push(service);
+    this._byHost.set(service.host, service);
+    this.touch();
+    return undefined;
+  }
+
+  /** Replaces a service registration (the same host) after its owner changed it. */
+  public updateService(service: ServiceModel): void {
+    const i = this._services.findIndex((s) => s.host === service.host);
+    if (i < 0) throw new Error(`internal: service ${service.host} is not registered`);
+    this._services[i] = service;
+    this._byHost.set(service.host, service);
+    this.touch();
+  }
+
+  public findService(host: string): ServiceModel | undefined {
+    return this._byHost.get(host);
+  }
+
+  public addEdge(edge: EdgeModel): void {
+    if (this._edges.some((e) => e.from.host === edge.from.host && e.to.host === edge.to.host && e.reason === edge.reason)) return;
+    this._edges.push(edge);
+    this.touch();
+  }
+
+  /** Registers a whole-graph rule once under its code. */
+  public addRule(code: string, rule: Rule): void {
+    if (this._rules.has(code)) return;
+    this._rules.set(code, rule);
+    this.touch();
+  }
+
+  /** Marks the model as changed so analysis runs again. */
+  public touch(): void {
+    this._revision++;
+  }
+
+  /** Runs every rule (memoized until the model changes), sorted by path then code. */
+  public diagnostics(): Diagnostic[] {
+    if (this._cache && this._cache.revision === this._revision) return this._cache.diagnostics;
+    const out: Diagnostic[] = [];
+    for (const rule of this._rules.values()) out.push(...rule(this));
+    out.sort((a, b) => (a.path === b.path ? a.code.localeCompare(b.code) : a.path.localeCompare(b.path)));
+    this._cache = { revision: this._revision, diagnostics: out };
+    return out;
+  }
+
+  /** Error messages reported on one construct path (for `node.addValidation`). */
+  public errorsFor(path: string): string[] {
+    return this.diagnostics()
+      .filter((d) => d.severity === 'error' && d.path === path)
+      .map((d) => `${d.code}: ${d.message}`);
+  }
+}

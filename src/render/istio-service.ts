@@ -1,0 +1,36 @@
+import { ServiceModel } from '../model';
+
+/**
+ * Istio classic-API rendering of a mesh service's own objects
+ * (DestinationRule subsets and the default VirtualService route).
+ * Pure functions from the model to the `spec` of each kind.
+ */
+
+/** `spec` of the DestinationRule: one subset per version, selected by the `version` label. */
+export function renderDestinationRuleSpec(service: ServiceModel): any {
+  return {
+    host: service.host,
+    subsets: service.versions.map((v) => ({
+      name: v.name,
+      labels: { version: v.podLabels.version },
+    })),
+  };
+}
+
+/** `spec` of the VirtualService: every request goes to the stable subset. */
+export function renderVirtualServiceSpec(service: ServiceModel): any {
+  const destination = { host: service.host, subset: service.stableVersion };
+  const httpPorts = service.ports.filter((p) => p.protocol !== 'tcp');
+  const tcpPorts = service.ports.filter((p) => p.protocol === 'tcp');
+  const spec: any = { hosts: [service.host] };
+  if (httpPorts.length > 0) {
+    spec.http = [{ name: 'default', route: [{ destination }] }];
+  }
+  if (tcpPorts.length > 0) {
+    spec.tcp = tcpPorts.map((p) => ({
+      match: [{ port: p.port }],
+      route: [{ destination: { ...destination, port: { number: p.port } } }],
+    }));
+  }
+  return spec;
+}

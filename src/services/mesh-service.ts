@@ -1,0 +1,468 @@
+import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { MeshServicePort, Protocol } from './service-port';
+import { WorkloadSecurityOptions } from './workload-security';
+import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
+import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { propError } from '../private/errors';
+import { validateDnsLabel } from '../private/names';
+import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
+
+/** Ports the Envoy sidecar binds inside every injected pod. */
+const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+/** UID of the istio-proxy container; an app running as it escapes traffic capture. */
+const ISTIO_PROXY_UID = 1337;
+const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * One version of a `MeshService`: its own Deployment and DestinationRule subset.
+ */
+export interface MeshServiceVersion {
+  /**
+   * Version name: the `version` pod label and the DestinationRule subset name
+   * (a DNS-1123 label such as `v1`).
+   */
+  readonly name: string;
+
+  /**
+   * Container image of this version.
+   */
+  readonly image: string;
+
+  /**
+   * Desired number of pods. Zero is allowed (a parked version) but a version
+   * that receives traffic must have at least one replica.
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Environment variables of the application container, merged over the
+   * service-level `env` (this version wins).
+   *
+   * @default - the service-level `env`
+   */
+  readonly env?: { [name: string]: string };
+
+  /**
+   * Entrypoint override.
+   *
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+
+  /**
+   * Arguments to the entrypoint.
+   *
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+
+  /**
+   * Compute resources of the application container.
+   *
+   * @default - the service-level `resources`
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Readiness probe.
+   *
+   * @default - the service-level `readiness`
+   */
+  readonly readiness?: kplus.Probe;
+
+  /**
+   * Liveness probe.
+   *
+   * @default - the service-level `liveness`
+   */
+  readonly liveness?: kplus.Probe;
+}
+
+/**
+ * Properties of a `MeshService`.
+ */
+export interface MeshServiceProps {
+  /**
+   * Name of the Kubernetes Service, ServiceAccount and Istio objects; the
+   * `app` label of every pod. A DNS-1123 label.
+   *
+   * @default - the construct id (which must then be a DNS-1123 label)
+   */
+  readonly serviceName?: string;
+
+  /**
+   * Namespace of every object of this service.
+   *
+   * @default - the chart's namespace, or `default`
+   */
+  readonly namespace?: string;
+
+  /**
+   * The versions of this service. At least one; names must be unique.
+   * More can be added with `addVersion()`.
+   */
+  readonly versions: MeshServiceVersion[];
+
+  /**
+   * The version that receives all traffic unless a route says otherwise.
+   *
+   * @default - the first version
+   */
+  readonly stableVersion?: string;
+
+  /**
+   * Ports of the service. Port numbers and names must be unique.
+   *
+   * @default - one HTTP port: 80 -> container port 8080
+   */
+  readonly ports?: MeshServicePort[];
+
+  /**
+   * Environment variables of every version's application container.
+   *
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+
+  /**
+   * Compute resources of every version's application container.
+   *
+   * @default - requests 100m CPU / 128Mi memory, limits 500m CPU / 256Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Readiness probe of every version.
+   *
+   * @default - none (the pod is ready when its containers start)
+   */
+  readonly readiness?: kplus.Probe;
+
+  /**
+   * Liveness probe of every version.
+   *
+   * @default - none
+   */
+  readonly liveness?: kplus.Probe;
+
+  /**
+   * Name of the ServiceAccount all versions run as: the service's mesh
+   * identity (`spiffe://<trust-domain>/ns/<namespace>/sa/<name>`).
+   *
+   * @default - the service name
+   */
+  readonly serviceAccountName?: string;
+
+  /**
+   * Container and pod security settings. Secure by default.
+   *
+   * @default - non-root UID/GID 1000, read-only root filesystem, no privilege
+   * escalation, all capabilities dropped, RuntimeDefault seccomp profile
+   */
+  readonly security?: WorkloadSecurityOptions;
+}
+
+const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+};
+
+/**
+ * A service in the mesh with one or more versions.
+ *
+ * Emits, per version, a Deployment whose pods carry the `app`, `version` and
+ * `app.kubernetes.io/*` labels and are injected with the Envoy sidecar; one
+ * Service (selecting on `app` only, ports named and `appProtocol`-tagged so
+ * Istio knows the protocol); one ServiceAccount (the mesh identity); one
+ * DestinationRule with a subset per version; and one VirtualService whose
+ * default route sends all traffic to the stable version.
+ *
+ * @example
+ * const users = new MeshService(chart, 'user-service', {
+ *   versions: [{ name: 'v1', image: 'ghcr.io/acme/user-service:1.4.2' }],
+ *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
+ * });
+ */
+export class MeshService extends Construct {
+  /** Service, ServiceAccount and Istio object name; the `app` label. */
+  public readonly serviceName: string;
+  /** Namespace of every object of this service. */
+  public readonly namespace: string;
+  /** Fully qualified in-mesh host, `<name>.<namespace>.svc.cluster.local`. */
+  public readonly host: string;
+  /** The Kubernetes Service. */
+  public readonly service: kplus.Service;
+  /** The ServiceAccount every version runs as (the mesh identity). */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** The Istio DestinationRule (escape hatch: `addJsonPatch`). */
+  public readonly destinationRule: ApiObject;
+  /** The Istio VirtualService (escape hatch: `addJsonPatch`). */
+  public readonly virtualService: ApiObject;
+
+  private readonly model: MeshModel;
+  private readonly _ports: PortModel[];
+  private readonly _versions: VersionModel[] = [];
+  private readonly _deployments = new Map<string, kplus.Deployment>();
+  private readonly _stableVersion: string;
+  private readonly props: MeshServiceProps;
+  private readonly security: Required<Omit<WorkloadSecurityOptions, 'addCapabilities'>> & { addCapabilities: kplus.Capability[] };
+
+  constructor(scope: Construct, id: string, props: MeshServiceProps) {
+    super(scope, id);
+    this.props = props;
+    this.model = MeshModel.of(this);
+
+    this.serviceName = props.serviceName !== undefined
+      ? validateDnsLabel(this, 'serviceName', props.serviceName)
+      : validateDnsLabel(this, 'serviceName', id, undefined);
+    this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
+    this.host = this.model.hostOf(this.serviceName, this.namespace);
+    const serviceAccountName = validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName);
+    this.security = this.validateSecurity(props.security ?? {});
+    this._ports = this.validatePorts(props.ports ?? [{ port: 80, targetPort: 8080, protocol: Protocol.HTTP }]);
+
+    if (!props.versions || props.versions.length === 0) {
+      throw propError(this, 'versions', 'must list at least one version', props.versions ?? [],
+        'add a version, e.g. versions: [{ name: \'v1\', image: \'...\' }]');
+    }
+    const stable = props.stableVersion ?? props.versions[0].name;
+    if (!props.versions.some((v) => v.name === stable)) {
+      throw propError(this, 'stableVersion', `must name one of the versions (${props.versions.map((v) => JSON.stringify(v.name)).join(', ')})`,
+        stable, 'set stableVersion to an existing version name or add that version');
+    }
+    this._stableVersion = stable;
+
+    const labels = { 'app': this.serviceName, 'app.kubernetes.io/name': this.serviceName };
+    const metadata = { name: this.serviceName, namespace: this.namespace, labels };
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...metadata, name: serviceAccountName },
+      automountToken: false,
+    });
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata,
+      ports: this._ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: kplus.Protocol.TCP })),
+    });
+    this.service.selectLabel('app', this.serviceName);
+    this._ports.forEach((p, i) => ApiObject.of(this.service).addJsonPatch(JsonPatch.add(`/spec/ports/${i}/appProtocol`, p.protocol)));
+
+    this.destinationRule = new DestinationRule(this, 'DestinationRule', {
+      metadata,
+      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel()) }),
+    });
+    this.virtualService = new VirtualService(this, 'VirtualService', {
+      metadata,
+      spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this._toModel()) }),
+    });
+
+    for (const v of props.versions) this.addVersion(v);
+    const clash = this.model.addService(this._toModel());
+    if (clash) {
+      throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
+        'give one of the services another serviceName or namespace');
+    }
+  }
+
+  /** Names of the versions, in declaration order. */
+  public get versions(): string[] {
+    return this._versions.map((v) => v.name);
+  }
+
+  /** The version that receives traffic by default. */
+  public get stableVersion(): string {
+    return this._stableVersion;
+  }
+
+  /** Name of the ServiceAccount the workloads run as. */
+  public get serviceAccountName(): string {
+    return this.serviceAccount.name;
+  }
+
+  /** The service's ports (copies). */
+  public get ports(): MeshServicePort[] {
+    return this._ports.map((p) => ({ port: p.port, targetPort: p.targetPort, name: p.name, protocol: p.protocol as Protocol }));
+  }
+
+  /**
+   * Adds a version: a Deployment and a DestinationRule subset.
+   *
+   * @returns the version's Deployment
+   */
+  public addVersion(version: MeshServiceVersion): kplus.Deployment {
+    const index = this._versions.length;
+    const prop = `versions[${index}]`;
+    validateDnsLabel(this, `${prop}.name`, version.name);
+    if (this._versions.some((v) => v.name === version.name)) {
+      throw propError(this, `${prop}.name`, 'must be unique within a MeshService', version.name, 'give each version a distinct name, e.g. v1 and v2');
+    }
+    if (!version.image || /\s/.test(version.image)) {
+      throw propError(this, `${prop}.image`, 'must be a container image reference without whitespace', version.image, 'set image, e.g. \'ghcr.io/acme/app:1.0.0\'');
+    }
+    const replicas = version.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');
+    }
+
+    const podLabels: Record<string, string> = {
+      'app': this.serviceName,
+      'version': version.name,
+      'app.kubernetes.io/name': this.serviceName,
+      'app.kubernetes.io/version': version.name,
+      'sidecar.istio.io/inject': 'true',
+    };
+    const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
+      metadata: {
+        name: `${this.serviceName}-${version.name}`,
+        namespace: this.namespace,
+        labels: { 'app': this.serviceName, 'version': version.name, 'app.kubernetes.io/name': this.serviceName, 'app.kubernetes.io/version': version.name },
+      },
+      replicas,
+      select: false,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: {
+        ensureNonRoot: this.security.ensureNonRoot,
+        user: this.security.user,
+        group: this.security.group,
+        fsGroup: this.security.group,
+      },
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: this.serviceName, version: version.name } }));
+    for (const [k, v] of Object.entries(podLabels)) deployment.podMetadata.addLabel(k, v);
+
+    const env: Record<string, kplus.EnvValue> = {};
+    for (const [k, v] of Object.entries({ ...this.props.env, ...version.env })) env[k] = kplus.EnvValue.fromValue(v);
+
+    const container = deployment.addContainer({
+      name: this.serviceName,
+      image: version.image,
+      command: version.command,
+      args: version.args,
+      ports: this._ports.map((p) => ({ number: p.targetPort, name: p.name, protocol: kplus.Protocol.TCP })),
+      envVariables: env,
+      resources: version.resources ?? this.props.resources ?? DEFAULT_RESOURCES,
+      readiness: version.readiness ?? this.props.readiness,
+      liveness: version.liveness ?? this.props.liveness,
+      securityContext: {
+        ensureNonRoot: this.security.ensureNonRoot,
+        user: this.security.user,
+        group: this.security.group,
+        readOnlyRootFilesystem: this.security.readOnlyRootFilesystem,
+        allowPrivilegeEscalation: this.security.allowPrivilegeEscalation,
+        privileged: false,
+        capabilities: { drop: [kplus.Capability.ALL], add: this.security.addCapabilities.length ? this.security.addCapabilities : undefined },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
+    });
+    if (this.security.readOnlyRootFilesystem) {
+      container.mount('/tmp', kplus.Volume.fromEmptyDir(deployment, `tmp-${version.name}`, 'tmp'));
+    }
+
+    this._versions.push({ name: version.name, replicas, podLabels });
+    this._deployments.set(version.name, deployment);
+    if (this.model.findService(this.host)?.path === this.node.path) this.model.updateService(this._toModel());
+    return deployment;
+  }
+
+  /**
+   * The Deployment of one version (escape hatch).
+   */
+  public deploymentOf(version: string): kplus.Deployment {
+    const d = this._deployments.get(version);
+    if (!d) {
+      throw propError(this, 'version', `must name one of the versions (${this.versions.map((v) => JSON.stringify(v)).join(', ')})`, version,
+        'pass an existing version name');
+    }
+    return d;
+  }
+
+  /** @internal */
+  public _toModel(): ServiceModel {
+    return {
+      path: this.node.path,
+      name: this.serviceName,
+      namespace: this.namespace,
+      host: this.host,
+      serviceAccount: this.serviceAccount.name,
+      selector: { app: this.serviceName },
+      ports: this._ports,
+      versions: [...this._versions],
+      stableVersion: this._stableVersion,
+    };
+  }
+
+  private validateSecurity(s: WorkloadSecurityOptions) {
+    const user = s.user ?? 1000;
+    const group = s.group ?? 1000;
+    for (const [prop, value] of [['security.user', user], ['security.group', group]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 2147483647) {
+        throw propError(this, prop, 'must be a whole number between 0 and 2147483647', value, 'use an unprivileged id such as 1000');
+      }
+    }
+    const ensureNonRoot = s.ensureNonRoot ?? true;
+    if (user === ISTIO_PROXY_UID) {
+      throw propError(this, 'security.user', `must not be ${ISTIO_PROXY_UID}, the UID of the Envoy sidecar (its traffic bypasses the mesh)`, user,
+        'choose another UID, e.g. 1000');
+    }
+    if (user === 0 && ensureNonRoot) {
+      throw propError(this, 'security.user', 'must not be 0 (root) while ensureNonRoot is true', user,
+        'use a non-root UID, or set security.ensureNonRoot: false to run as root explicitly');
+    }
+    return {
+      user,
+      group,
+      ensureNonRoot,
+      readOnlyRootFilesystem: s.readOnlyRootFilesystem ?? true,
+      allowPrivilegeEscalation: s.allowPrivilegeEscalation ?? false,
+      addCapabilities: s.addCapabilities ?? [],
+    };
+  }
+
+  private validatePorts(ports: MeshServicePort[]): PortModel[] {
+    if (ports.length === 0) {
+      throw propError(this, 'ports', 'must list at least one port', ports, 'add a port, e.g. ports: [{ port: 80, targetPort: 8080 }]');
+    }
+    const countByProtocol = new Map<string, number>();
+    for (const p of ports) countByProtocol.set(p.protocol ?? Protocol.HTTP, (countByProtocol.get(p.protocol ?? Protocol.HTTP) ?? 0) + 1);
+    const out: PortModel[] = [];
+    ports.forEach((p, i) => {
+      const prop = `ports[${i}]`;
+      const protocol = p.protocol ?? Protocol.HTTP;
+      const targetPort = p.targetPort ?? p.port;
+      for (const [name, value] of [['port', p.port], ['targetPort', targetPort]] as const) {
+        if (!Number.isInteger(value) || value < 1 || value > 65535) {
+          throw propError(this, `${prop}.${name}`, 'must be a whole number between 1 and 65535', value, 'use a valid TCP port number');
+        }
+      }
+      if (ENVOY_RESERVED_PORTS.includes(targetPort)) {
+        throw propError(this, `${prop}.targetPort`, `must not be a port the Envoy sidecar reserves (${ENVOY_RESERVED_PORTS.join(', ')})`, targetPort,
+          'let the application listen on another port');
+      }
+      const name = p.name ?? ((countByProtocol.get(protocol) ?? 0) > 1 ? `${protocol}-${p.port}` : protocol);
+      if (!IANA_SVC_NAME.test(name) || name.length > 15 || name.includes('--')) {
+        throw propError(this, `${prop}.name`, 'must be an IANA service name (at most 15 lower-case letters, digits and single \'-\', with at least one letter)', name,
+          'use a short name such as \'http\' or \'grpc-api\'');
+      }
+      const dupPort = out.find((o) => o.port === p.port);
+      if (dupPort) {
+        throw propError(this, `${prop}.port`, `must be unique, but ports[${out.indexOf(dupPort)}] also uses it`, p.port, 'give each port its own number');
+      }
+      const dupName = out.find((o) => o.name === name);
+      if (dupName) {
+        throw propError(this, `${prop}.name`, `must be unique, but ports[${out.indexOf(dupName)}] is also named so`, name, 'give each port its own name');
+      }
+      const dupTarget = out.find((o) => o.targetPort === targetPort);
+      if (dupTarget) {
+        throw propError(this, `${prop}.targetPort`, `must be unique, but ports[${out.indexOf(dupTarget)}] also targets it`, targetPort,
+          'give each port its own container port');
+      }
+      out.push({ name, port: p.port, targetPort, protocol });
+    });
+    return out;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './validate';
+export { validateIstioObject, strictify, SHARED_DIR } from './istio-schema';
+export { validateKubernetesObject } from './k8s-schema';

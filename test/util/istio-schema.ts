@@ -1,0 +1,118 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
+import * as YAML from 'yaml';
+import { addKubernetesFormats } from './formats';
+
+/**
+ * Strict validation of Istio objects against the `openAPIV3Schema` of the
+ * served CRD version in the pinned upstream file.
+ *
+ * Kubernetes prunes unknown fields instead of rejecting them, so the upstream
+ * schemas never say `additionalProperties: false`; we add it to every object
+ * schema that lists `properties` and does not preserve unknown fields, so a
+ * misspelled field fails. `x-kubernetes-int-or-string` accepts an integer or a
+ * string. CEL rules (`x-kubernetes-validations`) are not evaluated here: the
+ * library's own synth-time validation covers the rules it can break.
+ */
+
+export const SHARED_DIR = process.env.CDK8S_MESH_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+export const ISTIO_CRD_FILE = path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml');
+
+interface CrdVersion {
+  readonly name: string;
+  readonly served: boolean;
+  readonly schema: any;
+}
+
+let crds: Map<string, CrdVersion[]> | undefined;
+const compiled = new Map<string, ValidateFunction>();
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+addKubernetesFormats(ajv);
+
+/** `group/kind` -> served versions, read once per test process. */
+export function istioCrds(): Map<string, CrdVersion[]> {
+  if (crds) return crds;
+  if (!fs.existsSync(ISTIO_CRD_FILE)) {
+    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: check out the shared/ folder beside the repository (or set CDK8S_MESH_SHARED)`);
+  }
+  crds = new Map();
+  for (const doc of YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8'))) {
+    const crd = doc.toJS();
+    if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
+    crds.set(`${crd.spec.group}/${crd.spec.names.kind}`, (crd.spec.versions as any[]).map((v) => ({
+      name: v.name,
+      served: v.served,
+      schema: v.schema?.openAPIV3Schema,
+    })));
+  }
+  return crds;
+}
+
+/** True if the apiVersion's group is one the Istio CRD file defines. */
+export function isIstioGroup(group: string): boolean {
+  for (const key of istioCrds().keys()) if (key.startsWith(`${group}/`)) return true;
+  return false;
+}
+
+/** Returns a copy of an upstream schema made strict (see file comment). */
+export function strictify(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(strictify);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k.startsWith('x-kubernetes-')) continue;
+    if (k === 'properties' || k === 'patternProperties') {
+      out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, strictify(pv)]));
+    } else if (k === 'description') {
+      continue;
+    } else {
+      out[k] = strictify(v);
+    }
+  }
+  if (schema['x-kubernetes-int-or-string']) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  if (schema['x-kubernetes-preserve-unknown-fields']) {
+    return out;
+  }
+  if (out.properties && out.additionalProperties === undefined) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function validatorFor(group: string, version: string, kind: string): ValidateFunction | string {
+  const key = `${group}/${version}/${kind}`;
+  const cached = compiled.get(key);
+  if (cached) return cached;
+  const versions = istioCrds().get(`${group}/${kind}`);
+  if (!versions) return `unknown Istio kind ${kind} in group ${group}`;
+  const v = versions.find((x) => x.name === version);
+  if (!v) return `${kind} has no version ${version} (known: ${versions.map((x) => x.name).join(', ')})`;
+  if (!v.served) return `${kind} version ${version} is not served`;
+  const root = strictify(v.schema);
+  root.properties = {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { type: 'object' },
+    ...root.properties,
+  };
+  root.additionalProperties = false;
+  const fn = ajv.compile(root);
+  compiled.set(key, fn);
+  return fn;
+}
+
+/** Validates one Istio object; returns error strings (empty when valid). */
+export function validateIstioObject(obj: any): string[] {
+  const [group, version] = String(obj.apiVersion).split('/');
+  const fn = validatorFor(group, version, obj.kind);
+  if (typeof fn === 'string') return [fn];
+  if (fn(obj)) return [];
+  return (fn.errors ?? []).map((e) => {
+    const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as any).additionalProperty}'` : '';
+    return `${e.instancePath || '/'} ${e.message}${extra}`;
+  });
+}
