@@ -32,7 +32,7 @@ const project = new cdk.JsiiProject({
     `constructs@${CONSTRUCTS_VERSION}`,
   ],
   devDeps: [
-    `cdk8s-cli@^2.207.0`,
+    'cdk8s-cli@^2.207.0',
     'ajv@^8.17.1',
     'ajv-formats@^3.0.1',
     'yaml@^2.6.0',

@@ -165,8 +165,11 @@ describe('MeshService', () => {
     test('relaxing takes explicit props', () => {
       const { chart } = reviews({
         security: {
-          user: 0, ensureNonRoot: false, readOnlyRootFilesystem: false,
-          allowPrivilegeEscalation: true, addCapabilities: [kplus.Capability.NET_BIND_SERVICE],
+          user: 0,
+          ensureNonRoot: false,
+          readOnlyRootFilesystem: false,
+          allowPrivilegeEscalation: true,
+          addCapabilities: [kplus.Capability.NET_BIND_SERVICE],
         },
       });
       const pod = findObject(synthAndValidate(chart), 'Deployment', 'reviews-v1').spec.template.spec;
