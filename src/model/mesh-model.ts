@@ -56,6 +56,31 @@ export interface EdgeModel {
   readonly reason: string;
 }
 
+/**
+ * An entry of the mesh config's `extensionProviders` (tracing, access log,
+ * ext-authz ...). Registered by the constructs that declare providers; the
+ * control plane renders every registered entry into its mesh config.
+ */
+export interface ExtensionProviderModel {
+  /** Provider name, unique in the mesh (referenced by Telemetry and CUSTOM authz). */
+  readonly name: string;
+  /** Construct path of the declaring construct. */
+  readonly path: string;
+  /** The complete `extensionProviders[]` entry, e.g. `{ name, opentelemetry: { service, port } }`. */
+  readonly entry: Readonly<Record<string, unknown>>;
+}
+
+/** The control plane the mesh is installed with, when the app declares one. */
+export interface ControlPlaneModel {
+  readonly path: string;
+  /** Namespace istiod runs in (e.g. `istio-system`). */
+  readonly namespace: string;
+  /** Mesh root namespace (mesh-wide policies live here). */
+  readonly rootNamespace: string;
+  /** Revision, or undefined for the default revision. */
+  readonly revision?: string;
+}
+
 export type Severity = 'error' | 'warning';
 
 /** One finding of the whole-mesh analysis. */
@@ -95,6 +120,8 @@ export class MeshModel {
   private readonly _byHost = new Map<string, ServiceModel>();
   private readonly _edges: EdgeModel[] = [];
   private readonly _rules = new Map<string, Rule>();
+  private readonly _providers: ExtensionProviderModel[] = [];
+  private readonly _controlPlanes: ControlPlaneModel[] = [];
   private _revision = 0;
   private _cache?: { revision: number; diagnostics: Diagnostic[] };
 
@@ -142,6 +169,35 @@ export class MeshModel {
     if (this._edges.some((e) => e.from.host === edge.from.host && e.to.host === edge.to.host && e.reason === edge.reason)) return;
     this._edges.push(edge);
     this.touch();
+  }
+
+  /** Mesh config extension providers, in registration order. */
+  public get extensionProviders(): readonly ExtensionProviderModel[] {
+    return this._providers;
+  }
+
+  /** Registers an extension provider; returns the existing one with the same name, if any. */
+  public addExtensionProvider(provider: ExtensionProviderModel): ExtensionProviderModel | undefined {
+    const existing = this._providers.find((p) => p.name === provider.name);
+    if (existing) return existing;
+    this._providers.push(provider);
+    this.touch();
+    return undefined;
+  }
+
+  /** Control planes declared in this app (several when revisions run side by side). */
+  public get controlPlanes(): readonly ControlPlaneModel[] {
+    return this._controlPlanes;
+  }
+
+  public addControlPlane(cp: ControlPlaneModel): void {
+    this._controlPlanes.push(cp);
+    this.touch();
+  }
+
+  /** Root namespace for mesh-wide policy: the control plane's, else `istio-system`. */
+  public get rootNamespace(): string {
+    return this._controlPlanes[0]?.rootNamespace ?? 'istio-system';
   }
 
   /** Registers a whole-graph rule once under its code. */
