@@ -1,4 +1,5 @@
-import { ServiceModel } from '../model';
+import { defaultDestinations, renderRoute } from './destinations';
+import { MeshModel, ServiceModel } from '../model';
 
 /**
  * Istio classic-API rendering of a mesh service's own objects
@@ -18,18 +19,18 @@ export function renderDestinationRuleSpec(service: ServiceModel): any {
 }
 
 /** `spec` of the VirtualService: every request goes to the stable subset. */
-export function renderVirtualServiceSpec(service: ServiceModel): any {
-  const destination = { host: service.host, subset: service.stableVersion };
+export function renderVirtualServiceSpec(model: MeshModel, service: ServiceModel): any {
+  const destinations = defaultDestinations(model, service);
   const httpPorts = service.ports.filter((p) => p.protocol !== 'tcp');
   const tcpPorts = service.ports.filter((p) => p.protocol === 'tcp');
   const spec: any = { hosts: [service.host] };
   if (httpPorts.length > 0) {
-    spec.http = [{ name: 'default', route: [{ destination }] }];
+    spec.http = [{ name: 'default', route: renderRoute(destinations) }];
   }
   if (tcpPorts.length > 0) {
     spec.tcp = tcpPorts.map((p) => ({
       match: [{ port: p.port }],
-      route: [{ destination: { ...destination, port: { number: p.port } } }],
+      route: renderRoute(destinations.map((d) => ({ ...d, port: p.port }))),
     }));
   }
   return spec;

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
@@ -187,7 +188,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
  * });
  */
-export class MeshService extends Construct {
+export class MeshService extends Construct implements IMeshIdentity {
   /** Service, ServiceAccount and Istio object name; the `app` label. */
   public readonly serviceName: string;
   /** Namespace of every object of this service. */
@@ -257,7 +258,7 @@ export class MeshService extends Construct {
     });
     this.virtualService = new VirtualService(this, 'VirtualService', {
       metadata,
-      spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this._toModel()) }),
+      spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.model, this._toModel()) }),
     });
 
     for (const v of props.versions) this.addVersion(v);
@@ -276,6 +277,16 @@ export class MeshService extends Construct {
   /** The version that receives traffic by default. */
   public get stableVersion(): string {
     return this._stableVersion;
+  }
+
+  /** Namespace of the service's identity (its ServiceAccount). */
+  public get identityNamespace(): string {
+    return this.namespace;
+  }
+
+  /** ServiceAccount name of the service's identity. */
+  public get identityServiceAccount(): string {
+    return this.serviceAccount.name;
   }
 
   /** Name of the ServiceAccount the workloads run as. */

@@ -1,0 +1,274 @@
+import { IConstruct } from 'constructs';
+import { propError } from '../private/errors';
+
+/**
+ * How a request path is matched.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPMatchRequest
+ */
+export abstract class PathMatch {
+  /** The path equals `path` exactly. */
+  public static exact(path: string): PathMatch {
+    return new StringMatchImpl('exact', path, true);
+  }
+
+  /** The path starts with `prefix`. */
+  public static prefix(prefix: string): PathMatch {
+    return new StringMatchImpl('prefix', prefix, true);
+  }
+
+  /** The path matches an RE2 regular expression. */
+  public static regex(regex: string): PathMatch {
+    return new StringMatchImpl('regex', regex, false);
+  }
+
+  /** `exact`, `prefix` or `regex`. */
+  public abstract readonly kind: string;
+  /** The value matched against. */
+  public abstract readonly value: string;
+
+  /** @internal */
+  public abstract _toIstio(scope: IConstruct, prop: string): any;
+}
+
+/**
+ * How a header value is matched. Header names are lower-case (HTTP/2 and
+ * Envoy normalise them; Istio rejects upper-case names).
+ */
+export abstract class HeaderMatch {
+  /** Header `name` equals `value`. */
+  public static exact(name: string, value: string): HeaderMatch {
+    return new HeaderMatchImpl(name, new StringMatchImpl('exact', value, false));
+  }
+
+  /** Header `name` starts with `prefix`. */
+  public static prefix(name: string, prefix: string): HeaderMatch {
+    return new HeaderMatchImpl(name, new StringMatchImpl('prefix', prefix, false));
+  }
+
+  /** Header `name` matches an RE2 regular expression. */
+  public static regex(name: string, regex: string): HeaderMatch {
+    return new HeaderMatchImpl(name, new StringMatchImpl('regex', regex, false));
+  }
+
+  /** Header `name` is present, whatever its value. */
+  public static present(name: string): HeaderMatch {
+    return new HeaderMatchImpl(name, undefined);
+  }
+
+  /** Header name (lower-case). */
+  public abstract readonly name: string;
+
+  /** @internal */
+  public abstract _toIstio(scope: IConstruct, prop: string): [string, any];
+}
+
+/**
+ * How a query parameter is matched.
+ */
+export abstract class QueryParamMatch {
+  /** Parameter `name` equals `value`. */
+  public static exact(name: string, value: string): QueryParamMatch {
+    return new QueryParamMatchImpl(name, new StringMatchImpl('exact', value, false));
+  }
+
+  /** Parameter `name` matches an RE2 regular expression. */
+  public static regex(name: string, regex: string): QueryParamMatch {
+    return new QueryParamMatchImpl(name, new StringMatchImpl('regex', regex, false));
+  }
+
+  /** Parameter `name` is present (with any value). */
+  public static present(name: string): QueryParamMatch {
+    return new QueryParamMatchImpl(name, undefined);
+  }
+
+  /** Parameter name. */
+  public abstract readonly name: string;
+
+  /** @internal */
+  public abstract _toIstio(scope: IConstruct, prop: string): [string, any];
+}
+
+/** HTTP request methods. */
+export enum HttpMethod {
+  GET = 'GET',
+  HEAD = 'HEAD',
+  POST = 'POST',
+  PUT = 'PUT',
+  PATCH = 'PATCH',
+  DELETE = 'DELETE',
+  OPTIONS = 'OPTIONS',
+  CONNECT = 'CONNECT',
+  TRACE = 'TRACE',
+}
+
+/**
+ * Conditions of one HTTP match. All given conditions must hold (AND);
+ * a route with several `HttpMatch`es matches when any of them does (OR).
+ */
+export interface HttpMatchOptions {
+  /**
+   * Path condition.
+   *
+   * @default - any path
+   */
+  readonly path?: PathMatch;
+
+  /**
+   * Header conditions (all must hold).
+   *
+   * @default - no header condition
+   */
+  readonly headers?: HeaderMatch[];
+
+  /**
+   * Query parameter conditions (all must hold).
+   *
+   * @default - no query parameter condition
+   */
+  readonly queryParams?: QueryParamMatch[];
+
+  /**
+   * Request method.
+   *
+   * @default - any method
+   */
+  readonly method?: HttpMethod;
+
+  /**
+   * Match the path case-insensitively (exact and prefix only).
+   *
+   * @default false
+   */
+  readonly ignoreUriCase?: boolean;
+}
+
+/**
+ * A typed Istio `HTTPMatchRequest`.
+ *
+ * @example
+ * HttpMatch.pathPrefix('/api');
+ * HttpMatch.of({ path: PathMatch.prefix('/api'), method: HttpMethod.GET, headers: [HeaderMatch.exact('x-canary', 'true')] });
+ */
+export class HttpMatch {
+  /** Requests whose path starts with `prefix`. */
+  public static pathPrefix(prefix: string): HttpMatch {
+    return new HttpMatch({ path: PathMatch.prefix(prefix) });
+  }
+
+  /** Requests whose path is exactly `path`. */
+  public static pathExact(path: string): HttpMatch {
+    return new HttpMatch({ path: PathMatch.exact(path) });
+  }
+
+  /** Requests whose path matches an RE2 regular expression. */
+  public static pathRegex(regex: string): HttpMatch {
+    return new HttpMatch({ path: PathMatch.regex(regex) });
+  }
+
+  /** Requests carrying a header that matches. */
+  public static header(header: HeaderMatch): HttpMatch {
+    return new HttpMatch({ headers: [header] });
+  }
+
+  /** Requests with this method. */
+  public static method(method: HttpMethod): HttpMatch {
+    return new HttpMatch({ method });
+  }
+
+  /** Requests that satisfy every given condition. */
+  public static of(options: HttpMatchOptions): HttpMatch {
+    return new HttpMatch(options);
+  }
+
+  private constructor(public readonly options: HttpMatchOptions) {}
+
+  /** True when the match has no condition (it matches every request). */
+  public get isCatchAll(): boolean {
+    const o = this.options;
+    return !o.path && !(o.headers?.length) && !(o.queryParams?.length) && !o.method;
+  }
+
+  /** @internal */
+  public _toIstio(scope: IConstruct, prop: string): any {
+    const o = this.options;
+    const out: any = {};
+    if (o.path) out.uri = o.path._toIstio(scope, `${prop}.path`);
+    if (o.headers?.length) {
+      out.headers = {};
+      o.headers.forEach((h, i) => {
+        const [name, value] = h._toIstio(scope, `${prop}.headers[${i}]`);
+        if (name in out.headers) {
+          throw propError(scope, `${prop}.headers[${i}]`, 'must not repeat a header name within one match', name, 'combine the conditions into one regex, or use two matches');
+        }
+        out.headers[name] = value;
+      });
+    }
+    if (o.queryParams?.length) {
+      out.queryParams = {};
+      o.queryParams.forEach((q, i) => {
+        const [name, value] = q._toIstio(scope, `${prop}.queryParams[${i}]`);
+        out.queryParams[name] = value;
+      });
+    }
+    if (o.method) out.method = { exact: o.method };
+    if (o.ignoreUriCase) {
+      if (!o.path || o.path.kind === 'regex') {
+        throw propError(scope, `${prop}.ignoreUriCase`, 'only applies to exact or prefix path matches', true, 'add an exact/prefix path or drop ignoreUriCase');
+      }
+      out.ignoreUriCase = true;
+    }
+    return out;
+  }
+}
+
+class StringMatchImpl extends PathMatch {
+  constructor(public readonly kind: 'exact' | 'prefix' | 'regex', public readonly value: string, private readonly isPath: boolean) {
+    super();
+  }
+
+  public _toIstio(scope: IConstruct, prop: string): any {
+    if (this.kind === 'regex') {
+      try {
+        new RegExp(this.value);
+      } catch (e) {
+        throw propError(scope, prop, `must be a valid regular expression (${(e as Error).message})`, this.value, 'fix the expression (Istio uses RE2 syntax)');
+      }
+    } else if (this.isPath && !this.value.startsWith('/')) {
+      throw propError(scope, prop, 'must be an absolute path starting with \'/\'', this.value, `use "/${this.value}"`);
+    }
+    return { [this.kind]: this.value };
+  }
+}
+
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function checkName(scope: IConstruct, prop: string, what: string, name: string, lower: boolean) {
+  if (!name || (lower ? !HEADER_NAME.test(name) : /\s/.test(name))) {
+    throw propError(scope, `${prop}.name`, lower ? `must be a lower-case ${what} name` : `must be a non-empty ${what} name without whitespace`, name,
+      lower ? `use ${JSON.stringify((name ?? '').toLowerCase().trim())}` : 'use the parameter name as sent');
+  }
+}
+
+class HeaderMatchImpl extends HeaderMatch {
+  constructor(public readonly name: string, private readonly match: StringMatchImpl | undefined) {
+    super();
+  }
+
+  public _toIstio(scope: IConstruct, prop: string): [string, any] {
+    checkName(scope, prop, 'header', this.name, true);
+    return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
+  }
+}
+
+class QueryParamMatchImpl extends QueryParamMatch {
+  constructor(public readonly name: string, private readonly match: StringMatchImpl | undefined) {
+    super();
+  }
+
+  public _toIstio(scope: IConstruct, prop: string): [string, any] {
+    checkName(scope, prop, 'query parameter', this.name, false);
+    // Istio: an empty match checks presence of the parameter
+    return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
+  }
+}
