@@ -102,6 +102,13 @@ if (pkgPy) {
   pkgPy.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python dist/python-src/python');
   pkgPy.exec('twine check dist/python/*');
 }
+// `npx projen build` packages JavaScript only; Python needs Debian's python3-build and twine
+// (see README), so it is its own step rather than a build dependency.
+const pkgAll = project.tasks.tryFind('package-all');
+if (pkgAll) {
+  pkgAll.reset();
+  pkgAll.spawn(project.tasks.tryFind('package:js')!);
+}
 
 // Keep the npm tarball to the library itself.
 project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/');
