@@ -7,7 +7,7 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { MeshService, Protocol } from '../../src';
+import { MeshApp, MeshService, Protocol } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -43,6 +43,7 @@ export class ShopChart extends Chart {
       readiness: health,
       liveness: health,
     });
+    this.orders.dependsOn(this.users);
   }
 }
 
@@ -53,7 +54,8 @@ export function buildShop(app: App): { shop: ShopChart } {
 }
 
 if (require.main === module) {
-  const app = new App();
+  // MeshApp: all-or-nothing synthesis, analysis warnings, and dist/mesh.md (topology diagram)
+  const app = new MeshApp();
   buildShop(app);
   app.synth();
 }

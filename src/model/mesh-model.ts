@@ -46,6 +46,8 @@ export interface ServiceModel {
   readonly versions: readonly VersionModel[];
   /** Version that receives traffic when nothing else says otherwise. */
   readonly stableVersion: string;
+  /** False when the service opted out of Sidecar egress scoping. */
+  readonly egressScoped?: boolean;
 }
 
 /** A directed dependency in the service graph: `from` calls `to`. */
@@ -200,6 +202,25 @@ export class MeshModel {
     return this._controlPlanes[0]?.rootNamespace ?? 'istio-system';
   }
 
+  private readonly _extraEgress = new Map<string, Set<string>>();
+
+  /**
+   * Adds a `<namespace>/<host>` entry to the egress scope of the service with
+   * host `fromHost` (for destinations that are not mesh services, e.g.
+   * external services reached through an egress gateway).
+   */
+  public addEgressHost(fromHost: string, entry: string): void {
+    let set = this._extraEgress.get(fromHost);
+    if (!set) this._extraEgress.set(fromHost, (set = new Set()));
+    set.add(entry);
+    this.touch();
+  }
+
+  /** Extra egress entries of a service (see `addEgressHost`). */
+  public extraEgressHosts(fromHost: string): string[] {
+    return [...(this._extraEgress.get(fromHost) ?? [])];
+  }
+
   /** Registers a whole-graph rule once under its code. */
   public addRule(code: string, rule: Rule): void {
     if (this._rules.has(code)) return;
@@ -222,10 +243,23 @@ export class MeshModel {
     return out;
   }
 
+  /** Warning codes treated as errors (`'*'` promotes every warning). */
+  public readonly promotedWarnings = new Set<string>();
+
+  /** True if this finding fails synthesis. */
+  public isFatal(d: Diagnostic): boolean {
+    return d.severity === 'error' || this.promotedWarnings.has('*') || this.promotedWarnings.has(d.code);
+  }
+
   /** Error messages reported on one construct path (for `node.addValidation`). */
   public errorsFor(path: string): string[] {
     return this.diagnostics()
-      .filter((d) => d.severity === 'error' && d.path === path)
+      .filter((d) => d.path === path && this.isFatal(d))
       .map((d) => `${d.code}: ${d.message}`);
+  }
+
+  /** Findings that do not fail synthesis. */
+  public warnings(): Diagnostic[] {
+    return this.diagnostics().filter((d) => !this.isFatal(d));
   }
 }

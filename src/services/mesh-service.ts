@@ -4,11 +4,12 @@ import { Construct } from 'constructs';
 import { IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
-import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
+import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
+import { renderSidecarSpec } from '../render/istio-sidecar';
 
 /** Ports the Envoy sidecar binds inside every injected pod. */
 const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
@@ -159,6 +160,18 @@ export interface MeshServiceProps {
   readonly serviceAccountName?: string;
 
   /**
+   * Emit an Istio `Sidecar` that limits this service's Envoy to the services
+   * it calls (declared with `dependsOn()`, or implied when a callee does
+   * `allowFrom(this)`) plus the control plane namespace. Each proxy then
+   * receives configuration for its dependencies only, not the whole mesh.
+   * Calls to undeclared mesh services fail while scoping is on.
+   *
+   * @default true
+   * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
+   */
+  readonly egressScoping?: boolean;
+
+  /**
    * Container and pod security settings. Secure by default.
    *
    * @default - non-root UID/GID 1000, read-only root filesystem, no privilege
@@ -203,6 +216,8 @@ export class MeshService extends Construct implements IMeshIdentity {
   public readonly destinationRule: ApiObject;
   /** The Istio VirtualService (escape hatch: `addJsonPatch`). */
   public readonly virtualService: ApiObject;
+  /** The Istio Sidecar scoping egress, unless `egressScoping` is false. */
+  public readonly sidecar?: ApiObject;
 
   private readonly model: MeshModel;
   private readonly _ports: PortModel[];
@@ -260,6 +275,14 @@ export class MeshService extends Construct implements IMeshIdentity {
       metadata,
       spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.model, this._toModel()) }),
     });
+
+    if (props.egressScoping ?? true) {
+      this.sidecar = new Sidecar(this, 'Sidecar', {
+        metadata,
+        spec: Lazy.any({ produce: () => renderSidecarSpec(this.model, this._toModel()) }),
+      });
+    }
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     for (const v of props.versions) this.addVersion(v);
     const clash = this.model.addService(this._toModel());
@@ -381,6 +404,19 @@ export class MeshService extends Construct implements IMeshIdentity {
   }
 
   /**
+   * Declares that this service calls `services`: the call edges of the mesh
+   * graph (Sidecar egress scope, topology diagram, analysis).
+   */
+  public dependsOn(...services: MeshService[]): void {
+    for (const callee of services) {
+      if (callee === this) {
+        throw propError(this, 'dependsOn', 'must not name the service itself', callee.serviceName, 'remove the self-reference: a service always reaches itself');
+      }
+      this.model.addEdge({ from: this._toModel(), to: callee._toModel(), reason: 'dependsOn' });
+    }
+  }
+
+  /**
    * The Deployment of one version (escape hatch).
    */
   public deploymentOf(version: string): kplus.Deployment {
@@ -404,6 +440,7 @@ export class MeshService extends Construct implements IMeshIdentity {
       ports: this._ports,
       versions: [...this._versions],
       stableVersion: this._stableVersion,
+      egressScoped: this.sidecar !== undefined,
     };
   }
 

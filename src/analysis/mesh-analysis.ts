@@ -1,0 +1,108 @@
+import { IConstruct } from 'constructs';
+import { MeshModel } from '../model';
+import { egressHosts } from '../render/istio-sidecar';
+import { renderMermaid } from '../render/mermaid';
+
+/** How serious a finding of the mesh analysis is. */
+export enum FindingSeverity {
+  /** Fails `cdk8s synth`; nothing is written. */
+  ERROR = 'error',
+  /** Printed; fails synth only when promoted with `treatWarningsAsErrors()`. */
+  WARNING = 'warning',
+}
+
+/** One finding of the whole-mesh analysis. */
+export interface AnalysisFinding {
+  /** Stable rule code (see the rule list in the README). */
+  readonly code: string;
+  /** Declared severity of the rule. */
+  readonly severity: FindingSeverity;
+  /** Construct path the finding is reported on. */
+  readonly path: string;
+  /** What is wrong, the value, and the fix. */
+  readonly message: string;
+  /** True if this finding fails synthesis (an error, or a promoted warning). */
+  readonly fatal: boolean;
+}
+
+/** Effect of Sidecar egress scoping on the configuration each Envoy receives. */
+export interface SidecarFanout {
+  /** Envoy proxies: pods of all mesh services (sum of replicas). */
+  readonly proxies: number;
+  /** Mesh services declared in the app. */
+  readonly services: number;
+  /** (proxy, visible service) pairs if every proxy saw the whole mesh. */
+  readonly pairsWithoutScoping: number;
+  /** (proxy, visible service) pairs with the emitted Sidecar resources. */
+  readonly pairsWithScoping: number;
+  /** pairsWithoutScoping / pairsWithScoping (1 when nothing is scoped). */
+  readonly reduction: number;
+}
+
+/**
+ * The whole-mesh view of an app: analysis findings, the topology diagram and
+ * the Sidecar scoping report. Everything is computed from what the constructs
+ * declared, offline, before anything is applied to a cluster.
+ *
+ * @example
+ * const analysis = MeshAnalysis.of(app);
+ * analysis.treatWarningsAsErrors();
+ * console.log(analysis.toMermaid());
+ */
+export class MeshAnalysis {
+  /** The analysis of the app `scope` belongs to. */
+  public static of(scope: IConstruct): MeshAnalysis {
+    return new MeshAnalysis(MeshModel.of(scope));
+  }
+
+  private constructor(private readonly model: MeshModel) {}
+
+  /** Every finding, sorted by construct path, then code. */
+  public findings(): AnalysisFinding[] {
+    return this.model.diagnostics().map((d) => ({
+      code: d.code,
+      severity: d.severity === 'error' ? FindingSeverity.ERROR : FindingSeverity.WARNING,
+      path: d.path,
+      message: d.message,
+      fatal: this.model.isFatal(d),
+    }));
+  }
+
+  /**
+   * Makes warnings fail synthesis: the given rule codes, or every warning when
+   * no code is given.
+   */
+  public treatWarningsAsErrors(...codes: string[]): void {
+    if (codes.length === 0) this.model.promotedWarnings.add('*');
+    for (const c of codes) this.model.promotedWarnings.add(c);
+    this.model.touch();
+  }
+
+  /** The mesh topology as a Mermaid flowchart (deterministic). */
+  public toMermaid(): string {
+    return renderMermaid(this.model);
+  }
+
+  /** How much Sidecar egress scoping shrinks each proxy's configuration. */
+  public sidecarFanout(): SidecarFanout {
+    const services = this.model.services;
+    let proxies = 0;
+    let scoped = 0;
+    for (const s of services) {
+      const pods = s.versions.reduce((n, v) => n + v.replicas, 0);
+      proxies += pods;
+      const visible = s.egressScoped === false
+        ? services.length
+        : egressHosts(this.model, s).filter((h) => !h.endsWith('/*')).length;
+      scoped += pods * visible;
+    }
+    const unscoped = proxies * services.length;
+    return {
+      proxies,
+      services: services.length,
+      pairsWithoutScoping: unscoped,
+      pairsWithScoping: scoped,
+      reduction: scoped === 0 ? (unscoped === 0 ? 1 : unscoped) : Math.round((unscoped / scoped) * 100) / 100,
+    };
+  }
+}

@@ -1,0 +1,114 @@
+import { Testing } from 'cdk8s';
+import { FindingSeverity, MeshAnalysis, MeshService } from '../../src';
+import { MeshModel } from '../../src/model';
+import { findObject, synthAndValidate } from '../util';
+
+const version = (name: string, replicas = 1) => ({ name, image: `ghcr.io/acme/app:${name}`, replicas });
+
+function shop() {
+  const chart = Testing.chart();
+  const users = new MeshService(chart, 'users', { namespace: 'shop', versions: [version('v1', 2)] });
+  const orders = new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1', 3), version('v2', 1)] });
+  const catalog = new MeshService(chart, 'catalog', { namespace: 'catalog', versions: [version('v1')] });
+  return { chart, users, orders, catalog };
+}
+
+describe('Sidecar egress scoping', () => {
+  test('each service gets a Sidecar whose egress is exactly its dependencies plus the control plane namespace', () => {
+    // GIVEN
+    const { chart, users, orders, catalog } = shop();
+    // WHEN
+    orders.dependsOn(users, catalog);
+    const out = synthAndValidate(chart);
+    // THEN
+    const sidecar = out.find((o) => o.kind === 'Sidecar' && o.metadata.name === 'orders');
+    expect(sidecar.metadata.namespace).toBe('shop');
+    expect(sidecar.spec).toEqual({
+      workloadSelector: { labels: { app: 'orders' } },
+      egress: [{ hosts: ['catalog/catalog.catalog.svc.cluster.local', 'shop/users.shop.svc.cluster.local', 'istio-system/*'] }],
+    });
+    expect(findObject(out.filter((o) => o.metadata.namespace === 'shop'), 'Sidecar', 'users').spec.egress).toEqual([{ hosts: ['istio-system/*'] }]);
+  });
+
+  test('egressScoping: false emits no Sidecar and the service sees the whole mesh', () => {
+    const chart = Testing.chart();
+    const a = new MeshService(chart, 'a', { versions: [version('v1')], egressScoping: false });
+    expect(a.sidecar).toBeUndefined();
+    expect(synthAndValidate(chart).filter((o) => o.kind === 'Sidecar')).toEqual([]);
+  });
+
+  test('a service cannot depend on itself', () => {
+    const { users } = shop();
+    expect(() => users.dependsOn(users)).toThrow(
+      "[test/users] 'dependsOn' must not name the service itself, got \"users\". Fix: remove the self-reference: a service always reaches itself");
+  });
+
+  test('fan-out report counts (proxy, visible service) pairs with and without scoping', () => {
+    const { orders, users } = shop();
+    orders.dependsOn(users);
+    const fanout = MeshAnalysis.of(orders).sidecarFanout();
+    // proxies: users 2 + orders 3+1 + catalog 1 = 7; 3 services
+    expect(fanout).toEqual({
+      proxies: 7,
+      services: 3,
+      pairsWithoutScoping: 21,
+      pairsWithScoping: 4, // orders' 4 pods see users; users and catalog see no service
+      reduction: 5.25,
+    });
+  });
+});
+
+describe('topology diagram', () => {
+  test('namespaces, services, versions with their traffic share, and call edges', () => {
+    const { orders, users } = shop();
+    orders.dependsOn(users);
+    const mermaid = MeshAnalysis.of(orders).toMermaid();
+    expect(mermaid).toContain('subgraph ns_shop["namespace shop"]');
+    expect(mermaid).toContain('svc_shop__orders["orders<br/>v1 100% · v2"]');
+    expect(mermaid).toContain('svc_shop__orders -.->|calls| svc_shop__users');
+    expect(mermaid).toMatchSnapshot();
+  });
+
+  test('is deterministic regardless of declaration order', () => {
+    const a = shop();
+    a.orders.dependsOn(a.users);
+    const chart = Testing.chart();
+    const catalog = new MeshService(chart, 'catalog', { namespace: 'catalog', versions: [version('v1')] });
+    const orders = new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1', 3), version('v2', 1)] });
+    const users = new MeshService(chart, 'users', { namespace: 'shop', versions: [version('v1', 2)] });
+    orders.dependsOn(users);
+    expect(catalog).toBeDefined();
+    expect(MeshAnalysis.of(chart).toMermaid()).toBe(MeshAnalysis.of(a.chart).toMermaid());
+  });
+});
+
+describe('findings and warnings', () => {
+  function withRule(severity: 'error' | 'warning') {
+    const { chart, users } = shop();
+    MeshModel.of(chart).addRule('TEST001', (m) => m.services.filter((s) => s.name === 'users').map((s) => ({
+      code: 'TEST001', severity, path: s.path, message: "'replicas' is suspicious, got 2. Fix: nothing",
+    })));
+    return { chart, users };
+  }
+
+  test('errors fail synthesis with the construct path and code', () => {
+    const { chart } = withRule('error');
+    expect(() => synthAndValidate(chart)).toThrow("[test/users] TEST001: 'replicas' is suspicious, got 2. Fix: nothing");
+  });
+
+  test('warnings are reported but do not fail, until promoted', () => {
+    const { chart } = withRule('warning');
+    expect(() => synthAndValidate(chart)).not.toThrow();
+    expect(MeshAnalysis.of(chart).findings()).toEqual([{
+      code: 'TEST001', severity: FindingSeverity.WARNING, path: 'test/users', message: "'replicas' is suspicious, got 2. Fix: nothing", fatal: false,
+    }]);
+    MeshAnalysis.of(chart).treatWarningsAsErrors('TEST001');
+    expect(() => synthAndValidate(chart)).toThrow('[test/users] TEST001');
+  });
+
+  test('treatWarningsAsErrors() without codes promotes every warning', () => {
+    const { chart } = withRule('warning');
+    MeshAnalysis.of(chart).treatWarningsAsErrors();
+    expect(MeshAnalysis.of(chart).findings()[0].fatal).toBe(true);
+  });
+});
