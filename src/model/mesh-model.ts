@@ -121,7 +121,11 @@ export class MeshModel {
   private readonly _services: ServiceModel[] = [];
   private readonly _byHost = new Map<string, ServiceModel>();
   private readonly _edges: EdgeModel[] = [];
+  /** Warning codes treated as errors (`'*'` promotes every warning). */
+  public readonly promotedWarnings = new Set<string>();
+
   private readonly _rules = new Map<string, Rule>();
+  private readonly _extraEgress = new Map<string, Set<string>>();
   private readonly _providers: ExtensionProviderModel[] = [];
   private readonly _controlPlanes: ControlPlaneModel[] = [];
   private _revision = 0;
@@ -202,8 +206,6 @@ export class MeshModel {
     return this._controlPlanes[0]?.rootNamespace ?? 'istio-system';
   }
 
-  private readonly _extraEgress = new Map<string, Set<string>>();
-
   /**
    * Adds a `<namespace>/<host>` entry to the egress scope of the service with
    * host `fromHost` (for destinations that are not mesh services, e.g.
@@ -242,9 +244,6 @@ export class MeshModel {
     this._cache = { revision: this._revision, diagnostics: out };
     return out;
   }
-
-  /** Warning codes treated as errors (`'*'` promotes every warning). */
-  public readonly promotedWarnings = new Set<string>();
 
   /** True if this finding fails synthesis. */
   public isFatal(d: Diagnostic): boolean {

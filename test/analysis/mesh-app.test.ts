@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart } from 'cdk8s';
+import * as YAML from 'yaml';
 import { MeshApp, MeshService } from '../../src';
 import { MeshModel } from '../../src/model';
 import { assertValidManifests } from '../util';
@@ -26,7 +27,6 @@ describe('MeshApp', () => {
     const md = fs.readFileSync(path.join(outdir, 'mesh.md'), 'utf8');
     expect(md).toContain('```mermaid\nflowchart LR\n');
     expect(md).toContain('svc_shop__orders -.->|calls| svc_shop__users');
-    const YAML = require('yaml');
     assertValidManifests(YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, 'shop.k8s.yaml'), 'utf8')).map((d: any) => d.toJS()));
   });
 

@@ -14,7 +14,7 @@ function reviews(props: Partial<MeshServiceProps> = {}, id = 'reviews') {
 
 describe('MeshService', () => {
   describe('objects', () => {
-    test('one Deployment per version, one Service, ServiceAccount, DestinationRule and VirtualService', () => {
+    test('one Deployment per version, one Service, ServiceAccount, DestinationRule, VirtualService and Sidecar', () => {
       // GIVEN
       const { chart } = reviews();
       // WHEN
@@ -26,6 +26,7 @@ describe('MeshService', () => {
         'DestinationRule/reviews',
         'Service/reviews',
         'ServiceAccount/reviews',
+        'Sidecar/reviews',
         'VirtualService/reviews',
       ]);
       expect(out).toMatchSnapshot();
