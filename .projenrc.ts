@@ -93,6 +93,13 @@ project.addTask('example', {
   ],
 });
 
+// --- synth benchmark (never part of `npm test`) --------------------------------
+project.addTask('bench', {
+  description: 'Synth-time and peak-memory benchmark against a raw ApiObject baseline (bench/)',
+  exec: 'ts-node --project bench/tsconfig.json --transpile-only bench/run.ts',
+  receiveArgs: true,
+});
+
 // --- Python packaging that works without PyPI (toolchain.md) ------------------
 const pkgPy = project.tasks.tryFind('package:python');
 if (pkgPy) {

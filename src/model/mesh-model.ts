@@ -121,6 +121,9 @@ export class MeshModel {
   private readonly _services: ServiceModel[] = [];
   private readonly _byHost = new Map<string, ServiceModel>();
   private readonly _edges: EdgeModel[] = [];
+  private readonly _edgeKeys = new Set<string>();
+  private readonly _edgesFrom = new Map<string, EdgeModel[]>();
+  private readonly _serviceIndex = new Map<string, number>();
   /** Warning codes treated as errors (`'*'` promotes every warning). */
   public readonly promotedWarnings = new Set<string>();
 
@@ -152,6 +155,7 @@ export class MeshModel {
   public addService(service: ServiceModel): ServiceModel | undefined {
     const existing = this._byHost.get(service.host);
     if (existing) return existing;
+    this._serviceIndex.set(service.host, this._services.length);
     this._services.push(service);
     this._byHost.set(service.host, service);
     this.touch();
@@ -160,7 +164,7 @@ export class MeshModel {
 
   /** Replaces a service registration (the same host) after its owner changed it. */
   public updateService(service: ServiceModel): void {
-    const i = this._services.findIndex((s) => s.host === service.host);
+    const i = this._serviceIndex.get(service.host) ?? -1;
     if (i < 0) throw new Error(`internal: service ${service.host} is not registered`);
     this._services[i] = service;
     this._byHost.set(service.host, service);
@@ -172,9 +176,18 @@ export class MeshModel {
   }
 
   public addEdge(edge: EdgeModel): void {
-    if (this._edges.some((e) => e.from.host === edge.from.host && e.to.host === edge.to.host && e.reason === edge.reason)) return;
+    const key = `${edge.from.host}|${edge.to.host}|${edge.reason}`;
+    if (this._edgeKeys.has(key)) return;
+    this._edgeKeys.add(key);
     this._edges.push(edge);
+    const from = this._edgesFrom.get(edge.from.host);
+    if (from) from.push(edge); else this._edgesFrom.set(edge.from.host, [edge]);
     this.touch();
+  }
+
+  /** Edges whose caller has host `fromHost`, in registration order. */
+  public edgesFrom(fromHost: string): readonly EdgeModel[] {
+    return this._edgesFrom.get(fromHost) ?? [];
   }
 
   /** Mesh config extension providers, in registration order. */

@@ -7,8 +7,7 @@ import { MeshModel, ServiceModel } from '../model';
  */
 export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
   const hosts = new Set<string>();
-  for (const e of model.edges) {
-    if (e.from.host !== service.host) continue;
+  for (const e of model.edgesFrom(service.host)) {
     const callee = model.findService(e.to.host) ?? e.to;
     hosts.add(`${callee.namespace}/${callee.host}`);
   }
