@@ -30,7 +30,7 @@ for (const n of sizes) {
       '--expose-gc', '--max-old-space-size=8192',
       '-r', 'ts-node/register/transpile-only',
       path.join(__dirname, 'synth-one.ts'), String(n),
-    ], { encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, 'tsconfig.json') }, maxBuffer: 1 << 24 });
+    ], { encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, 'tsconfig.json') }, maxBuffer: 64 * 1024 * 1024 });
     samples.push(JSON.parse(out.trim().split('\n').pop()!));
   }
   const s = samples[0];
