@@ -68,7 +68,7 @@ const project = new cdk.JsiiProject({
     ignorePatterns: ['src/imports/**', 'examples/**/dist/**', '*.d.ts', '*.js'],
   },
 
-  gitignore: ['examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/'],
+  gitignore: ['examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
 });
 
@@ -92,6 +92,13 @@ project.addTask('example', {
     { exec: 'node scripts/list-output.js examples/flask-shop/dist' },
   ],
 });
+
+// --- README and @example snippets must compile ------------------------------
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README and @example snippet against the API (jsii-rosetta --strict)',
+  exec: 'jsii-rosetta extract --strict --compile --fail .jsii',
+});
+project.postCompileTask.spawn(rosetta);
 
 // --- synth benchmark (never part of `npm test`) --------------------------------
 project.addTask('bench', {

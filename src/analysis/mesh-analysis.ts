@@ -45,6 +45,7 @@ export interface SidecarFanout {
  * declared, offline, before anything is applied to a cluster.
  *
  * @example
+ * const app = new MeshApp();
  * const analysis = MeshAnalysis.of(app);
  * analysis.treatWarningsAsErrors();
  * console.log(analysis.toMermaid());
