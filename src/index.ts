@@ -3,3 +3,8 @@ export * from './services/service-port';
 export * from './services/workload-security';
 export * from './services/mesh-service';
 export * from './traffic/http-match';
+export * from './traffic/route-options';
+export * from './traffic/mesh-route';
+export * from './traffic/traffic-policy';
+export * from './traffic/canary-release';
+export * from './traffic/blue-green-release';
