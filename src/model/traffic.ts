@@ -325,7 +325,7 @@ function checkZeroReplicas(model: MeshModel, service: ServiceModel, t: ServiceTr
   const check = (path: string, what: string, version: string) => {
     if (replicasOf(service, version) === 0) {
       out.push(diag(TrafficRule.ZERO_REPLICAS, path,
-        `${what} version ${JSON.stringify(version)} of ${service.name} has 0 replicas, so its requests would fail with 503. Fix: give version ${JSON.stringify(version)} at least 1 replica, or route elsewhere`));
+        `${what} version ${JSON.stringify(version)} of ${service.name}, which has 0 replicas, so those requests would fail with 503. Fix: give version ${JSON.stringify(version)} at least 1 replica, or route elsewhere`));
     }
   };
   const release = t.releases[0];
