@@ -20,9 +20,14 @@ export function checkInt(scope: IConstruct, prop: string, value: number, min: nu
 
 /** Validates a duration (whole milliseconds, at least `minMs`) and returns it in milliseconds. */
 export function checkDuration(scope: IConstruct, prop: string, value: Duration, minMs = 1): number {
-  const ms = value.toMilliseconds();
+  let ms: number;
+  try {
+    ms = value.toMilliseconds();
+  } catch {
+    ms = NaN;
+  }
   if (!Number.isInteger(ms) || ms < minMs) {
-    throw propError(scope, prop, `must be a whole number of milliseconds, at least ${minMs}ms`, `${ms}ms`, `use e.g. Duration.millis(${Math.max(minMs, 250)})`);
+    throw propError(scope, prop, `must be a whole number of milliseconds, at least ${minMs}ms`, value.toHumanString(), `use e.g. Duration.millis(${Math.max(minMs, 250)})`);
   }
   return ms;
 }

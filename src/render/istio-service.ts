@@ -85,7 +85,8 @@ function renderConnectionPool(c: ConnectionPoolModel): any {
 
 function renderOutlierDetection(o: OutlierDetectionModel): any {
   return compact({
-    consecutive5xxErrors: o.consecutive5xxErrors,
+    // the typed DestinationRule L1 spells the wire field `consecutive5xxErrors` this way and renames it in toJson
+    consecutive5XxErrors: o.consecutive5xxErrors,
     consecutiveGatewayErrors: o.consecutiveGatewayErrors,
     interval: dur(o.intervalMs),
     baseEjectionTime: dur(o.baseEjectionTimeMs),

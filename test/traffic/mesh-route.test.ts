@@ -236,7 +236,7 @@ describe('MeshService.addRoute', () => {
     test('durations must be at least 1ms', () => {
       const { svc } = reviews();
       expect(() => svc.addRoute({ name: 'a', timeout: Duration.millis(0) })).toThrow(
-        "[test/reviews/a] 'timeout' must be a whole number of milliseconds, at least 1ms, got \"0ms\". Fix: use e.g. Duration.millis(250)");
+        "[test/reviews/a] 'timeout' must be a whole number of milliseconds, at least 1ms, got \"0 millis\". Fix: use e.g. Duration.millis(250)");
     });
 
     test('a TCP-only service takes no HTTP routes', () => {
