@@ -6,8 +6,8 @@
  */
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, RetryOn } from '../../src';
 import type { ShopChart } from './main';
+import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, RetryOn } from '../../src';
 
 export function addShopTraffic(scope: Construct, shop: ShopChart): CanaryRelease {
   shop.orders.addVersion({ name: 'v2', image: 'ghcr.io/acme-shop/order-service:2.1.0', replicas: 1 });

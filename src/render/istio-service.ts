@@ -144,7 +144,7 @@ function renderHttpRoute(model: MeshModel, service: ServiceModel, r: RouteModel)
     out.redirect = compact({ ...r.redirect });
   } else {
     const destinations: WeightedDestination[] = r.destinations
-      ? r.destinations.map((d) => (d.weight === undefined ? { host: service.host, subset: d.version } : { host: service.host, subset: d.version, weight: d.weight }))
+      ? r.destinations.map((d) => ({ host: service.host, subset: d.version, ...(d.weight === undefined ? {} : { weight: d.weight }) }))
       : defaultDestinations(model, service);
     out.route = renderRoute(destinations);
     if (r.rewrite) {

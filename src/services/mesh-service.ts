@@ -6,15 +6,13 @@ import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { trafficOf } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
-import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
-// --- traffic (issue 3) ---
-import { trafficOf } from '../model/traffic';
 import { trafficPolicyToModel } from '../private/traffic-policy';
+import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
 import { TrafficPolicy } from '../traffic/traffic-policy';
-// --- end traffic ---
 
 /** Ports the Envoy sidecar binds inside every injected pod. */
 const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
-import type { MeshService } from '../services/mesh-service';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
+import type { MeshService } from '../services/mesh-service';
 
 /**
  * Properties of a `BlueGreenRelease`.

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
 import { MatchModel } from '../model/traffic';
-import type { MeshService } from '../services/mesh-service';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
 import { checkInt, checkPercentage } from '../private/values';
+import type { MeshService } from '../services/mesh-service';
 
 /**
  * A cookie that pins a tester to the canary: requests whose `Cookie` header

@@ -8,10 +8,10 @@ import { MeshModel } from '../model/mesh-model';
 import {
   CorsModel, DestinationModel, FaultModel, HeaderOpsModel, RedirectModel, RetriesModel, RewriteModel, RouteModel, trafficOf,
 } from '../model/traffic';
-import type { MeshService } from '../services/mesh-service';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkInt, checkPercentage, optDuration, optInt } from '../private/values';
+import type { MeshService } from '../services/mesh-service';
 
 /**
  * Options of `MeshService.addRoute()`: one HTTP routing rule of the service's

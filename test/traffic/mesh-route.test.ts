@@ -88,7 +88,12 @@ describe('MeshService.addRoute', () => {
         name: 'api',
         match: [HttpMatch.pathPrefix('/api')],
         timeout: Duration.seconds(3),
-        retries: { attempts: 2, perTryTimeout: Duration.seconds(1), retryOn: [RetryOn.GATEWAY_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.GATEWAY_ERROR], retryRemoteLocalities: true },
+        retries: {
+          attempts: 2,
+          perTryTimeout: Duration.seconds(1),
+          retryOn: [RetryOn.GATEWAY_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.GATEWAY_ERROR],
+          retryRemoteLocalities: true,
+        },
       });
       const rule = http(chart)[0];
       expect(rule.timeout).toBe('3s');
