@@ -5,3 +5,8 @@ export * from './services/mesh-service';
 export * from './traffic/http-match';
 export * from './analysis/mesh-analysis';
 export * from './analysis/mesh-app';
+export * from './traffic/route-options';
+export * from './traffic/mesh-route';
+export * from './traffic/traffic-policy';
+export * from './traffic/canary-release';
+export * from './traffic/blue-green-release';

@@ -8,6 +8,7 @@ import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshApp, MeshService, Protocol } from '../../src';
+import { addShopTraffic } from './traffic';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -50,6 +51,7 @@ export class ShopChart extends Chart {
 /** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
 export function buildShop(app: App): { shop: ShopChart } {
   const shop = new ShopChart(app, 'flask-shop');
+  addShopTraffic(shop, shop);
   return { shop };
 }
 

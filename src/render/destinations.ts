@@ -1,4 +1,5 @@
 import { MeshModel, ServiceModel } from '../model';
+import { defaultVersions } from '../model/traffic';
 
 /** One weighted destination of a route. */
 export interface WeightedDestination {
@@ -13,9 +14,15 @@ export interface WeightedDestination {
  * Where traffic addressed to `service` goes by default — the single place
  * both in-mesh routes and gateway routes ask, so a gateway route honours the
  * same release split as the service's own VirtualService.
+ *
+ * Release-aware: with a `CanaryRelease` this is the weighted stable/canary
+ * split (its tester-pinned rule is not included); with a `BlueGreenRelease`
+ * the active version; otherwise the stable version.
  */
-export function defaultDestinations(_model: MeshModel, service: ServiceModel): WeightedDestination[] {
-  return [{ host: service.host, subset: service.stableVersion }];
+export function defaultDestinations(model: MeshModel, service: ServiceModel): WeightedDestination[] {
+  return defaultVersions(model, service).map((d) => (d.weight === undefined
+    ? { host: service.host, subset: d.version }
+    : { host: service.host, subset: d.version, weight: d.weight }));
 }
 
 /** Renders destinations in VirtualService `route[]` form. */

@@ -6,10 +6,14 @@ import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { trafficOf } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { trafficPolicyToModel } from '../private/traffic-policy';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { renderSidecarSpec } from '../render/istio-sidecar';
+import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
+import { TrafficPolicy } from '../traffic/traffic-policy';
 
 /** Ports the Envoy sidecar binds inside every injected pod. */
 const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
@@ -270,7 +274,7 @@ export class MeshService extends Construct implements IMeshIdentity {
 
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata,
-      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel()) }),
+      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel(), this.model) }),
     });
     this.virtualService = new VirtualService(this, 'VirtualService', {
       metadata,
@@ -286,12 +290,54 @@ export class MeshService extends Construct implements IMeshIdentity {
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     for (const v of props.versions) this.addVersion(v);
+    // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
+    trafficOf(this.model, this.host);
+    // --- end traffic ---
     const clash = this.model.addService(this._toModel());
     if (clash) {
       throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
         'give one of the services another serviceName or namespace');
     }
   }
+
+  // --- traffic (issue 3) ---
+  /**
+   * Adds an HTTP routing rule to the service's VirtualService. Rules are
+   * evaluated in the order they are added; the default route (the stable
+   * version, or a release's split) stays last.
+   *
+   * @returns the route
+   * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
+   */
+  public addRoute(options: MeshRouteOptions = {}): MeshRoute {
+    const id = options.name ?? `route-${trafficOf(this.model, this.host).routes.length + 1}`;
+    return new MeshRoute(this, id, { ...options, service: this });
+  }
+
+  /**
+   * Sets the service-wide traffic policy of the DestinationRule (load
+   * balancer, connection pool, outlier detection). Replaces a previous one.
+   *
+   * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#TrafficPolicy
+   */
+  public configureTrafficPolicy(policy: TrafficPolicy): void {
+    trafficOf(this.model, this.host).policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
+    this.model.touch();
+  }
+
+  /**
+   * Sets the traffic policy of one version (the DestinationRule subset's
+   * `trafficPolicy`, which overrides the service-wide one field by field).
+   * Replaces a previous one for the same version.
+   *
+   * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#Subset
+   */
+  public configureVersionTrafficPolicy(version: string, policy: TrafficPolicy): void {
+    const model = trafficPolicyToModel(this, `versionTrafficPolicy[${JSON.stringify(version)}]`, policy);
+    trafficOf(this.model, this.host).versionPolicies.set(version, { path: this.node.path, policy: model });
+    this.model.touch();
+  }
+  // --- end traffic ---
 
   /** Names of the versions, in declaration order. */
   public get versions(): string[] {

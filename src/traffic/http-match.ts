@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { MatchModel, NamedMatchModel, StringMatchKind } from '../model/traffic';
 import { propError } from '../private/errors';
 
 /**
@@ -61,6 +62,9 @@ export abstract class HeaderMatch {
 
   /** @internal */
   public abstract _toIstio(scope: IConstruct, prop: string): [string, any];
+
+  /** @internal */
+  public abstract _toModel(scope: IConstruct, prop: string): NamedMatchModel;
 }
 
 /**
@@ -87,6 +91,9 @@ export abstract class QueryParamMatch {
 
   /** @internal */
   public abstract _toIstio(scope: IConstruct, prop: string): [string, any];
+
+  /** @internal */
+  public abstract _toModel(scope: IConstruct, prop: string): NamedMatchModel;
 }
 
 /** HTTP request methods. */
@@ -189,6 +196,22 @@ export class HttpMatch {
     return !o.path && !(o.headers?.length) && !(o.queryParams?.length) && !o.method;
   }
 
+  /**
+   * Validates the match and returns it as plain model data.
+   * @internal
+   */
+  public _toModel(scope: IConstruct, prop: string): MatchModel {
+    this._toIstio(scope, prop); // validates every condition
+    const o = this.options;
+    return {
+      path: o.path ? { kind: o.path.kind as StringMatchKind, value: o.path.value } : undefined,
+      headers: (o.headers ?? []).map((h, i) => h._toModel(scope, `${prop}.headers[${i}]`)),
+      queryParams: (o.queryParams ?? []).map((q, i) => q._toModel(scope, `${prop}.queryParams[${i}]`)),
+      method: o.method,
+      ignoreUriCase: o.ignoreUriCase ?? false,
+    };
+  }
+
   /** @internal */
   public _toIstio(scope: IConstruct, prop: string): any {
     const o = this.options;
@@ -259,6 +282,11 @@ class HeaderMatchImpl extends HeaderMatch {
     checkName(scope, prop, 'header', this.name, true);
     return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
   }
+
+  public _toModel(scope: IConstruct, prop: string): NamedMatchModel {
+    this._toIstio(scope, prop);
+    return { name: this.name, match: this.match ? { kind: this.match.kind, value: this.match.value } : undefined };
+  }
 }
 
 class QueryParamMatchImpl extends QueryParamMatch {
@@ -270,5 +298,10 @@ class QueryParamMatchImpl extends QueryParamMatch {
     checkName(scope, prop, 'query parameter', this.name, false);
     // Istio: an empty match checks presence of the parameter
     return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
+  }
+
+  public _toModel(scope: IConstruct, prop: string): NamedMatchModel {
+    this._toIstio(scope, prop);
+    return { name: this.name, match: this.match ? { kind: this.match.kind, value: this.match.value } : undefined };
   }
 }

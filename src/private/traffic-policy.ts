@@ -1,0 +1,47 @@
+import { IConstruct } from 'constructs';
+import { propError } from './errors';
+import { checkPercentage, optDuration, optInt, optPercentage } from './values';
+import { ConnectionPoolModel, OutlierDetectionModel, TrafficPolicyModel } from '../model/traffic';
+import { ConnectionPool, OutlierDetection, TrafficPolicy } from '../traffic/traffic-policy';
+
+/** Validates a traffic policy and converts it to model data. */
+export function trafficPolicyToModel(scope: IConstruct, prop: string, p: TrafficPolicy): TrafficPolicyModel {
+  if (!p.loadBalancer && !p.connectionPool && !p.outlierDetection) {
+    throw propError(scope, prop, 'must set loadBalancer, connectionPool or outlierDetection', p, 'set at least one of them');
+  }
+  return {
+    loadBalancer: p.loadBalancer?._toModel(scope, `${prop}.loadBalancer`),
+    connectionPool: p.connectionPool ? connectionPool(scope, `${prop}.connectionPool`, p.connectionPool) : undefined,
+    outlierDetection: p.outlierDetection ? outlierDetection(scope, `${prop}.outlierDetection`, p.outlierDetection) : undefined,
+  };
+}
+
+function connectionPool(scope: IConstruct, prop: string, c: ConnectionPool): ConnectionPoolModel {
+  return {
+    maxConnections: optInt(scope, `${prop}.maxConnections`, c.maxConnections, 1),
+    connectTimeoutMs: optDuration(scope, `${prop}.connectTimeout`, c.connectTimeout),
+    http1MaxPendingRequests: optInt(scope, `${prop}.http1MaxPendingRequests`, c.http1MaxPendingRequests, 1),
+    http2MaxRequests: optInt(scope, `${prop}.http2MaxRequests`, c.http2MaxRequests, 1),
+    maxRequestsPerConnection: optInt(scope, `${prop}.maxRequestsPerConnection`, c.maxRequestsPerConnection, 1),
+    maxRetries: optInt(scope, `${prop}.maxRetries`, c.maxRetries, 0),
+    idleTimeoutMs: optDuration(scope, `${prop}.idleTimeout`, c.idleTimeout),
+  };
+}
+
+function outlierDetection(scope: IConstruct, prop: string, o: OutlierDetection): OutlierDetectionModel {
+  const model: OutlierDetectionModel = {
+    consecutive5xxErrors: optInt(scope, `${prop}.consecutive5xxErrors`, o.consecutive5xxErrors, 0),
+    consecutiveGatewayErrors: optInt(scope, `${prop}.consecutiveGatewayErrors`, o.consecutiveGatewayErrors, 0),
+    intervalMs: optDuration(scope, `${prop}.interval`, o.interval),
+    baseEjectionTimeMs: optDuration(scope, `${prop}.baseEjectionTime`, o.baseEjectionTime),
+    maxEjectionPercent: o.maxEjectionPercent === undefined ? undefined : checkPercentage(scope, `${prop}.maxEjectionPercent`, o.maxEjectionPercent),
+    minHealthPercent: optPercentage(scope, `${prop}.minHealthPercent`, o.minHealthPercent),
+  };
+  if (model.maxEjectionPercent !== undefined && !Number.isInteger(model.maxEjectionPercent)) {
+    throw propError(scope, `${prop}.maxEjectionPercent`, 'must be a whole-number percentage', model.maxEjectionPercent, 'round it to a whole number');
+  }
+  if (model.minHealthPercent !== undefined && !Number.isInteger(model.minHealthPercent)) {
+    throw propError(scope, `${prop}.minHealthPercent`, 'must be a whole-number percentage', model.minHealthPercent, 'round it to a whole number');
+  }
+  return model;
+}
