@@ -3,3 +3,7 @@ export * from './services/service-port';
 export * from './services/workload-security';
 export * from './services/mesh-service';
 export * from './traffic/http-match';
+export * from './security/mtls';
+export * from './security/authz-source';
+export * from './security/authorization';
+export * from './security/jwt';

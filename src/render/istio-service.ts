@@ -8,9 +8,10 @@ import { MeshModel, ServiceModel } from '../model';
  */
 
 /** `spec` of the DestinationRule: one subset per version, selected by the `version` label. */
-export function renderDestinationRuleSpec(service: ServiceModel): any {
+export function renderDestinationRuleSpec(service: ServiceModel, clientTlsMode: string = 'ISTIO_MUTUAL'): any {
   return {
     host: service.host,
+    trafficPolicy: { tls: { mode: clientTlsMode } }, // security: mTLS toward the sidecar (see src/security/mtls.ts)
     subsets: service.versions.map((v) => ({
       name: v.name,
       labels: { version: v.podLabels.version },
