@@ -157,6 +157,7 @@ export class ServiceAuthorization extends Construct {
   private constructor(scope: Construct, id: string, private readonly service: MeshService) {
     super(scope, id);
     this.model = MeshModel.of(this);
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
   }
 
   /** Admits requests from `source` (optionally only some operations). */
@@ -196,7 +197,7 @@ export class ServiceAuthorization extends Construct {
   public requireJwt(authentication: JwtAuthentication, options: RequireJwtOptions = {}): AuthorizationRule {
     const operation = this.operation('requireJwt.options', options);
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
-    addJwtRequirement(this.model, { path: this.service.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
+    addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
     const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, () => [
       withOperation({ from: [{ source: { notRequestPrincipals: [`${issuer}/*`] } }] }, operation),
@@ -224,7 +225,7 @@ export class ServiceAuthorization extends Construct {
     const identity = source._identity();
     if (!identity) return;
     addIdentityReference(this.model, {
-      path: this.service.node.path,
+      path: this.node.path,
       prop,
       identityPath: identity.node.path,
       namespace: identity.identityNamespace,

@@ -182,6 +182,7 @@ export class JwtAuthentication extends Construct {
       selector: props.service ? { app: props.service.serviceName } : undefined,
     };
     addJwtProvider(this.model, this._model);
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     const rule: any = { issuer: props.issuer };
     if (props.jwksUri) rule.jwksUri = props.jwksUri;

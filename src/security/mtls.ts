@@ -146,6 +146,7 @@ export class StrictMtls extends Construct {
     const portLevel = this.validatePortLevel(props, scopeKind);
     this._model = { path: this.node.path, scope: scopeKind, namespace, selector, mode: this.mode, portLevel };
     addPeerAuthentication(this.model, this._model);
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     const annotations = props.permissiveMigration ? { [MTLS_MIGRATION_ANNOTATION]: 'permissive' } : undefined;
     this.resource = new PeerAuthentication(this, 'Resource', {

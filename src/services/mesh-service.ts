@@ -288,6 +288,8 @@ export class MeshService extends Construct implements IMeshIdentity {
     }
     // --- security (src/security) ---
     if (props.clientTlsMode !== undefined) setClientTls(this.model, { path: this.node.path, host: this.host, mode: props.clientTlsMode });
+    // whole-graph security findings reported on this service (SEC002); other codes are surfaced by their owners
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path).filter((e) => e.startsWith('SEC')) });
     // --- end security ---
   }
 
