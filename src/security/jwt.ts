@@ -194,7 +194,9 @@ export class JwtAuthentication extends Construct {
     if (props.outputPayloadToHeader) rule.outputPayloadToHeader = props.outputPayloadToHeader;
     const selector = this._model.selector;
 
-    this.resource = new RequestAuthentication(this, 'Resource', {
+    // a plain ApiObject: the generated L1 would rename `jwksUri` to its legacy alias `jwks_uri`
+    this.resource = new ApiObject(this, 'Resource', {
+      ...RequestAuthentication.GVK,
       metadata: {
         name,
         namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
