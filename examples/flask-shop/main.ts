@@ -8,6 +8,7 @@ import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshService, Protocol } from '../../src';
+import { secureShop } from './security';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -49,6 +50,7 @@ export class ShopChart extends Chart {
 /** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
 export function buildShop(app: App): { shop: ShopChart } {
   const shop = new ShopChart(app, 'flask-shop');
+  secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   return { shop };
 }
 
