@@ -75,7 +75,8 @@ type RuleRenderer = (model: MeshModel) => any[];
  */
 export class AuthorizationRule {
   /** @internal */
-  public static _create(scope: IConstruct, action: AuthorizationAction, description: string, operation: OperationData | undefined, render: RuleRenderer): AuthorizationRule {
+  public static _create(scope: IConstruct, action: AuthorizationAction, description: string,
+    operation: OperationData | undefined, render: RuleRenderer): AuthorizationRule {
     return new AuthorizationRule(scope, action, description, operation, render);
   }
 

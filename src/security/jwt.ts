@@ -188,7 +188,9 @@ export class JwtAuthentication extends Construct {
     if (props.jwksUri) rule.jwksUri = props.jwksUri;
     if (props.jwks) rule.jwks = props.jwks;
     if (props.audiences) rule.audiences = [...props.audiences];
-    if (props.fromHeaders) rule.fromHeaders = props.fromHeaders.map((h) => (h.prefix === undefined ? { name: h.name } : { name: h.name, prefix: h.prefix }));
+    if (props.fromHeaders) {
+      rule.fromHeaders = props.fromHeaders.map((h) => (h.prefix === undefined ? { name: h.name } : { name: h.name, prefix: h.prefix }));
+    }
     if (props.fromParams) rule.fromParams = [...props.fromParams];
     if (props.forwardOriginalToken) rule.forwardOriginalToken = true;
     if (props.outputPayloadToHeader) rule.outputPayloadToHeader = props.outputPayloadToHeader;
@@ -201,7 +203,9 @@ export class JwtAuthentication extends Construct {
         name,
         namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
       },
-      spec: Lazy.any({ produce: () => (selector ? { selector: { matchLabels: { ...selector } }, jwtRules: [rule] } : { jwtRules: [rule] }) }),
+      spec: Lazy.any({
+        produce: () => (selector ? { selector: { matchLabels: { ...selector } }, jwtRules: [rule] } : { jwtRules: [rule] }),
+      }),
     });
   }
 

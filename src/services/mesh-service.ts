@@ -6,11 +6,11 @@ import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { clientTlsModeOf, setClientTls } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 // --- security (src/security) ---
-import { clientTlsModeOf, setClientTls } from '../model/security';
 import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';

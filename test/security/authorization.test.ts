@@ -1,6 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import { AuthorizationAction, AuthzSource, DefaultDeny, HttpMethod, MeshService, Protocol } from '../../src';
 import { MeshModel } from '../../src/model';
+import { addIdentity } from '../../src/model/security';
 import { findObject, findObjects, runValidations, synthAndValidate } from '../util';
 
 const nsChart = (namespace: string) => new Chart(Testing.app(), 'test', { namespace });
@@ -141,8 +143,8 @@ describe('authorization from the service graph', () => {
 
     test('an identity registered by a non-service construct (e.g. a gateway) satisfies SEC003', () => {
       const { chart, users } = shop();
-      const gateway = Object.assign(new (require('constructs').Construct)(chart, 'gw'), { identityNamespace: 'istio-ingress', identityServiceAccount: 'gw' });
-      require('../../src/model/security').addIdentity(MeshModel.of(chart), { path: 'test/gw', namespace: 'istio-ingress', serviceAccount: 'gw' });
+      const gateway = Object.assign(new Construct(chart, 'gw'), { identityNamespace: 'istio-ingress', identityServiceAccount: 'gw' });
+      addIdentity(MeshModel.of(chart), { path: 'test/gw', namespace: 'istio-ingress', serviceAccount: 'gw' });
       users.allowFrom(gateway);
       expect(findObject(synthAndValidate(chart), 'AuthorizationPolicy', 'user-service-allow').spec.rules[0].from[0].source.principals)
         .toEqual(['cluster.local/ns/istio-ingress/sa/gw']);
