@@ -10,3 +10,7 @@ export * from './traffic/mesh-route';
 export * from './traffic/traffic-policy';
 export * from './traffic/canary-release';
 export * from './traffic/blue-green-release';
+export * from './security/mtls';
+export * from './security/authz-source';
+export * from './security/authorization';
+export * from './security/jwt';

@@ -7,8 +7,9 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { MeshApp, MeshService, Protocol } from '../../src';
+import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
+import { MeshApp, MeshService, Protocol } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -52,6 +53,7 @@ export class ShopChart extends Chart {
 export function buildShop(app: App): { shop: ShopChart } {
   const shop = new ShopChart(app, 'flask-shop');
   addShopTraffic(shop, shop);
+  secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   return { shop };
 }
 

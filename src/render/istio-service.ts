@@ -16,11 +16,11 @@ import { istioDuration } from '../private/values';
  * `spec` of the DestinationRule: one subset per version, selected by the
  * `version` label, with the service's traffic policy and per-version overrides.
  */
-export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshModel): any {
+export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshModel, clientTlsMode: string = 'ISTIO_MUTUAL'): any {
   const traffic = model ? findTraffic(model, service.host) : undefined;
   const spec: any = { host: service.host };
-  const trafficPolicy = renderServiceTrafficPolicy(traffic?.policy);
-  if (trafficPolicy) spec.trafficPolicy = trafficPolicy;
+  // security: client-side mTLS toward the callee's sidecar (see src/security/mtls.ts)
+  spec.trafficPolicy = { ...renderServiceTrafficPolicy(traffic?.policy), tls: { mode: clientTlsMode } };
   spec.subsets = service.versions.map((v) => {
     const subset: any = { name: v.name, labels: { version: v.podLabels.version } };
     const override = renderTrafficPolicy(traffic?.versionPolicies.get(v.name)?.policy);

@@ -6,14 +6,21 @@ import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { trafficPolicyToModel } from '../private/traffic-policy';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { renderSidecarSpec } from '../render/istio-sidecar';
+// --- security (src/security) ---
+import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
+import { AuthzSource } from '../security/authz-source';
+import { JwtAuthentication } from '../security/jwt';
+import { ClientTlsMode } from '../security/mtls';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
 import { TrafficPolicy } from '../traffic/traffic-policy';
+// --- end security ---
 
 /** Ports the Envoy sidecar binds inside every injected pod. */
 const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
@@ -182,6 +189,18 @@ export interface MeshServiceProps {
    * escalation, all capabilities dropped, RuntimeDefault seccomp profile
    */
   readonly security?: WorkloadSecurityOptions;
+
+  // --- security (src/security) ---
+  /**
+   * TLS that client sidecars use toward this service (the DestinationRule's
+   * `trafficPolicy.tls.mode`). `DISABLE` is a synth error while the
+   * service's workloads are under STRICT mTLS.
+   *
+   * @default ClientTlsMode.ISTIO_MUTUAL
+   * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings
+   */
+  readonly clientTlsMode?: ClientTlsMode;
+  // --- end security ---
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -274,7 +293,7 @@ export class MeshService extends Construct implements IMeshIdentity {
 
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata,
-      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel(), this.model) }),
+      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel(), this.model, clientTlsModeOf(this.model, this.host)) }),
     });
     this.virtualService = new VirtualService(this, 'VirtualService', {
       metadata,
@@ -298,6 +317,9 @@ export class MeshService extends Construct implements IMeshIdentity {
       throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
         'give one of the services another serviceName or namespace');
     }
+    // --- security (src/security) ---
+    if (props.clientTlsMode !== undefined) setClientTls(this.model, { path: this.node.path, host: this.host, mode: props.clientTlsMode });
+    // --- end security ---
   }
 
   // --- traffic (issue 3) ---
@@ -338,6 +360,61 @@ export class MeshService extends Construct implements IMeshIdentity {
     this.model.touch();
   }
   // --- end traffic ---
+  // --- security (src/security): authorization derived from the service graph ---
+
+  /**
+   * Admits requests from another workload of the mesh (a MeshService or a
+   * gateway), identified by its ServiceAccount principal
+   * `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`, optionally only
+   * some methods, paths and ports. Records the caller -> callee edge.
+   *
+   * Deny by default: once a service has any allow rule, every request no
+   * allow rule matches is denied (Istio ALLOW semantics).
+   *
+   * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
+   */
+  public allowFrom(caller: IMeshIdentity, options?: AllowFromOptions): AuthorizationRule {
+    return ServiceAuthorization.of(this)._allow(AuthzSource.identity(caller), options ?? {}, 'allowFrom');
+  }
+
+  /**
+   * Admits requests from a typed source, e.g. a ServiceAccount or principal
+   * managed outside this app.
+   *
+   * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
+   */
+  public allowFromSource(source: AuthzSource, options?: AllowFromOptions): AuthorizationRule {
+    return ServiceAuthorization.of(this)._allow(source, options ?? {}, 'allowFromSource');
+  }
+
+  /**
+   * Admits requests from every workload of a namespace.
+   *
+   * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
+   */
+  public allowFromNamespace(namespace: string, options?: AllowFromOptions): AuthorizationRule {
+    return ServiceAuthorization.of(this)._allow(AuthzSource.namespace(namespace), options ?? {}, 'allowFromNamespace');
+  }
+
+  /**
+   * Rejects requests from a source (evaluated before any allow rule).
+   *
+   * @returns the rule added to the service's `<service>-deny` AuthorizationPolicy
+   */
+  public denyFrom(source: AuthzSource, options?: DenyFromOptions): AuthorizationRule {
+    return ServiceAuthorization.of(this).denyFrom(source, options ?? {});
+  }
+
+  /**
+   * Requires a valid end-user token of `authentication`'s issuer (and
+   * optional claims) on some or all operations of this service.
+   *
+   * @returns the rule added to the service's `<service>-require-jwt` AuthorizationPolicy
+   */
+  public requireJwt(authentication: JwtAuthentication, options?: RequireJwtOptions): AuthorizationRule {
+    return ServiceAuthorization.of(this).requireJwt(authentication, options ?? {});
+  }
+  // --- end security ---
 
   /** Names of the versions, in declaration order. */
   public get versions(): string[] {

@@ -5,11 +5,12 @@ import { renderDestinationRuleSpec, renderHttpRoutes, renderServiceTrafficPolicy
 import { findObject, synthAndValidate } from '../util';
 
 describe('istio-service rendering', () => {
-  test('DestinationRule without traffic intent: host and subsets only', () => {
+  test('DestinationRule without traffic intent: host, ISTIO_MUTUAL client TLS and subsets', () => {
     const chart = Testing.chart();
     const svc = new MeshService(chart, 'a', { versions: [{ name: 'v1', image: 'a:1' }] });
     expect(renderDestinationRuleSpec(svc._toModel(), MeshModel.of(chart))).toEqual({
       host: 'a.default.svc.cluster.local',
+      trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
       subsets: [{ name: 'v1', labels: { version: 'v1' } }],
     });
     expect(renderServiceTrafficPolicy(undefined)).toBeUndefined();
@@ -27,6 +28,6 @@ describe('istio-service rendering', () => {
     // the synthesized objects carry exactly what the renderer produced (nothing dropped by the typed L1)
     const out = synthAndValidate(chart);
     expect(findObject(out, 'VirtualService', 'a').spec.http).toEqual(rendered);
-    expect(findObject(out, 'DestinationRule', 'a').spec.trafficPolicy).toEqual({ loadBalancer: { simple: 'ROUND_ROBIN' } });
+    expect(findObject(out, 'DestinationRule', 'a').spec.trafficPolicy).toEqual({ loadBalancer: { simple: 'ROUND_ROBIN' }, tls: { mode: 'ISTIO_MUTUAL' } });
   });
 });

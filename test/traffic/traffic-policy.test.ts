@@ -29,7 +29,7 @@ describe('traffic policy', () => {
       // WHEN
       svc.configureTrafficPolicy({ loadBalancer: lb });
       // THEN
-      expect(dr(chart).trafficPolicy).toEqual({ loadBalancer: expected });
+      expect(dr(chart).trafficPolicy).toEqual({ loadBalancer: expected, tls: { mode: 'ISTIO_MUTUAL' } });
     });
   });
 
@@ -64,6 +64,7 @@ describe('traffic policy', () => {
         outlierDetection: {
           consecutive5xxErrors: 5, consecutiveGatewayErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 20,
         },
+        tls: { mode: 'ISTIO_MUTUAL' },
       });
       expect(spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
       expect(synthAndValidate(chart)).toMatchSnapshot();
@@ -72,7 +73,7 @@ describe('traffic policy', () => {
     test('only the HTTP half of the pool', () => {
       const { chart, svc } = reviews();
       svc.configureTrafficPolicy({ connectionPool: { http1MaxPendingRequests: 1 } });
-      expect(dr(chart).trafficPolicy).toEqual({ connectionPool: { http: { http1MaxPendingRequests: 1 } } });
+      expect(dr(chart).trafficPolicy).toEqual({ connectionPool: { http: { http1MaxPendingRequests: 1 } }, tls: { mode: 'ISTIO_MUTUAL' } });
     });
   });
 
@@ -82,7 +83,7 @@ describe('traffic policy', () => {
       svc.configureTrafficPolicy({ loadBalancer: LoadBalancer.roundRobin() });
       svc.configureVersionTrafficPolicy('v2', { loadBalancer: LoadBalancer.random(), connectionPool: { maxConnections: 10 } });
       const spec = dr(chart);
-      expect(spec.trafficPolicy).toEqual({ loadBalancer: { simple: 'ROUND_ROBIN' } });
+      expect(spec.trafficPolicy).toEqual({ loadBalancer: { simple: 'ROUND_ROBIN' }, tls: { mode: 'ISTIO_MUTUAL' } });
       expect(spec.subsets).toEqual([
         { name: 'v1', labels: { version: 'v1' } },
         { name: 'v2', labels: { version: 'v2' }, trafficPolicy: { loadBalancer: { simple: 'RANDOM' }, connectionPool: { tcp: { maxConnections: 10 } } } },

@@ -1,0 +1,361 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { AuthzSource } from './authz-source';
+import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
+import { AuthorizationPolicy } from '../imports/security.istio.io';
+import { MeshModel } from '../model';
+import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
+import { propError } from '../private/errors';
+import { validateDnsLabel } from '../private/names';
+import type { MeshService } from '../services/mesh-service';
+import { HttpMethod } from '../traffic/http-match';
+
+/**
+ * What an authorization rule does when it matches.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#AuthorizationPolicy-Action
+ */
+export enum AuthorizationAction {
+  /** Admit matching requests. Once a workload has any ALLOW rule, every request no ALLOW rule matches is denied. */
+  ALLOW = 'ALLOW',
+  /** Reject matching requests. DENY rules are evaluated before ALLOW rules. */
+  DENY = 'DENY',
+}
+
+/**
+ * Restricts an `allowFrom` rule to some operations. All given conditions must
+ * hold; omitted ones do not restrict.
+ */
+export interface AllowFromOptions {
+  /**
+   * HTTP methods admitted. HTTP ports only.
+   *
+   * @default - any method
+   */
+  readonly methods?: HttpMethod[];
+
+  /**
+   * Request paths admitted: absolute paths (`/users`), prefix matches
+   * (`/users/*`) or suffix matches (`* /info`, without the space). HTTP ports only.
+   *
+   * @default - any path
+   */
+  readonly paths?: string[];
+
+  /**
+   * Service ports admitted (as declared on the MeshService; rendered as the
+   * workload's container ports, which is what Istio matches).
+   *
+   * @default - every port of the service
+   */
+  readonly ports?: number[];
+}
+
+/** Restricts a `denyFrom` rule to some operations. */
+export interface DenyFromOptions extends AllowFromOptions {}
+
+/**
+ * Where a valid token is required, and which claims it must carry.
+ */
+export interface RequireJwtOptions extends AllowFromOptions {
+  /**
+   * Claim conditions the token must satisfy (all of them).
+   *
+   * @default - any valid token of the issuer
+   */
+  readonly claims?: JwtClaimRequirement[];
+}
+
+/** Renders one or more Istio rules at synth time. */
+type RuleRenderer = (model: MeshModel) => any[];
+
+/**
+ * One rule added to a service's authorization (what `allowFrom()`,
+ * `denyFrom()` and `requireJwt()` return).
+ */
+export class AuthorizationRule {
+  /** @internal */
+  public static _create(scope: IConstruct, action: AuthorizationAction, description: string,
+    operation: OperationData | undefined, render: RuleRenderer): AuthorizationRule {
+    return new AuthorizationRule(scope, action, description, operation, render);
+  }
+
+  private constructor(
+    private readonly scope: IConstruct,
+    /** ALLOW or DENY. */
+    public readonly action: AuthorizationAction,
+    /** Who the rule is about, for humans. */
+    public readonly description: string,
+    private readonly operation: OperationData | undefined,
+    private readonly render: RuleRenderer) {}
+
+  /** HTTP methods the rule is restricted to (empty: any). */
+  public get methods(): string[] {
+    return [...(this.operation?.methods ?? [])];
+  }
+
+  /** Paths the rule is restricted to (empty: any). */
+  public get paths(): string[] {
+    return [...(this.operation?.paths ?? [])];
+  }
+
+  /** Workload (container) ports the rule is restricted to (empty: any). */
+  public get ports(): number[] {
+    return (this.operation?.ports ?? []).map((p) => Number(p));
+  }
+
+  /** Peer principals the rule names, rendered with the current trust domain. */
+  public get principals(): string[] {
+    return this._toIstio(MeshModel.of(this.scope)).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.principals ?? []));
+  }
+
+  /** Namespaces the rule names. */
+  public get namespaces(): string[] {
+    return this._toIstio(MeshModel.of(this.scope)).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.namespaces ?? []));
+  }
+
+  /** @internal */
+  public _toIstio(model: MeshModel): any[] {
+    return this.render(model);
+  }
+}
+
+interface OperationData {
+  readonly methods?: string[];
+  readonly paths?: string[];
+  readonly ports?: string[];
+}
+
+const PATH_WILDCARD_MISUSE = /.\*./;
+
+/**
+ * The authorization of one MeshService: its ALLOW policy (`<service>-allow`),
+ * DENY policy (`<service>-deny`) and token requirement
+ * (`<service>-require-jwt`), each created on first use. Reach it through the
+ * service's `allowFrom()`, `allowFromSource()`, `allowFromNamespace()`,
+ * `denyFrom()` and `requireJwt()`.
+ *
+ * Istio semantics made explicit: once the ALLOW policy has a rule, every
+ * request to the service that no ALLOW rule matches is denied (deny by
+ * default); DENY rules win over ALLOW rules.
+ */
+export class ServiceAuthorization extends Construct {
+  /** The authorization of `service` (created on first use). */
+  public static of(service: MeshService): ServiceAuthorization {
+    const existing = service.node.tryFindChild(AUTHZ_ID);
+    if (existing) return existing as ServiceAuthorization;
+    return new ServiceAuthorization(service, AUTHZ_ID, service);
+  }
+
+  private readonly model: MeshModel;
+  private readonly allowRules: AuthorizationRule[] = [];
+  private readonly denyRules: AuthorizationRule[] = [];
+  private readonly jwtRules: AuthorizationRule[] = [];
+  private allowPolicy?: ApiObject;
+  private denyPolicy?: ApiObject;
+  private jwtPolicy?: ApiObject;
+
+  private constructor(scope: Construct, id: string, private readonly service: MeshService) {
+    super(scope, id);
+    this.model = MeshModel.of(this);
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+  }
+
+  /** Admits requests from `source` (optionally only some operations). */
+  public allowFrom(source: AuthzSource, options: AllowFromOptions = {}): AuthorizationRule {
+    return this._allow(source, options, 'allowFrom');
+  }
+
+  /** @internal */
+  public _allow(source: AuthzSource, options: AllowFromOptions, prop: string): AuthorizationRule {
+    source._validate(this.service, prop, false);
+    const operation = this.operation(`${prop}.options`, options);
+    this.recordIdentity(source, prop);
+    const rule = AuthorizationRule._create(this, AuthorizationAction.ALLOW, source.description, operation,
+      (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
+    this.allowRules.push(rule);
+    this.allowPolicy ??= this.policy('Allow', 'allow', AuthorizationAction.ALLOW, this.allowRules);
+    return rule;
+  }
+
+  /** Rejects requests from `source` (optionally only some operations), before any ALLOW rule. */
+  public denyFrom(source: AuthzSource, options: DenyFromOptions = {}): AuthorizationRule {
+    source._validate(this.service, 'denyFrom', true);
+    const operation = this.operation('denyFrom.options', options);
+    const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, source.description, operation,
+      (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
+    this.denyRules.push(rule);
+    this.denyPolicy ??= this.policy('Deny', 'deny', AuthorizationAction.DENY, this.denyRules);
+    return rule;
+  }
+
+  /**
+   * Requires a valid token of `authentication`'s issuer on the given
+   * operations (all of them by default), plus optional claim conditions.
+   * Rendered as DENY rules (`notRequestPrincipals: ["<issuer>/*"]`, and one
+   * `notValues` condition per claim), so no ALLOW rule can bypass it.
+   */
+  public requireJwt(authentication: JwtAuthentication, options: RequireJwtOptions = {}): AuthorizationRule {
+    const operation = this.operation('requireJwt.options', options);
+    const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
+    addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
+    const issuer = authentication.issuer;
+    const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, () => [
+      withOperation({ from: [{ source: { notRequestPrincipals: [`${issuer}/*`] } }] }, operation),
+      ...claims.map((c) => withOperation({}, operation, [{ key: `request.auth.claims[${c.claim}]`, notValues: [...c.values] }])),
+    ]);
+    this.jwtRules.push(rule);
+    this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', AuthorizationAction.DENY, this.jwtRules);
+    return rule;
+  }
+
+  private policy(id: string, suffix: string, action: AuthorizationAction, rules: AuthorizationRule[]): ApiObject {
+    return new AuthorizationPolicy(this, id, {
+      metadata: { name: `${this.service.serviceName}-${suffix}`, namespace: this.service.namespace, labels: { 'app': this.service.serviceName, 'app.kubernetes.io/name': this.service.serviceName } },
+      spec: Lazy.any({
+        produce: () => ({
+          selector: { matchLabels: { app: this.service.serviceName } },
+          action,
+          rules: rules.flatMap((r) => r._toIstio(this.model)),
+        }),
+      }),
+    });
+  }
+
+  private recordIdentity(source: AuthzSource, prop: string) {
+    const identity = source._identity();
+    if (!identity) return;
+    addIdentityReference(this.model, {
+      path: this.node.path,
+      prop,
+      identityPath: identity.node.path,
+      namespace: identity.identityNamespace,
+      serviceAccount: identity.identityServiceAccount,
+    });
+    const from = serviceWithIdentity(this.model, identity.identityNamespace, identity.identityServiceAccount);
+    const to = this.model.findService(this.service.host);
+    if (from && to) this.model.addEdge({ from, to, reason: 'allowFrom' });
+  }
+
+  private operation(prop: string, options: AllowFromOptions): OperationData | undefined {
+    const scope = this.service;
+    const out: { methods?: string[]; paths?: string[]; ports?: string[] } = {};
+    if (options.methods !== undefined) {
+      if (options.methods.length === 0) {
+        throw propError(scope, `${prop}.methods`, 'must not be empty (an empty list reads as "no method" but Istio treats it as "any method")', options.methods,
+          'omit methods to admit any method, or list them');
+      }
+      out.methods = [...new Set(options.methods)];
+    }
+    if (options.paths !== undefined) {
+      if (options.paths.length === 0) {
+        throw propError(scope, `${prop}.paths`, 'must not be empty (Istio would treat it as "any path")', options.paths, 'omit paths to admit any path, or list them');
+      }
+      options.paths.forEach((p, i) => validatePath(scope, `${prop}.paths[${i}]`, p));
+      out.paths = [...new Set(options.paths)];
+    }
+    const servicePorts = this.service.ports;
+    let selected = servicePorts;
+    if (options.ports !== undefined) {
+      if (options.ports.length === 0) {
+        throw propError(scope, `${prop}.ports`, 'must not be empty (Istio would treat it as "any port")', options.ports, 'omit ports to admit every port, or list them');
+      }
+      selected = options.ports.map((port, i) => {
+        const sp = servicePorts.find((s) => s.port === port);
+        if (!sp) {
+          throw propError(scope, `${prop}.ports[${i}]`, `must be a port of ${this.service.serviceName} (${servicePorts.map((s) => s.port).join(', ')})`, port,
+            'use one of the service\'s ports');
+        }
+        return sp;
+      });
+      out.ports = [...new Set(selected.map((s) => String(s.targetPort ?? s.port)))];
+    }
+    if ((out.methods || out.paths) && selected.every((s) => s.protocol === 'tcp')) {
+      throw propError(scope, `${prop}.${out.paths ? 'paths' : 'methods'}`, 'only apply to HTTP traffic, but every selected port is TCP, so the rule could never match', out.paths ?? out.methods,
+        'drop methods/paths for TCP ports, or select an HTTP port');
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+}
+
+const AUTHZ_ID = 'Authorization';
+
+function withOperation(rule: any, operation: OperationData | undefined, when?: any[]): any {
+  const out = { ...rule };
+  if (operation) {
+    const op: any = {};
+    if (operation.methods) op.methods = [...operation.methods];
+    if (operation.paths) op.paths = [...operation.paths];
+    if (operation.ports) op.ports = [...operation.ports];
+    out.to = [{ operation: op }];
+  }
+  if (when) out.when = when;
+  return out;
+}
+
+function validatePath(scope: IConstruct, prop: string, path: string): void {
+  const suffixMatch = path.startsWith('*/');
+  if (!suffixMatch && !path.startsWith('/')) {
+    throw propError(scope, prop, 'must be an absolute path starting with \'/\' (or a suffix match \'*/...\')', path, `use ${JSON.stringify('/' + path.replace(/^\*+/, ''))}`);
+  }
+  if (PATH_WILDCARD_MISUSE.test(path) || /\s/.test(path) || (suffixMatch && path.endsWith('*'))) {
+    throw propError(scope, prop, 'may use \'*\' only as a whole trailing or leading segment match (\'/api/*\', \'*/info\') and no whitespace', path,
+      'split it into several paths, or use a prefix match');
+  }
+}
+
+function validateClaim(scope: IConstruct, prop: string, c: JwtClaimRequirement): JwtClaimRequirement {
+  if (!c.claim || /[\[\]\s]/.test(c.claim)) {
+    throw propError(scope, `${prop}.claim`, 'must be a top-level claim name without brackets or whitespace', c.claim, 'use the claim name, e.g. \'scope\' or \'groups\'');
+  }
+  if (!c.values || c.values.length === 0 || c.values.some((v) => v === '')) {
+    throw propError(scope, `${prop}.values`, 'must list at least one non-empty value (no values would match every token)', c.values ?? [],
+      'list the accepted values, e.g. [\'orders:read\']');
+  }
+  return c;
+}
+
+/**
+ * Properties of `DefaultDeny`.
+ */
+export interface DefaultDenyProps {
+  /**
+   * Namespace whose workloads deny every request no ALLOW rule admits.
+   *
+   * @default - the chart's namespace (required when the chart has none)
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Namespace-wide deny by default: an AuthorizationPolicy `allow-nothing`
+ * with an empty spec. Istio reads an empty spec as an ALLOW policy that
+ * matches nothing, selecting every workload of the namespace: requests are
+ * denied unless another ALLOW policy (e.g. from `allowFrom()`) admits them.
+ * (Contrast: a service's own ALLOW policy already denies everything else for
+ * that service; this extends the default to services without any rule.)
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ *
+ * @example
+ * new DefaultDeny(chart, 'deny-by-default', { namespace: 'shop' });
+ */
+export class DefaultDeny extends Construct {
+  /** The AuthorizationPolicy (escape hatch). */
+  public readonly resource: ApiObject;
+  /** Namespace the policy applies to. */
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: DefaultDenyProps = {}) {
+    super(scope, id);
+    const ns = props.namespace ?? Chart.of(this).namespace;
+    if (ns === undefined) {
+      throw propError(this, 'namespace', 'must be set when the chart has no namespace (the policy is namespace-wide)', ns, 'set namespace, e.g. \'shop\'');
+    }
+    this.namespace = validateDnsLabel(this, 'namespace', ns);
+    this.resource = new AuthorizationPolicy(this, 'Resource', {
+      metadata: { name: 'allow-nothing', namespace: this.namespace },
+      spec: {},
+    });
+  }
+}
