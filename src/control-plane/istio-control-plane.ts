@@ -254,6 +254,16 @@ function toRequirements(r: kplus.ContainerResources): k8s.ResourceRequirements {
 
 const CP_DUPLICATE_REVISION = 'CP001';
 
+/** Shared objects (the namespace, the CRDs) already emitted by a control plane of the same app. */
+const EMITTED = new WeakMap<MeshModel, Set<string>>();
+function firstToEmit(model: MeshModel, what: string): boolean {
+  let set = EMITTED.get(model);
+  if (!set) EMITTED.set(model, set = new Set());
+  if (set.has(what)) return false;
+  set.add(what);
+  return true;
+}
+
 /**
  * The Istio control plane: everything a GitOps repository needs to bring an
  * empty cluster to a working sidecar mesh.
@@ -367,8 +377,11 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     if (props.defaultTracingProvider) this.addExtensionProvider(props.defaultTracingProvider);
 
     // --- namespace and CRDs --------------------------------------------------
-    new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } });
-    if (props.crds ?? true) {
+    // Control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them.
+    if (firstToEmit(this.model, `namespace:${ns}`)) {
+      new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } });
+    }
+    if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
       if (props.crdFile !== undefined && !require('fs').existsSync(props.crdFile)) {
         throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
       }
