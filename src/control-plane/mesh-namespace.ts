@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMeshControlPlane } from './istio-control-plane';
@@ -89,7 +89,7 @@ export class MeshNamespace extends Construct {
     this._labels = labels;
 
     this.resource = new k8s.KubeNamespace(this, 'Resource', {
-      metadata: { name: this.name, labels: Lazy.any({ produce: () => ({ ...this._labels }) }) },
+      metadata: { name: this.name, labels: { ...labels } },
     });
   }
 

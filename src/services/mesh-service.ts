@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMeshIdentity } from './identity';
+import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
@@ -165,6 +166,16 @@ export interface MeshServiceProps {
    * escalation, all capabilities dropped, RuntimeDefault seccomp profile
    */
   readonly security?: WorkloadSecurityOptions;
+
+  // --- control-plane area: revision binding ---------------------------------
+  /**
+   * The control plane (revision) whose sidecar the pods get: a revisioned
+   * control plane adds the pod label `istio.io/rev: <revision>`.
+   *
+   * @default - whichever control plane the namespace is bound to (default revision otherwise)
+   */
+  readonly controlPlane?: IMeshControlPlane;
+  // --- end control-plane area -----------------------------------------------
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -325,6 +336,8 @@ export class MeshService extends Construct implements IMeshIdentity {
       'app.kubernetes.io/name': this.serviceName,
       'app.kubernetes.io/version': version.name,
       'sidecar.istio.io/inject': 'true',
+      // control-plane area: bind the pods to a revisioned control plane
+      ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
     };
     const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
       metadata: {
