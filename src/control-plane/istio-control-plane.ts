@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
@@ -361,7 +362,9 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         const first = seen.get(key);
         if (first) {
           out.push({
-            code: CP_DUPLICATE_REVISION, severity: 'error' as const, path: cp.path,
+            code: CP_DUPLICATE_REVISION,
+            severity: 'error' as const,
+            path: cp.path,
             message: propMessage('revision', `must be unique in the app: ${first} already installs that revision`, cp.revision ?? 'default',
               'give the second control plane another revision (canary upgrade) or remove it'),
           });
@@ -382,7 +385,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } });
     }
     if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
-      if (props.crdFile !== undefined && !require('fs').existsSync(props.crdFile)) {
+      if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
         throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
       }
       const crds = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);

@@ -1,4 +1,5 @@
-import { Testing } from 'cdk8s';
+import { Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { renderTemplate } from './util/render-template';
 import { IstioControlPlane } from '../../src';
@@ -143,8 +144,7 @@ describe('istio-sidecar-injector ConfigMap', () => {
   });
 
   test('proxy resources come from proxyResources', () => {
-    const kplus = require('cdk8s-plus-28');
-    const { config } = injector({ proxyResources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: require('cdk8s').Size.mebibytes(64) } } });
+    const { config } = injector({ proxyResources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(64) } } });
     const patch = YAML.parse(renderTemplate(config.templates.sidecar, { conditions: conditions(false, false), values: POD_VALUES }));
     expect(patch.spec.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' } });
   });

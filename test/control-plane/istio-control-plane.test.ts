@@ -1,8 +1,11 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { AccessLogEncoding, IstioControlPlane, IstioControlPlaneProps, MeshExtensionProvider, OutboundTrafficPolicyMode } from '../../src';
 import { MeshModel } from '../../src/model';
-import { findObject, findObjects, synthAndValidate } from '../util';
+import { findObject, findObjects, SHARED_DIR, synthAndValidate } from '../util';
 
 function controlPlane(props: IstioControlPlaneProps = {}) {
   const chart = Testing.chart();
@@ -45,11 +48,8 @@ describe('IstioControlPlane', () => {
     });
 
     test('crdFile points at another CRD file', () => {
-      const fs = require('fs');
-      const os = require('os');
-      const path = require('path');
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crds-')), 'crds.yaml');
-      const all = YAML.parseAllDocuments(fs.readFileSync(require('../util').SHARED_DIR + '/istio/crd-all.gen.yaml', 'utf8')).map((d) => d.toJS()).filter((d) => d);
+      const all = YAML.parseAllDocuments(fs.readFileSync(path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml'), 'utf8')).map((d) => d.toJS()).filter((d) => d);
       fs.writeFileSync(file, YAML.stringify(all.find((c: any) => c.spec.names.kind === 'Sidecar')));
       const chart = Testing.chart();
       new IstioControlPlane(chart, 'istio', { crdFile: file });

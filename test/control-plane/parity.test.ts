@@ -140,9 +140,15 @@ describe('parity with pilot_default.golden.yaml', () => {
   test('injection webhooks: names, rules, selectors and clientConfig targets match', () => {
     const [gm, om] = both('MutatingWebhookConfiguration||istio-sidecar-injector');
     const pick = (w: any) => ({
-      name: w.name, rules: w.rules, namespaceSelector: w.namespaceSelector, objectSelector: w.objectSelector,
-      clientConfig: w.clientConfig, failurePolicy: w.failurePolicy, sideEffects: w.sideEffects,
-      reinvocationPolicy: w.reinvocationPolicy, admissionReviewVersions: w.admissionReviewVersions,
+      name: w.name,
+      rules: w.rules,
+      namespaceSelector: w.namespaceSelector,
+      objectSelector: w.objectSelector,
+      clientConfig: w.clientConfig,
+      failurePolicy: w.failurePolicy,
+      sideEffects: w.sideEffects,
+      reinvocationPolicy: w.reinvocationPolicy,
+      admissionReviewVersions: w.admissionReviewVersions,
     });
     expect(om.webhooks.map(pick)).toEqual(gm.webhooks.map(pick));
     expect(om.metadata.labels).toMatchObject({ 'app': 'sidecar-injector', 'istio.io/rev': 'default' });
@@ -152,7 +158,14 @@ describe('parity with pilot_default.golden.yaml', () => {
 
   test('validation webhook matches, except failurePolicy', () => {
     const [gv, ov] = both('ValidatingWebhookConfiguration||istio-validator-istio-system');
-    const pick = (w: any) => ({ name: w.name, rules: w.rules, objectSelector: w.objectSelector, clientConfig: w.clientConfig, sideEffects: w.sideEffects, admissionReviewVersions: w.admissionReviewVersions });
+    const pick = (w: any) => ({
+      name: w.name,
+      rules: w.rules,
+      objectSelector: w.objectSelector,
+      clientConfig: w.clientConfig,
+      sideEffects: w.sideEffects,
+      admissionReviewVersions: w.admissionReviewVersions,
+    });
     expect(ov.webhooks.map(pick)).toEqual(gv.webhooks.map(pick));
     expect(ov.metadata.labels).toMatchObject({ 'istio': 'istiod', 'istio.io/rev': 'default' });
     // deliberate: upstream renders Ignore and istiod flips it to Fail once ready; a

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { EnvoyPorts, EnvoyProxyOptions, envoyInitManifestJson, envoyManifestJson } from '../../data-plane/envoy-proxy';
 import { GoTemplate } from './go-template';
+import { EnvoyPorts, EnvoyProxyOptions, envoyInitManifestJson, envoyManifestJson } from '../../data-plane/envoy-proxy';
 
 /**
  * The `istio-sidecar-injector` ConfigMap: injection policy plus the templates

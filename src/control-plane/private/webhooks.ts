@@ -36,7 +36,8 @@ function notIn(key: string, ...values: string[]): k8s.LabelSelectorRequirement {
  * labelled `sidecar.istio.io/inject=false` is never injected.
  */
 export function injectionWebhooks(t: WebhookTarget): k8s.MutatingWebhook[] {
-  const webhook = (name: string, namespaceSelector: k8s.LabelSelectorRequirement[], objectSelector: k8s.LabelSelectorRequirement[]): k8s.MutatingWebhook => ({
+  type Requirements = k8s.LabelSelectorRequirement[];
+  const webhook = (name: string, namespaceSelector: Requirements, objectSelector: Requirements): k8s.MutatingWebhook => ({
     name,
     admissionReviewVersions: ['v1'],
     clientConfig: { service: { name: t.service, namespace: t.namespace, path: '/inject', port: 443 } },
