@@ -31,11 +31,12 @@ const project = new cdk.JsiiProject({
     `cdk8s-plus-28@${CDK8S_PLUS_VERSION}`,
     `constructs@${CONSTRUCTS_VERSION}`,
   ],
+  // parses the Istio CRD file and writes the injector config at synth time
+  bundledDeps: ['yaml@^2.6.0'],
   devDeps: [
     'cdk8s-cli@^2.207.0',
     'ajv@^8.17.1',
     'ajv-formats@^3.0.1',
-    'yaml@^2.6.0',
     'kubernetes-models@^4.5.1',
     'jest-util@^29',
   ],
@@ -68,7 +69,7 @@ const project = new cdk.JsiiProject({
     ignorePatterns: ['src/imports/**', 'examples/**/dist/**', '*.d.ts', '*.js'],
   },
 
-  gitignore: ['examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['/assets/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
 });
 
@@ -83,11 +84,24 @@ const importIstio = project.addTask('import:istio', {
 });
 importIstio.say('Istio L1 classes regenerated in src/imports/');
 
+// --- the pinned Istio CRD file, shipped in the npm tarball (not committed) ------
+// IstioControlPlane reads assets/istio/crd-all.gen.yaml from src/ (ts-jest) and
+// lib/ alike; copy it before compiling and before tests (fresh clones run tests
+// without compiling).
+const copyCrds = project.addTask('copy:istio-crds', {
+  description: 'Copy ../shared/istio/crd-all.gen.yaml into assets/istio/ (gitignored, packaged)',
+  exec: 'node scripts/copy-istio-crds.js',
+});
+project.preCompileTask.spawn(copyCrds);
+project.testTask.prependSpawn(copyCrds);
+project.npmignore?.include('/assets/');
+
 // --- the main example -------------------------------------------------------
 project.addTask('example', {
   description: 'Synthesize examples/flask-shop into examples/flask-shop/dist/',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
   steps: [
+    { spawn: copyCrds.name },
     { exec: 'cdk8s synth --no-check-upgrade', cwd: 'examples/flask-shop' },
     { exec: 'node scripts/list-output.js examples/flask-shop/dist' },
   ],

@@ -7,6 +7,7 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { addControlPlane } from './control-plane';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
 import { MeshApp, MeshService, Protocol } from '../../src';
@@ -51,6 +52,7 @@ export class ShopChart extends Chart {
 
 /** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
 export function buildShop(app: App): { shop: ShopChart } {
+  addControlPlane(app, SHOP_NAMESPACE);
   const shop = new ShopChart(app, 'flask-shop');
   addShopTraffic(shop, shop);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);

@@ -220,3 +220,59 @@ export function envoyManifestJson(o: EnvoyProxyOptions): { container: any; volum
   const pod = k8s.KubePod.manifest({ spec: { containers: [envoyContainer(o)], volumes: envoyVolumes() } });
   return { container: pod.spec.containers[0], volumes: pod.spec.volumes };
 }
+
+/** Inputs of the traffic-capture init container. Strings may be Go template expressions (injector). */
+export interface EnvoyInitOptions {
+  /** Full image reference (the proxyv2 image). */
+  readonly image: string;
+  /** `-i`: outbound IP ranges to capture. @default * */
+  readonly includeOutboundIpRanges?: string;
+  /** `-x`: outbound IP ranges not to capture. @default - none */
+  readonly excludeOutboundIpRanges?: string;
+  /** `-b`: inbound ports to capture. @default * */
+  readonly includeInboundPorts?: string;
+  /** `-d`: inbound ports not to capture. @default 15090,15021,15020 */
+  readonly excludeInboundPorts?: string;
+  /** Compute resources. @default - the proxy defaults */
+  readonly resources?: k8s.ResourceRequirements;
+}
+
+/**
+ * The `istio-init` container of injected pods: programs iptables so the pod's
+ * traffic goes through Envoy (outbound to 15001, inbound to 15006), except the
+ * proxy's own traffic (UID 1337). It needs NET_ADMIN/NET_RAW and root, which is
+ * why it is an init container that exits before the application starts.
+ */
+export function envoyInitContainer(o: EnvoyInitOptions): k8s.Container {
+  return {
+    name: 'istio-init',
+    image: o.image,
+    args: [
+      'istio-iptables',
+      '-p', String(EnvoyPorts.OUTBOUND),
+      '-z', String(EnvoyPorts.INBOUND),
+      '-u', String(PROXY_UID),
+      '-m', 'REDIRECT',
+      '-i', o.includeOutboundIpRanges ?? '*',
+      '-x', o.excludeOutboundIpRanges ?? '',
+      '-b', o.includeInboundPorts ?? '*',
+      '-d', o.excludeInboundPorts ?? `${EnvoyPorts.PROMETHEUS},${EnvoyPorts.STATUS},${EnvoyPorts.AGENT}`,
+      '--log_output_level=default:info',
+    ],
+    resources: o.resources ?? envoyDefaultResources(),
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+      readOnlyRootFilesystem: false,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      runAsUser: 0,
+    },
+  };
+}
+
+/** Plain JSON of the init container (as it appears in a manifest). */
+export function envoyInitManifestJson(o: EnvoyInitOptions): any {
+  return k8s.KubePod.manifest({ spec: { containers: [], initContainers: [envoyInitContainer(o)] } }).spec.initContainers[0];
+}

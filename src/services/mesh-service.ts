@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
+import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
@@ -201,6 +202,15 @@ export interface MeshServiceProps {
    */
   readonly clientTlsMode?: ClientTlsMode;
   // --- end security ---
+  // --- control-plane area: revision binding ---------------------------------
+  /**
+   * The control plane (revision) whose sidecar the pods get: a revisioned
+   * control plane adds the pod label `istio.io/rev: <revision>`.
+   *
+   * @default - whichever control plane the namespace is bound to (default revision otherwise)
+   */
+  readonly controlPlane?: IMeshControlPlane;
+  // --- end control-plane area -----------------------------------------------
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -472,6 +482,8 @@ export class MeshService extends Construct implements IMeshIdentity {
       'app.kubernetes.io/name': this.serviceName,
       'app.kubernetes.io/version': version.name,
       'sidecar.istio.io/inject': 'true',
+      // control-plane area: bind the pods to a revisioned control plane
+      ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
     };
     const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
       metadata: {

@@ -21,7 +21,7 @@ const PREFIX = 'cdk8s-plus-28.k8s.';
 
 interface Assembly { types: Record<string, any> }
 let assembly: Assembly | undefined;
-let renames: Map<string, string> | undefined;
+let renames: Map<string, string> | undefined; // `<Struct>.<jsiiName>` -> JSON name
 const validators = new Map<string, ValidateFunction | string>();
 const ajv = new Ajv({ allErrors: true, strict: false });
 addKubernetesFormats(ajv);
@@ -31,15 +31,25 @@ function loadAssembly(): Assembly {
   return assembly!;
 }
 
-/** jsii property name -> JSON field name, where they differ (e.g. `$ref`, `x-kubernetes-*`). */
-function jsonRenames(): Map<string, string> {
-  if (renames) return renames;
-  renames = new Map();
-  const js = fs.readFileSync(path.join(PLUS_DIR, 'lib', 'imports', 'k8s.js'), 'utf8');
-  for (const m of js.matchAll(/'([^']+)': obj\.([A-Za-z0-9_]+)/g)) {
-    if (m[1] !== m[2]) renames.set(m[2], m[1]);
+/**
+ * jsii property name -> JSON field name where they differ (e.g. `$ref`, `x-kubernetes-*`,
+ * `openAPIV3Schema`), per struct: read from each `toJson_<Struct>` function, so a
+ * rename of one struct (JsonSchemaProps' `schema` -> `$schema`) does not leak into others.
+ */
+function jsonRenames(struct: string): Map<string, string> {
+  if (!renames) {
+    renames = new Map();
+    const js = fs.readFileSync(path.join(PLUS_DIR, 'lib', 'imports', 'k8s.js'), 'utf8');
+    for (const fn of js.matchAll(/function toJson_([A-Za-z0-9_]+)\(obj\) \{([\s\S]*?)\n\}/g)) {
+      for (const m of fn[2].matchAll(/'([^']+)': (?:[A-Za-z0-9_.]+\()?obj\.([A-Za-z0-9_]+)/g)) {
+        if (m[1] !== m[2]) renames.set(`${fn[1]}.${m[2]}`, m[1]);
+      }
+    }
   }
-  return renames;
+  const out = new Map<string, string>();
+  const prefix = `${struct}.`;
+  for (const [k, v] of renames) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+  return out;
 }
 
 function typeSchema(t: any, defs: Record<string, any>): any {
@@ -78,7 +88,7 @@ function typeSchema(t: any, defs: Record<string, any>): any {
 function structSchema(type: any, defs: Record<string, any>): any {
   const properties: Record<string, any> = {};
   const required: string[] = [];
-  const rn = jsonRenames();
+  const rn = jsonRenames(String(type.name).replace(/Props$/, ''));
   for (const p of type.properties ?? []) {
     const json = rn.get(p.name) ?? p.name;
     properties[json] = typeSchema(p.type, defs);

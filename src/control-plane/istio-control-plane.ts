@@ -1,0 +1,647 @@
+import * as fs from 'fs';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import * as YAML from 'yaml';
+import { AccessLogEncoding, MeshExtensionProvider, OutboundTrafficPolicyMode } from './mesh-config';
+import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
+import { injectorConfig, injectorValues } from './private/injector';
+import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
+import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { envoyDefaultResources } from '../data-plane/envoy-proxy';
+import { MeshModel } from '../model';
+import { propError, propMessage } from '../private/errors';
+import { validateDnsLabel } from '../private/names';
+
+/** Istio release this version of cdk8s-mesh is built and tested against (newest stable known to the project). */
+export const ISTIO_VERSION = '1.30.3';
+/** Default image registry of the Istio images (`pilot`, `proxyv2`). */
+export const ISTIO_DEFAULT_HUB = 'docker.io/istio';
+
+/**
+ * A control plane that data-plane workloads and namespaces bind to (by revision).
+ */
+export interface IMeshControlPlane {
+  /** Namespace istiod runs in. */
+  readonly namespace: string;
+  /** Revision name; undefined for the default revision. */
+  readonly revision?: string;
+}
+
+/**
+ * Properties of an `IstioControlPlane`.
+ */
+export interface IstioControlPlaneProps {
+  /**
+   * Namespace istiod runs in (emitted as a Namespace object).
+   *
+   * @default 'istio-system'
+   */
+  readonly namespace?: string;
+
+  /**
+   * Revision of this control plane. A revisioned control plane gets
+   * `-<revision>` names and `istio.io/rev: <revision>` labels, and only injects
+   * namespaces/pods labelled `istio.io/rev: <revision>`, so two control planes
+   * can run side by side during a canary upgrade.
+   *
+   * @default - the default revision (also serves `istio-injection: enabled`)
+   * @see https://istio.io/latest/docs/setup/upgrade/canary/
+   */
+  readonly revision?: string;
+
+  /**
+   * Image registry of the `pilot` and `proxyv2` images.
+   *
+   * @default 'docker.io/istio'
+   */
+  readonly hub?: string;
+
+  /**
+   * Image tag (the Istio version) of the `pilot` and `proxyv2` images.
+   *
+   * @default '1.30.3' (ISTIO_VERSION)
+   */
+  readonly tag?: string;
+
+  /**
+   * Emit the Istio CustomResourceDefinitions. Turn off for clusters whose CRDs
+   * are managed elsewhere (or by the other control plane of a canary upgrade).
+   *
+   * @default true
+   */
+  readonly crds?: boolean;
+
+  /**
+   * Path of a CRD file (multi-document YAML, as `manifests/charts/base/files/crd-all.gen.yaml`
+   * of the Istio release) to emit instead of the pinned one, for another Istio version.
+   *
+   * @default - the CRD file of Istio 1.30.3 shipped with cdk8s-mesh
+   */
+  readonly crdFile?: string;
+
+  /**
+   * Minimum (and initial) number of istiod replicas.
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Maximum istiod replicas of the HorizontalPodAutoscaler. Equal to `replicas`
+   * disables autoscaling. A PodDisruptionBudget (`minAvailable: 1`) is emitted
+   * when `replicas` is above 1.
+   *
+   * @default 5
+   */
+  readonly autoscaleMaxReplicas?: number;
+
+  /**
+   * CPU utilization (percent of requests) the autoscaler targets.
+   *
+   * @default 80
+   */
+  readonly autoscaleTargetCpuUtilization?: number;
+
+  /**
+   * Compute resources of istiod.
+   *
+   * @default - requests 500m CPU / 2048Mi memory, no limits (upstream defaults)
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Compute resources of every injected proxy (sidecars and injected gateways).
+   *
+   * @default - requests 100m / 128Mi, limits 2000m / 1024Mi
+   */
+  readonly proxyResources?: kplus.ContainerResources;
+
+  /**
+   * SPIFFE trust domain of the mesh.
+   *
+   * @default - the mesh model's trust domain (`cluster.local`)
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-trust_domain
+   */
+  readonly trustDomain?: string;
+
+  /**
+   * Root namespace: mesh-wide policies (PeerAuthentication, Sidecar, Telemetry
+   * without selector) live here.
+   *
+   * @default - the control-plane namespace
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-root_namespace
+   */
+  readonly rootNamespace?: string;
+
+  /**
+   * Cluster id of this cluster (multicluster meshes need distinct ids).
+   *
+   * @default 'Kubernetes'
+   */
+  readonly clusterId?: string;
+
+  /**
+   * File every proxy writes access logs to (e.g. `/dev/stdout`).
+   *
+   * @default - no access logs (enable per workload with Telemetry)
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-access_log_file
+   */
+  readonly accessLogFile?: string;
+
+  /**
+   * Encoding of the access logs in `accessLogFile`.
+   *
+   * @default AccessLogEncoding.TEXT
+   */
+  readonly accessLogEncoding?: AccessLogEncoding;
+
+  /**
+   * Percentage of requests traced by default (0-100).
+   *
+   * @default 1
+   */
+  readonly traceSampling?: number;
+
+  /**
+   * Tracing provider every proxy reports to unless a Telemetry says otherwise.
+   * It is added to `extensionProviders`.
+   *
+   * @default - no default tracing provider
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-DefaultProviders
+   */
+  readonly defaultTracingProvider?: MeshExtensionProvider;
+
+  /**
+   * Extension providers (tracing, access logging) of the mesh config, in
+   * addition to every provider registered in the mesh model by other constructs.
+   *
+   * @default - only the providers registered in the mesh model
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-ExtensionProvider
+   */
+  readonly extensionProviders?: MeshExtensionProvider[];
+
+  /**
+   * What sidecars do with traffic to hosts outside the service registry.
+   * `REGISTRY_ONLY` blocks unknown egress; declare external hosts with
+   * ServiceEntries, or relax to `ALLOW_ANY` explicitly.
+   *
+   * @default OutboundTrafficPolicyMode.REGISTRY_ONLY
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-OutboundTrafficPolicy
+   */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicyMode;
+
+  /**
+   * Envoy worker threads of every proxy (`defaultConfig.concurrency`).
+   *
+   * @default - 2 (Istio's default; 0 means one per CPU of the proxy's limit)
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig
+   */
+  readonly proxyConcurrency?: number;
+
+  /**
+   * Start application containers only once the proxy is ready, so the
+   * application's first connections do not fail.
+   *
+   * @default true
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig
+   */
+  readonly holdApplicationUntilProxyStarts?: boolean;
+
+  /**
+   * How long a terminating proxy keeps draining connections.
+   *
+   * @default Duration.seconds(5)
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig
+   */
+  readonly terminationDrainDuration?: Duration;
+
+  /**
+   * Let istiod deploy Kubernetes Gateway API gateways and waypoints itself
+   * (grants it cluster-wide write access to Deployments, Services,
+   * ServiceAccounts, HPAs and PDBs).
+   *
+   * @default false
+   */
+  readonly gatewayApiDeploymentController?: boolean;
+
+  /**
+   * Emit the `istio-reader-service-account` and its read-only ClusterRole
+   * (cluster-wide read of secrets included), used by remote istiods of a
+   * multicluster mesh.
+   *
+   * @default false
+   */
+  readonly multiclusterReader?: boolean;
+}
+
+function quantity(value: string): k8s.Quantity {
+  return k8s.Quantity.fromString(value);
+}
+
+function toRequirements(r: kplus.ContainerResources): k8s.ResourceRequirements {
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  if (r.cpu?.request) requests.cpu = quantity(r.cpu.request.amount);
+  if (r.cpu?.limit) limits.cpu = quantity(r.cpu.limit.amount);
+  if (r.memory?.request) requests.memory = quantity(`${r.memory.request.toMebibytes()}Mi`);
+  if (r.memory?.limit) limits.memory = quantity(`${r.memory.limit.toMebibytes()}Mi`);
+  return {
+    requests: Object.keys(requests).length ? requests : undefined,
+    limits: Object.keys(limits).length ? limits : undefined,
+  };
+}
+
+const CP_DUPLICATE_REVISION = 'CP001';
+
+/** Shared objects (the namespace, the CRDs) already emitted by a control plane of the same app. */
+const EMITTED = new WeakMap<MeshModel, Set<string>>();
+function firstToEmit(model: MeshModel, what: string): boolean {
+  let set = EMITTED.get(model);
+  if (!set) EMITTED.set(model, set = new Set());
+  if (set.has(what)) return false;
+  set.add(what);
+  return true;
+}
+
+/**
+ * The Istio control plane: everything a GitOps repository needs to bring an
+ * empty cluster to a working sidecar mesh.
+ *
+ * Emits the control-plane Namespace, the Istio CRDs (optional), istiod
+ * (ServiceAccount, RBAC, Deployment, Service, HPA, PDB), the `istio` mesh
+ * config ConfigMap, the `istio-sidecar-injector` ConfigMap whose templates are
+ * generated from the project's one Envoy proxy spec, and the injection and
+ * validation webhooks. Nothing istiod creates at run time (the per-namespace
+ * `istio-ca-root-cert` ConfigMap, webhook `caBundle`s) is emitted.
+ *
+ * @example
+ * new IstioControlPlane(chart, 'istio', { revision: '1-30' });
+ */
+export class IstioControlPlane extends Construct implements IMeshControlPlane {
+  /** Namespace istiod runs in. */
+  public readonly namespace: string;
+  /** Revision name; undefined for the default revision. */
+  public readonly revision?: string;
+  /** Mesh root namespace. */
+  public readonly rootNamespace: string;
+  /** Image tag (Istio version) of istiod and the proxies. */
+  public readonly tag: string;
+  /** Image registry. */
+  public readonly hub: string;
+  /** istiod Service name (`istiod` or `istiod-<revision>`). */
+  public readonly istiodServiceName: string;
+  /** The istiod Deployment (escape hatch: `addJsonPatch`). */
+  public readonly deployment: ApiObject;
+  /** The `istio` mesh config ConfigMap (escape hatch). */
+  public readonly meshConfigMap: ApiObject;
+  /** The `istio-sidecar-injector` ConfigMap (escape hatch). */
+  public readonly injectorConfigMap: ApiObject;
+
+  private readonly model: MeshModel;
+  private readonly props: IstioControlPlaneProps;
+  private readonly providers: MeshExtensionProvider[] = [];
+  private readonly trustDomain: string;
+
+  constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.model = MeshModel.of(this);
+
+    this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
+    if (props.revision !== undefined) {
+      validateDnsLabel(this, 'revision', props.revision, 'use a DNS label such as \'1-30\' (dots are not allowed)');
+      if (props.revision === 'default') {
+        throw propError(this, 'revision', 'must not be \'default\' (the name of the unrevisioned control plane)', props.revision,
+          'leave revision unset for the default revision, or name it after the version, e.g. \'1-30\'');
+      }
+    }
+    this.revision = props.revision;
+    this.rootNamespace = validateDnsLabel(this, 'rootNamespace', props.rootNamespace ?? this.namespace);
+    this.hub = this.validateImagePart('hub', props.hub ?? ISTIO_DEFAULT_HUB);
+    this.tag = this.validateImagePart('tag', props.tag ?? ISTIO_VERSION);
+    this.trustDomain = props.trustDomain ?? this.model.trustDomain;
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.trustDomain)) {
+      throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', this.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
+    }
+    const replicas = props.replicas ?? 1;
+    const maxReplicas = props.autoscaleMaxReplicas ?? Math.max(5, replicas);
+    this.validateWhole('replicas', replicas, 1, 100);
+    this.validateWhole('autoscaleMaxReplicas', maxReplicas, replicas, 100, `set it to at least replicas (${replicas})`);
+    const targetCpu = props.autoscaleTargetCpuUtilization ?? 80;
+    this.validateWhole('autoscaleTargetCpuUtilization', targetCpu, 1, 100);
+    const traceSampling = props.traceSampling ?? 1;
+    if (typeof traceSampling !== 'number' || !(traceSampling >= 0 && traceSampling <= 100)) {
+      throw propError(this, 'traceSampling', 'must be a percentage between 0 and 100', traceSampling, 'use e.g. 1 for 1% of requests');
+    }
+    if (props.proxyConcurrency !== undefined) this.validateWhole('proxyConcurrency', props.proxyConcurrency, 0, 64);
+    if (props.accessLogFile !== undefined && !props.accessLogFile.startsWith('/')) {
+      throw propError(this, 'accessLogFile', 'must be an absolute path in the proxy container', props.accessLogFile, 'use \'/dev/stdout\'');
+    }
+    if (props.accessLogEncoding !== undefined && props.accessLogFile === undefined) {
+      throw propError(this, 'accessLogEncoding', 'has no effect without accessLogFile', props.accessLogEncoding, 'set accessLogFile (e.g. \'/dev/stdout\') or remove accessLogEncoding');
+    }
+
+    const suffix = this.revision ? `-${this.revision}` : '';
+    const revLabel = this.revision ?? 'default';
+    const istiod = `istiod${suffix}`;
+    this.istiodServiceName = istiod;
+    const ns = this.namespace;
+    const labels = { 'app': 'istiod', 'app.kubernetes.io/name': 'istiod', 'app.kubernetes.io/part-of': 'istio', 'istio.io/rev': revLabel };
+    const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: ns, labels: { ...labels, ...extra } });
+    const clusterMeta = (name: string, extra: Record<string, string> = {}) => ({ name, labels: { ...labels, ...extra } });
+    const caAddress = `${istiod}.${ns}.svc:15012`;
+
+    this.model.addControlPlane({ path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision });
+    this.model.addRule(CP_DUPLICATE_REVISION, (m) => {
+      const seen = new Map<string, string>();
+      const out = [];
+      for (const cp of m.controlPlanes) {
+        const key = cp.revision ?? 'default';
+        const first = seen.get(key);
+        if (first) {
+          out.push({
+            code: CP_DUPLICATE_REVISION,
+            severity: 'error' as const,
+            path: cp.path,
+            message: propMessage('revision', `must be unique in the app: ${first} already installs that revision`, cp.revision ?? 'default',
+              'give the second control plane another revision (canary upgrade) or remove it'),
+          });
+        } else {
+          seen.set(key, cp.path);
+        }
+      }
+      return out;
+    });
+    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+
+    for (const p of props.extensionProviders ?? []) this.addExtensionProvider(p);
+    if (props.defaultTracingProvider) this.addExtensionProvider(props.defaultTracingProvider);
+
+    // --- namespace and CRDs --------------------------------------------------
+    // Control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them.
+    if (firstToEmit(this.model, `namespace:${ns}`)) {
+      new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } });
+    }
+    if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
+      if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
+        throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
+      }
+      const crds = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);
+      if (crds.length === 0 || crds.some((c) => c.kind !== 'CustomResourceDefinition')) {
+        throw propError(this, 'crdFile', 'must contain only CustomResourceDefinition documents', props.crdFile ?? DEFAULT_CRD_FILE,
+          'pass manifests/charts/base/files/crd-all.gen.yaml of an Istio release');
+      }
+      for (const crd of crds) new ApiObject(this, `Crd-${crd.metadata.name}`, crd);
+    }
+
+    // --- identity and RBAC ---------------------------------------------------
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(istiod) });
+    const bind = (idSuffix: string, name: string, rules: k8s.PolicyRule[], sa: { name: string; namespace: string }) => {
+      new k8s.KubeClusterRole(this, `ClusterRole${idSuffix}`, { metadata: clusterMeta(name), rules });
+      new k8s.KubeClusterRoleBinding(this, `ClusterRoleBinding${idSuffix}`, {
+        metadata: clusterMeta(name),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ kind: 'ServiceAccount', ...sa }],
+      });
+    };
+    bind('', `istiod-clusterrole${suffix}-${ns}`, istiodClusterRules(), { name: istiod, namespace: ns });
+    const gatewayController = props.gatewayApiDeploymentController ?? false;
+    if (gatewayController) bind('-GatewayController', `istiod-gateway-controller${suffix}-${ns}`, gatewayControllerRules(), { name: istiod, namespace: ns });
+    if (props.multiclusterReader ?? false) {
+      const reader = { 'app': 'istio-reader', 'app.kubernetes.io/name': 'istio-reader', 'app.kubernetes.io/part-of': 'istio' };
+      new k8s.KubeServiceAccount(this, 'ReaderServiceAccount', { metadata: { name: 'istio-reader-service-account', namespace: ns, labels: reader } });
+      const name = `istio-reader-clusterrole${suffix}-${ns}`;
+      new k8s.KubeClusterRole(this, 'ClusterRole-Reader', { metadata: { name, labels: reader }, rules: readerClusterRules() });
+      new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding-Reader', {
+        metadata: { name, labels: reader },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ kind: 'ServiceAccount', name: 'istio-reader-service-account', namespace: ns }],
+      });
+    }
+    new k8s.KubeRole(this, 'Role', { metadata: meta(istiod), rules: istiodNamespaceRules() });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: meta(istiod),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: istiod },
+      subjects: [{ kind: 'ServiceAccount', name: istiod, namespace: ns }],
+    });
+
+    // --- configuration -------------------------------------------------------
+    this.meshConfigMap = new k8s.KubeConfigMap(this, 'MeshConfig', {
+      metadata: meta(`istio${suffix}`),
+      data: {
+        mesh: Lazy.any({ produce: () => YAML.stringify(this._meshConfig(caAddress), { lineWidth: 0 }) }) as any,
+        meshNetworks: 'networks: {}',
+      },
+    });
+    const proxyResources = props.proxyResources ? toRequirements(props.proxyResources) : envoyDefaultResources();
+    const injectorInput = {
+      istioNamespace: ns,
+      revision: this.revision,
+      hub: this.hub,
+      tag: this.tag,
+      caAddress,
+      clusterDomain: this.model.clusterDomain,
+      trustDomain: this.trustDomain,
+      clusterId: props.clusterId ?? 'Kubernetes',
+      proxyLogLevel: 'warning',
+      holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
+      proxyResources,
+    };
+    this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
+      metadata: meta(`istio-sidecar-injector${suffix}`),
+      data: { config: injectorConfig(injectorInput), values: injectorValues(injectorInput) },
+    });
+
+    // --- webhooks --------------------------------------------------------------
+    const target: WebhookTarget = { service: istiod, namespace: ns, revLabel, isDefault: this.revision === undefined };
+    new k8s.KubeMutatingWebhookConfiguration(this, 'InjectionWebhook', {
+      metadata: clusterMeta(`istio-sidecar-injector${suffix}${ns === 'istio-system' ? '' : `-${ns}`}`, { app: 'sidecar-injector' }),
+      webhooks: injectionWebhooks(target),
+    });
+    new k8s.KubeValidatingWebhookConfiguration(this, 'ValidationWebhook', {
+      metadata: clusterMeta(`istio-validator${suffix}-${ns}`, { istio: 'istiod' }),
+      webhooks: [validationWebhook(target, 'rev.validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'In', values: [revLabel] }] })],
+    });
+    if (target.isDefault) {
+      // objects without an istio.io/rev label are validated by the default revision
+      new k8s.KubeValidatingWebhookConfiguration(this, 'DefaultValidationWebhook', {
+        metadata: clusterMeta('istiod-default-validator', { istio: 'istiod' }),
+        webhooks: [validationWebhook(target, 'validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'DoesNotExist' }] })],
+      });
+    }
+
+    // --- istiod ----------------------------------------------------------------
+    const podLabels: Record<string, string> = {
+      ...labels,
+      'sidecar.istio.io/inject': 'false',
+      'istio.io/dataplane-mode': 'none',
+      ...(this.revision ? {} : { istio: 'pilot' }),
+    };
+    const selector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { istio: 'pilot' };
+    const serviceSelector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { app: 'istiod', istio: 'pilot' };
+    const autoscale = maxReplicas > replicas;
+    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    const field = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
+      spec: {
+        replicas: autoscale ? undefined : replicas,
+        selector: { matchLabels: selector },
+        strategy: { rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromString('25%') } },
+        template: {
+          metadata: {
+            labels: podLabels,
+            annotations: { 'prometheus.io/port': '15014', 'prometheus.io/scrape': 'true', 'sidecar.istio.io/inject': 'false' },
+          },
+          spec: {
+            serviceAccountName: istiod,
+            tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }],
+            containers: [{
+              name: 'discovery',
+              image: `${this.hub}/pilot:${this.tag}`,
+              args: ['discovery', '--monitoringAddr=:15014', '--log_output_level=default:info', '--domain', this.model.clusterDomain, '--keepaliveMaxServerConnectionAge', '30m'],
+              env: [
+                env('REVISION', revLabel),
+                env('PILOT_CERT_PROVIDER', 'istiod'),
+                field('POD_NAME', 'metadata.name'),
+                field('POD_NAMESPACE', 'metadata.namespace'),
+                field('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+                env('KUBECONFIG', '/var/run/secrets/remote/config'),
+                env('PILOT_TRACE_SAMPLING', String(traceSampling)),
+                env('PILOT_ENABLE_ANALYSIS', 'false'),
+                env('CLUSTER_ID', props.clusterId ?? 'Kubernetes'),
+                env('PLATFORM', ''),
+                ...(gatewayController ? [] : [env('PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', 'false')]),
+              ],
+              ports: [
+                { containerPort: 8080, name: 'http-debug', protocol: 'TCP' },
+                { containerPort: 15010, name: 'grpc-xds', protocol: 'TCP' },
+                { containerPort: 15012, name: 'tls-xds', protocol: 'TCP' },
+                { containerPort: 15017, name: 'https-webhooks', protocol: 'TCP' },
+                { containerPort: 15014, name: 'http-monitoring', protocol: 'TCP' },
+              ],
+              readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromNumber(8080) }, initialDelaySeconds: 1, periodSeconds: 3, timeoutSeconds: 5 },
+              resources: props.resources ? toRequirements(props.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [
+                { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
+                { name: 'local-certs', mountPath: '/var/run/secrets/istio-dns' },
+                { name: 'cacerts', mountPath: '/etc/cacerts', readOnly: true },
+                { name: 'istio-kubeconfig', mountPath: '/var/run/secrets/remote', readOnly: true },
+                { name: 'istio-csr-dns-cert', mountPath: '/var/run/secrets/istiod/tls', readOnly: true },
+                { name: 'istio-csr-ca-configmap', mountPath: '/var/run/secrets/istiod/ca', readOnly: true },
+              ],
+            }],
+            volumes: [
+              { name: 'local-certs', emptyDir: { medium: 'Memory' } },
+              { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+              // plug-in CA (optional): https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/
+              { name: 'cacerts', secret: { secretName: 'cacerts', optional: true } },
+              { name: 'istio-kubeconfig', secret: { secretName: 'istio-kubeconfig', optional: true } },
+              { name: 'istio-csr-dns-cert', secret: { secretName: 'istiod-tls', optional: true } },
+              { name: 'istio-csr-ca-configmap', configMap: { name: 'istio-ca-root-cert', defaultMode: 420, optional: true } },
+            ],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
+      spec: {
+        selector: serviceSelector,
+        ports: [
+          { name: 'grpc-xds', port: 15010, protocol: 'TCP' },
+          { name: 'https-dns', port: 15012, protocol: 'TCP' },
+          { name: 'https-webhook', port: 443, targetPort: k8s.IntOrString.fromNumber(15017), protocol: 'TCP' },
+          { name: 'http-monitoring', port: 15014, protocol: 'TCP' },
+        ],
+      },
+    });
+    if (autoscale) {
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata: meta(istiod),
+        spec: {
+          minReplicas: replicas,
+          maxReplicas,
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: istiod },
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpu } } }],
+        },
+      });
+    }
+    if (replicas > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: meta(istiod),
+        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+
+  /**
+   * Adds an extension provider to the mesh config (and registers it in the mesh
+   * model, so Telemetry resources can refer to it).
+   *
+   * @returns the provider
+   */
+  public addExtensionProvider(provider: MeshExtensionProvider): MeshExtensionProvider {
+    const prop = `extensionProviders[${this.providers.length}]`;
+    for (const [field, rule, value, fix] of provider._problems()) throw propError(this, `${prop}.${field}`, rule, value, fix);
+    const entry = provider._toMeshConfig();
+    const existing = this.model.addExtensionProvider({ name: provider.name, path: this.node.path, entry });
+    if (existing && JSON.stringify(existing.entry) !== JSON.stringify(entry)) {
+      throw propError(this, `${prop}.name`, `must be unique in the mesh: ${existing.path} already declares a different provider with that name`, provider.name,
+        'rename one of the providers');
+    }
+    this.providers.push(provider);
+    return provider;
+  }
+
+  /** The mesh config (`mesh` key of the `istio` ConfigMap) as plain data. @internal */
+  public _meshConfig(discoveryAddress: string): Record<string, unknown> {
+    const p = this.props;
+    const defaultConfig: Record<string, unknown> = {
+      discoveryAddress,
+      holdApplicationUntilProxyStarts: p.holdApplicationUntilProxyStarts ?? true,
+      terminationDrainDuration: `${(p.terminationDrainDuration ?? Duration.seconds(5)).toSeconds()}s`,
+    };
+    if (p.proxyConcurrency !== undefined) defaultConfig.concurrency = p.proxyConcurrency;
+    const defaultProviders: Record<string, string[]> = { metrics: ['prometheus'] };
+    if (p.defaultTracingProvider) defaultProviders.tracing = [p.defaultTracingProvider.name];
+    const mesh: Record<string, unknown> = {
+      defaultConfig,
+      defaultProviders,
+      enablePrometheusMerge: true,
+      rootNamespace: this.rootNamespace,
+      trustDomain: this.trustDomain,
+      outboundTrafficPolicy: { mode: p.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY },
+    };
+    if (p.accessLogFile !== undefined) {
+      mesh.accessLogFile = p.accessLogFile;
+      mesh.accessLogEncoding = p.accessLogEncoding ?? AccessLogEncoding.TEXT;
+    }
+    const providers = this.model.extensionProviders.map((e) => e.entry);
+    if (providers.length) mesh.extensionProviders = providers;
+    return mesh;
+  }
+
+  private validateImagePart(prop: string, value: string): string {
+    if (!value || /[\s@]/.test(value) || (prop === 'tag' && value.includes(':'))) {
+      throw propError(this, prop, 'must be a non-empty image registry/tag without whitespace', value,
+        prop === 'hub' ? 'use e.g. \'docker.io/istio\'' : `use an Istio version such as '${ISTIO_VERSION}'`);
+    }
+    return value;
+  }
+
+  private validateWhole(prop: string, value: number, min: number, max: number, fix?: string): void {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw propError(this, prop, `must be a whole number between ${min} and ${max}`, value, fix ?? `use a value between ${min} and ${max}`);
+    }
+  }
+}

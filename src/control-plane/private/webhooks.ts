@@ -1,0 +1,85 @@
+import { k8s } from 'cdk8s-plus-28';
+
+/**
+ * Webhook configurations pointing at istiod (facts: istio-install.md §3.3).
+ * No `caBundle`: istiod patches it in at run time (and owns that field).
+ */
+
+const ISTIO_CONFIG_GROUPS = ['security.istio.io', 'networking.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
+
+export interface WebhookTarget {
+  /** istiod Service name. */
+  readonly service: string;
+  readonly namespace: string;
+  /** `istio.io/rev` value (`default` for the default revision). */
+  readonly revLabel: string;
+  /** True for the default revision (also serves the legacy labels). */
+  readonly isDefault: boolean;
+}
+
+function exists(key: string): k8s.LabelSelectorRequirement {
+  return { key, operator: 'DoesNotExist' };
+}
+
+function inValues(key: string, ...values: string[]): k8s.LabelSelectorRequirement {
+  return { key, operator: 'In', values };
+}
+
+function notIn(key: string, ...values: string[]): k8s.LabelSelectorRequirement {
+  return { key, operator: 'NotIn', values };
+}
+
+/**
+ * The injection webhooks. A namespace opts in with `istio.io/rev=<rev>` or (default
+ * revision) `istio-injection=enabled`; in unlabelled namespaces a pod opts in with
+ * `istio.io/rev=<rev>` or (default revision) `sidecar.istio.io/inject=true`. A pod
+ * labelled `sidecar.istio.io/inject=false` is never injected.
+ */
+export function injectionWebhooks(t: WebhookTarget): k8s.MutatingWebhook[] {
+  type Requirements = k8s.LabelSelectorRequirement[];
+  const webhook = (name: string, namespaceSelector: Requirements, objectSelector: Requirements): k8s.MutatingWebhook => ({
+    name,
+    admissionReviewVersions: ['v1'],
+    clientConfig: { service: { name: t.service, namespace: t.namespace, path: '/inject', port: 443 } },
+    failurePolicy: 'Fail',
+    sideEffects: 'None',
+    reinvocationPolicy: 'Never',
+    namespaceSelector: { matchExpressions: namespaceSelector },
+    objectSelector: { matchExpressions: objectSelector },
+    rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+  });
+  const out = [
+    webhook('rev.namespace.sidecar-injector.istio.io',
+      [inValues('istio.io/rev', t.revLabel), exists('istio-injection')],
+      [notIn('sidecar.istio.io/inject', 'false')]),
+    webhook('rev.object.sidecar-injector.istio.io',
+      [exists('istio.io/rev'), exists('istio-injection')],
+      [notIn('sidecar.istio.io/inject', 'false'), inValues('istio.io/rev', t.revLabel)]),
+  ];
+  if (t.isDefault) {
+    out.push(
+      webhook('namespace.sidecar-injector.istio.io',
+        [inValues('istio-injection', 'enabled')],
+        [notIn('sidecar.istio.io/inject', 'false')]),
+      webhook('object.sidecar-injector.istio.io',
+        [exists('istio-injection'), exists('istio.io/rev')],
+        [inValues('sidecar.istio.io/inject', 'true'), exists('istio.io/rev')]),
+    );
+  }
+  return out;
+}
+
+/** Validation of Istio config by istiod (`/validate`). */
+export function validationWebhook(t: WebhookTarget, name: string, objectSelector?: k8s.LabelSelector): k8s.ValidatingWebhook {
+  return {
+    name,
+    admissionReviewVersions: ['v1'],
+    clientConfig: { service: { name: t.service, namespace: t.namespace, path: '/validate' } },
+    // Fail once applied: GitOps applies Istio config after istiod is up (sync waves),
+    // and istiod would flip `Ignore` to `Fail` at run time anyway (a drift loop).
+    failurePolicy: 'Fail',
+    sideEffects: 'None',
+    objectSelector,
+    rules: [{ apiGroups: ISTIO_CONFIG_GROUPS, apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*'] }],
+  };
+}

@@ -1,0 +1,225 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Testing } from 'cdk8s';
+import * as YAML from 'yaml';
+import { AccessLogEncoding, IstioControlPlane, IstioControlPlaneProps, MeshExtensionProvider, OutboundTrafficPolicyMode } from '../../src';
+import { MeshModel } from '../../src/model';
+import { findObject, findObjects, SHARED_DIR, synthAndValidate } from '../util';
+
+function controlPlane(props: IstioControlPlaneProps = {}) {
+  const chart = Testing.chart();
+  const cp = new IstioControlPlane(chart, 'istio', { crds: false, ...props });
+  return { chart, cp };
+}
+
+const mesh = (out: any[], name = 'istio') => YAML.parse(findObject(out, 'ConfigMap', name).data.mesh);
+
+describe('IstioControlPlane', () => {
+  describe('objects', () => {
+    test('default revision: namespace, istiod, config, webhooks (no CRDs when crds: false)', () => {
+      const { chart } = controlPlane();
+      const out = synthAndValidate(chart);
+      expect(out.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+        'Namespace/istio-system',
+        'ServiceAccount/istiod',
+        'ClusterRole/istiod-clusterrole-istio-system',
+        'ClusterRoleBinding/istiod-clusterrole-istio-system',
+        'Role/istiod',
+        'RoleBinding/istiod',
+        'ConfigMap/istio',
+        'ConfigMap/istio-sidecar-injector',
+        'MutatingWebhookConfiguration/istio-sidecar-injector',
+        'ValidatingWebhookConfiguration/istio-validator-istio-system',
+        'ValidatingWebhookConfiguration/istiod-default-validator',
+        'Deployment/istiod',
+        'Service/istiod',
+        'HorizontalPodAutoscaler/istiod',
+      ]);
+      expect(findObject(out, 'Deployment', 'istiod').spec.template.spec.containers[0].image).toBe('docker.io/istio/pilot:1.30.3');
+      expect(out.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).not.toContain('istio-ca-root-cert');
+      expect(out).toMatchSnapshot();
+    });
+
+    test('crds: true (default) emits the 15 Istio CRDs', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'istio');
+      expect(findObjects(synthAndValidate(chart), 'CustomResourceDefinition')).toHaveLength(15);
+    });
+
+    test('crdFile points at another CRD file', () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crds-')), 'crds.yaml');
+      const all = YAML.parseAllDocuments(fs.readFileSync(path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml'), 'utf8')).map((d) => d.toJS()).filter((d) => d);
+      fs.writeFileSync(file, YAML.stringify(all.find((c: any) => c.spec.names.kind === 'Sidecar')));
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'istio', { crdFile: file });
+      expect(findObjects(synthAndValidate(chart), 'CustomResourceDefinition').map((c) => c.metadata.name)).toEqual(['sidecars.networking.istio.io']);
+    });
+  });
+
+  describe('revisions', () => {
+    test('revision 1-30 gets revisioned names, labels, selectors and only the rev webhooks', () => {
+      const { chart } = controlPlane({ revision: '1-30' });
+      const out = synthAndValidate(chart);
+      const names = out.map((o) => `${o.kind}/${o.metadata.name}`);
+      expect(names).toEqual(expect.arrayContaining([
+        'ServiceAccount/istiod-1-30', 'ClusterRole/istiod-clusterrole-1-30-istio-system', 'Role/istiod-1-30', 'ConfigMap/istio-1-30',
+        'ConfigMap/istio-sidecar-injector-1-30', 'MutatingWebhookConfiguration/istio-sidecar-injector-1-30',
+        'ValidatingWebhookConfiguration/istio-validator-1-30-istio-system', 'Deployment/istiod-1-30', 'Service/istiod-1-30',
+      ]));
+      expect(names).not.toContain('ValidatingWebhookConfiguration/istiod-default-validator');
+      const d = findObject(out, 'Deployment', 'istiod-1-30');
+      expect(d.spec.selector.matchLabels).toEqual({ 'app': 'istiod', 'istio.io/rev': '1-30' });
+      expect(d.spec.template.metadata.labels.istio).toBeUndefined();
+      expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'REVISION', value: '1-30' });
+      expect(findObject(out, 'Service', 'istiod-1-30').spec.selector).toEqual({ 'app': 'istiod', 'istio.io/rev': '1-30' });
+      const mwc = findObject(out, 'MutatingWebhookConfiguration', 'istio-sidecar-injector-1-30');
+      expect(mwc.webhooks.map((w: any) => w.name)).toEqual(['rev.namespace.sidecar-injector.istio.io', 'rev.object.sidecar-injector.istio.io']);
+      expect(mwc.webhooks[0].namespaceSelector.matchExpressions[0]).toEqual({ key: 'istio.io/rev', operator: 'In', values: ['1-30'] });
+      expect(mwc.webhooks[0].clientConfig.service).toEqual({ name: 'istiod-1-30', namespace: 'istio-system', path: '/inject', port: 443 });
+      expect(mesh(out, 'istio-1-30').defaultConfig.discoveryAddress).toBe('istiod-1-30.istio-system.svc:15012');
+      expect(out).toMatchSnapshot();
+    });
+
+    test('two control planes side by side (canary upgrade) validate together', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'stable', { tag: '1.29.2' });
+      new IstioControlPlane(chart, 'canary', { revision: '1-30', tag: '1.30.3' });
+      const out = synthAndValidate(chart);
+      expect(findObjects(out, 'Deployment').map((d) => d.metadata.name)).toEqual(['istiod', 'istiod-1-30']);
+      // the namespace and the CRDs are shared, emitted once
+      expect(findObjects(out, 'Namespace')).toHaveLength(1);
+      expect(findObjects(out, 'CustomResourceDefinition')).toHaveLength(15);
+      expect(MeshModel.of(chart).controlPlanes.map((c) => c.revision)).toEqual([undefined, '1-30']);
+    });
+  });
+
+  describe('scaling', () => {
+    test('replicas > 1 adds a PodDisruptionBudget; autoscaleMaxReplicas = replicas disables the HPA', () => {
+      const { chart } = controlPlane({ replicas: 2, autoscaleMaxReplicas: 2 });
+      const out = synthAndValidate(chart);
+      expect(findObjects(out, 'HorizontalPodAutoscaler')).toEqual([]);
+      expect(findObject(out, 'Deployment', 'istiod').spec.replicas).toBe(2);
+      expect(findObject(out, 'PodDisruptionBudget', 'istiod').spec).toEqual({ minAvailable: 1, selector: { matchLabels: { istio: 'pilot' } } });
+    });
+
+    test('HPA bounds and CPU target', () => {
+      const { chart } = controlPlane({ replicas: 2, autoscaleMaxReplicas: 8, autoscaleTargetCpuUtilization: 60 });
+      const hpa = findObject(synthAndValidate(chart), 'HorizontalPodAutoscaler', 'istiod');
+      expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 8, metrics: [{ resource: { target: { averageUtilization: 60 } } }] });
+    });
+  });
+
+  describe('mesh config', () => {
+    test('typed fields render into the istio ConfigMap', () => {
+      const { chart } = controlPlane({
+        accessLogFile: '/dev/stdout',
+        accessLogEncoding: AccessLogEncoding.JSON,
+        outboundTrafficPolicy: OutboundTrafficPolicyMode.ALLOW_ANY,
+        proxyConcurrency: 2,
+        holdApplicationUntilProxyStarts: false,
+        terminationDrainDuration: Duration.seconds(20),
+        trustDomain: 'acme.com',
+        rootNamespace: 'mesh-root',
+        traceSampling: 10,
+        defaultTracingProvider: MeshExtensionProvider.openTelemetryTracing('otel', 'otel-collector.observability.svc.cluster.local', 4317),
+        extensionProviders: [MeshExtensionProvider.envoyFileAccessLog('stdout-json', '/dev/stdout')],
+      });
+      const out = synthAndValidate(chart);
+      expect(mesh(out)).toEqual({
+        defaultConfig: { discoveryAddress: 'istiod.istio-system.svc:15012', holdApplicationUntilProxyStarts: false, terminationDrainDuration: '20s', concurrency: 2 },
+        defaultProviders: { metrics: ['prometheus'], tracing: ['otel'] },
+        enablePrometheusMerge: true,
+        rootNamespace: 'mesh-root',
+        trustDomain: 'acme.com',
+        outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
+        accessLogFile: '/dev/stdout',
+        accessLogEncoding: 'JSON',
+        extensionProviders: [
+          { name: 'stdout-json', envoyFileAccessLog: { path: '/dev/stdout' } },
+          { name: 'otel', opentelemetry: { service: 'otel-collector.observability.svc.cluster.local', port: 4317 } },
+        ],
+      });
+      expect(findObject(out, 'Deployment', 'istiod').spec.template.spec.containers[0].env).toContainEqual({ name: 'PILOT_TRACE_SAMPLING', value: '10' });
+    });
+
+    test('secure defaults: REGISTRY_ONLY egress, hold application until the proxy starts', () => {
+      const { chart } = controlPlane();
+      const m = mesh(synthAndValidate(chart));
+      expect(m.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+      expect(m.defaultConfig.holdApplicationUntilProxyStarts).toBe(true);
+      expect(m.accessLogFile).toBeUndefined();
+    });
+
+    test('providers registered in the mesh model by other constructs are rendered lazily', () => {
+      const { chart } = controlPlane();
+      MeshModel.of(chart).addExtensionProvider({ name: 'zipkin', path: 'test/Tracing', entry: { name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } } });
+      expect(mesh(synthAndValidate(chart)).extensionProviders).toEqual([{ name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } }]);
+    });
+
+    test('addExtensionProvider returns the provider and registers it in the model', () => {
+      const { chart, cp } = controlPlane();
+      const p = cp.addExtensionProvider(MeshExtensionProvider.zipkin('zipkin', 'zipkin.istio-system.svc.cluster.local', 9411));
+      expect(p.name).toBe('zipkin');
+      expect(MeshModel.of(chart).extensionProviders.map((e) => e.name)).toEqual(['zipkin']);
+      expect(MeshExtensionProvider.openTelemetryAccessLog('als', 'otel.observability.svc.cluster.local', 4317)._toMeshConfig())
+        .toEqual({ name: 'als', envoyOtelAls: { service: 'otel.observability.svc.cluster.local', port: 4317 } });
+    });
+  });
+
+  describe('least privilege', () => {
+    test('no RBAC rule uses a wildcard outside upstream\'s (Istio/Gateway API read, ingresses/status)', () => {
+      const { chart } = controlPlane({ gatewayApiDeploymentController: true, multiclusterReader: true });
+      const out = synthAndValidate(chart);
+      for (const role of [...findObjects(out, 'ClusterRole'), ...findObjects(out, 'Role')]) {
+        for (const r of role.rules) {
+          if (r.resources.includes('*')) {
+            expect(r.apiGroups.every((g: string) => g.endsWith('istio.io') || g.startsWith('gateway.networking'))).toBe(true);
+            expect(r.verbs).toEqual(expect.not.arrayContaining(['create', 'update', 'patch', 'delete', '*']));
+          }
+          if (r.verbs.includes('*')) expect(r.resources).toEqual(['ingresses/status']);
+        }
+      }
+    });
+
+    test('istiod runs non-root, read-only, without capabilities, with RuntimeDefault seccomp', () => {
+      const { chart } = controlPlane();
+      const c = findObject(synthAndValidate(chart), 'Deployment', 'istiod').spec.template.spec.containers[0];
+      expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    });
+  });
+
+  describe('errors', () => {
+    const cases: Array<[string, IstioControlPlaneProps, string]> = [
+      ['revision default', { revision: 'default' }, '[test/istio] \'revision\' must not be \'default\' (the name of the unrevisioned control plane), got "default". Fix: leave revision unset for the default revision, or name it after the version, e.g. \'1-30\''],
+      ['revision with dots', { revision: '1.30' }, '[test/istio] \'revision\' must be a DNS-1123 label'],
+      ['bad tag', { tag: 'v 1' }, '[test/istio] \'tag\' must be a non-empty image registry/tag without whitespace, got "v 1"'],
+      ['replicas 0', { replicas: 0 }, '[test/istio] \'replicas\' must be a whole number between 1 and 100, got 0'],
+      ['max < replicas', { replicas: 3, autoscaleMaxReplicas: 2 }, '[test/istio] \'autoscaleMaxReplicas\' must be a whole number between 3 and 100, got 2. Fix: set it to at least replicas (3)'],
+      ['trace sampling', { traceSampling: 150 }, '[test/istio] \'traceSampling\' must be a percentage between 0 and 100, got 150'],
+      ['encoding without file', { accessLogEncoding: AccessLogEncoding.JSON }, '[test/istio] \'accessLogEncoding\' has no effect without accessLogFile, got "JSON"'],
+      ['relative log file', { accessLogFile: 'access.log' }, '[test/istio] \'accessLogFile\' must be an absolute path in the proxy container, got "access.log"'],
+      ['missing crdFile', { crds: true, crdFile: '/nonexistent/crds.yaml' }, '[test/istio] \'crdFile\' must be an existing file, got "/nonexistent/crds.yaml"'],
+      ['bad trust domain', { trustDomain: 'Acme_Corp' }, '[test/istio] \'trustDomain\' must be a domain name'],
+      ['bad provider port', { extensionProviders: [MeshExtensionProvider.zipkin('zipkin', 'zipkin.tracing', 0)] }, '[test/istio] \'extensionProviders[0].port\' must be a whole number between 1 and 65535, got 0'],
+      ['provider with URL', { extensionProviders: [MeshExtensionProvider.openTelemetryTracing('otel', 'http://otel:4317', 4317)] }, '[test/istio] \'extensionProviders[0].service\' must be a host name without scheme, path or port'],
+    ];
+    test.each(cases)('%s', (_, props, message) => {
+      expect(() => controlPlane(props)).toThrow(message);
+    });
+
+    test('CP001: two control planes with the same revision', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'a', { crds: false });
+      new IstioControlPlane(chart, 'b', { crds: false });
+      expect(() => synthAndValidate(chart)).toThrow('[test/b] CP001: \'revision\' must be unique in the app: test/a already installs that revision, got "default". Fix: give the second control plane another revision (canary upgrade) or remove it');
+    });
+
+    test('conflicting extension providers with the same name', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'a', { crds: false, extensionProviders: [MeshExtensionProvider.zipkin('tracing', 'zipkin.a', 9411)] });
+      expect(() => new IstioControlPlane(chart, 'b', { crds: false, revision: 'canary', extensionProviders: [MeshExtensionProvider.zipkin('tracing', 'zipkin.b', 9411)] }))
+        .toThrow('[test/b] \'extensionProviders[0].name\' must be unique in the mesh: test/a already declares a different provider with that name, got "tracing". Fix: rename one of the providers');
+    });
+  });
+});
