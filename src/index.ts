@@ -3,3 +3,6 @@ export * from './services/service-port';
 export * from './services/workload-security';
 export * from './services/mesh-service';
 export * from './traffic/http-match';
+export * from './gateways/gateway-server';
+export * from './gateways/mesh-gateway';
+export * from './gateways/ingress-gateway';

@@ -36,7 +36,7 @@ function jsonRenames(): Map<string, string> {
   if (renames) return renames;
   renames = new Map();
   const js = fs.readFileSync(path.join(PLUS_DIR, 'lib', 'imports', 'k8s.js'), 'utf8');
-  for (const m of js.matchAll(/'([^']+)': obj\.([A-Za-z0-9_]+)/g)) {
+  for (const m of js.matchAll(/'([^']+)': (?:toJson_\w+\()?obj\.([A-Za-z0-9_]+)/g)) {
     if (m[1] !== m[2]) renames.set(m[2], m[1]);
   }
   return renames;
