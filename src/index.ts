@@ -6,3 +6,5 @@ export * from './traffic/http-match';
 export * from './gateways/gateway-server';
 export * from './gateways/mesh-gateway';
 export * from './gateways/ingress-gateway';
+export * from './gateways/egress-gateway';
+export * from './gateways/external-service';
