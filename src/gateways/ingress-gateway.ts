@@ -181,7 +181,7 @@ export class IngressGateway extends MeshGateway {
     const host = options.host;
     if (!isDnsName(host)) {
       throw propError(this, `${prop}.host`, 'must be a lower-case DNS name without wildcard (the host clients request)', host,
-        `use ${JSON.stringify(suggestHost(host))}`);
+        String(host).includes('*') ? 'route each concrete host (a wildcard server serves them all)' : `use ${JSON.stringify(suggestHost(host))}`);
     }
     if (!(options.service instanceof MeshService)) {
       throw propError(this, `${prop}.service`, 'must be a MeshService', options.service, 'pass the MeshService object that should receive the traffic');
