@@ -1,7 +1,10 @@
-import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import {
-  GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod, IngressGateway, IngressGatewayProps, MeshService, Protocol, TlsProtocolVersion,
+  GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod, IngressGateway, IngressGatewayProps, MeshService, PathMatch, Protocol,
+  TlsProtocolVersion,
 } from '../../src';
+import { MeshModel } from '../../src/model';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
 const HOST = 'shop.example.com';
@@ -104,7 +107,7 @@ describe('IngressGateway', () => {
       const { chart } = setup({
         image: 'registry.example/istio/proxyv2:1.30.3',
         istioLabel: 'public',
-        resources: { cpu: { request: require('cdk8s-plus-28').Cpu.millis(50) }, memory: { limit: require('cdk8s').Size.mebibytes(512) } },
+        resources: { cpu: { request: Cpu.millis(50) }, memory: { limit: Size.mebibytes(512) } },
       });
       const out = synthAndValidate(chart);
       expect(findObjects(out, 'PodDisruptionBudget')).toHaveLength(0);
@@ -116,7 +119,6 @@ describe('IngressGateway', () => {
 
     test('a revisioned control plane changes the CA address and the rev label', () => {
       const { chart } = setup();
-      const { MeshModel } = require('../../src/model');
       MeshModel.of(chart).addControlPlane({ path: 'cp', namespace: 'istio-cp', rootNamespace: 'istio-cp', revision: 'canary' });
       const d = findObject(synthAndValidate(chart), 'Deployment', 'shop-gateway');
       expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'CA_ADDR', value: 'istiod-canary.istio-cp.svc:15012' });
@@ -170,7 +172,7 @@ describe('IngressGateway', () => {
       const vs = gw.addRoute({
         host: HOST,
         service: orders,
-        match: [HttpMatch.pathPrefix('/api/orders'), HttpMatch.of({ method: HttpMethod.POST, path: require('../../src').PathMatch.exact('/checkout') })],
+        match: [HttpMatch.pathPrefix('/api/orders'), HttpMatch.of({ method: HttpMethod.POST, path: PathMatch.exact('/checkout') })],
         rewritePrefix: '/',
         timeout: Duration.seconds(15),
       });
