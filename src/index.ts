@@ -17,3 +17,8 @@ export * from './security/jwt';
 export * from './control-plane/mesh-config';
 export * from './control-plane/istio-control-plane';
 export * from './control-plane/mesh-namespace';
+export * from './gateways/gateway-server';
+export * from './gateways/mesh-gateway';
+export * from './gateways/ingress-gateway';
+export * from './gateways/egress-gateway';
+export * from './gateways/external-service';

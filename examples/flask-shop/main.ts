@@ -8,6 +8,7 @@ import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addControlPlane } from './control-plane';
+import { buildGateways } from './gateways';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
 import { MeshApp, MeshService, Protocol } from '../../src';
@@ -56,6 +57,7 @@ export function buildShop(app: App): { shop: ShopChart } {
   const shop = new ShopChart(app, 'flask-shop');
   addShopTraffic(shop, shop);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
+  buildGateways(app, shop);
   return { shop };
 }
 

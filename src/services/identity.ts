@@ -14,3 +14,15 @@ export interface IMeshIdentity extends IConstruct {
   /** Name of the identity's ServiceAccount. */
   readonly identityServiceAccount: string;
 }
+
+/**
+ * Something a mesh service can call: another `MeshService`, or an
+ * `ExternalService`. `dependsOn()` takes these, so the Sidecar egress scope
+ * and the topology know every destination.
+ */
+export interface IMeshDestination extends IConstruct {
+  /** Namespace the destination is declared in (its Service or ServiceEntry). */
+  readonly destinationNamespace: string;
+  /** Host names callers address the destination by. */
+  readonly destinationHosts: string[];
+}

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IMeshIdentity } from './identity';
+import { IMeshDestination, IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
@@ -235,7 +235,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
  * });
  */
-export class MeshService extends Construct implements IMeshIdentity {
+export class MeshService extends Construct implements IMeshIdentity, IMeshDestination {
   /** Service, ServiceAccount and Istio object name; the `app` label. */
   public readonly serviceName: string;
   /** Namespace of every object of this service. */
@@ -436,6 +436,16 @@ export class MeshService extends Construct implements IMeshIdentity {
     return this._stableVersion;
   }
 
+  /** Namespace of the Kubernetes Service callers reach. */
+  public get destinationNamespace(): string {
+    return this.namespace;
+  }
+
+  /** The service's in-mesh host (FQDN). */
+  public get destinationHosts(): string[] {
+    return [this.host];
+  }
+
   /** Namespace of the service's identity (its ServiceAccount). */
   public get identityNamespace(): string {
     return this.namespace;
@@ -540,15 +550,22 @@ export class MeshService extends Construct implements IMeshIdentity {
   }
 
   /**
-   * Declares that this service calls `services`: the call edges of the mesh
-   * graph (Sidecar egress scope, topology diagram, analysis).
+   * Declares that this service calls `destinations` (other mesh services or
+   * external services): the call edges of the mesh graph, used for the
+   * Sidecar egress scope, the topology diagram and the analysis.
    */
-  public dependsOn(...services: MeshService[]): void {
-    for (const callee of services) {
-      if (callee === this) {
-        throw propError(this, 'dependsOn', 'must not name the service itself', callee.serviceName, 'remove the self-reference: a service always reaches itself');
+  public dependsOn(...destinations: IMeshDestination[]): void {
+    for (const target of destinations) {
+      if (target === this) {
+        throw propError(this, 'dependsOn', 'must not name the service itself', this.serviceName, 'remove the self-reference: a service always reaches itself');
       }
-      this.model.addEdge({ from: this._toModel(), to: callee._toModel(), reason: 'dependsOn' });
+      if (target instanceof MeshService) {
+        this.model.addEdge({ from: this._toModel(), to: target._toModel(), reason: 'dependsOn' });
+      } else {
+        for (const host of target.destinationHosts) {
+          this.model.addEgressHost(this.host, `${target.destinationNamespace}/${host}`);
+        }
+      }
     }
   }
 

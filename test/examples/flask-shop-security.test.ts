@@ -15,12 +15,12 @@ describe('examples/flask-shop security', () => {
     expect(pa.spec).toEqual({ mtls: { mode: 'STRICT' } });
   });
 
-  test('every DestinationRule originates ISTIO_MUTUAL', () => {
-    const drs = findObjects(shopObjects(), 'DestinationRule');
+  test('every mesh service DestinationRule originates ISTIO_MUTUAL', () => {
+    const drs = findObjects(shopObjects(), 'DestinationRule').filter((d) => d.spec.host.endsWith('.svc.cluster.local'));
     expect(drs.map((d) => d.spec.trafficPolicy.tls.mode)).toEqual(['ISTIO_MUTUAL', 'ISTIO_MUTUAL']);
   });
 
-  test('user-service admits only order-service, GET on its paths', () => {
+  test('user-service admits only order-service (GET on its paths) and the ingress gateway (GET)', () => {
     const aps = findObjects(shopObjects(), 'AuthorizationPolicy').filter((a) => a.spec.selector?.matchLabels?.app === 'user-service');
     expect(aps).toHaveLength(1);
     expect(aps[0].metadata).toMatchObject({ name: 'user-service-allow', namespace: 'shop' });
@@ -30,6 +30,9 @@ describe('examples/flask-shop security', () => {
       rules: [{
         from: [{ source: { principals: ['cluster.local/ns/shop/sa/order-service'] } }],
         to: [{ operation: { methods: ['GET'], paths: ['/users', '/users/*'] } }],
+      }, {
+        from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } }],
+        to: [{ operation: { methods: ['GET'] } }],
       }],
     });
   });

@@ -1,0 +1,487 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { GatewayServer } from './gateway-server';
+import { envoyContainer, EnvoyPorts, envoyPodSecurityContext, envoyVolumes } from '../data-plane/envoy-proxy';
+import { Gateway } from '../imports/networking.istio.io';
+import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway, registerGatewayRules } from '../model/gateways';
+import { MeshModel } from '../model/mesh-model';
+import { addIdentity } from '../model/security';
+import { propError } from '../private/errors';
+import { isLabelValue, validateDnsLabel } from '../private/names';
+import { IMeshIdentity } from '../services/identity';
+
+const DEFAULT_PROXY_IMAGE = 'docker.io/istio/proxyv2:1.30.3';
+
+/** How the gateway's Kubernetes Service is exposed. */
+export enum GatewayServiceType {
+  /** A cloud load balancer with an external address. */
+  LOAD_BALANCER = 'LoadBalancer',
+  /** A port on every node. */
+  NODE_PORT = 'NodePort',
+  /** Reachable inside the cluster only (e.g. behind another proxy). */
+  CLUSTER_IP = 'ClusterIP',
+}
+
+/**
+ * Horizontal autoscaling of a gateway on CPU.
+ */
+export interface GatewayAutoscaling {
+  /**
+   * Fewest replicas.
+   *
+   * @default 1
+   */
+  readonly minReplicas?: number;
+
+  /**
+   * Most replicas.
+   *
+   * @default 5
+   */
+  readonly maxReplicas?: number;
+
+  /**
+   * Target average CPU utilization, in percent of the CPU request.
+   *
+   * @default 80
+   */
+  readonly targetCpuUtilization?: number;
+}
+
+/**
+ * Properties shared by ingress and egress gateways: the Envoy workload.
+ */
+export interface MeshGatewayOptions {
+  /**
+   * Name of the Deployment, Service and Istio Gateway; the `app` pod label.
+   *
+   * @default - the construct id (which must then be a DNS-1123 label)
+   */
+  readonly gatewayName?: string;
+
+  /**
+   * Namespace of every object of the gateway. TLS secrets (`credentialName`)
+   * must live here.
+   *
+   * @default - the chart's namespace, or `istio-system`
+   */
+  readonly namespace?: string;
+
+  /**
+   * Value of the `istio` pod label the Istio Gateway resource selects on.
+   * Must be unique among the app's gateways.
+   *
+   * @default - the gateway name without a leading `istio-` (`istio-ingressgateway` gives `ingressgateway`)
+   */
+  readonly istioLabel?: string;
+
+  /**
+   * Istio proxy image.
+   *
+   * @default 'docker.io/istio/proxyv2:1.30.3'
+   */
+  readonly image?: string;
+
+  /**
+   * Fixed number of replicas (ignored by Kubernetes when `autoscaling` is set;
+   * then the field is omitted so the HPA owns it).
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Scale the gateway with a HorizontalPodAutoscaler (requires metrics-server).
+   *
+   * @default - no autoscaler; `replicas` pods
+   */
+  readonly autoscaling?: GatewayAutoscaling;
+
+  /**
+   * Emit a PodDisruptionBudget (`minAvailable: 1`) so voluntary disruptions
+   * never take down every gateway pod. Requires at least 2 replicas.
+   *
+   * @default - true when the gateway runs at least 2 replicas (or `autoscaling.minReplicas` >= 2)
+   */
+  readonly podDisruptionBudget?: boolean;
+
+  /**
+   * Compute resources of the proxy container.
+   *
+   * @default - requests 100m CPU / 128Mi memory, limits 2000m CPU / 1024Mi memory (Istio's chart defaults)
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Annotations on the Service (e.g. cloud load balancer settings).
+   *
+   * @default - none
+   */
+  readonly serviceAnnotations?: { [key: string]: string };
+}
+
+/** Ports Envoy or the agent bind in the gateway pod; servers cannot use them. */
+const RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+/** Unprivileged container ports that Service ports 80 and 443 forward to. */
+const HTTP_TARGET = 8080;
+const HTTPS_TARGET = 8443;
+
+function portClass(protocol: string): string {
+  if (protocol === 'HTTPS' || protocol === 'TLS') return 'TLS (HTTPS/TLS)';
+  if (protocol === 'TCP') return 'TCP';
+  return 'HTTP';
+}
+
+/** Container port an exposed gateway port forwards to. */
+function targetPortOf(port: number): number {
+  if (port === 80) return HTTP_TARGET;
+  if (port === 443) return HTTPS_TARGET;
+  return port;
+}
+
+interface BoundServer {
+  readonly server: GatewayServer | undefined;
+  readonly model: GatewayServerModel;
+  /** The Istio `Server` object. */
+  readonly istio: any;
+}
+
+function toK8sResources(r: kplus.ContainerResources | undefined): k8s.ResourceRequirements | undefined {
+  if (!r) return undefined;
+  const limits: Record<string, k8s.Quantity> = {};
+  const requests: Record<string, k8s.Quantity> = {};
+  if (r.cpu?.limit) limits.cpu = k8s.Quantity.fromString(r.cpu.limit.amount);
+  if (r.cpu?.request) requests.cpu = k8s.Quantity.fromString(r.cpu.request.amount);
+  if (r.memory?.limit) limits.memory = k8s.Quantity.fromString(`${r.memory.limit.toMebibytes()}Mi`);
+  if (r.memory?.request) requests.memory = k8s.Quantity.fromString(`${r.memory.request.toMebibytes()}Mi`);
+  return { limits, requests };
+}
+
+/**
+ * An Envoy gateway: the `istio-proxy` router Deployment (not injected; the
+ * proxy container comes from the one Envoy specification of cdk8s-mesh), its
+ * ServiceAccount, Service, optional HorizontalPodAutoscaler and
+ * PodDisruptionBudget, and the Istio Gateway resource that configures it.
+ *
+ * Use `IngressGateway` or `EgressGateway`.
+ *
+ * @see https://istio.io/latest/docs/setup/additional-setup/gateway/
+ */
+export abstract class MeshGateway extends Construct implements IMeshIdentity {
+  /** The Istio proxy image gateways run unless `image` says otherwise. */
+  public static readonly DEFAULT_IMAGE = DEFAULT_PROXY_IMAGE;
+
+  /** Name of the Deployment, Service and Gateway resource. */
+  public readonly gatewayName: string;
+  /** Namespace of every object of the gateway. */
+  public readonly namespace: string;
+  /** Value of the `istio` pod label. */
+  public readonly istioLabel: string;
+  /** In-mesh host of the gateway's Service. */
+  public readonly host: string;
+  /** The gateway Deployment (escape hatch: `addJsonPatch`). */
+  public readonly deployment: ApiObject;
+  /** The gateway Service. */
+  public readonly service: ApiObject;
+  /** The ServiceAccount the gateway runs as (its mesh identity). */
+  public readonly serviceAccount: ApiObject;
+
+  /** @internal */
+  protected readonly _model: MeshModel;
+  /** @internal */
+  protected readonly _servers: BoundServer[] = [];
+  /** @internal */
+  protected readonly _routes: GatewayRouteModel[] = [];
+  private readonly direction: GatewayDirection;
+  private readonly serviceAccountName: string;
+  private readonly image: string;
+  private readonly replicas: number;
+  private readonly autoscaling?: Required<GatewayAutoscaling>;
+  private readonly resources?: k8s.ResourceRequirements;
+  private _gateway?: ApiObject;
+
+  protected constructor(scope: Construct, id: string, props: MeshGatewayOptions, direction: GatewayDirection,
+    defaultServiceType: GatewayServiceType, serviceType: GatewayServiceType | undefined) {
+    super(scope, id);
+    this.direction = direction;
+    this._model = MeshModel.of(this);
+    registerGatewayRules(this._model);
+
+    this.gatewayName = props.gatewayName !== undefined
+      ? validateDnsLabel(this, 'gatewayName', props.gatewayName)
+      : validateDnsLabel(this, 'gatewayName', id);
+    this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'istio-system');
+    this.istioLabel = props.istioLabel ?? (this.gatewayName.replace(/^istio-/, '') || this.gatewayName);
+    if (!isLabelValue(this.istioLabel) || this.istioLabel === '') {
+      throw propError(this, 'istioLabel', 'must be a non-empty Kubernetes label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)',
+        this.istioLabel, 'use a name such as \'ingressgateway\'');
+    }
+    const clash = gatewaysOf(this._model).find((g) => g.selector.istio === this.istioLabel);
+    if (clash) {
+      throw propError(this, 'istioLabel', `must be unique among gateways (a Gateway resource selects pods by this label in every namespace; ${clash.path} uses it)`,
+        this.istioLabel, 'give the gateway another istioLabel or gatewayName');
+    }
+    this.host = this._model.hostOf(this.gatewayName, this.namespace);
+
+    this.image = props.image ?? DEFAULT_PROXY_IMAGE;
+    if (!this.image || /\s/.test(this.image)) {
+      throw propError(this, 'image', 'must be a container image reference without whitespace', this.image,
+        `use the Istio proxy image, e.g. '${DEFAULT_PROXY_IMAGE}'`);
+    }
+    this.replicas = props.replicas ?? 1;
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      throw propError(this, 'replicas', 'must be a whole number >= 1', props.replicas, 'run at least one gateway pod, two or more for availability');
+    }
+    if (props.autoscaling) this.autoscaling = this.validateAutoscaling(props.autoscaling);
+    const minPods = this.autoscaling ? this.autoscaling.minReplicas : this.replicas;
+    const pdb = props.podDisruptionBudget ?? minPods >= 2;
+    if (pdb && minPods < 2) {
+      throw propError(this, 'podDisruptionBudget', `needs at least 2 replicas (with ${minPods}, minAvailable: 1 would block every node drain)`, true,
+        'set replicas (or autoscaling.minReplicas) to 2 or more, or drop podDisruptionBudget');
+    }
+    this.resources = toK8sResources(props.resources);
+
+    const labels = this.objectLabels();
+    const selector = this.selectorLabels();
+    this.serviceAccountName = `${this.gatewayName}-service-account`;
+    const metadata = { name: this.gatewayName, namespace: this.namespace, labels };
+    // the gateway's ServiceAccount is a mesh identity services may `allowFrom()`
+    addIdentity(this._model, { path: this.node.path, namespace: this.namespace, serviceAccount: this.serviceAccountName });
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...metadata, name: this.serviceAccountName },
+      automountServiceAccountToken: false,
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { ...metadata, labels: { ...labels, 'istio.io/dataplane-mode': 'none' } },
+      spec: Lazy.any({ produce: () => this.deploymentSpec() }),
+    });
+
+    const type = serviceType ?? defaultServiceType;
+    if (type !== undefined && !Object.values(GatewayServiceType).includes(type)) {
+      throw propError(this, 'serviceType', `must be one of ${Object.values(GatewayServiceType).join(', ')}`, type, 'use GatewayServiceType.LOAD_BALANCER');
+    }
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { ...metadata, annotations: props.serviceAnnotations ? { ...props.serviceAnnotations } : undefined },
+      spec: Lazy.any({
+        produce: (): k8s.ServiceSpec => ({
+          type,
+          selector,
+          ports: this.servicePorts().map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: 'TCP' })),
+        }),
+      }),
+    });
+
+    if (this.autoscaling) {
+      const a = this.autoscaling;
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata,
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.gatewayName },
+          minReplicas: a.minReplicas,
+          maxReplicas: a.maxReplicas,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCpuUtilization } } }],
+        },
+      });
+    }
+    if (pdb) {
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata,
+        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+
+    this._register();
+  }
+
+  /** Namespace of the gateway's identity (its ServiceAccount). */
+  public get identityNamespace(): string {
+    return this.namespace;
+  }
+
+  /** ServiceAccount name of the gateway's identity. */
+  public get identityServiceAccount(): string {
+    return this.serviceAccountName;
+  }
+
+  /** Labels the Istio Gateway resource and the Service select on (a copy). */
+  public get selector(): { [key: string]: string } {
+    return this.selectorLabels();
+  }
+
+  /** `<namespace>/<name>`: how VirtualServices refer to this gateway. */
+  public get gatewayRef(): string {
+    return `${this.namespace}/${this.gatewayName}`;
+  }
+
+  /** @internal the Istio Gateway resource, created on first use. */
+  protected _gatewayResource(): ApiObject {
+    if (!this._gateway) {
+      this._gateway = new Gateway(this, 'Gateway', {
+        metadata: { name: this.gatewayName, namespace: this.namespace, labels: this.objectLabels() },
+        spec: Lazy.any({ produce: () => this._gatewaySpec() }),
+      });
+    }
+    return this._gateway;
+  }
+
+  /** @internal renders the Gateway spec; fails on an empty server list. */
+  protected _gatewaySpec(): any {
+    const names = new Map<string, number>();
+    const servers = this._servers.map((s) => {
+      // port names: `<protocol>-<port>`, suffixed when several servers share the port
+      const base = s.istio.port.name ?? `${s.model.protocol.toLowerCase()}-${s.model.port}`;
+      const n = (names.get(base) ?? 0) + 1;
+      names.set(base, n);
+      const name = n === 1 ? base : `${base}-${n}`;
+      return { ...s.istio, port: { ...s.istio.port, name } };
+    });
+    return { selector: this.selectorLabels(), servers };
+  }
+
+  /**
+   * @internal validates and records a server (its Service port follows).
+   * @returns the bound server model
+   */
+  protected _addServer(prop: string, model: GatewayServerModel, istio: any, server?: GatewayServer): GatewayServerModel {
+    const port = model.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw propError(this, `${prop}.port`, 'must be a whole number between 1 and 65535', port, 'use 80 for HTTP and 443 for HTTPS');
+    }
+    if (port < 1024 && port !== 80 && port !== 443) {
+      throw propError(this, `${prop}.port`, 'must be 80, 443 or at least 1024 (the gateway runs unprivileged; only 80 and 443 are forwarded to 8080/8443)', port,
+        'use 80, 443, or a port >= 1024');
+    }
+    if (RESERVED_PORTS.includes(port) || port === HTTP_TARGET || port === HTTPS_TARGET) {
+      throw propError(this, `${prop}.port`, `must not collide with a port the gateway pod already uses (Envoy/agent ${RESERVED_PORTS.join(', ')}; ` +
+        `${HTTP_TARGET} and ${HTTPS_TARGET} receive ports 80 and 443)`, port, 'use 80, 443 or another free port');
+    }
+    const other = this._servers.find((s) => s.model.port === port && portClass(s.model.protocol) !== portClass(model.protocol));
+    if (other) {
+      throw propError(this, `${prop}.port`, `must not be shared by servers of different protocols: servers[${this._servers.indexOf(other)}] ` +
+        `serves ${other.model.protocol} on it and this server ${model.protocol}`, port, 'put each protocol on its own port (e.g. HTTP on 80, HTTPS on 443)');
+    }
+    this._servers.push({ server, model, istio });
+    this._register();
+    return model;
+  }
+
+  /** @internal records the gateway in the mesh model. */
+  protected _register(): void {
+    putGateway(this._model, this._toModel());
+  }
+
+  /** @internal */
+  public _toModel(): GatewayModel {
+    return {
+      path: this.node.path,
+      direction: this.direction,
+      name: this.gatewayName,
+      namespace: this.namespace,
+      selector: this.selectorLabels(),
+      serviceHost: this.host,
+      servers: this._servers.map((s) => s.model),
+      routes: [...this._routes],
+    };
+  }
+
+  private validateAutoscaling(a: GatewayAutoscaling): Required<GatewayAutoscaling> {
+    const out = { minReplicas: a.minReplicas ?? 1, maxReplicas: a.maxReplicas ?? 5, targetCpuUtilization: a.targetCpuUtilization ?? 80 };
+    if (!Number.isInteger(out.minReplicas) || out.minReplicas < 1) {
+      throw propError(this, 'autoscaling.minReplicas', 'must be a whole number >= 1', a.minReplicas, 'set minReplicas to 1 or more');
+    }
+    if (!Number.isInteger(out.maxReplicas) || out.maxReplicas < out.minReplicas) {
+      throw propError(this, 'autoscaling.maxReplicas', `must be a whole number >= minReplicas (${out.minReplicas})`, a.maxReplicas, 'raise maxReplicas');
+    }
+    if (!Number.isInteger(out.targetCpuUtilization) || out.targetCpuUtilization < 1 || out.targetCpuUtilization > 100) {
+      throw propError(this, 'autoscaling.targetCpuUtilization', 'must be a whole percentage between 1 and 100', a.targetCpuUtilization, 'use e.g. 80');
+    }
+    return out;
+  }
+
+  private selectorLabels(): Record<string, string> {
+    return { app: this.gatewayName, istio: this.istioLabel };
+  }
+
+  private objectLabels(): Record<string, string> {
+    return {
+      'app': this.gatewayName,
+      'istio': this.istioLabel,
+      'app.kubernetes.io/name': this.gatewayName,
+      'app.kubernetes.io/component': `${this.direction}-gateway`,
+      'app.kubernetes.io/part-of': 'istio',
+    };
+  }
+
+  /** Service ports: status (ingress), 80 -> 8080, 443 -> 8443, then any other server port. */
+  private servicePorts(): { name: string; port: number; targetPort: number }[] {
+    const ports: { name: string; port: number; targetPort: number }[] = [];
+    if (this.direction === 'ingress') ports.push({ name: 'status-port', port: EnvoyPorts.STATUS, targetPort: EnvoyPorts.STATUS });
+    ports.push({ name: 'http2', port: 80, targetPort: HTTP_TARGET }, { name: 'https', port: 443, targetPort: HTTPS_TARGET });
+    const extra = [...new Set(this._servers.map((s) => s.model.port))].filter((p) => p !== 80 && p !== 443).sort((a, b) => a - b);
+    for (const port of extra) {
+      const protocol = this._servers.find((s) => s.model.port === port)!.model.protocol;
+      ports.push({ name: `${protocol === 'HTTPS' || protocol === 'TLS' ? 'tls' : protocol.toLowerCase()}-${port}`, port, targetPort: targetPortOf(port) });
+    }
+    return ports;
+  }
+
+  private deploymentSpec(): k8s.DeploymentSpec {
+    const controlPlane = this._model.controlPlanes[0];
+    const istiodNamespace = controlPlane?.namespace ?? 'istio-system';
+    const revision = controlPlane?.revision;
+    const istiod = revision ? `istiod-${revision}` : 'istiod';
+    const selector = this.selectorLabels();
+    const containerPorts: k8s.ContainerPort[] = this.servicePorts().map((p) => ({ containerPort: p.targetPort, name: p.name, protocol: 'TCP' }));
+    const container = envoyContainer({
+      mode: 'router',
+      image: this.image,
+      caAddress: `${istiod}.${istiodNamespace}.svc:${EnvoyPorts.XDS_MTLS}`,
+      clusterDomain: this._model.clusterDomain,
+      trustDomain: this._model.trustDomain,
+      workloadName: this.gatewayName,
+      owner: `kubernetes://apis/apps/v1/namespaces/${this.namespace}/deployments/${this.gatewayName}`,
+      routerPorts: containerPorts,
+      resources: this.resources,
+    });
+    return {
+      replicas: this.autoscaling ? undefined : this.replicas,
+      selector: { matchLabels: selector },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
+      },
+      template: {
+        metadata: {
+          labels: {
+            ...selector,
+            'app.kubernetes.io/name': this.gatewayName,
+            'istio.io/rev': revision ?? 'default',
+            'istio.io/dataplane-mode': 'none',
+            'service.istio.io/canonical-name': this.gatewayName,
+            'service.istio.io/canonical-revision': 'latest',
+            'sidecar.istio.io/inject': 'false',
+          },
+          annotations: {
+            'istio.io/rev': revision ?? 'default',
+            'prometheus.io/path': '/stats/prometheus',
+            'prometheus.io/port': String(EnvoyPorts.AGENT),
+            'prometheus.io/scrape': 'true',
+            'sidecar.istio.io/inject': 'false',
+          },
+        },
+        spec: {
+          serviceAccountName: this.serviceAccountName,
+          automountServiceAccountToken: false,
+          securityContext: envoyPodSecurityContext(),
+          terminationGracePeriodSeconds: 30,
+          containers: [container],
+          volumes: envoyVolumes(),
+        },
+      },
+    };
+  }
+}
