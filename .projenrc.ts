@@ -38,6 +38,7 @@ const project = new cdk.JsiiProject({
     'yaml@^2.6.0',
     'kubernetes-models@^4.5.1',
     'jest-util@^29',
+    '@kubernetes-models/prometheus-operator@^4.4.4',
   ],
 
   publishToPypi: {
