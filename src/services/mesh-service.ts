@@ -5,6 +5,7 @@ import { IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { DestinationRule, VirtualService } from '../imports/networking.istio.io';
+import { meshScrapeAnnotations } from '../observability/scrape';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -345,6 +346,9 @@ export class MeshService extends Construct implements IMeshIdentity {
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: this.serviceName, version: version.name } }));
     for (const [k, v] of Object.entries(podLabels)) deployment.podMetadata.addLabel(k, v);
+    // --- observability: Prometheus scrapes Istio's merged metrics (15020) ---
+    for (const [k, v] of Object.entries(meshScrapeAnnotations())) deployment.podMetadata.addAnnotation(k, v);
+    // --- end observability ---
 
     const env: Record<string, kplus.EnvValue> = {};
     for (const [k, v] of Object.entries({ ...this.props.env, ...version.env })) env[k] = kplus.EnvValue.fromValue(v);
