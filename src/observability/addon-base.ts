@@ -185,3 +185,9 @@ export function configMapVolume(name: string, configMap: string, items?: { key: 
 export function emptyDirVolume(name: string, sizeLimit?: string): k8s.Volume {
   return { name, emptyDir: sizeLimit ? { sizeLimit: k8s.Quantity.fromString(sizeLimit) } : {} };
 }
+
+/** A Prometheus duration string (`30s`, `1500ms`) that never throws on fractional seconds. */
+export function promDuration(d: { toMilliseconds(): number }): string {
+  const ms = Math.round(d.toMilliseconds());
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { promDuration } from './addon-base';
 import { MeshModel } from '../model';
 import { addAlertGroup } from '../model/observability';
 import { propError } from '../private/errors';
@@ -80,9 +81,6 @@ export interface GoldenSignalAlertsProps {
   readonly prometheusRuleLabels?: { [key: string]: string };
 }
 
-function promDuration(d: Duration): string {
-  return `${Math.round(d.toSeconds())}s`;
-}
 
 /**
  * Golden-signal alerts for one `MeshService` from Istio's standard metrics:
@@ -115,7 +113,7 @@ export class GoldenSignalAlerts extends Construct {
     }
     const forDuration = props.for ?? Duration.minutes(5);
     const window = props.window ?? Duration.minutes(5);
-    if (window.toSeconds() < 30) {
+    if (window.toMilliseconds() < 30000) {
       throw propError(this, 'window', 'must be at least 30 seconds (two scrape intervals)', `${window.toMilliseconds()}ms`, 'use e.g. Duration.minutes(5)');
     }
     const format = props.format ?? AlertRuleFormat.RULE_FILE;

@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { promDuration } from './addon-base';
 import { EnvoyPorts } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
@@ -62,14 +63,14 @@ export class IstioMetricsMonitors extends Construct {
     const namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
     const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system');
     const interval = props.interval ?? Duration.seconds(15);
-    if (interval.toSeconds() < 1) {
+    if (interval.toMilliseconds() < 1000) {
       throw propError(this, 'interval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');
     }
     for (const [k, v] of Object.entries(props.labels ?? {})) {
       if (!isLabelValue(v)) throw propError(this, `labels.${k}`, 'must be a Kubernetes label value', v, 'use letters, digits, \'-\', \'_\' and \'.\' (at most 63)');
     }
     const labels = { 'app.kubernetes.io/part-of': 'cdk8s-mesh-observability', ...props.labels };
-    const every = `${Math.round(interval.toSeconds())}s`;
+    const every = promDuration(interval);
     const targetLabels = [
       { sourceLabels: ['__meta_kubernetes_namespace'], action: 'replace', targetLabel: 'namespace' },
       { sourceLabels: ['__meta_kubernetes_pod_name'], action: 'replace', targetLabel: 'pod' },

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AddonCommonProps, addonClusterRole, addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage,
+  AddonCommonProps, addonClusterRole, addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
 } from './addon-base';
 import { MeshModel } from '../model';
 import { addRuleLoader, alertGroups } from '../model/observability';
@@ -107,13 +107,13 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? PROMETHEUS_IMAGE);
     const interval = props.scrapeInterval ?? Duration.seconds(15);
-    if (interval.toSeconds() < 1) {
+    if (interval.toMilliseconds() < 1000) {
       throw propError(this, 'scrapeInterval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');
     }
-    this.interval = `${interval.toSeconds()}s`;
+    this.interval = promDuration(interval);
     const retention = props.retention ?? Duration.hours(24);
-    if (retention.toMinutes() < 1) {
-      throw propError(this, 'retention', 'must be at least 1 minute', `${retention.toSeconds()}s`, 'use e.g. Duration.hours(24)');
+    if (retention.toMilliseconds() < 60000) {
+      throw propError(this, 'retention', 'must be at least 1 minute', promDuration(retention), 'use e.g. Duration.hours(24)');
     }
     this.controlPlaneNamespace = props.controlPlaneNamespace;
     this.prometheusUrl = serviceUrl(this.serviceName, this.namespace, this.model.clusterDomain, this.port);
@@ -131,7 +131,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       args: [
         '--config.file=/etc/prometheus/prometheus.yml',
         '--storage.tsdb.path=/prometheus',
-        `--storage.tsdb.retention.time=${Math.round(retention.toMinutes())}m`,
+        `--storage.tsdb.retention.time=${Math.round(retention.toMilliseconds() / 60000)}m`,
         '--web.console.libraries=/usr/share/prometheus/console_libraries',
         '--web.console.templates=/usr/share/prometheus/consoles',
       ],
