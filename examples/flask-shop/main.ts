@@ -7,6 +7,7 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { addObservability } from './observability';
 import { MeshService, Protocol } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
@@ -49,6 +50,7 @@ export class ShopChart extends Chart {
 /** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
 export function buildShop(app: App): { shop: ShopChart } {
   const shop = new ShopChart(app, 'flask-shop');
+  addObservability(app, [shop.users, shop.orders]);
   return { shop };
 }
 

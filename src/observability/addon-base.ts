@@ -149,7 +149,9 @@ export function addonWorkload(scope: Construct, o: AddonWorkloadOptions): { serv
 }
 
 /** A ClusterIP Service selecting an addon's pods. */
-export function addonService(scope: Construct, id: string, addon: string, name: string, namespace: string, ports: AddonServicePort[]): k8s.KubeService {
+export function addonService(
+  scope: Construct, id: string, addon: string, name: string, namespace: string, ports: AddonServicePort[],
+): k8s.KubeService {
   return new k8s.KubeService(scope, id, {
     metadata: { name, namespace, labels: addonLabels(addon) },
     spec: {
@@ -161,7 +163,9 @@ export function addonService(scope: Construct, id: string, addon: string, name: 
 }
 
 /** A read-only ClusterRole and its binding to the addon's ServiceAccount. */
-export function addonClusterRole(scope: Construct, name: string, namespace: string, rules: k8s.PolicyRule[]): { role: k8s.KubeClusterRole; binding: k8s.KubeClusterRoleBinding } {
+export function addonClusterRole(
+  scope: Construct, name: string, namespace: string, rules: k8s.PolicyRule[],
+): { role: k8s.KubeClusterRole; binding: k8s.KubeClusterRoleBinding } {
   const labels = addonLabels(name);
   const roleName = `${name}-${namespace}`;
   const role = new k8s.KubeClusterRole(scope, 'ClusterRole', { metadata: { name: roleName, labels }, rules });

@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AddonCommonProps, addonClusterRole, addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
+  AddonCommonProps, addonClusterRole, addonNamespace, addonService, addonWorkload,
+  configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
 } from './addon-base';
 import { MeshModel } from '../model';
 import { addRuleLoader, alertGroups } from '../model/observability';
