@@ -3,10 +3,7 @@ import { Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AddonCommonProps } from './addon-props';
 import { propError } from '../private/errors';
-
-export { AddonCommonProps };
 import { validateDnsLabel } from '../private/names';
 
 /**

@@ -3,9 +3,10 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AddonCommonProps, addonClusterRole, addonNamespace, addonService, addonWorkload,
+  addonClusterRole, addonNamespace, addonService, addonWorkload,
   configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
 } from './addon-base';
+import { AddonCommonProps } from './addon-props';
 import { MeshModel } from '../model';
 import { addRuleLoader, alertGroups } from '../model/observability';
 import { propError } from '../private/errors';

@@ -13,7 +13,9 @@ describe('KialiAddon', () => {
       const k = new KialiAddon(chart, 'kiali', { prometheus });
       const out = synthAndValidate(chart);
       // THEN
-      expect(k.config.external_services).toMatchObject({ prometheus: { url: prometheus.prometheusUrl }, grafana: { enabled: false }, tracing: { enabled: false } });
+      expect(k.config.external_services).toMatchObject({
+        prometheus: { url: prometheus.prometheusUrl }, grafana: { enabled: false }, tracing: { enabled: false },
+      });
       expect(k.config.deployment.view_only_mode).toBe(true);
       expect(k.config.istio_namespace).toBe('istio-system');
       expect(findObject(out, 'Service', 'kiali').spec.ports.map((p: any) => p.port)).toEqual([20001, 9090]);
