@@ -39,6 +39,7 @@ const project = new cdk.JsiiProject({
     'ajv-formats@^3.0.1',
     'kubernetes-models@^4.5.1',
     'jest-util@^29',
+    '@kubernetes-models/prometheus-operator@^4.4.4',
   ],
 
   publishToPypi: {

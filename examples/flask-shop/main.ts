@@ -9,6 +9,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addControlPlane } from './control-plane';
 import { buildGateways } from './gateways';
+import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
 import { MeshApp, MeshService, Protocol } from '../../src';
@@ -58,6 +59,7 @@ export function buildShop(app: App): { shop: ShopChart } {
   addShopTraffic(shop, shop);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
+  addObservability(app, [shop.users, shop.orders]);
   return { shop };
 }
 

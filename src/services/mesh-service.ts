@@ -9,6 +9,7 @@ import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
+import { meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { trafficPolicyToModel } from '../private/traffic-policy';
@@ -514,6 +515,9 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: this.serviceName, version: version.name } }));
     for (const [k, v] of Object.entries(podLabels)) deployment.podMetadata.addLabel(k, v);
+    // --- observability: Prometheus scrapes Istio's merged metrics (15020) ---
+    for (const [k, v] of Object.entries(meshScrapeAnnotations())) deployment.podMetadata.addAnnotation(k, v);
+    // --- end observability ---
 
     const env: Record<string, kplus.EnvValue> = {};
     for (const [k, v] of Object.entries({ ...this.props.env, ...version.env })) env[k] = kplus.EnvValue.fromValue(v);

@@ -1,0 +1,177 @@
+import { Diagnostic, MeshModel } from './mesh-model';
+
+/**
+ * Observability intent of one App, kept beside the mesh model (plain data, no
+ * cdk8s objects): which providers Telemetry resources reference, which
+ * Telemetry resources exist per target, and which alert groups want a
+ * Prometheus to load them.
+ */
+
+/** What a Telemetry resource uses a provider for. */
+export type ProviderUse = 'tracing' | 'accessLogging' | 'metrics';
+
+/** Keys of a mesh config `extensionProviders[]` entry that make it usable for each purpose. */
+export const PROVIDER_KINDS: Record<ProviderUse, readonly string[]> = {
+  tracing: ['opentelemetry', 'zipkin', 'datadog', 'skywalking', 'lightstep', 'stackdriver'],
+  accessLogging: ['envoyFileAccessLog', 'envoyOtelAls', 'envoyHttpAls', 'envoyTcpAls', 'stackdriver'],
+  metrics: ['prometheus', 'stackdriver'],
+};
+
+/** Providers every Istio mesh config has unless overridden (pkg/config/mesh defaults). */
+export const BUILTIN_PROVIDERS: Record<string, ProviderUse> = {
+  envoy: 'accessLogging',
+  prometheus: 'metrics',
+};
+
+/** One provider reference made by a Telemetry resource. */
+export interface ProviderReference {
+  /** Construct path of the referencing construct. */
+  readonly path: string;
+  /** The prop that holds the reference, e.g. `tracing.providers[0]`. */
+  readonly prop: string;
+  readonly name: string;
+  readonly use: ProviderUse;
+}
+
+/** A Telemetry resource's target. */
+export interface TelemetryTargetModel {
+  readonly path: string;
+  readonly namespace: string;
+  /** `mesh`, `namespace` or `workload`. */
+  readonly scope: string;
+  /** Selector labels for workload scope. */
+  readonly selector?: Readonly<Record<string, string>>;
+}
+
+/** A group of alerting rules that a Prometheus addon loads from its rule file. */
+export interface AlertGroupModel {
+  readonly path: string;
+  /** Prometheus rule group: `{ name, rules: [...] }`. */
+  readonly group: Readonly<Record<string, unknown>>;
+}
+
+/** A Prometheus addon that loads rule files. */
+export interface RuleLoaderModel {
+  readonly path: string;
+}
+
+interface ObservabilityState {
+  readonly references: ProviderReference[];
+  readonly telemetries: TelemetryTargetModel[];
+  readonly alertGroups: AlertGroupModel[];
+  readonly ruleLoaders: RuleLoaderModel[];
+}
+
+const STATES = new WeakMap<MeshModel, ObservabilityState>();
+
+/** Observability state of the App a model belongs to (created on first use, rules registered once). */
+export function observabilityOf(model: MeshModel): ObservabilityState {
+  let state = STATES.get(model);
+  if (!state) {
+    state = { references: [], telemetries: [], alertGroups: [], ruleLoaders: [] };
+    STATES.set(model, state);
+    model.addRule('OBS001', undeclaredProviders);
+    model.addRule('OBS002', conflictingTelemetry);
+    model.addRule('OBS003', unloadedAlertGroups);
+  }
+  return state;
+}
+
+export function addProviderReference(model: MeshModel, ref: ProviderReference): void {
+  observabilityOf(model).references.push(ref);
+  model.touch();
+}
+
+export function addTelemetryTarget(model: MeshModel, target: TelemetryTargetModel): void {
+  observabilityOf(model).telemetries.push(target);
+  model.touch();
+}
+
+export function addAlertGroup(model: MeshModel, group: AlertGroupModel): void {
+  observabilityOf(model).alertGroups.push(group);
+  model.touch();
+}
+
+export function addRuleLoader(model: MeshModel, loader: RuleLoaderModel): void {
+  observabilityOf(model).ruleLoaders.push(loader);
+  model.touch();
+}
+
+/** Alert groups to be loaded from rule files, in registration order. */
+export function alertGroups(model: MeshModel): readonly AlertGroupModel[] {
+  return observabilityOf(model).alertGroups;
+}
+
+/** The purposes a declared extension provider entry serves. */
+export function usesOf(entry: Readonly<Record<string, unknown>>): ProviderUse[] {
+  return (Object.keys(PROVIDER_KINDS) as ProviderUse[]).filter((use) => PROVIDER_KINDS[use].some((k) => k in entry));
+}
+
+function undeclaredProviders(model: MeshModel): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const ref of observabilityOf(model).references) {
+    const declared = model.extensionProviders.find((p) => p.name === ref.name);
+    const builtin = BUILTIN_PROVIDERS[ref.name];
+    if (!declared && !builtin) {
+      const known = [...Object.keys(BUILTIN_PROVIDERS), ...model.extensionProviders.map((p) => p.name)].map((n) => JSON.stringify(n)).join(', ');
+      out.push({
+        code: 'OBS001',
+        severity: 'error',
+        path: ref.path,
+        message: `'${ref.prop}' must reference an extension provider declared in this app's mesh config (declared: ${known}), got ${JSON.stringify(ref.name)}. `
+          + 'Fix: declare the provider (e.g. new OpenTelemetryTracingProvider(...) or JaegerAddon.addTracingProvider()) in the same App, or pass the declared provider object',
+      });
+      continue;
+    }
+    const uses = declared ? usesOf(declared.entry) : [builtin];
+    if (!uses.includes(ref.use)) {
+      out.push({
+        code: 'OBS001',
+        severity: 'error',
+        path: ref.path,
+        message: `'${ref.prop}' must reference a provider usable for ${ref.use}, got ${JSON.stringify(ref.name)} which serves ${uses.join(', ') || 'nothing this library knows'}. `
+          + `Fix: pass a ${ref.use} provider`,
+      });
+    }
+  }
+  return out;
+}
+
+function targetKey(t: TelemetryTargetModel): string {
+  const sel = t.selector ? Object.entries(t.selector).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',') : '';
+  return `${t.namespace}|${sel}`;
+}
+
+function conflictingTelemetry(model: MeshModel): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const first = new Map<string, TelemetryTargetModel>();
+  for (const t of observabilityOf(model).telemetries) {
+    const key = targetKey(t);
+    const prev = first.get(key);
+    if (!prev) {
+      first.set(key, t);
+      continue;
+    }
+    const what = t.selector ? `workload ${JSON.stringify(t.selector)} in namespace ${t.namespace}` : `namespace ${t.namespace}`;
+    out.push({
+      code: 'OBS002',
+      severity: 'error',
+      path: t.path,
+      message: `'target' must be unique: ${prev.path} already configures telemetry for ${what} (Istio does not define which of two such Telemetry resources wins), got ${t.scope}. `
+        + 'Fix: merge the settings into one Telemetry',
+    });
+  }
+  return out;
+}
+
+function unloadedAlertGroups(model: MeshModel): Diagnostic[] {
+  const state = observabilityOf(model);
+  if (state.ruleLoaders.length > 0) return [];
+  return state.alertGroups.map((g) => ({
+    code: 'OBS003',
+    severity: 'error' as const,
+    path: g.path,
+    message: '\'format\' RULE_FILE needs a PrometheusAddon in the same App to load the rule file, got none. '
+      + 'Fix: add a PrometheusAddon (or ObservabilityStack), or use format: AlertRuleFormat.PROMETHEUS_RULE for a Prometheus-operator cluster',
+  }));
+}

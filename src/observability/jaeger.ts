@@ -1,0 +1,149 @@
+import { Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
+import { AddonCommonProps } from './addon-props';
+import { OpenTelemetryTracingProvider } from './providers';
+import { MeshModel } from '../model';
+import { propError } from '../private/errors';
+
+/** Jaeger image tested with this library (istio-install.md §7). */
+export const JAEGER_IMAGE = 'docker.io/jaegertracing/jaeger:2.17.0';
+
+/**
+ * A trace query endpoint that Grafana and Kiali read.
+ */
+export interface ITracingBackend {
+  /** Base URL of the Jaeger query HTTP API/UI, e.g. `http://tracing.istio-system.svc.cluster.local:80/jaeger`. */
+  readonly tracingQueryUrl: string;
+}
+
+/**
+ * Properties of a `JaegerAddon`.
+ */
+export interface JaegerAddonProps extends AddonCommonProps {
+  /**
+   * Traces kept in memory (older ones are evicted; a restart loses all).
+   *
+   * @default 50000
+   */
+  readonly maxTraces?: number;
+}
+
+const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+  memory: { request: Size.mebibytes(256), limit: Size.mebibytes(1024) },
+};
+
+const QUERY_PORT = 16686;
+const OTLP_GRPC = 4317;
+const OTLP_HTTP = 4318;
+const ZIPKIN = 9411;
+const HEALTH = 13133;
+
+/**
+ * Jaeger v2 (all-in-one, in-memory storage) for the mesh's traces.
+ *
+ * Services: `jaeger-collector` (OTLP gRPC 4317, OTLP HTTP 4318, Zipkin 9411)
+ * receives spans; `tracing` (port 80 → 16686, base path `/jaeger`) serves the
+ * UI and query API. `addTracingProvider()` declares the mesh config
+ * extension provider that points at the collector.
+ *
+ * @see https://istio.io/latest/docs/ops/integrations/jaeger/
+ */
+export class JaegerAddon extends Construct implements ITracingBackend {
+  /** Namespace of the addon. */
+  public readonly namespace: string;
+  /** FQDN of the collector Service. */
+  public readonly collectorHost: string;
+  /** OTLP/gRPC port of the collector Service. */
+  public readonly otlpGrpcPort = OTLP_GRPC;
+  /** OTLP/HTTP port of the collector Service. */
+  public readonly otlpHttpPort = OTLP_HTTP;
+  public readonly tracingQueryUrl: string;
+  /** The collector Service. */
+  public readonly collectorService: k8s.KubeService;
+  /** The query/UI Service. */
+  public readonly queryService: k8s.KubeService;
+  /** The Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+
+  constructor(scope: Construct, id: string, props: JaegerAddonProps = {}) {
+    super(scope, id);
+    const model = MeshModel.of(this);
+    this.namespace = addonNamespace(this, props.namespace);
+    const image = validateImage(this, props.image ?? JAEGER_IMAGE);
+    const maxTraces = props.maxTraces ?? 50000;
+    if (!Number.isInteger(maxTraces) || maxTraces < 1) {
+      throw propError(this, 'maxTraces', 'must be a whole number >= 1', maxTraces, 'use e.g. 50000');
+    }
+    this.collectorHost = model.hostOf('jaeger-collector', this.namespace);
+    this.tracingQueryUrl = serviceUrl('tracing', this.namespace, model.clusterDomain, 80, '/jaeger');
+
+    const config = Yaml.stringify({
+      service: {
+        extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
+        pipelines: { traces: { receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
+      },
+      extensions: {
+        healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${HEALTH}` } },
+        jaeger_query: { storage: { traces: 'memstore' }, base_path: '/jaeger' },
+        jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
+      },
+      receivers: {
+        otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC}` }, http: { endpoint: `0.0.0.0:${OTLP_HTTP}` } } },
+        zipkin: { endpoint: `0.0.0.0:${ZIPKIN}` },
+      },
+      processors: { batch: {} },
+      exporters: { jaeger_storage_exporter: { trace_storage: 'memstore' } },
+    });
+    new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name: 'jaeger', namespace: this.namespace, labels: { app: 'jaeger' } },
+      data: { 'config.yaml': config },
+    });
+    const { deployment } = addonWorkload(this, {
+      name: 'jaeger',
+      namespace: this.namespace,
+      image,
+      args: ['--config=/etc/jaeger/config.yaml'],
+      ports: [
+        { name: 'http-query', containerPort: QUERY_PORT },
+        { name: 'grpc-otel', containerPort: OTLP_GRPC },
+        { name: 'http-otel', containerPort: OTLP_HTTP },
+        { name: 'http-zipkin', containerPort: ZIPKIN },
+        { name: 'http-health', containerPort: HEALTH },
+      ],
+      volumes: [
+        { volume: configMapVolume('config', 'jaeger'), mountPath: '/etc/jaeger', readOnly: true },
+        { volume: emptyDirVolume('tmp'), mountPath: '/tmp' },
+      ],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      uid: 10001,
+      readinessPath: '/status',
+      probePort: HEALTH,
+      apiAccess: false,
+      configChecksum: () => sha256(config),
+    });
+    this.deployment = deployment;
+    this.collectorService = addonService(this, 'CollectorService', 'jaeger', 'jaeger-collector', this.namespace, [
+      { name: 'grpc-otel', port: OTLP_GRPC, targetPort: OTLP_GRPC, appProtocol: 'grpc' },
+      { name: 'http-otel', port: OTLP_HTTP, targetPort: OTLP_HTTP, appProtocol: 'http' },
+      { name: 'http-zipkin', port: ZIPKIN, targetPort: ZIPKIN, appProtocol: 'http' },
+    ]);
+    this.queryService = addonService(this, 'QueryService', 'jaeger', 'tracing', this.namespace, [
+      { name: 'http-query', port: 80, targetPort: QUERY_PORT, appProtocol: 'http' },
+    ]);
+  }
+
+  /**
+   * Declares an OpenTelemetry tracing provider in the mesh config that sends
+   * spans to this Jaeger's collector (OTLP/gRPC).
+   *
+   * @param name provider name in the mesh config
+   * @returns the provider, to pass to `MeshTelemetry` tracing
+   */
+  public addTracingProvider(name: string = 'jaeger'): OpenTelemetryTracingProvider {
+    return new OpenTelemetryTracingProvider(this, `TracingProvider-${name}`, { name, service: this.collectorHost, port: this.otlpGrpcPort });
+  }
+}

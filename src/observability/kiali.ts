@@ -1,0 +1,157 @@
+import { Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { addonClusterRole, addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
+import { AddonCommonProps } from './addon-props';
+import { DASHBOARD_TITLES } from './dashboards';
+import { IDashboardsEndpoint } from './grafana';
+import { ITracingBackend } from './jaeger';
+import { IPrometheusEndpoint } from './prometheus';
+import { MeshModel } from '../model';
+
+/** Kiali image tested with this library (istio-install.md §7). */
+export const KIALI_IMAGE = 'quay.io/kiali/kiali:v2.27';
+
+/**
+ * Properties of a `KialiAddon`.
+ */
+export interface KialiAddonProps extends AddonCommonProps {
+  /** The Prometheus Kiali reads Istio's metrics from. */
+  readonly prometheus: IPrometheusEndpoint;
+
+  /**
+   * The Grafana Kiali links dashboards to.
+   *
+   * @default - Grafana integration off
+   */
+  readonly grafana?: IDashboardsEndpoint;
+
+  /**
+   * The Jaeger Kiali reads traces from.
+   *
+   * @default - tracing integration off
+   */
+  readonly tracing?: ITracingBackend;
+
+  /**
+   * Namespace istiod and the mesh config live in.
+   *
+   * @default - the control plane's namespace when the App declares one, else `istio-system`
+   */
+  readonly istioNamespace?: string;
+}
+
+const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(1024) },
+};
+const PORT = 20001;
+const METRICS_PORT = 9090;
+const READ = ['get', 'list', 'watch'];
+
+/**
+ * Kiali in view-only mode: the live service graph, wired to the given
+ * Prometheus, Grafana and Jaeger.
+ *
+ * Secure defaults: `view_only_mode` with a read-only ClusterRole (no write
+ * verbs, no Secrets), anonymous auth inside the cluster only (ClusterIP).
+ *
+ * @see https://istio.io/latest/docs/ops/integrations/kiali/
+ */
+export class KialiAddon extends Construct {
+  /** Namespace of the addon. */
+  public readonly namespace: string;
+  /** Base URL of Kiali. */
+  public readonly kialiUrl: string;
+  /** The parsed `config.yaml` Kiali runs with (a copy). */
+  private readonly _config: Record<string, unknown>;
+  /** The Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The Service. */
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: KialiAddonProps) {
+    super(scope, id);
+    const model = MeshModel.of(this);
+    this.namespace = addonNamespace(this, props.namespace);
+    const image = validateImage(this, props.image ?? KIALI_IMAGE);
+    this.kialiUrl = serviceUrl('kiali', this.namespace, model.clusterDomain, PORT, '/kiali');
+    const istioNamespace = props.istioNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system';
+
+    this._config = {
+      istio_namespace: istioNamespace,
+      auth: { strategy: 'anonymous' },
+      deployment: { cluster_wide_access: true, view_only_mode: true, namespace: this.namespace },
+      server: { port: PORT, web_root: '/kiali', observability: { metrics: { enabled: true, port: METRICS_PORT } } },
+      external_services: {
+        istio: { root_namespace: model.rootNamespace },
+        prometheus: { url: props.prometheus.prometheusUrl },
+        grafana: props.grafana ? {
+          enabled: true,
+          internal_url: props.grafana.grafanaUrl,
+          dashboards: [
+            { name: DASHBOARD_TITLES.service, variables: { service: 'var-service' } },
+            { name: DASHBOARD_TITLES.workload, variables: { namespace: 'var-namespace', workload: 'var-workload' } },
+            { name: DASHBOARD_TITLES.mesh },
+          ],
+        } : { enabled: false },
+        tracing: props.tracing ? {
+          enabled: true,
+          provider: 'jaeger',
+          internal_url: props.tracing.tracingQueryUrl,
+          use_grpc: false,
+        } : { enabled: false },
+      },
+    };
+    const text = Yaml.stringify(this._config);
+    new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: 'kiali', namespace: this.namespace, labels: { app: 'kiali' } }, data: { 'config.yaml': text } });
+
+    const { deployment } = addonWorkload(this, {
+      name: 'kiali',
+      namespace: this.namespace,
+      image,
+      args: ['-config', '/kiali-configuration/config.yaml'],
+      env: [
+        { name: 'ACTIVE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'LOG_FORMAT', value: 'text' },
+      ],
+      ports: [{ name: 'http', containerPort: PORT }, { name: 'http-metrics', containerPort: METRICS_PORT }],
+      volumes: [
+        { volume: configMapVolume('config', 'kiali'), mountPath: '/kiali-configuration', readOnly: true },
+        { volume: emptyDirVolume('tmp'), mountPath: '/tmp' },
+      ],
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      uid: 1000,
+      readinessPath: '/kiali/healthz',
+      probePort: PORT,
+      apiAccess: true,
+      configChecksum: () => sha256(text),
+    });
+    this.deployment = deployment;
+    this.service = addonService(this, 'Service', 'kiali', 'kiali', this.namespace, [
+      { name: 'http', port: PORT, targetPort: PORT, appProtocol: 'http' },
+      { name: 'http-metrics', port: METRICS_PORT, targetPort: METRICS_PORT, appProtocol: 'http' },
+    ]);
+    addonClusterRole(this, 'kiali', this.namespace, [
+      { apiGroups: [''], resources: ['configmaps', 'endpoints', 'namespaces', 'nodes', 'pods', 'pods/log', 'replicationcontrollers', 'services'], verbs: READ },
+      { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: READ },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: READ },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+      {
+        apiGroups: ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'],
+        resources: ['*'],
+        verbs: READ,
+      },
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: READ },
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
+    ]);
+  }
+
+  /** The configuration Kiali runs with (a copy). */
+  public get config(): { [key: string]: any } {
+    return JSON.parse(JSON.stringify(this._config));
+  }
+}

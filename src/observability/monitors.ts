@@ -1,0 +1,111 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { promDuration } from './addon-base';
+import { EnvoyPorts } from '../data-plane/envoy-proxy';
+import { MeshModel } from '../model';
+import { propError } from '../private/errors';
+import { isLabelValue, validateDnsLabel } from '../private/names';
+
+/**
+ * Properties of `IstioMetricsMonitors`.
+ */
+export interface IstioMetricsMonitorsProps {
+  /**
+   * Namespace of the PodMonitor and ServiceMonitor (where the Prometheus
+   * operator looks for them).
+   *
+   * @default istio-system
+   */
+  readonly namespace?: string;
+
+  /**
+   * Labels the Prometheus operator selects monitors by, e.g. `release: kube-prometheus-stack`.
+   *
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * Scrape interval.
+   *
+   * @default Duration.seconds(15)
+   */
+  readonly interval?: Duration;
+
+  /**
+   * Namespace istiod runs in.
+   *
+   * @default - the control plane's namespace when the App declares one, else `istio-system`
+   */
+  readonly controlPlaneNamespace?: string;
+}
+
+/**
+ * Scrape configuration for clusters that run the Prometheus operator
+ * (monitoring.coreos.com/v1), instead of `PrometheusAddon`:
+ *
+ * - a PodMonitor `envoy-stats` scraping every Istio proxy (pods labelled
+ *   `security.istio.io/tlsMode` by the injector) on its `http-envoy-prom` port
+ *   15090 `/stats/prometheus`, where Istio's standard metrics are;
+ * - a ServiceMonitor `istiod` scraping the control plane's `http-monitoring` port 15014.
+ *
+ * @see https://istio.io/latest/docs/ops/integrations/prometheus/#option-2-customized-scraping-configurations
+ */
+export class IstioMetricsMonitors extends Construct {
+  /** The PodMonitor for the proxies. */
+  public readonly podMonitor: ApiObject;
+  /** The ServiceMonitor for istiod. */
+  public readonly serviceMonitor: ApiObject;
+
+  constructor(scope: Construct, id: string, props: IstioMetricsMonitorsProps = {}) {
+    super(scope, id);
+    const model = MeshModel.of(this);
+    const namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
+    const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system');
+    const interval = props.interval ?? Duration.seconds(15);
+    if (interval.toMilliseconds() < 1000) {
+      throw propError(this, 'interval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');
+    }
+    for (const [k, v] of Object.entries(props.labels ?? {})) {
+      if (!isLabelValue(v)) throw propError(this, `labels.${k}`, 'must be a Kubernetes label value', v, 'use letters, digits, \'-\', \'_\' and \'.\' (at most 63)');
+    }
+    const labels = { 'app.kubernetes.io/part-of': 'cdk8s-mesh-observability', ...props.labels };
+    const every = promDuration(interval);
+    const targetLabels = [
+      { sourceLabels: ['__meta_kubernetes_namespace'], action: 'replace', targetLabel: 'namespace' },
+      { sourceLabels: ['__meta_kubernetes_pod_name'], action: 'replace', targetLabel: 'pod' },
+    ];
+
+    this.podMonitor = new ApiObject(this, 'PodMonitor', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { name: 'envoy-stats', namespace, labels },
+      spec: {
+        selector: { matchExpressions: [{ key: 'security.istio.io/tlsMode', operator: 'Exists' }] },
+        namespaceSelector: { any: true },
+        jobLabel: 'envoy-stats',
+        podMetricsEndpoints: [{
+          port: 'http-envoy-prom',
+          path: '/stats/prometheus',
+          interval: every,
+          relabelings: [
+            { sourceLabels: ['__meta_kubernetes_pod_container_port_number'], action: 'keep', regex: String(EnvoyPorts.PROMETHEUS) },
+            ...targetLabels,
+          ],
+        }],
+      },
+    });
+
+    this.serviceMonitor = new ApiObject(this, 'ServiceMonitor', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'istiod', namespace, labels },
+      spec: {
+        selector: { matchLabels: { app: 'istiod' } },
+        namespaceSelector: { matchNames: [istiod] },
+        jobLabel: 'istiod',
+        endpoints: [{ port: 'http-monitoring', interval: every, relabelings: targetLabels }],
+      },
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { App } from 'cdk8s';
+import * as YAML from 'yaml';
+import { buildShop } from '../../examples/flask-shop/main';
+import { MeshModel } from '../../src/model';
+import { findObject, findObjects, synthAppAndValidate } from '../util';
+
+function synthShop() {
+  const app = new App({ outdir: 'cdk.out.unused' });
+  buildShop(app);
+  return { app, charts: synthAppAndValidate(app) };
+}
+
+describe('examples/flask-shop observability', () => {
+  test('mesh-wide tracing at 10% to Jaeger and access logs for failed requests', () => {
+    const { app, charts } = synthShop();
+    const obs = charts.get('observability')!.objects;
+    const t = findObject(obs, 'Telemetry', 'mesh-default');
+    expect(t.metadata.namespace).toBe('istio-system');
+    expect(t.spec.tracing).toEqual([{ providers: [{ name: 'jaeger' }], randomSamplingPercentage: 10 }]);
+    expect(t.spec.accessLogging).toEqual([{ providers: [{ name: 'envoy' }], filter: { expression: 'response.code >= 400' } }]);
+    const entry = MeshModel.of(app).extensionProviders.find((p) => p.name === 'jaeger')!.entry as any;
+    const collector = findObject(obs, 'Service', 'jaeger-collector');
+    expect(entry.opentelemetry).toEqual({ service: `jaeger-collector.${collector.metadata.namespace}.svc.cluster.local`, port: 4317 });
+  });
+
+  test('the full stack runs and Prometheus loads the shop\'s alerts', () => {
+    const obs = synthShop().charts.get('observability')!.objects;
+    expect(findObjects(obs, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(['grafana', 'jaeger', 'kiali', 'prometheus']);
+    const alerts = YAML.parse(findObject(obs, 'ConfigMap', 'prometheus').data['alerts.yml']);
+    expect(alerts.groups.map((g: any) => g.name)).toEqual(['user-service.shop.golden-signals', 'order-service.shop.golden-signals']);
+  });
+
+  test('shop pods are scraped through the merged metrics endpoint', () => {
+    const shop = synthShop().charts.get('flask-shop')!.objects;
+    expect(findObject(shop, 'Deployment', 'user-service-v1').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/port': '15020' });
+  });
+});
