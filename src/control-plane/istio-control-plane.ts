@@ -4,7 +4,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { AccessLogEncoding, MeshExtensionProvider, OutboundTrafficPolicyMode } from './mesh-config';
+import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
+import { ITracingProvider } from '../observability/providers';
 import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
@@ -165,22 +166,17 @@ export interface IstioControlPlaneProps {
   readonly traceSampling?: number;
 
   /**
-   * Tracing provider every proxy reports to unless a Telemetry says otherwise.
-   * It is added to `extensionProviders`.
+   * Tracing provider every proxy reports to unless a Telemetry says otherwise
+   * (`defaultProviders.tracing`). Declare it with a provider construct such as
+   * `OpenTelemetryTracingProvider` (or `JaegerAddon.addTracingProvider()`):
+   * every provider declared anywhere in the app is rendered into this
+   * control plane's `extensionProviders`. A provider no construct declares
+   * fails synth.
    *
    * @default - no default tracing provider
    * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-DefaultProviders
    */
-  readonly defaultTracingProvider?: MeshExtensionProvider;
-
-  /**
-   * Extension providers (tracing, access logging) of the mesh config, in
-   * addition to every provider registered in the mesh model by other constructs.
-   *
-   * @default - only the providers registered in the mesh model
-   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-ExtensionProvider
-   */
-  readonly extensionProviders?: MeshExtensionProvider[];
+  readonly defaultTracingProvider?: ITracingProvider;
 
   /**
    * What sidecars do with traffic to hosts outside the service registry.
@@ -301,7 +297,6 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
 
   private readonly model: MeshModel;
   private readonly props: IstioControlPlaneProps;
-  private readonly providers: MeshExtensionProvider[] = [];
   private readonly trustDomain: string;
 
   constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
@@ -376,8 +371,13 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     });
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
-    for (const p of props.extensionProviders ?? []) this.addExtensionProvider(p);
-    if (props.defaultTracingProvider) this.addExtensionProvider(props.defaultTracingProvider);
+    if (props.defaultTracingProvider) {
+      const name = props.defaultTracingProvider.tracingProviderName;
+      this.node.addValidation({
+        validate: () => this.model.extensionProviders.some((e) => e.name === name) ? [] : [propMessage('defaultTracingProvider',
+          'must name an extension provider declared in the app', name, 'declare it, e.g. new OpenTelemetryTracingProvider(...) or jaeger.addTracingProvider()')],
+      });
+    }
 
     // --- namespace and CRDs --------------------------------------------------
     // Control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them.
@@ -584,25 +584,6 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     }
   }
 
-  /**
-   * Adds an extension provider to the mesh config (and registers it in the mesh
-   * model, so Telemetry resources can refer to it).
-   *
-   * @returns the provider
-   */
-  public addExtensionProvider(provider: MeshExtensionProvider): MeshExtensionProvider {
-    const prop = `extensionProviders[${this.providers.length}]`;
-    for (const [field, rule, value, fix] of provider._problems()) throw propError(this, `${prop}.${field}`, rule, value, fix);
-    const entry = provider._toMeshConfig();
-    const existing = this.model.addExtensionProvider({ name: provider.name, path: this.node.path, entry });
-    if (existing && JSON.stringify(existing.entry) !== JSON.stringify(entry)) {
-      throw propError(this, `${prop}.name`, `must be unique in the mesh: ${existing.path} already declares a different provider with that name`, provider.name,
-        'rename one of the providers');
-    }
-    this.providers.push(provider);
-    return provider;
-  }
-
   /** The mesh config (`mesh` key of the `istio` ConfigMap) as plain data. @internal */
   public _meshConfig(discoveryAddress: string): Record<string, unknown> {
     const p = this.props;
@@ -613,7 +594,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     };
     if (p.proxyConcurrency !== undefined) defaultConfig.concurrency = p.proxyConcurrency;
     const defaultProviders: Record<string, string[]> = { metrics: ['prometheus'] };
-    if (p.defaultTracingProvider) defaultProviders.tracing = [p.defaultTracingProvider.name];
+    if (p.defaultTracingProvider) defaultProviders.tracing = [p.defaultTracingProvider.tracingProviderName];
     const mesh: Record<string, unknown> = {
       defaultConfig,
       defaultProviders,

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AccessLogEncoding, IstioControlPlane, IstioControlPlaneProps, MeshExtensionProvider, OutboundTrafficPolicyMode } from '../../src';
+import { AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioControlPlaneProps, MeshProviders, OpenTelemetryTracingProvider, OutboundTrafficPolicyMode } from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, findObjects, SHARED_DIR, synthAndValidate } from '../util';
 
@@ -122,9 +122,10 @@ describe('IstioControlPlane', () => {
         trustDomain: 'acme.com',
         rootNamespace: 'mesh-root',
         traceSampling: 10,
-        defaultTracingProvider: MeshExtensionProvider.openTelemetryTracing('otel', 'otel-collector.observability.svc.cluster.local', 4317),
-        extensionProviders: [MeshExtensionProvider.envoyFileAccessLog('stdout-json', '/dev/stdout')],
+        defaultTracingProvider: MeshProviders.tracingFromName('otel'),
       });
+      new EnvoyFileAccessLogProvider(chart, 'json-log', { name: 'stdout-json', path: '/dev/stdout' });
+      new OpenTelemetryTracingProvider(chart, 'otel', { name: 'otel', service: 'otel-collector.observability.svc.cluster.local', port: 4317 });
       const out = synthAndValidate(chart);
       expect(mesh(out)).toEqual({
         defaultConfig: { discoveryAddress: 'istiod.istio-system.svc:15012', holdApplicationUntilProxyStarts: false, terminationDrainDuration: '20s', concurrency: 2 },
@@ -157,13 +158,10 @@ describe('IstioControlPlane', () => {
       expect(mesh(synthAndValidate(chart)).extensionProviders).toEqual([{ name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } }]);
     });
 
-    test('addExtensionProvider returns the provider and registers it in the model', () => {
-      const { chart, cp } = controlPlane();
-      const p = cp.addExtensionProvider(MeshExtensionProvider.zipkin('zipkin', 'zipkin.istio-system.svc.cluster.local', 9411));
-      expect(p.name).toBe('zipkin');
-      expect(MeshModel.of(chart).extensionProviders.map((e) => e.name)).toEqual(['zipkin']);
-      expect(MeshExtensionProvider.openTelemetryAccessLog('als', 'otel.observability.svc.cluster.local', 4317)._toMeshConfig())
-        .toEqual({ name: 'als', envoyOtelAls: { service: 'otel.observability.svc.cluster.local', port: 4317 } });
+    test('the default tracing provider must be declared somewhere in the app', () => {
+      const { chart } = controlPlane({ defaultTracingProvider: MeshProviders.tracingFromName('jaeger') });
+      expect(() => synthAndValidate(chart)).toThrow(
+        "[test/istio] 'defaultTracingProvider' must name an extension provider declared in the app, got \"jaeger\". Fix: declare it, e.g. new OpenTelemetryTracingProvider(...) or jaeger.addTracingProvider()");
     });
   });
 
@@ -201,8 +199,6 @@ describe('IstioControlPlane', () => {
       ['relative log file', { accessLogFile: 'access.log' }, '[test/istio] \'accessLogFile\' must be an absolute path in the proxy container, got "access.log"'],
       ['missing crdFile', { crds: true, crdFile: '/nonexistent/crds.yaml' }, '[test/istio] \'crdFile\' must be an existing file, got "/nonexistent/crds.yaml"'],
       ['bad trust domain', { trustDomain: 'Acme_Corp' }, '[test/istio] \'trustDomain\' must be a domain name'],
-      ['bad provider port', { extensionProviders: [MeshExtensionProvider.zipkin('zipkin', 'zipkin.tracing', 0)] }, '[test/istio] \'extensionProviders[0].port\' must be a whole number between 1 and 65535, got 0'],
-      ['provider with URL', { extensionProviders: [MeshExtensionProvider.openTelemetryTracing('otel', 'http://otel:4317', 4317)] }, '[test/istio] \'extensionProviders[0].service\' must be a host name without scheme, path or port'],
     ];
     test.each(cases)('%s', (_, props, message) => {
       expect(() => controlPlane(props)).toThrow(message);
@@ -213,13 +209,6 @@ describe('IstioControlPlane', () => {
       new IstioControlPlane(chart, 'a', { crds: false });
       new IstioControlPlane(chart, 'b', { crds: false });
       expect(() => synthAndValidate(chart)).toThrow('[test/b] CP001: \'revision\' must be unique in the app: test/a already installs that revision, got "default". Fix: give the second control plane another revision (canary upgrade) or remove it');
-    });
-
-    test('conflicting extension providers with the same name', () => {
-      const chart = Testing.chart();
-      new IstioControlPlane(chart, 'a', { crds: false, extensionProviders: [MeshExtensionProvider.zipkin('tracing', 'zipkin.a', 9411)] });
-      expect(() => new IstioControlPlane(chart, 'b', { crds: false, revision: 'canary', extensionProviders: [MeshExtensionProvider.zipkin('tracing', 'zipkin.b', 9411)] }))
-        .toThrow('[test/b] \'extensionProviders[0].name\' must be unique in the mesh: test/a already declares a different provider with that name, got "tracing". Fix: rename one of the providers');
     });
   });
 });
