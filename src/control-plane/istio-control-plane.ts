@@ -14,6 +14,7 @@ import { envoyDefaultResources } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { toResourceRequirements } from '../private/resources';
 
 /** Istio release this version of cdk8s-mesh is built and tested against (newest stable known to the project). */
 export const ISTIO_VERSION = '1.30.3';
@@ -236,18 +237,6 @@ function quantity(value: string): k8s.Quantity {
   return k8s.Quantity.fromString(value);
 }
 
-function toRequirements(r: kplus.ContainerResources): k8s.ResourceRequirements {
-  const requests: Record<string, k8s.Quantity> = {};
-  const limits: Record<string, k8s.Quantity> = {};
-  if (r.cpu?.request) requests.cpu = quantity(r.cpu.request.amount);
-  if (r.cpu?.limit) limits.cpu = quantity(r.cpu.limit.amount);
-  if (r.memory?.request) requests.memory = quantity(`${r.memory.request.toMebibytes()}Mi`);
-  if (r.memory?.limit) limits.memory = quantity(`${r.memory.limit.toMebibytes()}Mi`);
-  return {
-    requests: Object.keys(requests).length ? requests : undefined,
-    limits: Object.keys(limits).length ? limits : undefined,
-  };
-}
 
 const CP_DUPLICATE_REVISION = 'CP001';
 
@@ -435,7 +424,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         meshNetworks: 'networks: {}',
       },
     });
-    const proxyResources = props.proxyResources ? toRequirements(props.proxyResources) : envoyDefaultResources();
+    const proxyResources = props.proxyResources ? toResourceRequirements(props.proxyResources) : envoyDefaultResources();
     const injectorInput = {
       istioNamespace: ns,
       revision: this.revision,
@@ -523,7 +512,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
                 { containerPort: 15014, name: 'http-monitoring', protocol: 'TCP' },
               ],
               readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromNumber(8080) }, initialDelaySeconds: 1, periodSeconds: 3, timeoutSeconds: 5 },
-              resources: props.resources ? toRequirements(props.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
+              resources: props.resources ? toResourceRequirements(props.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 capabilities: { drop: ['ALL'] },

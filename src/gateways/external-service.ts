@@ -7,6 +7,7 @@ import { addExternalService, ExternalPortModel, ExternalServiceModel } from '../
 import { MeshModel } from '../model/mesh-model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkPort } from '../private/values';
 import { IMeshDestination } from '../services/identity';
 
 /** Protocol of an external service port, in Istio's terms. */
@@ -224,9 +225,7 @@ export class ExternalService extends Construct implements IMeshDestination {
         throw propError(this, 'tlsOrigination.port', `must be an HTTP port of the service (ports: ${this._ports.map((x) => `${x.number}/${x.protocol}`).join(', ')})`,
           originatePort, 'add { port: 80, protocol: ExternalProtocol.HTTP } to ports, or point tlsOrigination.port at an HTTP port');
       }
-      if (!Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535) {
-        throw propError(this, 'tlsOrigination.targetPort', 'must be a whole number between 1 and 65535', targetPort, 'use the TLS port of the external service, usually 443');
-      }
+      checkPort(this, 'tlsOrigination.targetPort', targetPort, 'use the TLS port of the external service, usually 443');
       if (!isDnsName(sni)) {
         throw propError(this, 'tlsOrigination.sni', 'must be a lower-case DNS name without wildcard', sni,
           'set sni to the name on the server certificate (with a wildcard host, sni is required)');
@@ -364,9 +363,7 @@ export class ExternalService extends Construct implements IMeshDestination {
     const out: ExternalPortModel[] = [];
     ports.forEach((p, i) => {
       const prop = `ports[${i}]`;
-      if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
-        throw propError(this, `${prop}.port`, 'must be a whole number between 1 and 65535', p.port, 'use the port the service listens on, e.g. 443');
-      }
+      checkPort(this, `${prop}.port`, p.port, 'use the port the service listens on, e.g. 443');
       const protocol = p.protocol ?? ExternalProtocol.TLS;
       if (!Object.values(ExternalProtocol).includes(protocol)) {
         throw propError(this, `${prop}.protocol`, `must be one of ${Object.values(ExternalProtocol).join(', ')}`, protocol, 'use ExternalProtocol.TLS');

@@ -10,6 +10,8 @@ import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
+import { toResourceRequirements } from '../private/resources';
+import { checkPort } from '../private/values';
 import { IMeshIdentity } from '../services/identity';
 
 const DEFAULT_PROXY_IMAGE = 'docker.io/istio/proxyv2:1.30.3';
@@ -148,16 +150,6 @@ interface BoundServer {
   readonly istio: any;
 }
 
-function toK8sResources(r: kplus.ContainerResources | undefined): k8s.ResourceRequirements | undefined {
-  if (!r) return undefined;
-  const limits: Record<string, k8s.Quantity> = {};
-  const requests: Record<string, k8s.Quantity> = {};
-  if (r.cpu?.limit) limits.cpu = k8s.Quantity.fromString(r.cpu.limit.amount);
-  if (r.cpu?.request) requests.cpu = k8s.Quantity.fromString(r.cpu.request.amount);
-  if (r.memory?.limit) limits.memory = k8s.Quantity.fromString(`${r.memory.limit.toMebibytes()}Mi`);
-  if (r.memory?.request) requests.memory = k8s.Quantity.fromString(`${r.memory.request.toMebibytes()}Mi`);
-  return { limits, requests };
-}
 
 /**
  * An Envoy gateway: the `istio-proxy` router Deployment (not injected; the
@@ -241,7 +233,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       throw propError(this, 'podDisruptionBudget', `needs at least 2 replicas (with ${minPods}, minAvailable: 1 would block every node drain)`, true,
         'set replicas (or autoscaling.minReplicas) to 2 or more, or drop podDisruptionBudget');
     }
-    this.resources = toK8sResources(props.resources);
+    this.resources = props.resources ? toResourceRequirements(props.resources) : undefined;
 
     const labels = this.objectLabels();
     const selector = this.selectorLabels();
@@ -348,9 +340,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
    */
   protected _addServer(prop: string, model: GatewayServerModel, istio: any, server?: GatewayServer): GatewayServerModel {
     const port = model.port;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw propError(this, `${prop}.port`, 'must be a whole number between 1 and 65535', port, 'use 80 for HTTP and 443 for HTTPS');
-    }
+    checkPort(this, `${prop}.port`, port, 'use 80 for HTTP and 443 for HTTPS');
     if (port < 1024 && port !== 80 && port !== 443) {
       throw propError(this, `${prop}.port`, 'must be 80, 443 or at least 1024 (the gateway runs unprivileged; only 80 and 443 are forwarded to 8080/8443)', port,
         'use 80, 443, or a port >= 1024');

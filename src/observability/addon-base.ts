@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
-import { Lazy, Size } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { toResourceRequirements } from '../private/resources';
 
 /**
  * Shared rendering of the observability addons (not exported from the
@@ -61,14 +62,7 @@ export function quantities(scope: Construct, resources: kplus.ContainerResources
     throw propError(scope, 'resources', 'must set both a CPU and a memory limit', resources,
       'pass e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } }');
   }
-  const mi = (s: Size) => k8s.Quantity.fromString(`${s.toMebibytes()}Mi`);
-  return {
-    requests: {
-      ...(cpu.request ? { cpu: k8s.Quantity.fromString(cpu.request.amount) } : {}),
-      ...(mem.request ? { memory: mi(mem.request) } : {}),
-    },
-    limits: { cpu: k8s.Quantity.fromString(cpu.limit.amount), memory: mi(mem.limit) },
-  };
+  return toResourceRequirements(resources);
 }
 
 export function addonNamespace(scope: Construct, namespace: string | undefined): string {

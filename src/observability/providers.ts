@@ -3,6 +3,7 @@ import { AccessLogEncoding } from '../control-plane/mesh-config';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkPort } from '../private/values';
 
 /**
  * A provider Telemetry can send traces to (a mesh config extension provider).
@@ -77,10 +78,7 @@ function declare(scope: Construct, name: string, entry: Record<string, unknown>)
 }
 
 function validatePort(scope: Construct, prop: string, port: number): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw propError(scope, prop, 'must be a whole number between 1 and 65535', port, 'use the collector\'s port, e.g. 4317 for OTLP/gRPC');
-  }
-  return port;
+  return checkPort(scope, prop, port, 'use the collector\'s port, e.g. 4317 for OTLP/gRPC');
 }
 
 const FQDN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -10,6 +10,14 @@ export function checkPercentage(scope: IConstruct, prop: string, value: number):
   return value;
 }
 
+/** Validates a TCP/UDP port number (1-65535); `fix` says which port to use. */
+export function checkPort(scope: IConstruct, prop: string, value: number, fix: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw propError(scope, prop, 'must be a whole number between 1 and 65535', value, fix);
+  }
+  return value;
+}
+
 /** Validates a whole number in [min, max]. */
 export function checkInt(scope: IConstruct, prop: string, value: number, min: number, max = 2147483647): number {
   if (!Number.isInteger(value) || value < min || value > max) {

@@ -13,6 +13,7 @@ import { meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { trafficPolicyToModel } from '../private/traffic-policy';
+import { checkPort } from '../private/values';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { renderSidecarSpec } from '../render/istio-sidecar';
 // --- security (src/security) ---
@@ -639,11 +640,8 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       const prop = `ports[${i}]`;
       const protocol = p.protocol ?? Protocol.HTTP;
       const targetPort = p.targetPort ?? p.port;
-      for (const [name, value] of [['port', p.port], ['targetPort', targetPort]] as const) {
-        if (!Number.isInteger(value) || value < 1 || value > 65535) {
-          throw propError(this, `${prop}.${name}`, 'must be a whole number between 1 and 65535', value, 'use a valid TCP port number');
-        }
-      }
+      checkPort(this, `${prop}.port`, p.port, 'use a valid TCP port number');
+      checkPort(this, `${prop}.targetPort`, targetPort, 'use a valid TCP port number');
       if (ENVOY_RESERVED_PORTS.includes(targetPort)) {
         throw propError(this, `${prop}.targetPort`, `must not be a port the Envoy sidecar reserves (${ENVOY_RESERVED_PORTS.join(', ')})`, targetPort,
           'let the application listen on another port');
