@@ -5,9 +5,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as cdk8s from 'cdk8s';
 import { App } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as ts from 'typescript';
+import * as meshSources from '../../src';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
+
+/** The modules a README snippet may import; `cdk8s-mesh` is this repository's sources. */
+const MODULES: Record<string, unknown> = { 'cdk8s': cdk8s, 'cdk8s-plus-28': kplus, 'cdk8s-mesh': meshSources };
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -28,7 +34,10 @@ function runSnippet(source: string): App {
   const program = source.replace(synthCall, 'exports.__app = app;');
   const js = ts.transpileModule(program, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
   const mod = { exports: {} as any };
-  const requireForSnippet = (name: string) => (name === 'cdk8s-mesh' ? require('../../src') : require(name));
+  const requireForSnippet = (name: string) => {
+    if (!(name in MODULES)) throw new Error(`README snippet imports '${name}', which the quick start does not install`);
+    return MODULES[name];
+  };
   new Function('require', 'module', 'exports', js)(requireForSnippet, mod, mod.exports);
   return mod.exports.__app;
 }
