@@ -12,6 +12,7 @@ import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, reade
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
 import { envoyDefaultResources } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
+import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
@@ -371,7 +372,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     // --- namespace and CRDs --------------------------------------------------
     // Control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them.
     if (firstToEmit(this.model, `namespace:${ns}`)) {
-      new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } });
+      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } }));
     }
     if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
       if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
@@ -382,18 +383,18 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         throw propError(this, 'crdFile', 'must contain only CustomResourceDefinition documents', props.crdFile ?? DEFAULT_CRD_FILE,
           'pass manifests/charts/base/files/crd-all.gen.yaml of an Istio release');
       }
-      for (const crd of crds) new ApiObject(this, `Crd-${crd.metadata.name}`, crd);
+      for (const crd of crds) clusterScoped(new ApiObject(this, `Crd-${crd.metadata.name}`, crd));
     }
 
     // --- identity and RBAC ---------------------------------------------------
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(istiod) });
     const bind = (idSuffix: string, name: string, rules: k8s.PolicyRule[], sa: { name: string; namespace: string }) => {
-      new k8s.KubeClusterRole(this, `ClusterRole${idSuffix}`, { metadata: clusterMeta(name), rules });
-      new k8s.KubeClusterRoleBinding(this, `ClusterRoleBinding${idSuffix}`, {
+      clusterScoped(new k8s.KubeClusterRole(this, `ClusterRole${idSuffix}`, { metadata: clusterMeta(name), rules }));
+      clusterScoped(new k8s.KubeClusterRoleBinding(this, `ClusterRoleBinding${idSuffix}`, {
         metadata: clusterMeta(name),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
         subjects: [{ kind: 'ServiceAccount', ...sa }],
-      });
+      }));
     };
     bind('', `istiod-clusterrole${suffix}-${ns}`, istiodClusterRules(), { name: istiod, namespace: ns });
     const gatewayController = props.gatewayApiDeploymentController ?? false;
@@ -402,12 +403,12 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       const reader = { 'app': 'istio-reader', 'app.kubernetes.io/name': 'istio-reader', 'app.kubernetes.io/part-of': 'istio' };
       new k8s.KubeServiceAccount(this, 'ReaderServiceAccount', { metadata: { name: 'istio-reader-service-account', namespace: ns, labels: reader } });
       const name = `istio-reader-clusterrole${suffix}-${ns}`;
-      new k8s.KubeClusterRole(this, 'ClusterRole-Reader', { metadata: { name, labels: reader }, rules: readerClusterRules() });
-      new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding-Reader', {
+      clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole-Reader', { metadata: { name, labels: reader }, rules: readerClusterRules() }));
+      clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding-Reader', {
         metadata: { name, labels: reader },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
         subjects: [{ kind: 'ServiceAccount', name: 'istio-reader-service-account', namespace: ns }],
-      });
+      }));
     }
     new k8s.KubeRole(this, 'Role', { metadata: meta(istiod), rules: istiodNamespaceRules() });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
@@ -445,20 +446,20 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
 
     // --- webhooks --------------------------------------------------------------
     const target: WebhookTarget = { service: istiod, namespace: ns, revLabel, isDefault: this.revision === undefined };
-    new k8s.KubeMutatingWebhookConfiguration(this, 'InjectionWebhook', {
+    clusterScoped(new k8s.KubeMutatingWebhookConfiguration(this, 'InjectionWebhook', {
       metadata: clusterMeta(`istio-sidecar-injector${suffix}${ns === 'istio-system' ? '' : `-${ns}`}`, { app: 'sidecar-injector' }),
       webhooks: injectionWebhooks(target),
-    });
-    new k8s.KubeValidatingWebhookConfiguration(this, 'ValidationWebhook', {
+    }));
+    clusterScoped(new k8s.KubeValidatingWebhookConfiguration(this, 'ValidationWebhook', {
       metadata: clusterMeta(`istio-validator${suffix}-${ns}`, { istio: 'istiod' }),
       webhooks: [validationWebhook(target, 'rev.validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'In', values: [revLabel] }] })],
-    });
+    }));
     if (target.isDefault) {
       // objects without an istio.io/rev label are validated by the default revision
-      new k8s.KubeValidatingWebhookConfiguration(this, 'DefaultValidationWebhook', {
+      clusterScoped(new k8s.KubeValidatingWebhookConfiguration(this, 'DefaultValidationWebhook', {
         metadata: clusterMeta('istiod-default-validator', { istio: 'istiod' }),
         webhooks: [validationWebhook(target, 'validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'DoesNotExist' }] })],
-      });
+      }));
     }
 
     // --- istiod ----------------------------------------------------------------

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMeshControlPlane } from './istio-control-plane';
+import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 
@@ -88,9 +89,9 @@ export class MeshNamespace extends Construct {
     else labels['istio-injection'] = 'enabled';
     this._labels = labels;
 
-    this.resource = new k8s.KubeNamespace(this, 'Resource', {
+    this.resource = clusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...labels } },
-    });
+    }));
   }
 
   /** The Namespace's labels (a copy). */

@@ -3,6 +3,7 @@ import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
@@ -159,12 +160,12 @@ export function addonClusterRole(
 ): { role: k8s.KubeClusterRole; binding: k8s.KubeClusterRoleBinding } {
   const labels = addonLabels(name);
   const roleName = `${name}-${namespace}`;
-  const role = new k8s.KubeClusterRole(scope, 'ClusterRole', { metadata: { name: roleName, labels }, rules });
-  const binding = new k8s.KubeClusterRoleBinding(scope, 'ClusterRoleBinding', {
+  const role = clusterScoped(new k8s.KubeClusterRole(scope, 'ClusterRole', { metadata: { name: roleName, labels }, rules }));
+  const binding = clusterScoped(new k8s.KubeClusterRoleBinding(scope, 'ClusterRoleBinding', {
     metadata: { name: roleName, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
-  });
+  }));
   return { role, binding };
 }
 
