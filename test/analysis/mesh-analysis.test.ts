@@ -64,8 +64,8 @@ describe('topology diagram', () => {
     orders.dependsOn(users);
     const mermaid = MeshAnalysis.of(orders).toMermaid();
     expect(mermaid).toContain('subgraph ns_shop["namespace shop"]');
-    expect(mermaid).toContain('svc_shop__orders["orders<br/>v1 100% · v2"]');
-    expect(mermaid).toContain('svc_shop__orders -.->|calls| svc_shop__users');
+    expect(mermaid).toContain('svc_shop__orders["orders<br/>v1 100% · v2<br/>no mTLS policy"]');
+    expect(mermaid).toContain('svc_shop__orders -.->|"calls · mTLS optional"| svc_shop__users');
     expect(mermaid).toMatchSnapshot();
   });
 
