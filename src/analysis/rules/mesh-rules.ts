@@ -139,16 +139,22 @@ function plaintextExternalCalls(model: MeshModel): Diagnostic[] {
 
 function permissivePolicies(model: MeshModel): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report = (pa: PeerAuthenticationModel, what: string, value: string) => out.push({
-    code: MESH_RULES.PERMISSIVE_MTLS,
-    severity: 'warning',
-    path: pa.path,
-    message: propMessage(what, 'accepts plaintext as well as mTLS, so any pod (in the mesh or not) can call the workloads without an identity', value,
-      'finish the migration and drop permissiveMigration (STRICT), or promote this warning to keep it from shipping'),
-  });
+  // port-level PERMISSIVE (e.g. a metrics port scraped from outside the mesh) is a deliberate, narrow exception: not reported
   for (const pa of peerAuthentications(model)) {
-    if (pa.mode === 'PERMISSIVE') report(pa, 'permissiveMigration', pa.mode);
-    for (const p of pa.portLevel) if (p.mode === 'PERMISSIVE') report(pa, `portLevelMtls[${p.port}]`, p.mode);
+    if (pa.mode !== 'PERMISSIVE') continue;
+    out.push({
+      code: MESH_RULES.PERMISSIVE_MTLS,
+      severity: 'warning',
+      path: pa.path,
+      message: propMessage('permissiveMigration', `leaves ${describeTarget(pa)} accepting plaintext as well as mTLS, so any pod (in the mesh or not) can call them without an identity`,
+        true, 'finish the migration and drop permissiveMigration (STRICT); promote MESH004 with treatWarningsAsErrors() to keep it from shipping'),
+    });
   }
   return out;
+}
+
+function describeTarget(pa: PeerAuthenticationModel): string {
+  if (pa.scope === 'mesh') return 'every workload of the mesh';
+  if (pa.scope === 'namespace') return `every workload of namespace ${JSON.stringify(pa.namespace)}`;
+  return `the workloads ${JSON.stringify(pa.selector)} in namespace ${JSON.stringify(pa.namespace)}`;
 }
