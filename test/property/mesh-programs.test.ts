@@ -152,7 +152,7 @@ describe('random mesh programs', () => {
       const first = run(p);
       if (first.error !== undefined) {
         failed++;
-        if (process.env.PROP_DEBUG) console.log(String((first.error as Error).message).split("\n").slice(0, 2).join(" / ").slice(0, 160));
+        if (process.env.PROP_DEBUG) console.log(String((first.error as Error).message).split('\n').slice(0, 2).join(' / ').slice(0, 160));
         assertOurError(first.error);
         expect(listFiles(first.outdir)).toEqual([]);
         return;

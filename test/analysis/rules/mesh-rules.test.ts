@@ -64,8 +64,15 @@ describe('MESH002 subset labels that match no pod template', () => {
     registerAnalysisRules(app);
     const model = MeshModel.of(app);
     model.addService({
-      path: 'shop/orders', name: 'orders', namespace: 'shop', host: 'orders.shop.svc.cluster.local', serviceAccount: 'orders',
-      selector: { app: 'orders' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'http' }], versions, stableVersion: 'v1',
+      path: 'shop/orders',
+      name: 'orders',
+      namespace: 'shop',
+      host: 'orders.shop.svc.cluster.local',
+      serviceAccount: 'orders',
+      selector: { app: 'orders' },
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'http' }],
+      versions,
+      stableVersion: 'v1',
     });
     return { app, model };
   }
@@ -106,7 +113,8 @@ describe('MESH003 plain HTTP to an external service', () => {
     const chart = Testing.chart();
     const orders = new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1')] });
     const payments = new ExternalService(chart, 'payments', {
-      namespace: 'shop', hosts: ['api.payments.example'],
+      namespace: 'shop',
+      hosts: ['api.payments.example'],
       ports: tlsOrigination ? undefined : [{ port: 80, protocol: ExternalProtocol.HTTP }],
       tlsOrigination: tlsOrigination ? {} : undefined,
     });
@@ -118,7 +126,10 @@ describe('MESH003 plain HTTP to an external service', () => {
     const chart = setup(false);
     synthAndValidate(chart);
     expect(codes(chart, MESH_RULES.EXTERNAL_PLAINTEXT)).toEqual([{
-      code: 'MESH003', severity: FindingSeverity.WARNING, path: 'test/payments', fatal: false,
+      code: 'MESH003',
+      severity: FindingSeverity.WARNING,
+      path: 'test/payments',
+      fatal: false,
       message: "'ports[0].protocol' leaves the cluster in clear text to api.payments.example (no TLS, so nothing verifies the server either), got \"HTTP\". " +
         'Fix: call the service over TLS (protocol TLS, port 443), or set tlsOrigination so the mesh opens a verified TLS connection',
     }]);
