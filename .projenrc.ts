@@ -40,6 +40,8 @@ const project = new cdk.JsiiProject({
     'kubernetes-models@^4.5.1',
     'jest-util@^29',
     '@kubernetes-models/prometheus-operator@^4.4.4',
+    // property-based tests of random mesh programs (test/property)
+    'fast-check@^3.23.0',
   ],
 
   publishToPypi: {

@@ -1,11 +1,13 @@
 /**
- * Generates a synthetic mesh of N services for the synth benchmark.
- * Each service: two versions, depends on ~3 others. Extended features
- * (canary, STRICT mTLS, allowFrom, gateway routes) are added by `decorate`
- * hooks as they exist in the library.
+ * Generates a synthetic mesh of N services for the synth benchmark, to the
+ * spec of the scale issue: each service has two versions with a canary
+ * (10% to v2), runs under STRICT mTLS (one mesh-wide policy), admits calls
+ * from its callers with `allowFrom` (each service calls ~3 others, so
+ * each has one allowFrom edge to ~3 dependencies), and every 10th service
+ * is routed from an ingress gateway.
  */
 import { App, Chart } from 'cdk8s';
-import { MeshService } from '../src';
+import { CanaryRelease, GatewayServer, GatewayTls, IngressGateway, MeshService, StrictMtls } from '../src';
 
 export interface GeneratedMesh {
   readonly app: App;
@@ -16,6 +18,12 @@ export function generateMesh(app: App, count: number): GeneratedMesh {
   const perNamespace = 100;
   const charts: Chart[] = [];
   const services: MeshService[] = [];
+  const platform = new Chart(app, 'platform');
+  new StrictMtls(platform, 'mesh-mtls');
+  const ingress = new IngressGateway(platform, 'ingress', {
+    namespace: 'istio-ingress',
+    servers: [GatewayServer.https({ hosts: ['*.apps.example.com'], tls: GatewayTls.simple('apps-wildcard-cert') })],
+  });
   for (let i = 0; i < count; i++) {
     const nsIndex = Math.floor(i / perNamespace);
     if (!charts[nsIndex]) charts[nsIndex] = new Chart(app, `team-${nsIndex}`, { namespace: `team-${nsIndex}` });
@@ -26,12 +34,14 @@ export function generateMesh(app: App, count: number): GeneratedMesh {
       ],
       ports: [{ port: 80, targetPort: 8080 }],
     });
+    new CanaryRelease(charts[nsIndex], `svc-${i}-canary`, { service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 10 });
+    if (i % 10 === 0) ingress.addRoute({ host: `svc-${i}.apps.example.com`, service: svc });
     services.push(svc);
   }
-  // ~3 dependencies each, deterministic: the next three services (wrapping)
+  // ~3 dependencies each, deterministic; the callee admits the caller (an allowFrom edge)
   services.forEach((svc, i) => {
-    const deps = [1, 7, 31].map((k) => services[(i + k) % services.length]).filter((d) => d !== svc);
-    if (deps.length) svc.dependsOn(...deps);
+    const deps = [...new Set([1, 7, 31].map((k) => services[(i + k) % services.length]))].filter((d) => d !== svc);
+    for (const dep of deps) dep.allowFrom(svc);
   });
   return { app, services };
 }

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
+import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { egressHosts } from '../render/istio-sidecar';
 import { renderMermaid } from '../render/mermaid';
 
@@ -84,20 +85,28 @@ export class MeshAnalysis {
     return renderMermaid(this.model);
   }
 
-  /** How much Sidecar egress scoping shrinks each proxy's configuration. */
+  /**
+   * How much Sidecar egress scoping shrinks each proxy's configuration:
+   * (proxy, visible host) pairs with and without the emitted Sidecars.
+   * Without scoping every proxy sees every host of the registry (services,
+   * gateway Services and external hosts); with it, a proxy sees the hosts in
+   * its Sidecar's egress list.
+   */
   public sidecarFanout(): SidecarFanout {
     const services = this.model.services;
+    const registry = services.length + gatewaysOf(this.model).length
+      + externalServicesOf(this.model).reduce((n, x) => n + x.hosts.length, 0);
     let proxies = 0;
     let scoped = 0;
     for (const s of services) {
       const pods = s.versions.reduce((n, v) => n + v.replicas, 0);
       proxies += pods;
       const visible = s.egressScoped === false
-        ? services.length
+        ? registry
         : egressHosts(this.model, s).filter((h) => !h.endsWith('/*')).length;
       scoped += pods * visible;
     }
-    const unscoped = proxies * services.length;
+    const unscoped = proxies * registry;
     return {
       proxies,
       services: services.length,
@@ -105,5 +114,19 @@ export class MeshAnalysis {
       pairsWithScoping: scoped,
       reduction: scoped === 0 ? (unscoped === 0 ? 1 : unscoped) : Math.round((unscoped / scoped) * 100) / 100,
     };
+  }
+
+  /**
+   * The Sidecar scoping report as Markdown (a table of the `sidecarFanout()`
+   * figures), as `MeshApp` writes it into `mesh.md`.
+   */
+  public sidecarFanoutReport(): string {
+    const f = this.sidecarFanout();
+    return [
+      '| Envoy proxies | mesh services | (proxy, visible host) pairs without scoping | with Sidecar scoping | reduction |',
+      '|---|---|---|---|---|',
+      `| ${f.proxies} | ${f.services} | ${f.pairsWithoutScoping} | ${f.pairsWithScoping} | ${f.reduction}x |`,
+      '',
+    ].join('\n');
   }
 }

@@ -1,9 +1,13 @@
 import { MeshModel, ServiceModel } from '../model';
+import { externalServicesOf, gatewaysOf } from '../model/gateways';
 
 /**
  * Hosts a service's Envoy needs to know about: every service it calls
  * (declared with `dependsOn`, or implied by `allowFrom`), as
- * `<namespace>/<fqdn>`, plus the control plane namespace.
+ * `<namespace>/<fqdn>`; the external services it depends on, plus the egress
+ * gateway those are routed through (the mesh-side route of such a host
+ * points at the gateway's Service, which must be visible too); and the
+ * control plane namespace.
  */
 export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
   const hosts = new Set<string>();
@@ -11,7 +15,16 @@ export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
     const callee = model.findService(e.to.host) ?? e.to;
     hosts.add(`${callee.namespace}/${callee.host}`);
   }
-  for (const extra of model.extraEgressHosts(service.host)) hosts.add(extra);
+  const extra = model.extraEgressHosts(service.host);
+  if (extra.length > 0) {
+    const gateways = gatewaysOf(model);
+    for (const entry of extra) {
+      hosts.add(entry);
+      const external = externalServicesOf(model).find((x) => x.hosts.some((h) => entry === `${x.namespace}/${h}`));
+      const gateway = external?.egressGatewayPath ? gateways.find((g) => g.path === external.egressGatewayPath) : undefined;
+      if (gateway) hosts.add(`${gateway.namespace}/${gateway.serviceHost}`);
+    }
+  }
   const sorted = [...hosts].sort();
   const cpNamespaces = new Set([model.controlPlanes[0]?.namespace ?? 'istio-system']);
   return [...sorted, ...[...cpNamespaces].map((ns) => `${ns}/*`)];

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { IMeshDestination, IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
+import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
@@ -324,6 +325,9 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
     trafficOf(this.model, this.host);
     // --- end traffic ---
+    // --- analysis (issue 7): whole-mesh rules MESHnnn and the unreported-findings safety net ---
+    registerAnalysisRules(this);
+    // --- end analysis ---
     const clash = this.model.addService(this._toModel());
     if (clash) {
       throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,

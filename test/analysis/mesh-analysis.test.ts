@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
-import { FindingSeverity, MeshAnalysis, MeshService } from '../../src';
+import {
+  CanaryRelease, EgressGateway, ExternalService, FindingSeverity, GatewayServer, GatewayTls, IngressGateway, MeshAnalysis, MeshService, StrictMtls,
+} from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, synthAndValidate } from '../util';
 
@@ -64,8 +66,8 @@ describe('topology diagram', () => {
     orders.dependsOn(users);
     const mermaid = MeshAnalysis.of(orders).toMermaid();
     expect(mermaid).toContain('subgraph ns_shop["namespace shop"]');
-    expect(mermaid).toContain('svc_shop__orders["orders<br/>v1 100% · v2"]');
-    expect(mermaid).toContain('svc_shop__orders -.->|calls| svc_shop__users');
+    expect(mermaid).toContain('svc_shop__orders["orders<br/>v1 100% · v2<br/>no mTLS policy"]');
+    expect(mermaid).toContain('svc_shop__orders -.->|"calls · mTLS optional"| svc_shop__users');
     expect(mermaid).toMatchSnapshot();
   });
 
@@ -110,5 +112,72 @@ describe('findings and warnings', () => {
     const { chart } = withRule('warning');
     MeshAnalysis.of(chart).treatWarningsAsErrors();
     expect(MeshAnalysis.of(chart).findings()[0].fatal).toBe(true);
+  });
+});
+
+describe('topology diagram: gateways, external services, mTLS and authz markings', () => {
+  function mesh() {
+    const chart = Testing.chart();
+    const users = new MeshService(chart, 'users', { namespace: 'shop', versions: [version('v1')] });
+    const orders = new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1', 3), version('v2', 1)] });
+    const catalog = new MeshService(chart, 'catalog', { namespace: 'catalog', versions: [version('v1')] });
+    new CanaryRelease(chart, 'orders-canary', { service: orders, stable: 'v1', canary: 'v2', canaryPercentage: 10 });
+    new StrictMtls(chart, 'shop-mtls', { namespace: 'shop' });
+    users.allowFrom(orders);
+    orders.dependsOn(catalog);
+    const ingress = new IngressGateway(chart, 'web', {
+      namespace: 'istio-ingress', servers: [GatewayServer.https({ hosts: ['shop.example.com'], tls: GatewayTls.simple('shop-cert') })],
+    });
+    ingress.addRoute({ host: 'shop.example.com', service: orders });
+    const egress = new EgressGateway(chart, 'egress', { namespace: 'istio-system' });
+    const payments = new ExternalService(chart, 'payments', { namespace: 'shop', hosts: ['api.payments.example'], tlsOrigination: {}, egressGateway: egress });
+    orders.dependsOn(payments);
+    return { chart, orders };
+  }
+
+  test('edges carry how the call is protected, derived from the security model', () => {
+    const { chart } = mesh();
+    const mermaid = MeshAnalysis.of(chart).toMermaid();
+    // STRICT in namespace shop and users.allowFrom(orders)
+    expect(mermaid).toContain('svc_shop__orders -->|"mTLS · authz"| svc_shop__users');
+    // catalog has no mTLS policy: a declared call that still accepts plaintext
+    expect(mermaid).toContain('svc_shop__orders -.->|"calls · mTLS optional"| svc_catalog__catalog');
+    expect(mermaid).toContain('svc_shop__users["users<br/>v1 100%<br/>mTLS STRICT · authz"]');
+    expect(mermaid).toContain('svc_catalog__catalog["catalog<br/>v1 100%<br/>no mTLS policy"]');
+  });
+
+  test('canary weights, ingress routes and egress through the egress gateway', () => {
+    const { chart } = mesh();
+    const mermaid = MeshAnalysis.of(chart).toMermaid();
+    expect(mermaid).toContain('svc_shop__orders["orders<br/>v1 90% · v2 10%<br/>mTLS STRICT"]');
+    expect(mermaid).toContain('gw_istio_ingress__web{{"ingress gateway web"}}');
+    expect(mermaid).toContain('gw_istio_ingress__web -->|"shop.example.com · mTLS"| svc_shop__orders');
+    expect(mermaid).toContain('svc_shop__orders -.->|"calls · mTLS"| gw_istio_system__egress');
+    expect(mermaid).toContain('gw_istio_system__egress -->|"TLS originated"| ext_shop__payments');
+    expect(mermaid).toMatchSnapshot();
+  });
+
+  test('the Sidecar of a service calling an external service through an egress gateway also sees the gateway', () => {
+    const { chart } = mesh();
+    const out = synthAndValidate(chart);
+    expect(findObject(out, 'Sidecar', 'orders').spec.egress).toEqual([{
+      hosts: [
+        'catalog/catalog.catalog.svc.cluster.local',
+        'istio-system/egress.istio-system.svc.cluster.local',
+        'shop/api.payments.example',
+        'shop/users.shop.svc.cluster.local',
+        'istio-system/*',
+      ],
+    }]);
+  });
+
+  test('fan-out counts gateway Services and external hosts as visible without scoping', () => {
+    const { chart } = mesh();
+    // proxies: users 1 + orders 4 + catalog 1 = 6; registry: 3 services + 2 gateways + 1 external host = 6
+    const f = MeshAnalysis.of(chart).sidecarFanout();
+    expect(f.pairsWithoutScoping).toBe(36);
+    // orders' 4 pods see catalog, egress gateway, payments, users; the others see nothing
+    expect(f.pairsWithScoping).toBe(16);
+    expect(MeshAnalysis.of(chart).sidecarFanoutReport()).toContain('| 6 | 3 | 36 | 16 | 2.25x |');
   });
 });

@@ -26,7 +26,8 @@ describe('MeshApp', () => {
     expect(readAll(outdir)).toEqual(['mesh.md', 'shop.k8s.yaml']);
     const md = fs.readFileSync(path.join(outdir, 'mesh.md'), 'utf8');
     expect(md).toContain('```mermaid\nflowchart LR\n');
-    expect(md).toContain('svc_shop__orders -.->|calls| svc_shop__users');
+    expect(md).toContain('svc_shop__orders -.->|"calls · mTLS optional"| svc_shop__users');
+    expect(md).toContain('| Envoy proxies | mesh services | (proxy, visible host) pairs without scoping | with Sidecar scoping | reduction |\n|---|---|---|---|---|\n| 2 | 2 | 4 | 1 | 4x |');
     assertValidManifests(YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, 'shop.k8s.yaml'), 'utf8')).map((d: any) => d.toJS()));
   });
 
