@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { MeshApp, MeshService } from '../../src';
 import { MeshModel } from '../../src/model';
@@ -62,5 +62,46 @@ describe('MeshApp', () => {
     MeshModel.of(app).addRule('TEST002', () => [{ code: 'TEST002', severity: 'error', path: users.node.path, message: 'broken' }]);
     expect(() => app.synth()).toThrow('[a/users] TEST002: broken');
     expect(fs.existsSync(outdir) ? readAll(outdir) : []).toEqual([]);
+  });
+});
+
+describe('MeshApp synthesis path', () => {
+  function build(app: App) {
+    const a = new Chart(app, 'a', { namespace: 'a' });
+    const b = new Chart(app, 'b', { namespace: 'b' });
+    const nested = new Chart(b, 'nested', { namespace: 'nested' });
+    const users = new MeshService(a, 'users', { versions: [{ name: 'v1', image: 'a:1' }, { name: 'v2', image: 'a:2' }] });
+    const orders = new MeshService(b, 'orders', { versions: [{ name: 'v1', image: 'b:1' }] });
+    new MeshService(nested, 'audit', { versions: [{ name: 'v1', image: 'c:1' }] });
+    orders.dependsOn(users);
+    b.addDependency(a); // a cross-chart dependency: chart files get an index prefix
+  }
+
+  test('writes byte-identical files to a plain App (validation and dependency resolution run once)', () => {
+    const plainDir = tmp();
+    const meshDir = tmp();
+    const plain = new App({ outdir: plainDir });
+    build(plain);
+    plain.synth();
+    const meshApp = new MeshApp({ outdir: meshDir, topologyDiagram: false });
+    build(meshApp);
+    meshApp.synth();
+    expect(readAll(meshDir)).toEqual(readAll(plainDir));
+    expect(readAll(meshDir).length).toBe(3);
+    for (const f of readAll(plainDir)) {
+      const yaml = fs.readFileSync(path.join(meshDir, f), 'utf8');
+      expect(yaml).toBe(fs.readFileSync(path.join(plainDir, f), 'utf8'));
+      assertValidManifests(YAML.parseAllDocuments(yaml).map((d: any) => d.toJS()));
+    }
+  });
+
+  test('chart.toJson() outside MeshApp.synth still validates the app', () => {
+    const app = new MeshApp({ outdir: tmp() });
+    const chart = new Chart(app, 'a');
+    const users = new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
+    MeshModel.of(app).addRule('TEST003', () => [{ code: 'TEST003', severity: 'error', path: users.node.path, message: 'broken' }]);
+    expect(() => chart.toJson()).toThrow('[a/users] TEST003: broken');
+    expect(() => app.synth()).toThrow('[a/users] TEST003: broken');
+    expect(() => chart.toJson()).toThrow('[a/users] TEST003: broken');
   });
 });
