@@ -40,6 +40,9 @@ const project = new cdk.JsiiProject({
     'kubernetes-models@^4.5.1',
     'jest-util@^29',
     '@kubernetes-models/prometheus-operator@^4.4.4',
+    // gitops: schema models of Argo CD and Argo Rollouts objects (test validators)
+    '@kubernetes-models/argo-cd@2.7.2',
+    '@kubernetes-models/argo-rollouts@0.3.2',
   ],
 
   publishToPypi: {

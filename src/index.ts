@@ -32,3 +32,6 @@ export * from './observability/observability-stack';
 export * from './observability/alerts';
 export * from './observability/monitors';
 export * from './observability/addon-props';
+export * from './rollouts/rollout-step';
+export * from './rollouts/slo-analysis';
+export * from './rollouts/release-driver';
