@@ -35,3 +35,5 @@ export * from './observability/addon-props';
 export * from './rollouts/rollout-step';
 export * from './rollouts/slo-analysis';
 export * from './rollouts/release-driver';
+export * from './gitops/argo-cd-application';
+export * from './gitops/argo-cd';
