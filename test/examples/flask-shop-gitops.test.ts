@@ -1,7 +1,6 @@
 import { App } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
-import '../util/argo-schema';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
 const OPTIONS = 'argocd.argoproj.io/sync-options';

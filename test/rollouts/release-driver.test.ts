@@ -3,7 +3,6 @@ import {
   CanaryRelease, HeaderMatch, HttpMatch, MeshService, PrometheusAddon, ReleaseDriver, RolloutStep, SloAnalysis,
 } from '../../src';
 import { findObject, findObjects, synthAndValidate } from '../util';
-import '../util/argo-schema';
 
 const HOST = 'orders.default.svc.cluster.local';
 const PROM = { prometheusUrl: 'http://prometheus.monitoring.svc.cluster.local:9090' };
