@@ -5,9 +5,9 @@ import { GatewayServer } from './gateway-server';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
 import { hostToLabel, isDnsName, suggestHost } from './private/hosts';
 import { VirtualService } from '../imports/networking.istio.io';
+import { managedGatewayRouteName } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
 import { defaultDestinations, renderRoute } from '../render/destinations';
-import { managedGatewayRouteName } from '../model/gitops';
 import { MeshService } from '../services/mesh-service';
 import { HttpMatch } from '../traffic/http-match';
 

@@ -216,7 +216,11 @@ export class ArgoCdApplication extends Construct {
       throw propError(this, 'ignoreDifferences', 'must list jqPathExpressions or jsonPointers (ignoring a whole object hides real drift)', difference,
         'name the fields, e.g. jqPathExpressions: [\'.spec.replicas\']');
     }
-    const copy = { ...difference, jqPathExpressions: difference.jqPathExpressions ? [...difference.jqPathExpressions] : undefined, jsonPointers: difference.jsonPointers ? [...difference.jsonPointers] : undefined };
+    const copy = {
+      ...difference,
+      jqPathExpressions: difference.jqPathExpressions ? [...difference.jqPathExpressions] : undefined,
+      jsonPointers: difference.jsonPointers ? [...difference.jsonPointers] : undefined,
+    };
     this.ignoreDifferences.push(copy);
     return copy;
   }

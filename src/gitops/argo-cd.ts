@@ -213,7 +213,9 @@ export class ArgoCdGitOps extends Chart {
       destinations: [...[...namespaces].sort().map((ns) => ({ server, namespace: ns }))],
       clusterResourceWhitelist: [...clusterKinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`)),
     });
-    const common = { repoUrl: props.repoUrl, targetRevision: props.targetRevision, path, namespace, project: this.project, destinationServer: server };
+    const common = {
+      repoUrl: props.repoUrl, targetRevision: props.targetRevision, path, namespace, project: this.project, destinationServer: server,
+    };
 
     for (const entry of perChart) {
       const ignore = entry.ignore;

@@ -30,7 +30,9 @@ export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshMod
   };
   spec.subsets = service.versions.map((v) => {
     const subsetName = managedSubset(v.name);
-    const subset: any = subsetName ? { name: subsetName, labels: { ...service.selector } } : { name: v.name, labels: { version: v.podLabels.version } };
+    const subset: any = subsetName
+      ? { name: subsetName, labels: { ...service.selector } }
+      : { name: v.name, labels: { version: v.podLabels.version } };
     const override = renderTrafficPolicy(traffic?.versionPolicies.get(v.name)?.policy);
     if (override) subset.trafficPolicy = override;
     return subset;

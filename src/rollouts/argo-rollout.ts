@@ -1,9 +1,9 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RolloutStep, RolloutStepInfo } from './rollout-step';
-import { gatewaysOf } from '../model/gateways';
 import { hostToLabel } from '../gateways/private/hosts';
 import { MeshModel } from '../model';
+import { gatewaysOf } from '../model/gateways';
 import { addManagedFields, GitOpsRule, managedGatewayRouteName, ManagedFieldsModel } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
 import { checkInt } from '../private/values';
@@ -120,7 +120,13 @@ export class ArgoRollout extends Construct {
   /** VirtualServices (and their managed route) whose weights the Rollout moves. */
   private virtualServices(model: MeshModel): { ref: string; name: string; namespace: string; route: string; objectPath: string }[] {
     const service = this.props.release.service;
-    const out = [{ ref: service.serviceName, name: service.serviceName, namespace: service.namespace, route: DEFAULT_ROUTE, objectPath: service.virtualService.node.path }];
+    const out = [{
+      ref: service.serviceName,
+      name: service.serviceName,
+      namespace: service.namespace,
+      route: DEFAULT_ROUTE,
+      objectPath: service.virtualService.node.path,
+    }];
     for (const gw of gatewaysOf(model)) {
       for (const r of gw.routes) {
         if (r.serviceHost !== service.host) continue;

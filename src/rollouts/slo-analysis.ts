@@ -105,7 +105,8 @@ export class SloAnalysis extends Construct {
       throw propError(this, 'successRatePercent', 'or \'p99LatencyMs\' must be set (an analysis needs at least one objective)', undefined,
         'set e.g. successRatePercent: 99 and/or p99LatencyMs: 500');
     }
-    if (props.successRatePercent !== undefined && (!Number.isFinite(props.successRatePercent) || props.successRatePercent <= 0 || props.successRatePercent > 100)) {
+    const rate = props.successRatePercent;
+    if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0 || rate > 100)) {
       throw propError(this, 'successRatePercent', 'must be a percentage above 0 and at most 100', props.successRatePercent, 'use e.g. 99 for 99%');
     }
     if (props.p99LatencyMs !== undefined && (!Number.isFinite(props.p99LatencyMs) || props.p99LatencyMs <= 0)) {

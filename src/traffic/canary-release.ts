@@ -4,8 +4,8 @@ import { HeaderMatch, HttpMatch } from './http-match';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
-import { ReleaseDriver } from '../rollouts/release-driver';
 import { checkInt, checkPercentage } from '../private/values';
+import { ReleaseDriver } from '../rollouts/release-driver';
 import type { MeshService } from '../services/mesh-service';
 
 /**

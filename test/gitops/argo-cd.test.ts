@@ -16,8 +16,10 @@ function bigCrd(chart: Chart, bytes: number): ApiObject {
       names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
       scope: 'Namespaced',
       versions: [{
-        name: 'v1', served: true, storage: true,
-        schema: { openAPIV3Schema: { type: 'object', description: 'x'.repeat(bytes), 'x-kubernetes-preserve-unknown-fields': true } },
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { 'type': 'object', 'description': 'x'.repeat(bytes), 'x-kubernetes-preserve-unknown-fields': true } },
       }],
     },
   });
@@ -64,7 +66,9 @@ describe('GitOps.argoCd', () => {
       const chart = new Chart(app, 'crds');
       bigCrd(chart, 270 * 1024);
       new ApiObject(chart, 'small-crd', {
-        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.example.com' },
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'gadgets.example.com' },
         spec: { group: 'example.com', names: { kind: 'Gadget', plural: 'gadgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
       });
       const widget = new ApiObject(chart, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' } });

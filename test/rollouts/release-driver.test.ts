@@ -65,7 +65,7 @@ describe('ReleaseDriver.argoRollouts', () => {
       const rollout = findObject(out, 'Rollout', 'orders');
       expect(rollout.spec.replicas).toBe(3);
       expect(rollout.spec.selector).toEqual({ matchLabels: { app: 'orders' } });
-      expect(rollout.spec.template.metadata.labels).toMatchObject({ app: 'orders', version: 'v2', 'sidecar.istio.io/inject': 'true' });
+      expect(rollout.spec.template.metadata.labels).toMatchObject({ 'app': 'orders', 'version': 'v2', 'sidecar.istio.io/inject': 'true' });
       expect(rollout.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/orders:2.0.0');
       expect(rollout.spec.template.spec.serviceAccountName).toBe('orders');
     });

@@ -21,12 +21,18 @@ describe('SloAnalysis', () => {
     const t = findObject(out, 'AnalysisTemplate', 'orders-v2-slo');
     expect(t.spec.metrics).toEqual([
       {
-        name: 'success-rate', interval: '30s', count: 4, failureLimit: 1,
+        name: 'success-rate',
+        interval: '30s',
+        count: 4,
+        failureLimit: 1,
         successCondition: 'len(result) > 0 && result[0] >= 0.995',
         provider: { prometheus: { address: PROM.prometheusUrl, query: `sum(rate(istio_requests_total{${SEL},response_code!~"5.*"}[30s])) / sum(rate(istio_requests_total{${SEL}}[30s]))` } },
       },
       {
-        name: 'p99-latency', interval: '30s', count: 4, failureLimit: 1,
+        name: 'p99-latency',
+        interval: '30s',
+        count: 4,
+        failureLimit: 1,
         successCondition: 'len(result) > 0 && result[0] <= 300',
         provider: { prometheus: { address: PROM.prometheusUrl, query: `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${SEL}}[30s])))` } },
       },

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { registerGroupValidator } from './validate';
 import { validateKubernetesObject } from './k8s-schema';
+import { registerGroupValidator } from './validate';
 
 /**
  * Strict validation of Argo CD (`Application`, `AppProject`) and Argo
@@ -72,7 +72,8 @@ function treeOf(kind: string): FieldTree {
     if (!iface) throw new Error(`no interface I${kind} in ${dts}`);
     const props = new Map<string, FieldTree>();
     for (const m of iface.members) {
-      if (ts.isPropertySignature(m) && m.name) props.set(ts.isStringLiteral(m.name) || ts.isIdentifier(m.name) ? m.name.text : m.name.getText(), convert(m.type));
+      if (!ts.isPropertySignature(m) || !m.name) continue;
+      props.set(ts.isStringLiteral(m.name) || ts.isIdentifier(m.name) ? m.name.text : m.name.getText(), convert(m.type));
     }
     tree = { kind: 'object', props };
     trees.set(kind, tree);
