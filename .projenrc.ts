@@ -42,6 +42,9 @@ const project = new cdk.JsiiProject({
     '@kubernetes-models/prometheus-operator@^4.4.4',
     // property-based tests of random mesh programs (test/property)
     'fast-check@^3.23.0',
+    // gitops: schema models of Argo CD and Argo Rollouts objects (test validators)
+    '@kubernetes-models/argo-cd@2.7.2',
+    '@kubernetes-models/argo-rollouts@0.3.2',
   ],
 
   publishToPypi: {

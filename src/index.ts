@@ -32,3 +32,8 @@ export * from './observability/observability-stack';
 export * from './observability/alerts';
 export * from './observability/monitors';
 export * from './observability/addon-props';
+export * from './rollouts/rollout-step';
+export * from './rollouts/slo-analysis';
+export * from './rollouts/release-driver';
+export * from './gitops/argo-cd-application';
+export * from './gitops/argo-cd';

@@ -44,7 +44,9 @@ export function buildGateways(app: App, shop: ShopChart): { ingress: IngressGate
     egressGateway: egress,
   });
   shop.orders.dependsOn(payments); // in order-service's Sidecar egress scope
-  shop.orders.deploymentOf('v1').containers[0].env.addVariable('PAYMENTS_API_URL', kplus.EnvValue.fromValue(`http://${PAYMENTS_HOST}`));
+  for (const version of shop.orders.versions) {
+    shop.orders.deploymentOf(version).containers[0].env.addVariable('PAYMENTS_API_URL', kplus.EnvValue.fromValue(`http://${PAYMENTS_HOST}`));
+  }
 
   return { ingress, egress, payments };
 }

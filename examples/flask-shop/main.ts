@@ -9,6 +9,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addControlPlane } from './control-plane';
 import { buildGateways } from './gateways';
+import { addGitOps } from './gitops';
 import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
@@ -60,6 +61,7 @@ export function buildShop(app: App): { shop: ShopChart } {
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
   addObservability(app, [shop.users, shop.orders]);
+  addGitOps(app); // last: derives sync waves from everything declared above
   return { shop };
 }
 

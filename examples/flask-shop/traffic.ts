@@ -1,22 +1,40 @@
 /**
  * Traffic management of the flask shop:
- * - order-service runs v1 and v2; v2 is a 10% canary, testers reach it with `x-canary: always`;
+ * - order-service runs v1 and v2; Argo Rollouts shifts traffic to v2: 10% -> pause (until promoted) ->
+ *   50% -> SLO analysis (success rate >= 99%, p99 <= 500 ms) -> 100%; testers reach v2 with `x-canary: always`;
  * - the call to user-service has a timeout and retries (routes on user-service's VirtualService);
  * - user-service has a circuit breaker (connection pool limits + outlier detection).
  */
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ShopChart } from './main';
-import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, RetryOn } from '../../src';
+import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, ReleaseDriver, RetryOn, RolloutStep, SloAnalysis } from '../../src';
 
 export function addShopTraffic(scope: Construct, shop: ShopChart): CanaryRelease {
   shop.orders.addVersion({ name: 'v2', image: 'ghcr.io/acme-shop/order-service:2.1.0', replicas: 1 });
+  const analysis = new SloAnalysis(scope, 'order-service-v2-slo', {
+    service: shop.orders,
+    canary: 'v2',
+    successRatePercent: 99,
+    p99LatencyMs: 500,
+    // Prometheus: the App's PrometheusAddon (see observability.ts)
+  });
   const canary = new CanaryRelease(scope, 'order-service-canary', {
     service: shop.orders,
     stable: 'v1',
     canary: 'v2',
-    canaryPercentage: 10,
+    canaryPercentage: 0, // Git keeps 100% on stable; the Rollout's steps move the weights
+    // a static route to the canary subset: testers always reach the canary pods
     pinHeader: HeaderMatch.exact('x-canary', 'always'),
+    driver: ReleaseDriver.argoRollouts({
+      steps: [
+        RolloutStep.weight(10),
+        RolloutStep.pause(),
+        RolloutStep.weight(50),
+        RolloutStep.analysis(analysis),
+        RolloutStep.weight(100),
+      ],
+    }),
   });
 
   // Reads are idempotent: retry them on gateway errors and connection failures.

@@ -5,6 +5,7 @@ import { GatewayServer } from './gateway-server';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
 import { hostToLabel, isDnsName, suggestHost } from './private/hosts';
 import { VirtualService } from '../imports/networking.istio.io';
+import { managedGatewayRouteName } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
 import { defaultDestinations, renderRoute } from '../render/destinations';
 import { MeshService } from '../services/mesh-service';
@@ -248,6 +249,10 @@ export class IngressGateway extends MeshGateway {
         const model = this._model.findService(svc.host) ?? svc._toModel();
         const destinations = defaultDestinations(this._model, model).map((d) => (port === undefined ? d : { ...d, port }));
         const http: any = {};
+        // --- gitops (src/rollouts): Argo Rollouts finds the routes it manages by name ---
+        const managedName = managedGatewayRouteName(this._model, svc.host, svc.serviceName, r.index);
+        if (managedName) http.name = managedName;
+        // --- end gitops ---
         if (r.match && r.match.length && !r.catchAll) http.match = r.match;
         if (r.options.rewritePrefix !== undefined) http.rewrite = { uri: r.options.rewritePrefix };
         if (r.options.timeout !== undefined) http.timeout = `${r.options.timeout.toMilliseconds() / 1000}s`;

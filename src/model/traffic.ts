@@ -150,6 +150,16 @@ export interface ReleaseModel {
   readonly pinned: readonly MatchModel[];
   /** Percentage of default traffic shadowed to `canary`. */
   readonly mirrorPercentage?: number;
+  // --- gitops (src/rollouts): a controller (Argo Rollouts) owns the split ---
+  /**
+   * Set when a progressive-delivery controller owns the split: the service's
+   * DestinationRule gets these two subsets (selecting the service's pods by
+   * the Service selector only; the controller adds the pod-template-hash
+   * label at run time) instead of the `stable` and `canary` version subsets,
+   * and the default route sends 100% to `stable`, 0% to `canary` in Git.
+   */
+  readonly managedSubsets?: { readonly stable: string; readonly canary: string };
+  // --- end gitops ---
 }
 
 /** Everything traffic-related registered for one service host. */
@@ -255,6 +265,8 @@ export function defaultVersions(model: MeshModel, service: ServiceModel): Destin
   const release = releaseOf(model, service.host);
   if (!release) return [{ version: service.stableVersion }];
   if (release.kind === 'blue-green') return [{ version: release.stable }];
+  // gitops: a controller owns the weights; Git holds the resting state (all to stable)
+  if (release.managedSubsets) return [{ version: release.managedSubsets.stable, weight: 100 }, { version: release.managedSubsets.canary, weight: 0 }];
   return [
     { version: release.stable, weight: 100 - release.canaryWeight },
     { version: release.canary, weight: release.canaryWeight },
@@ -265,7 +277,7 @@ export function defaultVersions(model: MeshModel, service: ServiceModel): Destin
 export function defaultMirror(model: MeshModel, service: ServiceModel): MirrorModel | undefined {
   const release = releaseOf(model, service.host);
   if (!release || release.mirrorPercentage === undefined) return undefined;
-  return { version: release.canary, percentage: release.mirrorPercentage };
+  return { version: release.managedSubsets?.canary ?? release.canary, percentage: release.mirrorPercentage };
 }
 
 function diag(code: string, path: string, message: string): Diagnostic {

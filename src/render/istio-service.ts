@@ -21,8 +21,18 @@ export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshMod
   const spec: any = { host: service.host };
   // security: client-side mTLS toward the callee's sidecar (see src/security/mtls.ts)
   spec.trafficPolicy = { ...renderServiceTrafficPolicy(traffic?.policy), tls: { mode: clientTlsMode } };
+  // gitops (src/rollouts): subsets owned by a controller select by the Service selector only
+  const managed = model ? releaseOf(model, service.host) : undefined;
+  const managedSubset = (version: string): string | undefined => {
+    if (!managed?.managedSubsets) return undefined;
+    if (version === managed.stable) return managed.managedSubsets.stable;
+    return version === managed.canary ? managed.managedSubsets.canary : undefined;
+  };
   spec.subsets = service.versions.map((v) => {
-    const subset: any = { name: v.name, labels: { version: v.podLabels.version } };
+    const subsetName = managedSubset(v.name);
+    const subset: any = subsetName
+      ? { name: subsetName, labels: { ...service.selector } }
+      : { name: v.name, labels: { version: v.podLabels.version } };
     const override = renderTrafficPolicy(traffic?.versionPolicies.get(v.name)?.policy);
     if (override) subset.trafficPolicy = override;
     return subset;
@@ -192,7 +202,7 @@ export function renderHttpRoutes(model: MeshModel, service: ServiceModel): any[]
     http.push({
       name: release.kind === 'canary' ? 'canary-pinned' : 'preview-pinned',
       match: release.pinned.map(renderMatch),
-      route: renderRoute([{ host: service.host, subset: release.canary }]),
+      route: renderRoute([{ host: service.host, subset: release.managedSubsets?.canary ?? release.canary }]),
     });
   }
   for (const r of routes) http.push(renderHttpRoute(model, service, r));

@@ -2,6 +2,7 @@ import { defaultDestinations } from './destinations';
 import { MeshModel, ServiceModel } from '../model';
 import { externalServicesOf, ExternalServiceModel, GatewayModel, gatewaysOf } from '../model/gateways';
 import { clientTlsModeOf, effectiveMtlsOf } from '../model/security';
+import { releaseOf } from '../model/traffic';
 
 /** A Mermaid node id from arbitrary text (stable, collision-free for DNS names). */
 function nodeId(prefix: string, ...parts: string[]): string {
@@ -63,7 +64,9 @@ function transportOf(model: MeshModel, callee: ServiceModel): string {
 function serviceLabel(model: MeshModel, s: ServiceModel): string {
   const shares = new Map<string, number>();
   for (const d of defaultDestinations(model, s)) shares.set(d.subset, d.weight ?? 100);
-  const versions = s.versions.map((v) => {
+  const release = releaseOf(model, s.host);
+  const managed = release?.managedSubsets;
+  const versions = managed ? [`${release!.stable} → ${release!.canary} (Argo Rollouts)`] : s.versions.map((v) => {
     const share = shares.get(v.name);
     return `${v.name}${share !== undefined ? ` ${share}%` : ''}${v.replicas === 0 ? ' (0 replicas)' : ''}`;
   });

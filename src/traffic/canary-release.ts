@@ -1,9 +1,11 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
 import { checkInt, checkPercentage } from '../private/values';
+import { ReleaseDriver } from '../rollouts/release-driver';
 import type { MeshService } from '../services/mesh-service';
 
 /**
@@ -62,6 +64,18 @@ export interface CanaryReleaseProps {
    * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
    */
   readonly mirrorPercentage?: number;
+
+  // --- gitops (src/rollouts) ---
+  /**
+   * Who moves the weights: Git (`ReleaseDriver.staticWeights()`) or Argo
+   * Rollouts (`ReleaseDriver.argoRollouts({ steps })`, which requires
+   * `canaryPercentage: 0` and no `mirrorPercentage`).
+   *
+   * @default ReleaseDriver.staticWeights()
+   * @see https://argoproj.github.io/argo-rollouts/features/traffic-management/istio/
+   */
+  readonly driver?: ReleaseDriver;
+  // --- end gitops ---
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -106,6 +120,8 @@ export class CanaryRelease extends Construct {
   public readonly canary: string;
   /** Percentage of default traffic sent to the canary. */
   public readonly canaryPercentage: number;
+  /** The Argo Rollouts `Rollout`, with the Argo Rollouts driver. */
+  public readonly rollout?: ApiObject;
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
@@ -127,6 +143,12 @@ export class CanaryRelease extends Construct {
       const cookie = HeaderMatch.regex('cookie', `^(.*?;\\s*)?(${escapeRegex(name)}=${escapeRegex(value)})(;.*)?$`);
       pinned.push(HttpMatch.header(cookie)._toModel(this, 'pinCookie'));
     }
+    // --- gitops (src/rollouts) ---
+    const managedSubsets = props.driver?._managedSubsets();
+    if (managedSubsets && mirrorPercentage !== undefined) {
+      throw propError(this, 'mirrorPercentage', 'must not be set with the Argo Rollouts driver', mirrorPercentage, 'use a RolloutStep.mirrorRoute() step instead');
+    }
+    // --- end gitops ---
     registerRelease(this, props.service, {
       path: this.node.path,
       kind: 'canary',
@@ -135,6 +157,10 @@ export class CanaryRelease extends Construct {
       canaryWeight: this.canaryPercentage,
       pinned,
       mirrorPercentage,
+      ...(managedSubsets ? { managedSubsets } : {}),
     });
+    // --- gitops (src/rollouts) ---
+    this.rollout = props.driver?._bind(this)?.resource;
+    // --- end gitops ---
   }
 }

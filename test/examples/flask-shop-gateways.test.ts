@@ -22,12 +22,13 @@ describe('examples/flask-shop gateways', () => {
     const vs = findObject(gateways, 'VirtualService', 'istio-ingressgateway-shop-example-com');
     expect(vs.spec.gateways).toEqual(['istio-system/istio-ingressgateway']);
     expect(vs.spec.http).toEqual([
-      // the gateway route honours order-service's 90/10 canary split
+      // the gateway route follows order-service's release: a named route whose weights Argo Rollouts moves
       {
+        name: 'order-service-0',
         match: [{ uri: { prefix: '/api/orders' } }],
         route: [
-          { destination: { host: 'order-service.shop.svc.cluster.local', subset: 'v1' }, weight: 90 },
-          { destination: { host: 'order-service.shop.svc.cluster.local', subset: 'v2' }, weight: 10 },
+          { destination: { host: 'order-service.shop.svc.cluster.local', subset: 'stable' }, weight: 100 },
+          { destination: { host: 'order-service.shop.svc.cluster.local', subset: 'canary' }, weight: 0 },
         ],
       },
       { route: [{ destination: { host: 'user-service.shop.svc.cluster.local', subset: 'v1' } }] },
@@ -47,7 +48,7 @@ describe('examples/flask-shop gateways', () => {
     expect(findObject(shop, 'DestinationRule', 'payments-api').spec.trafficPolicy.portLevelSettings[0].tls)
       .toEqual({ mode: 'SIMPLE', sni: 'api.payments.example' });
     expect(findObject(gateways, 'Gateway', 'istio-egressgateway').spec.servers[0].tls).toEqual({ mode: 'ISTIO_MUTUAL' });
-    const env = findObject(shop, 'Deployment', 'order-service-v1').spec.template.spec.containers[0].env;
+    const env = findObject(shop, 'Rollout', 'order-service').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'PAYMENTS_API_URL', value: 'http://api.payments.example' });
   });
 

@@ -9,20 +9,19 @@ function shopObjects() {
 }
 
 describe('examples/flask-shop traffic', () => {
-  test('order-service: v1 and v2, 90/10 canary, testers pinned to v2 by header', () => {
+  test('order-service: Argo Rollouts owns the v1 -> v2 split (Git keeps 100/0), testers pinned to the canary subset by header', () => {
     const out = shopObjects();
     const http = findObject(out, 'VirtualService', 'order-service').spec.http;
     const host = 'order-service.shop.svc.cluster.local';
     expect(http).toEqual([
-      { name: 'canary-pinned', match: [{ headers: { 'x-canary': { exact: 'always' } } }], route: [{ destination: { host, subset: 'v2' } }] },
-      { name: 'default', route: [{ destination: { host, subset: 'v1' }, weight: 90 }, { destination: { host, subset: 'v2' }, weight: 10 }] },
+      { name: 'canary-pinned', match: [{ headers: { 'x-canary': { exact: 'always' } } }], route: [{ destination: { host, subset: 'canary' } }] },
+      { name: 'default', route: [{ destination: { host, subset: 'stable' }, weight: 100 }, { destination: { host, subset: 'canary' }, weight: 0 }] },
     ]);
     const subsets = findObject(out, 'DestinationRule', 'order-service').spec.subsets;
-    expect(subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
-    for (const s of subsets) {
-      expect(findObject(out, 'Deployment', `order-service-${s.name}`).spec.template.metadata.labels).toMatchObject(s.labels);
-      expect(findObject(out, 'Deployment', `order-service-${s.name}`).spec.replicas).toBeGreaterThan(0);
-    }
+    expect(subsets).toEqual([{ name: 'stable', labels: { app: 'order-service' } }, { name: 'canary', labels: { app: 'order-service' } }]);
+    const rollout = findObject(out, 'Rollout', 'order-service');
+    for (const s of subsets) expect(rollout.spec.template.metadata.labels).toMatchObject(s.labels);
+    expect(rollout.spec.replicas).toBe(2);
   });
 
   test('calls to user-service have timeouts and retries', () => {

@@ -22,7 +22,8 @@ describe('examples/flask-shop', () => {
       expect(svc.metadata.namespace).toBe('shop');
       expect(svc.spec.ports[0]).toMatchObject({ port: 80, targetPort: 5000, appProtocol: 'http' });
     }
-    const orders = findObject(shop, 'Deployment', 'order-service-v1').spec.template.spec.containers[0];
+    // order-service runs as an Argo Rollouts Rollout (see flask-shop-gitops.test.ts)
+    const orders = findObject(shop, 'Rollout', 'order-service').spec.template.spec.containers[0];
     expect(orders.env).toContainEqual({ name: 'USER_SERVICE_URL', value: 'http://user-service.shop.svc.cluster.local' });
   });
 

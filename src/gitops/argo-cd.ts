@@ -1,0 +1,289 @@
+import { ApiObject, App, Chart, Names } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { ArgoCdApplication, ArgoCdGroupKind, ArgoCdProject, IN_CLUSTER } from './argo-cd-application';
+import { IstioControlPlane } from '../control-plane/istio-control-plane';
+import { MeshGateway } from '../gateways/mesh-gateway';
+import { MeshModel } from '../model';
+import { GitOpsRule, managedFieldsOf } from '../model/gitops';
+import { propError, propMessage } from '../private/errors';
+
+/** Annotation that orders objects within one Argo CD sync. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+/** Annotation with per-object Argo CD sync options. */
+export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+/** Client-side apply stores the whole object in an annotation, limited to 256 KiB. */
+export const CLIENT_SIDE_APPLY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * The phases of a mesh install, in the order Argo CD applies them.
+ */
+export enum SyncPhase {
+  /** CustomResourceDefinitions and Namespaces: everything else refers to them. */
+  CRDS = 'CRDS',
+  /** istiod, its RBAC, config and webhooks. */
+  CONTROL_PLANE = 'CONTROL_PLANE',
+  /** Gateways (their pods are injected by istiod) and Istio config of the control plane (validated by istiod). */
+  GATEWAYS = 'GATEWAYS',
+  /** Mesh configuration and workloads. */
+  MESH = 'MESH',
+}
+
+const WAVES: Record<SyncPhase, number> = {
+  [SyncPhase.CRDS]: -3,
+  [SyncPhase.CONTROL_PLANE]: -2,
+  [SyncPhase.GATEWAYS]: -1,
+  [SyncPhase.MESH]: 0,
+};
+
+/** The `argocd.argoproj.io/sync-wave` value of a phase. */
+export function syncWaveOf(phase: SyncPhase): number {
+  return WAVES[phase];
+}
+
+const CLUSTER_SCOPED = new Set([
+  'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration', 'PriorityClass', 'StorageClass', 'PersistentVolume', 'IngressClass', 'APIService',
+]);
+const ISTIO_GROUP = /\.istio\.io$/;
+const WEBHOOK_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+
+/**
+ * Properties of `GitOps.argoCd()`.
+ */
+export interface ArgoCdGitOpsProps {
+  /** Git repository the synthesized manifests are committed to. */
+  readonly repoUrl: string;
+
+  /**
+   * Branch, tag or commit Argo CD syncs.
+   *
+   * @default 'HEAD'
+   */
+  readonly targetRevision?: string;
+
+  /**
+   * Directory of the synthesized manifests in the repository (the cdk8s
+   * `outdir`, one `<chart>.k8s.yaml` per chart).
+   *
+   * @default 'dist'
+   */
+  readonly path?: string;
+
+  /**
+   * Namespace Argo CD runs in.
+   *
+   * @default 'argocd'
+   */
+  readonly namespace?: string;
+
+  /**
+   * Name of the AppProject of every Application (created with least
+   * privilege: this repository, the namespaces and the cluster-scoped kinds
+   * of the output only).
+   *
+   * @default 'mesh'
+   */
+  readonly projectName?: string;
+
+  /**
+   * Name of the root (app-of-apps) Application, which applies the
+   * Applications of this chart (including itself).
+   *
+   * @default 'mesh'
+   */
+  readonly rootApplicationName?: string;
+
+  /**
+   * Cluster API server to deploy to.
+   *
+   * @default 'https://kubernetes.default.svc'
+   */
+  readonly destinationServer?: string;
+}
+
+/**
+ * Argo CD for a mesh App: call `GitOps.argoCd(app, props)` after the whole
+ * App is declared (just before `app.synth()`).
+ *
+ * It annotates every object of the App with its sync wave, derived from the
+ * construct graph (CRDs and Namespaces -> control plane -> gateways -> mesh
+ * config and workloads), server-side apply on CRDs too large for client-side
+ * apply, and `SkipDryRunOnMissingResource=true` on custom resources whose CRD
+ * is applied by the same Application; and it adds a chart (`argocd`, written
+ * to `<outdir>/argocd.k8s.yaml`) with an AppProject, one Application per
+ * chart file (control plane, gateways, workloads, ...) and a root
+ * Application over them (app-of-apps).
+ *
+ * Drift: istiod writes the webhooks' `caBundle` at run time, so each
+ * Application that carries webhook configurations ignores exactly
+ * `.webhooks[]?.clientConfig.caBundle` of them (with
+ * `RespectIgnoreDifferences=true`, so a sync does not wipe it). The
+ * validating webhook is emitted with `failurePolicy: Fail`, the value istiod
+ * sets once ready, so that field is owned by Git and not ignored. Fields a
+ * progressive-delivery controller owns (Argo Rollouts route weights and
+ * subset labels) are ignored the same way, with `ApplyOutOfSyncOnly=true`.
+ *
+ * Without this call the output carries no Argo CD annotations.
+ */
+export class GitOps {
+  /**
+   * Makes the App's output Argo CD-friendly and adds the `argocd` chart.
+   *
+   * @returns the chart with the Argo CD objects
+   */
+  public static argoCd(app: App, props: ArgoCdGitOpsProps): ArgoCdGitOps {
+    return new ArgoCdGitOps(app, 'argocd', props);
+  }
+
+  private constructor() {}
+}
+
+/**
+ * The chart of Argo CD objects of a mesh App (see `GitOps.argoCd()`).
+ */
+export class ArgoCdGitOps extends Chart {
+  /** The AppProject of every Application. */
+  public readonly project: ArgoCdProject;
+  /** The root Application (app-of-apps). */
+  public readonly rootApplication: ArgoCdApplication;
+  private readonly _applications = new Map<string, ArgoCdApplication>();
+  private readonly annotated = new Set<ApiObject>();
+
+  constructor(scope: App, id: string, props: ArgoCdGitOpsProps) {
+    super(scope, id);
+    const namespace = props.namespace ?? 'argocd';
+    const path = props.path ?? 'dist';
+    const server = props.destinationServer ?? IN_CLUSTER;
+    const model = MeshModel.of(this);
+    const charts = scope.node.findAll().filter((c): c is Chart => c instanceof Chart && c !== this);
+    if (charts.length === 0) throw propError(this, 'app', 'must contain the charts to deploy before GitOps.argoCd() is called', 0, 'call GitOps.argoCd(app, ...) last, after building the App');
+
+    const managed = managedFieldsOf(model);
+    const byPath = new Map<string, IConstruct>();
+    for (const c of scope.node.findAll()) byPath.set(c.node.path, c);
+
+    const namespaces = new Set<string>();
+    const clusterKinds = new Map<string, ArgoCdGroupKind>();
+    const perChart: { chart: Chart; fileName: string; wave: number; hasManaged: boolean; ignore: IgnoreEntry[] }[] = [];
+
+    for (const chart of charts) {
+      const objects = apiObjectsOf(chart);
+      const crds = new Set<string>();
+      for (const o of objects) {
+        if (o.kind !== 'CustomResourceDefinition') continue;
+        const spec = o.toJson().spec;
+        crds.add(`${spec.group}/${spec.names.kind}`);
+      }
+      let minWave = Number.POSITIVE_INFINITY;
+      const ignore: IgnoreEntry[] = [];
+      for (const o of objects) {
+        const json = o.toJson();
+        const wave = WAVES[phaseOf(o)];
+        minWave = Math.min(minWave, wave);
+        o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
+        const options: string[] = [];
+        if (o.kind === 'CustomResourceDefinition' && Buffer.byteLength(JSON.stringify(json)) > CLIENT_SIDE_APPLY_LIMIT_BYTES) options.push('ServerSideApply=true');
+        if (crds.has(`${o.apiGroup}/${o.kind}`)) options.push('SkipDryRunOnMissingResource=true');
+        if (options.length) o.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, options.join(','));
+        this.annotated.add(o);
+        if (json.metadata?.namespace) namespaces.add(json.metadata.namespace);
+        if (CLUSTER_SCOPED.has(o.kind)) clusterKinds.set(`${o.apiGroup}/${o.kind}`, { group: o.apiGroup, kind: o.kind });
+        if (WEBHOOK_KINDS.includes(o.kind)) {
+          ignore.push({ group: 'admissionregistration.k8s.io', kind: o.kind, name: json.metadata.name, jq: ['.webhooks[]?.clientConfig.caBundle'] });
+        }
+      }
+      let hasManaged = false;
+      for (const m of managed) {
+        const owner = byPath.get(m.objectPath);
+        if (!owner || Chart.of(owner) !== chart) continue;
+        hasManaged = true;
+        ignore.push({ group: m.group, kind: m.kind, name: m.name, namespace: m.namespace, jq: [...m.jqPathExpressions] });
+      }
+      const fileName = Names.toDnsLabel(chart);
+      perChart.push({ chart, fileName, wave: Number.isFinite(minWave) ? minWave : WAVES[SyncPhase.MESH], hasManaged, ignore });
+    }
+
+    // the root Application deploys the Applications into Argo CD's namespace
+    namespaces.add(namespace);
+    this.project = new ArgoCdProject(this, 'Project', {
+      projectName: props.projectName ?? 'mesh',
+      namespace,
+      description: 'Mesh synthesized by cdk8s-mesh',
+      sourceRepos: [props.repoUrl],
+      destinations: [...[...namespaces].sort().map((ns) => ({ server, namespace: ns }))],
+      clusterResourceWhitelist: [...clusterKinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`)),
+    });
+    const common = {
+      repoUrl: props.repoUrl, targetRevision: props.targetRevision, path, namespace, project: this.project, destinationServer: server,
+    };
+
+    for (const entry of perChart) {
+      const ignore = entry.ignore;
+      const application = new ArgoCdApplication(this, `App-${entry.fileName}`, {
+        ...common,
+        applicationName: entry.fileName,
+        include: `${entry.fileName}.k8s.yaml`,
+        syncWave: entry.wave,
+        destinationNamespace: entry.chart.namespace,
+      });
+      for (const d of ignore) {
+        application.addIgnoreDifference({ group: d.group, kind: d.kind, name: d.name, namespace: d.namespace, jqPathExpressions: d.jq });
+      }
+      if (ignore.length) application.addSyncOption('RespectIgnoreDifferences=true');
+      if (entry.hasManaged) application.addSyncOption('ApplyOutOfSyncOnly=true');
+      this._applications.set(entry.fileName, application);
+    }
+
+    this.rootApplication = new ArgoCdApplication(this, 'Root', {
+      ...common,
+      applicationName: props.rootApplicationName ?? 'mesh',
+      include: `${Names.toDnsLabel(this)}.k8s.yaml`,
+    });
+    this.node.addValidation({ validate: () => this.validateLateObjects(charts) });
+  }
+
+  /** The Application of a chart (by its file name, e.g. `flask-shop`). */
+  public applicationOf(chart: Chart): ArgoCdApplication {
+    const app = this._applications.get(Names.toDnsLabel(chart));
+    if (!app) throw propError(this, 'chart', 'must be a chart of the App declared before GitOps.argoCd()', chart.node.path, 'call GitOps.argoCd() after every chart is declared');
+    return app;
+  }
+
+  /** The Applications, one per chart, in chart order. */
+  public get applications(): ArgoCdApplication[] {
+    return [...this._applications.values()];
+  }
+
+  private validateLateObjects(charts: Chart[]): string[] {
+    const late = charts.flatMap(apiObjectsOf).filter((o) => !this.annotated.has(o));
+    if (late.length === 0) return [];
+    return [`${GitOpsRule.LATE_OBJECT}: ${propMessage('app', 'must be complete when GitOps.argoCd() is called: these objects were added later and have no sync wave',
+      late.map((o) => o.node.path), 'call GitOps.argoCd(app, ...) last, after every construct of the App')}`];
+  }
+}
+
+interface IgnoreEntry {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly jq: string[];
+}
+
+/** API objects whose closest chart is `chart`, in tree order. */
+function apiObjectsOf(chart: Chart): ApiObject[] {
+  return chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+}
+
+/** The install phase of an object: its kind and the construct that owns it. */
+function phaseOf(o: ApiObject): SyncPhase {
+  if (o.kind === 'CustomResourceDefinition' || o.kind === 'Namespace') return SyncPhase.CRDS;
+  const scopes = o.node.scopes;
+  if (scopes.some((s) => s instanceof IstioControlPlane)) {
+    // Istio config is validated by istiod's webhook: apply it once istiod is up
+    return ISTIO_GROUP.test(o.apiGroup) ? SyncPhase.GATEWAYS : SyncPhase.CONTROL_PLANE;
+  }
+  if (scopes.some((s) => s instanceof MeshGateway)) return SyncPhase.GATEWAYS;
+  return SyncPhase.MESH;
+}
+

@@ -1,0 +1,170 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { SloAnalysis } from './slo-analysis';
+import { MatchModel } from '../model/traffic';
+import { propError } from '../private/errors';
+import { validateDnsLabel } from '../private/names';
+import { HeaderMatch, HttpMatch } from '../traffic/http-match';
+
+/**
+ * Options of `RolloutStep.headerRoute()`.
+ */
+export interface HeaderRouteOptions {
+  /**
+   * Name of the route Argo Rollouts adds to the VirtualService (a DNS-1123
+   * label, unique among the managed routes).
+   */
+  readonly name: string;
+
+  /** Requests carrying all of these headers are sent to the canary. */
+  readonly headers: HeaderMatch[];
+}
+
+/**
+ * Options of `RolloutStep.mirrorRoute()`.
+ */
+export interface MirrorRouteOptions {
+  /**
+   * Name of the route Argo Rollouts adds to the VirtualService (a DNS-1123
+   * label, unique among the managed routes).
+   */
+  readonly name: string;
+
+  /**
+   * Percentage (0-100) of the matching requests copied to the canary (their
+   * responses are discarded).
+   *
+   * @default 100
+   */
+  readonly percentage?: number;
+
+  /**
+   * Requests to mirror (any of the matches).
+   *
+   * @default - every request
+   */
+  readonly match?: HttpMatch[];
+}
+
+/** What a step contributes to validation (internal). */
+export interface RolloutStepInfo {
+  /** The canary weight the step sets. */
+  readonly weight?: number;
+  /** The managed route the step creates. */
+  readonly managedRoute?: string;
+  /** The analysis the step runs. */
+  readonly analysis?: SloAnalysis;
+}
+
+/**
+ * One step of an Argo Rollouts canary strategy.
+ *
+ * @see https://argoproj.github.io/argo-rollouts/features/canary/
+ */
+export abstract class RolloutStep {
+  /**
+   * Sends `weight` percent (whole number, 0-100) of the service's traffic to
+   * the canary.
+   */
+  public static weight(weight: number): RolloutStep {
+    return new StepImpl('setWeight', (scope, prop) => {
+      if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+        throw propError(scope, `${prop}.setWeight`, 'must be a whole number between 0 and 100', weight, 'use a percentage such as 10');
+      }
+      return { json: { setWeight: weight }, info: { weight } };
+    });
+  }
+
+  /**
+   * Pauses the rollout for `duration`, or until it is promoted
+   * (`kubectl argo rollouts promote`) when no duration is given.
+   */
+  public static pause(duration?: Duration): RolloutStep {
+    return new StepImpl('pause', (scope, prop) => {
+      if (duration === undefined) return { json: { pause: {} }, info: {} };
+      const ms = duration.toMilliseconds();
+      if (!Number.isInteger(ms / 1000) || ms < 1000) {
+        throw propError(scope, `${prop}.pause`, 'must be a whole number of seconds, at least 1s', duration.toHumanString(), 'use e.g. Duration.minutes(5), or no duration to wait for promotion');
+      }
+      return { json: { pause: { duration: `${ms / 1000}s` } }, info: {} };
+    });
+  }
+
+  /**
+   * Adds a managed route that sends requests with the given headers to the
+   * canary (e.g. testers), ahead of the weighted split.
+   */
+  public static headerRoute(options: HeaderRouteOptions): RolloutStep {
+    return new StepImpl('setHeaderRoute', (scope, prop) => {
+      validateDnsLabel(scope, `${prop}.setHeaderRoute.name`, options.name);
+      if (!options.headers || options.headers.length === 0) {
+        throw propError(scope, `${prop}.setHeaderRoute.headers`, 'must list at least one header', options.headers ?? [], 'add e.g. HeaderMatch.exact(\'x-canary\', \'always\')');
+      }
+      const match = options.headers.map((h, i) => {
+        const m = h._toModel(scope, `${prop}.setHeaderRoute.headers[${i}]`);
+        if (!m.match) {
+          throw propError(scope, `${prop}.setHeaderRoute.headers[${i}]`, 'must match a value (Argo Rollouts header routes need exact, prefix or regex)', m.name,
+            `use HeaderMatch.exact('${m.name}', '<value>')`);
+        }
+        return { headerName: m.name, headerValue: { [m.match.kind]: m.match.value } };
+      });
+      return { json: { setHeaderRoute: { name: options.name, match } }, info: { managedRoute: options.name } };
+    });
+  }
+
+  /**
+   * Adds a managed route that copies matching requests to the canary.
+   */
+  public static mirrorRoute(options: MirrorRouteOptions): RolloutStep {
+    return new StepImpl('setMirrorRoute', (scope, prop) => {
+      validateDnsLabel(scope, `${prop}.setMirrorRoute.name`, options.name);
+      const percentage = options.percentage ?? 100;
+      if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
+        throw propError(scope, `${prop}.setMirrorRoute.percentage`, 'must be a whole number between 0 and 100', percentage, 'use e.g. 50');
+      }
+      const matches = (options.match && options.match.length ? options.match : [HttpMatch.pathPrefix('/')])
+        .map((m, i) => renderMirrorMatch(m._toModel(scope, `${prop}.setMirrorRoute.match[${i}]`)));
+      return { json: { setMirrorRoute: { name: options.name, percentage, match: matches } }, info: { managedRoute: options.name } };
+    });
+  }
+
+  /**
+   * Runs an analysis and waits for its result: the rollout aborts (all
+   * traffic back to stable) when it fails.
+   */
+  public static analysis(analysis: SloAnalysis): RolloutStep {
+    return new StepImpl('analysis', () => ({
+      json: { analysis: { templates: [{ templateName: analysis.templateName }] } },
+      info: { analysis },
+    }));
+  }
+
+  /** The step kind, e.g. `setWeight`. */
+  public abstract readonly kind: string;
+
+  /** @internal */
+  public abstract _bind(scope: IConstruct, prop: string): { json: any; info: RolloutStepInfo };
+}
+
+class StepImpl extends RolloutStep {
+  constructor(public readonly kind: string, private readonly render: (scope: IConstruct, prop: string) => { json: any; info: RolloutStepInfo }) {
+    super();
+  }
+
+  public _bind(scope: IConstruct, prop: string): { json: any; info: RolloutStepInfo } {
+    return this.render(scope, prop);
+  }
+}
+
+/** Argo Rollouts `RouteMatch` (method, path, headers) from a mesh match. */
+function renderMirrorMatch(m: MatchModel): any {
+  const out: any = {};
+  if (m.method) out.method = { exact: m.method };
+  if (m.path) out.path = { [m.path.kind]: m.path.value };
+  const headers = m.headers.filter((h) => h.match);
+  if (headers.length) {
+    out.headers = {};
+    for (const h of headers) out.headers[h.name] = { [h.match!.kind]: h.match!.value };
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { GitOps, IstioControlPlane, MeshService } from '../../src';
+import { findObject, findObjects, synthAppAndValidate } from '../util';
+
+const REPO = 'https://github.com/acme/deploy.git';
+const WAVE = 'argocd.argoproj.io/sync-wave';
+const OPTIONS = 'argocd.argoproj.io/sync-options';
+
+function bigCrd(chart: Chart, bytes: number): ApiObject {
+  return new ApiObject(chart, 'big-crd', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+      scope: 'Namespaced',
+      versions: [{
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { 'type': 'object', 'description': 'x'.repeat(bytes), 'x-kubernetes-preserve-unknown-fields': true } },
+      }],
+    },
+  });
+}
+
+describe('GitOps.argoCd', () => {
+  test('opt-in: without the call there are no Argo CD annotations', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
+    for (const o of synthAppAndValidate(app).get('shop')!.objects) expect(o.metadata.annotations?.[WAVE]).toBeUndefined();
+  });
+
+  describe('sync waves from the construct graph', () => {
+    test('CRDs and namespaces, control plane, Istio config of the control plane, workloads', () => {
+      // GIVEN
+      const app = Testing.app();
+      const cp = new Chart(app, 'cp');
+      new IstioControlPlane(cp, 'istio');
+      const shop = new Chart(app, 'shop', { namespace: 'shop' });
+      new MeshService(shop, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
+      // WHEN
+      GitOps.argoCd(app, { repoUrl: REPO });
+      const charts = synthAppAndValidate(app);
+      // THEN
+      const cpObjects = charts.get('cp')!.objects;
+      for (const o of findObjects(cpObjects, 'CustomResourceDefinition')) expect(o.metadata.annotations[WAVE]).toBe('-3');
+      expect(findObject(cpObjects, 'Deployment', 'istiod').metadata.annotations[WAVE]).toBe('-2');
+      expect(findObject(cpObjects, 'MutatingWebhookConfiguration', 'istio-sidecar-injector').metadata.annotations[WAVE]).toBe('-2');
+      for (const o of cpObjects.filter((x) => x.apiVersion.includes('istio.io/'))) {
+        expect(o.metadata.annotations[WAVE]).toBe('-1');
+        expect(o.metadata.annotations[OPTIONS]).toBe('SkipDryRunOnMissingResource=true');
+      }
+      for (const o of charts.get('shop')!.objects) expect(o.metadata.annotations[WAVE]).toBe('0');
+      const apps = findObjects(charts.get('argocd')!.objects, 'Application');
+      expect(apps.map((a) => [a.metadata.name, a.metadata.annotations?.[WAVE]])).toEqual([['cp', '-3'], ['shop', '0'], ['mesh', undefined]]);
+      expect(charts.get('argocd')!.objects).toMatchSnapshot();
+    });
+  });
+
+  describe('server-side apply', () => {
+    test('a CRD over 256 KiB gets ServerSideApply=true; its custom resources skip the dry run', () => {
+      const app = Testing.app();
+      const chart = new Chart(app, 'crds');
+      bigCrd(chart, 270 * 1024);
+      new ApiObject(chart, 'small-crd', {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'gadgets.example.com' },
+        spec: { group: 'example.com', names: { kind: 'Gadget', plural: 'gadgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
+      });
+      const widget = new ApiObject(chart, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' } });
+      GitOps.argoCd(app, { repoUrl: REPO });
+      const json = (o: ApiObject) => o.toJson();
+      expect(json(ApiObject.of(chart.node.findChild('big-crd'))).metadata.annotations[OPTIONS]).toBe('ServerSideApply=true');
+      expect(json(ApiObject.of(chart.node.findChild('small-crd'))).metadata.annotations[OPTIONS]).toBeUndefined();
+      expect(json(widget).metadata.annotations).toEqual({ [WAVE]: '0', [OPTIONS]: 'SkipDryRunOnMissingResource=true' });
+    });
+  });
+
+  describe('webhook drift', () => {
+    test('ignores exactly the caBundle istiod writes, and respects it on sync', () => {
+      const app = Testing.app();
+      new IstioControlPlane(new Chart(app, 'cp'), 'istio');
+      const gitops = GitOps.argoCd(app, { repoUrl: REPO });
+      const cpApp = findObject(synthAppAndValidate(app).get('argocd')!.objects, 'Application', 'cp');
+      expect(cpApp.spec.ignoreDifferences).toEqual([
+        { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istio-validator-istio-system', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+      ]);
+      expect(cpApp.spec.syncPolicy.syncOptions).toEqual(['RespectIgnoreDifferences=true']);
+      expect(gitops.applications.map((a) => a.applicationName)).toEqual(['cp']);
+    });
+  });
+
+  describe('errors', () => {
+    test('objects added after GitOps.argoCd()', () => {
+      const app = new App({ outdir: 'cdk.out.unused' });
+      const chart = new Chart(app, 'shop', { namespace: 'shop' });
+      new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
+      GitOps.argoCd(app, { repoUrl: REPO });
+      new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
+      expect(() => synthAppAndValidate(app)).toThrow(
+        /\[argocd\] GITOPS001: 'app' must be complete when GitOps.argoCd\(\) is called: these objects were added later and have no sync wave, got \["shop\/users\/ServiceAccount\/Resource",.*\]. Fix: call GitOps.argoCd\(app, ...\) last, after every construct of the App/);
+    });
+
+    test('an App without charts', () => {
+      expect(() => GitOps.argoCd(new App({ outdir: 'cdk.out.unused' }), { repoUrl: REPO })).toThrow(
+        "[argocd] 'app' must contain the charts to deploy before GitOps.argoCd() is called, got 0. Fix: call GitOps.argoCd(app, ...) last, after building the App");
+    });
+  });
+});

@@ -1,0 +1,125 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+import { validateKubernetesObject } from './k8s-schema';
+import { registerGroupValidator } from './validate';
+
+/**
+ * Strict validation of Argo CD (`Application`, `AppProject`) and Argo
+ * Rollouts (`Rollout`, `AnalysisTemplate`) objects, group `argoproj.io`.
+ *
+ * Two checks:
+ * 1. the models of `@kubernetes-models/argo-cd` and
+ *    `@kubernetes-models/argo-rollouts` (generated from the published CRDs):
+ *    types, enums and required fields. They accept unknown fields, so
+ * 2. a known-field check of our own: the field tree of each kind is read from
+ *    the same packages' TypeScript declarations (`I<Kind>` interfaces, one
+ *    property per CRD field) and every field of the object must be in it.
+ * A Rollout's pod template is also validated as a Kubernetes 1.28
+ * PodTemplateSpec (the Rollout CRD does not spell it out).
+ */
+
+type FieldTree = { kind: 'any' } | { kind: 'leaf' } | { kind: 'object'; props: Map<string, FieldTree>; values?: FieldTree } | { kind: 'array'; items: FieldTree };
+
+const ANY: FieldTree = { kind: 'any' };
+const LEAF: FieldTree = { kind: 'leaf' };
+
+const KINDS: Record<string, { pkg: string; file: string }> = {
+  Application: { pkg: '@kubernetes-models/argo-cd', file: 'argoproj.io/v1alpha1/Application' },
+  AppProject: { pkg: '@kubernetes-models/argo-cd', file: 'argoproj.io/v1alpha1/AppProject' },
+  Rollout: { pkg: '@kubernetes-models/argo-rollouts', file: 'argoproj.io/v1alpha1/Rollout' },
+  AnalysisTemplate: { pkg: '@kubernetes-models/argo-rollouts', file: 'argoproj.io/v1alpha1/AnalysisTemplate' },
+};
+
+const trees = new Map<string, FieldTree>();
+
+function convert(node: ts.TypeNode | undefined): FieldTree {
+  if (!node) return ANY;
+  if (ts.isParenthesizedTypeNode(node)) return convert(node.type);
+  if (ts.isTypeLiteralNode(node)) {
+    const props = new Map<string, FieldTree>();
+    let values: FieldTree | undefined;
+    for (const m of node.members) {
+      if (ts.isPropertySignature(m) && m.name) {
+        const name = ts.isStringLiteral(m.name) || ts.isIdentifier(m.name) ? m.name.text : m.name.getText();
+        props.set(name, convert(m.type));
+      } else if (ts.isIndexSignatureDeclaration(m)) {
+        values = convert(m.type);
+      }
+    }
+    return { kind: 'object', props, values };
+  }
+  if (ts.isArrayTypeNode(node)) return { kind: 'array', items: convert(node.elementType) };
+  if (ts.isTypeReferenceNode(node)) {
+    const name = node.typeName.getText();
+    if (name === 'Array' && node.typeArguments?.length === 1) return { kind: 'array', items: convert(node.typeArguments[0]) };
+    return ANY; // IObjectMeta, IIntOrString, ...: checked by the model's own validation
+  }
+  if (ts.isUnionTypeNode(node)) {
+    const structured = node.types.map(convert).find((t) => t.kind === 'object' || t.kind === 'array');
+    return structured ?? LEAF;
+  }
+  return LEAF;
+}
+
+function treeOf(kind: string): FieldTree {
+  let tree = trees.get(kind);
+  if (!tree) {
+    const { pkg, file } = KINDS[kind];
+    const dts = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), `${file}.d.ts`);
+    const sf = ts.createSourceFile(dts, fs.readFileSync(dts, 'utf8'), ts.ScriptTarget.Latest, true);
+    const iface = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`);
+    if (!iface) throw new Error(`no interface I${kind} in ${dts}`);
+    const props = new Map<string, FieldTree>();
+    for (const m of iface.members) {
+      if (!ts.isPropertySignature(m) || !m.name) continue;
+      props.set(ts.isStringLiteral(m.name) || ts.isIdentifier(m.name) ? m.name.text : m.name.getText(), convert(m.type));
+    }
+    tree = { kind: 'object', props };
+    trees.set(kind, tree);
+  }
+  return tree;
+}
+
+function unknownFields(value: any, tree: FieldTree, at: string, out: string[]): void {
+  if (value === null || value === undefined) return;
+  if (tree.kind === 'object' && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const sub = tree.props.get(k) ?? tree.values;
+      if (!sub) out.push(`${at}/${k} is not a field of the CRD (unknown field)`);
+      else unknownFields(v, sub, `${at}/${k}`, out);
+    }
+  } else if (tree.kind === 'array' && Array.isArray(value)) {
+    value.forEach((v, i) => unknownFields(v, tree.items, `${at}/${i}`, out));
+  }
+}
+
+const METADATA_FIELDS = new Set(['name', 'namespace', 'labels', 'annotations', 'finalizers']);
+
+/** Validates one argoproj.io object; returns error strings (empty when valid). */
+export function validateArgoObject(obj: any): string[] {
+  const spec = KINDS[obj.kind];
+  if (!spec || obj.apiVersion !== 'argoproj.io/v1alpha1') return [`unknown argoproj.io kind ${obj.kind} in ${obj.apiVersion}`];
+  const errors: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Model = require(`${spec.pkg}/${spec.file}`)[obj.kind];
+  try {
+    new Model(obj).validate();
+  } catch (e: any) {
+    errors.push(`${spec.pkg}: ${e.message}`);
+  }
+  unknownFields(obj, treeOf(obj.kind), '', errors);
+  for (const k of Object.keys(obj.metadata ?? {})) if (!METADATA_FIELDS.has(k)) errors.push(`/metadata/${k} is not expected in a manifest`);
+  if (obj.kind === 'Rollout' && obj.spec?.template) {
+    const asDeployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: obj.metadata.name },
+      spec: { selector: obj.spec.selector, template: obj.spec.template },
+    };
+    errors.push(...validateKubernetesObject(asDeployment).map((e) => `spec.template (as a Kubernetes PodTemplateSpec): ${e}`));
+  }
+  return errors;
+}
+
+registerGroupValidator('argoproj.io', validateArgoObject);
