@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod, IngressGateway, IngressGatewayProps, MeshService, PathMatch, Protocol,
+  BlueGreenRelease, CanaryRelease, GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod, IngressGateway, IngressGatewayProps, MeshService, PathMatch, Protocol,
   TlsProtocolVersion,
 } from '../../src';
 import { MeshModel } from '../../src/model';
@@ -166,6 +166,25 @@ describe('IngressGateway', () => {
   });
 
   describe('routes', () => {
+    test('a gateway route honours the service\'s canary split and blue-green switch', () => {
+      // GIVEN services with releases
+      const { chart, gw, orders, users } = setup();
+      orders.addVersion({ name: 'v2', image: 'ghcr.io/acme/orders:2.0.0' });
+      users.addVersion({ name: 'v2', image: 'ghcr.io/acme/users:2.0.0' });
+      new CanaryRelease(chart, 'orders-canary', { service: orders, stable: 'v1', canary: 'v2', canaryPercentage: 20 });
+      new BlueGreenRelease(chart, 'users-switch', { service: users, active: 'v2', preview: 'v1' });
+      // WHEN routed through the gateway
+      gw.addRoute({ host: HOST, service: orders, match: [HttpMatch.pathPrefix('/api/orders')] });
+      gw.addRoute({ host: HOST, service: users });
+      // THEN the gateway splits like the in-mesh default route
+      const http = findObject(synthAndValidate(chart), 'VirtualService', 'shop-gateway-shop-example-com').spec.http;
+      expect(http[0].route).toEqual([
+        { destination: { host: 'orders.shop.svc.cluster.local', subset: 'v1' }, weight: 80 },
+        { destination: { host: 'orders.shop.svc.cluster.local', subset: 'v2' }, weight: 20 },
+      ]);
+      expect(http[1].route).toEqual([{ destination: { host: 'users.shop.svc.cluster.local', subset: 'v2' } }]);
+    });
+
     test('routes of one host share a VirtualService bound to the gateway; matched routes before the catch-all', () => {
       const { chart, gw, orders, users } = setup();
       gw.addRoute({ host: HOST, service: users });
