@@ -1,8 +1,8 @@
 import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  BlueGreenRelease, CanaryRelease, GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod, IngressGateway, IngressGatewayProps, MeshService, PathMatch, Protocol,
-  TlsProtocolVersion,
+  BlueGreenRelease, CanaryRelease, GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod,
+  IngressGateway, IngressGatewayProps, MeshService, PathMatch, Protocol, TlsProtocolVersion,
 } from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, findObjects, synthAndValidate } from '../util';
