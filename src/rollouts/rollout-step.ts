@@ -123,7 +123,7 @@ export abstract class RolloutStep {
         throw propError(scope, `${prop}.setMirrorRoute.percentage`, 'must be a whole number between 0 and 100', percentage, 'use e.g. 50');
       }
       const matches = (options.match && options.match.length ? options.match : [HttpMatch.pathPrefix('/')])
-        .map((m, i) => renderMirrorMatch(m._toModel(scope, `${prop}.setMirrorRoute.match[${i}]`)));
+        .map((m, i) => renderMirrorMatch(scope, `${prop}.setMirrorRoute.match[${i}]`, m._toModel(scope, `${prop}.setMirrorRoute.match[${i}]`)));
       return { json: { setMirrorRoute: { name: options.name, percentage, match: matches } }, info: { managedRoute: options.name } };
     });
   }
@@ -156,15 +156,27 @@ class StepImpl extends RolloutStep {
   }
 }
 
-/** Argo Rollouts `RouteMatch` (method, path, headers) from a mesh match. */
-function renderMirrorMatch(m: MatchModel): any {
+/**
+ * Argo Rollouts `RouteMatch` (method, path, headers with a value) from a mesh
+ * match. Conditions a RouteMatch cannot express are errors, never dropped:
+ * a dropped condition would mirror more traffic than declared.
+ */
+function renderMirrorMatch(scope: IConstruct, prop: string, m: MatchModel): any {
+  const unsupported = [
+    ...(m.queryParams.length ? ['queryParams'] : []),
+    ...(m.ignoreUriCase ? ['ignoreUriCase'] : []),
+    ...(m.headers.some((h) => !h.match) ? ['HeaderMatch.present()'] : []),
+  ];
+  if (unsupported.length) {
+    throw propError(scope, prop, 'must only use conditions an Argo Rollouts mirror route supports (method, path, header values)', unsupported.join(', '),
+      'drop those conditions from the mirror match, or mirror with a static CanaryRelease (mirrorPercentage) instead');
+  }
   const out: any = {};
   if (m.method) out.method = { exact: m.method };
   if (m.path) out.path = { [m.path.kind]: m.path.value };
-  const headers = m.headers.filter((h) => h.match);
-  if (headers.length) {
+  if (m.headers.length) {
     out.headers = {};
-    for (const h of headers) out.headers[h.name] = { [h.match!.kind]: h.match!.value };
+    for (const h of m.headers) out.headers[h.name] = { [h.match!.kind]: h.match!.value };
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import { HeaderMatch, HttpMatch, HttpMethod, PathMatch, RolloutStep } from '../../src';
+import { HeaderMatch, HttpMatch, HttpMethod, PathMatch, QueryParamMatch, RolloutStep } from '../../src';
 
 const bind = (step: RolloutStep) => step._bind(Testing.chart(), 'steps[0]');
 
@@ -41,6 +41,13 @@ describe('RolloutStep', () => {
     test('mirror percentage', () => {
       expect(() => bind(RolloutStep.mirrorRoute({ name: 'm', percentage: 101 }))).toThrow(
         "[test] 'steps[0].setMirrorRoute.percentage' must be a whole number between 0 and 100, got 101. Fix: use e.g. 50");
+    });
+    test('mirror match conditions a Rollouts RouteMatch cannot express are errors, not dropped', () => {
+      const match = HttpMatch.of({ path: PathMatch.prefix('/api'), ignoreUriCase: true, queryParams: [QueryParamMatch.exact('debug', '1')], headers: [HeaderMatch.present('x-trace')] });
+      expect(() => bind(RolloutStep.mirrorRoute({ name: 'm', match: [match] }))).toThrow(
+        "[test] 'steps[0].setMirrorRoute.match[0]' must only use conditions an Argo Rollouts mirror route supports (method, path, header values), "
+        + 'got "queryParams, ignoreUriCase, HeaderMatch.present()". Fix: drop those conditions from the mirror match, '
+        + 'or mirror with a static CanaryRelease (mirrorPercentage) instead');
     });
     test('route name', () => {
       expect(() => bind(RolloutStep.mirrorRoute({ name: 'Shadow Route' }))).toThrow(/'steps\[0\].setMirrorRoute.name' must be a DNS-1123 label/);
