@@ -156,9 +156,23 @@ export function addJwtRequirement(model: MeshModel, req: JwtRequirementModel): v
   model.touch();
 }
 
-/** The service that runs as `namespace/serviceAccount`, if any. */
+const IDENTITY_INDEX = new WeakMap<MeshModel, { size: number; byIdentity: Map<string, ServiceModel> }>();
+
+/** The service that runs as `namespace/serviceAccount`, if any (indexed; rebuilt when services are added). */
 export function serviceWithIdentity(model: MeshModel, namespace: string, serviceAccount: string): ServiceModel | undefined {
-  return model.services.find((s) => s.namespace === namespace && s.serviceAccount === serviceAccount);
+  let index = IDENTITY_INDEX.get(model);
+  if (!index || index.size !== model.services.length) {
+    const byIdentity = new Map<string, ServiceModel>();
+    for (const svc of model.services) {
+      const key = `${svc.namespace}/${svc.serviceAccount}`;
+      if (!byIdentity.has(key)) byIdentity.set(key, svc);
+    }
+    index = { size: model.services.length, byIdentity };
+    IDENTITY_INDEX.set(model, index);
+  }
+  const hit = index.byIdentity.get(`${namespace}/${serviceAccount}`);
+  // the index holds the registration seen when it was built; return the current one
+  return hit ? model.findService(hit.host) : undefined;
 }
 
 /** SPIFFE principal as Istio authorization matches it: `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`. */
