@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayServer } from './gateway-server';
+import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { envoyContainer, EnvoyPorts, envoyPodSecurityContext, envoyVolumes } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway, registerGatewayRules } from '../model/gateways';
@@ -122,6 +123,15 @@ export interface MeshGatewayOptions {
    * @default - none
    */
   readonly serviceAnnotations?: { [key: string]: string };
+
+  /**
+   * The control plane (revision) the gateway's proxy connects to: its CA and
+   * xDS address and the `istio.io/rev` pod label. During a canary upgrade,
+   * move gateways to the new revision by pointing this at it.
+   *
+   * @default - the app's first IstioControlPlane, or the default revision in `istio-system`
+   */
+  readonly controlPlane?: IMeshControlPlane;
 }
 
 /** Ports Envoy or the agent bind in the gateway pod; servers cannot use them. */
@@ -192,6 +202,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   private readonly replicas: number;
   private readonly autoscaling?: Required<GatewayAutoscaling>;
   private readonly resources?: k8s.ResourceRequirements;
+  private readonly controlPlane?: IMeshControlPlane;
   private _gateway?: ApiObject;
 
   protected constructor(scope: Construct, id: string, props: MeshGatewayOptions, direction: GatewayDirection,
@@ -234,6 +245,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
         'set replicas (or autoscaling.minReplicas) to 2 or more, or drop podDisruptionBudget');
     }
     this.resources = props.resources ? toResourceRequirements(props.resources) : undefined;
+    this.controlPlane = props.controlPlane;
 
     const labels = this.objectLabels();
     const selector = this.selectorLabels();
@@ -420,7 +432,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   }
 
   private deploymentSpec(): k8s.DeploymentSpec {
-    const controlPlane = this._model.controlPlanes[0];
+    const controlPlane = this.controlPlane ?? this._model.controlPlanes[0];
     const istiodNamespace = controlPlane?.namespace ?? 'istio-system';
     const revision = controlPlane?.revision;
     const istiod = revision ? `istiod-${revision}` : 'istiod';

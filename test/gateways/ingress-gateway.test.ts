@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
   BlueGreenRelease, CanaryRelease, GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod,
-  IngressGateway, IngressGatewayProps, MeshService, PathMatch, Protocol, TlsProtocolVersion,
+  IngressGateway, IngressGatewayProps, IstioControlPlane, MeshService, PathMatch, Protocol, TlsProtocolVersion,
 } from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, findObjects, synthAndValidate } from '../util';
@@ -123,6 +123,22 @@ describe('IngressGateway', () => {
       const d = findObject(synthAndValidate(chart), 'Deployment', 'shop-gateway');
       expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'CA_ADDR', value: 'istiod-canary.istio-cp.svc:15012' });
       expect(d.spec.template.metadata.labels['istio.io/rev']).toBe('canary');
+    });
+
+    test('controlPlane moves the gateway to another revision (canary upgrade)', () => {
+      // GIVEN two control planes side by side
+      const chart = Testing.chart();
+      const stable = new IstioControlPlane(chart, 'istio', { crds: false });
+      const canary = new IstioControlPlane(chart, 'istio-canary', { crds: false, revision: '1-31' });
+      // WHEN one gateway stays and one moves
+      new IngressGateway(chart, 'old', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: stable });
+      new IngressGateway(chart, 'new', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['b.example.com'] })], controlPlane: canary });
+      // THEN each proxy talks to its own istiod
+      const out = synthAndValidate(chart);
+      const env = (name: string) => findObject(out, 'Deployment', name).spec.template.spec.containers[0].env;
+      expect(env('old')).toContainEqual({ name: 'CA_ADDR', value: 'istiod.istio-system.svc:15012' });
+      expect(env('new')).toContainEqual({ name: 'CA_ADDR', value: 'istiod-1-31.istio-system.svc:15012' });
+      expect(findObject(out, 'Deployment', 'new').spec.template.metadata.labels['istio.io/rev']).toBe('1-31');
     });
 
     test('implements IMeshIdentity with its ServiceAccount', () => {
