@@ -1,7 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { AlertRuleFormat, AlertSeverity, GoldenSignalAlerts, MeshService, PrometheusAddon } from '../../src';
 import { findObject, synthAndValidate } from '../util';
-import './monitoring-schema';
 
 function svc(chart: any) {
   return new MeshService(chart, 'reviews', { namespace: 'shop', versions: [{ name: 'v1', image: 'ghcr.io/acme/reviews:1' }] });

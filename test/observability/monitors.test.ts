@@ -1,7 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { IstioMetricsMonitors } from '../../src';
 import { findObject, synthAndValidate } from '../util';
-import './monitoring-schema';
 
 describe('IstioMetricsMonitors', () => {
   describe('objects', () => {

@@ -5,15 +5,16 @@ import { validateKubernetesObject } from './k8s-schema';
 import { registerGroupValidator } from './validate';
 
 /**
- * Strict validation of Argo CD (`Application`, `AppProject`) and Argo
- * Rollouts (`Rollout`, `AnalysisTemplate`) objects, group `argoproj.io`.
+ * Strict validation of custom resources whose CRDs are published as
+ * `@kubernetes-models/*` packages: Argo CD (`Application`, `AppProject`),
+ * Argo Rollouts (`Rollout`, `AnalysisTemplate`) and the Prometheus operator
+ * (`PodMonitor`, `ServiceMonitor`, `PrometheusRule`).
  *
  * Two checks:
- * 1. the models of `@kubernetes-models/argo-cd` and
- *    `@kubernetes-models/argo-rollouts` (generated from the published CRDs):
- *    types, enums and required fields. They accept unknown fields, so
+ * 1. the package's model (generated from the published CRD): types, enums,
+ *    required fields and formats. The models accept unknown fields, so
  * 2. a known-field check of our own: the field tree of each kind is read from
- *    the same packages' TypeScript declarations (`I<Kind>` interfaces, one
+ *    the same package's TypeScript declarations (`I<Kind>` interfaces, one
  *    property per CRD field) and every field of the object must be in it.
  * A Rollout's pod template is also validated as a Kubernetes 1.28
  * PodTemplateSpec (the Rollout CRD does not spell it out).
@@ -24,11 +25,15 @@ type FieldTree = { kind: 'any' } | { kind: 'leaf' } | { kind: 'object'; props: M
 const ANY: FieldTree = { kind: 'any' };
 const LEAF: FieldTree = { kind: 'leaf' };
 
+/** `apiVersion/kind` -> the model package and file that describe it. */
 const KINDS: Record<string, { pkg: string; file: string }> = {
-  Application: { pkg: '@kubernetes-models/argo-cd', file: 'argoproj.io/v1alpha1/Application' },
-  AppProject: { pkg: '@kubernetes-models/argo-cd', file: 'argoproj.io/v1alpha1/AppProject' },
-  Rollout: { pkg: '@kubernetes-models/argo-rollouts', file: 'argoproj.io/v1alpha1/Rollout' },
-  AnalysisTemplate: { pkg: '@kubernetes-models/argo-rollouts', file: 'argoproj.io/v1alpha1/AnalysisTemplate' },
+  'argoproj.io/v1alpha1/Application': { pkg: '@kubernetes-models/argo-cd', file: 'argoproj.io/v1alpha1/Application' },
+  'argoproj.io/v1alpha1/AppProject': { pkg: '@kubernetes-models/argo-cd', file: 'argoproj.io/v1alpha1/AppProject' },
+  'argoproj.io/v1alpha1/Rollout': { pkg: '@kubernetes-models/argo-rollouts', file: 'argoproj.io/v1alpha1/Rollout' },
+  'argoproj.io/v1alpha1/AnalysisTemplate': { pkg: '@kubernetes-models/argo-rollouts', file: 'argoproj.io/v1alpha1/AnalysisTemplate' },
+  'monitoring.coreos.com/v1/PodMonitor': { pkg: '@kubernetes-models/prometheus-operator', file: 'monitoring.coreos.com/v1/PodMonitor' },
+  'monitoring.coreos.com/v1/ServiceMonitor': { pkg: '@kubernetes-models/prometheus-operator', file: 'monitoring.coreos.com/v1/ServiceMonitor' },
+  'monitoring.coreos.com/v1/PrometheusRule': { pkg: '@kubernetes-models/prometheus-operator', file: 'monitoring.coreos.com/v1/PrometheusRule' },
 };
 
 const trees = new Map<string, FieldTree>();
@@ -62,10 +67,10 @@ function convert(node: ts.TypeNode | undefined): FieldTree {
   return LEAF;
 }
 
-function treeOf(kind: string): FieldTree {
-  let tree = trees.get(kind);
+function treeOf(key: string, kind: string): FieldTree {
+  let tree = trees.get(key);
   if (!tree) {
-    const { pkg, file } = KINDS[kind];
+    const { pkg, file } = KINDS[key];
     const dts = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), `${file}.d.ts`);
     const sf = ts.createSourceFile(dts, fs.readFileSync(dts, 'utf8'), ts.ScriptTarget.Latest, true);
     const iface = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`);
@@ -76,7 +81,7 @@ function treeOf(kind: string): FieldTree {
       props.set(ts.isStringLiteral(m.name) || ts.isIdentifier(m.name) ? m.name.text : m.name.getText(), convert(m.type));
     }
     tree = { kind: 'object', props };
-    trees.set(kind, tree);
+    trees.set(key, tree);
   }
   return tree;
 }
@@ -96,10 +101,11 @@ function unknownFields(value: any, tree: FieldTree, at: string, out: string[]): 
 
 const METADATA_FIELDS = new Set(['name', 'namespace', 'labels', 'annotations', 'finalizers']);
 
-/** Validates one argoproj.io object; returns error strings (empty when valid). */
-export function validateArgoObject(obj: any): string[] {
-  const spec = KINDS[obj.kind];
-  if (!spec || obj.apiVersion !== 'argoproj.io/v1alpha1') return [`unknown argoproj.io kind ${obj.kind} in ${obj.apiVersion}`];
+/** Validates one object of a kind listed in KINDS; returns error strings (empty when valid). */
+export function validateCrdModelObject(obj: any): string[] {
+  const key = `${obj.apiVersion}/${obj.kind}`;
+  const spec = KINDS[key];
+  if (!spec) return [`unknown kind ${obj.kind} in ${obj.apiVersion}`];
   const errors: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Model = require(`${spec.pkg}/${spec.file}`)[obj.kind];
@@ -108,7 +114,7 @@ export function validateArgoObject(obj: any): string[] {
   } catch (e: any) {
     errors.push(`${spec.pkg}: ${e.message}`);
   }
-  unknownFields(obj, treeOf(obj.kind), '', errors);
+  unknownFields(obj, treeOf(key, obj.kind), '', errors);
   for (const k of Object.keys(obj.metadata ?? {})) if (!METADATA_FIELDS.has(k)) errors.push(`/metadata/${k} is not expected in a manifest`);
   if (obj.kind === 'Rollout' && obj.spec?.template) {
     const asDeployment = {
@@ -122,4 +128,4 @@ export function validateArgoObject(obj: any): string[] {
   return errors;
 }
 
-registerGroupValidator('argoproj.io', validateArgoObject);
+for (const group of new Set(Object.keys(KINDS).map((k) => k.split('/')[0]))) registerGroupValidator(group, validateCrdModelObject);
