@@ -187,7 +187,11 @@ export class ArgoCdGitOps extends Chart {
         if (options.length) o.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, options.join(','));
         this.annotated.add(o);
         if (json.metadata?.namespace) namespaces.add(json.metadata.namespace);
-        if (CLUSTER_SCOPED.has(o.kind)) clusterKinds.set(`${o.apiGroup}/${o.kind}`, { group: o.apiGroup, kind: o.kind });
+        if (CLUSTER_SCOPED.has(o.kind)) {
+          // Argo CD names the core API group '' (cdk8s calls it 'core')
+          const group = o.apiGroup === 'core' ? '' : o.apiGroup;
+          clusterKinds.set(`${group}/${o.kind}`, { group, kind: o.kind });
+        }
         if (WEBHOOK_KINDS.includes(o.kind)) {
           ignore.push({ group: 'admissionregistration.k8s.io', kind: o.kind, name: json.metadata.name, jq: ['.webhooks[]?.clientConfig.caBundle'] });
         }

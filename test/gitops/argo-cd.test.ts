@@ -80,6 +80,23 @@ describe('GitOps.argoCd', () => {
     });
   });
 
+  describe('AppProject', () => {
+    test('least privilege: exactly the cluster-scoped kinds of the output, core group spelled \'\' as Argo CD expects', () => {
+      const app = Testing.app();
+      new IstioControlPlane(new Chart(app, 'cp'), 'istio', { crds: false });
+      GitOps.argoCd(app, { repoUrl: REPO });
+      const project = findObject(synthAppAndValidate(app).get('argocd')!.objects, 'AppProject', 'mesh');
+      expect(project.spec.clusterResourceWhitelist).toEqual([
+        { group: '', kind: 'Namespace' },
+        { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+        { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      ]);
+      expect(project.spec.sourceRepos).toEqual([REPO]);
+    });
+  });
+
   describe('webhook drift', () => {
     test('ignores exactly the caBundle istiod writes, and respects it on sync', () => {
       const app = Testing.app();
