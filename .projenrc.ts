@@ -88,7 +88,7 @@ project.addDevDeps('eslint-import-resolver-typescript@~3.7.0');
 
 // --- Istio L1 classes, generated from the pinned upstream CRD file -------------
 const importIstio = project.addTask('import:istio', {
-  description: 'Regenerate src/imports/ from ../shared/istio/crd-all.gen.yaml (v1 only, descriptions stripped)',
+  description: 'Regenerate src/imports/ from ../shared/istio/<ISTIO_VERSION>/crd-all.gen.yaml (v1 only, descriptions stripped)',
   exec: 'ts-node --project test/tsconfig.json scripts/import-istio.ts',
 });
 importIstio.say('Istio L1 classes regenerated in src/imports/');
@@ -98,7 +98,7 @@ importIstio.say('Istio L1 classes regenerated in src/imports/');
 // lib/ alike; copy it before compiling and before tests (fresh clones run tests
 // without compiling).
 const copyCrds = project.addTask('copy:istio-crds', {
-  description: 'Copy ../shared/istio/crd-all.gen.yaml into assets/istio/ (gitignored, packaged)',
+  description: 'Copy ../shared/istio/<ISTIO_VERSION>/crd-all.gen.yaml into assets/istio/ (gitignored, packaged)',
   exec: 'node scripts/copy-istio-crds.js',
 });
 project.preCompileTask.spawn(copyCrds);

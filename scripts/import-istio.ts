@@ -1,6 +1,7 @@
 /**
- * Regenerates the typed Istio L1 classes in `src/imports/` from the pinned
- * upstream CRD file (`../shared/istio/crd-all.gen.yaml`).
+ * Regenerates the typed Istio L1 classes in `src/imports/` from the CRD file
+ * of the pinned Istio release (`../shared/istio/<ISTIO_VERSION>/crd-all.gen.yaml`,
+ * the release of `src/control-plane/istio-release.ts`).
  *
  * Only the API versions this library emits (`v1`) are kept, and every
  * `description` string is removed first, so no upstream prose ends up in the
@@ -11,9 +12,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { ISTIO_VERSION } from '../src/control-plane/istio-release';
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE = process.env.ISTIO_CRDS ?? path.join(ROOT, '..', 'shared', 'istio', 'crd-all.gen.yaml');
+const SHARED = process.env.CDK8S_MESH_SHARED ?? path.join(ROOT, '..', 'shared');
+const SOURCE = process.env.ISTIO_CRDS ?? path.join(SHARED, 'istio', ISTIO_VERSION, 'crd-all.gen.yaml');
 const OUT = path.join(ROOT, 'src', 'imports');
 const EMITTED_VERSION = 'v1';
 
@@ -58,6 +61,7 @@ function main() {
   });
   fs.rmSync(tmp, { recursive: true, force: true });
   const files = fs.readdirSync(OUT).sort();
+  console.log(`source ${SOURCE}`);
   console.log(`kept ${kept.length} CRDs at ${EMITTED_VERSION}: ${kept.map((c) => c.spec.names.kind).join(', ')}`);
   console.log(`wrote ${files.join(', ')}`);
 }

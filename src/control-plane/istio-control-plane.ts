@@ -10,6 +10,7 @@ import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { envoyDefaultResources } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
@@ -17,10 +18,7 @@ import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
 
-/** Istio release this version of cdk8s-mesh is built and tested against (newest stable known to the project). */
-export const ISTIO_VERSION = '1.30.3';
-/** Default image registry of the Istio images (`pilot`, `proxyv2`). */
-export const ISTIO_DEFAULT_HUB = 'docker.io/istio';
+export { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 
 /**
  * A control plane that data-plane workloads and namespaces bind to (by revision).

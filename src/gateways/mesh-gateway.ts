@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
+import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
 import { envoyContainer, EnvoyPorts, envoyPodSecurityContext, envoyVolumes } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway, registerGatewayRules } from '../model/gateways';
@@ -15,7 +16,7 @@ import { toResourceRequirements } from '../private/resources';
 import { checkPort } from '../private/values';
 import { IMeshIdentity } from '../services/identity';
 
-const DEFAULT_PROXY_IMAGE = 'docker.io/istio/proxyv2:1.30.3';
+const DEFAULT_PROXY_IMAGE = `${ISTIO_DEFAULT_HUB}/proxyv2:${ISTIO_VERSION}`;
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {

@@ -362,11 +362,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyConnectionPool(obj: Desti
  */
 export interface DestinationRuleSpecTrafficPolicyLoadBalancer {
   /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancer#backendUtilization
-   */
-  readonly backendUtilization?: DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization;
-
-  /**
    * @schema DestinationRuleSpecTrafficPolicyLoadBalancer#consistentHash
    */
   readonly consistentHash?: DestinationRuleSpecTrafficPolicyLoadBalancerConsistentHash;
@@ -390,11 +385,6 @@ export interface DestinationRuleSpecTrafficPolicyLoadBalancer {
    * @schema DestinationRuleSpecTrafficPolicyLoadBalancer#warmupDurationSecs
    */
   readonly warmupDurationSecs?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancer#zoneAwareLbSetting
-   */
-  readonly zoneAwareLbSetting?: DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting;
 }
 
 /**
@@ -404,13 +394,11 @@ export interface DestinationRuleSpecTrafficPolicyLoadBalancer {
 export function toJson_DestinationRuleSpecTrafficPolicyLoadBalancer(obj: DestinationRuleSpecTrafficPolicyLoadBalancer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'backendUtilization': toJson_DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization(obj.backendUtilization),
     'consistentHash': toJson_DestinationRuleSpecTrafficPolicyLoadBalancerConsistentHash(obj.consistentHash),
     'localityLbSetting': toJson_DestinationRuleSpecTrafficPolicyLoadBalancerLocalityLbSetting(obj.localityLbSetting),
     'simple': obj.simple,
     'warmup': toJson_DestinationRuleSpecTrafficPolicyLoadBalancerWarmup(obj.warmup),
     'warmupDurationSecs': obj.warmupDurationSecs,
-    'zoneAwareLbSetting': toJson_DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting(obj.zoneAwareLbSetting),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -462,11 +450,6 @@ export interface DestinationRuleSpecTrafficPolicyOutlierDetection {
   readonly minHealthPercent?: number;
 
   /**
-   * @schema DestinationRuleSpecTrafficPolicyOutlierDetection#outlierDetectionHttpErrorCodes
-   */
-  readonly outlierDetectionHttpErrorCodes?: number[];
-
-  /**
    * @schema DestinationRuleSpecTrafficPolicyOutlierDetection#splitExternalLocalOriginErrors
    */
   readonly splitExternalLocalOriginErrors?: boolean;
@@ -487,7 +470,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyOutlierDetection(obj: Des
     'interval': obj.interval,
     'maxEjectionPercent': obj.maxEjectionPercent,
     'minHealthPercent': obj.minHealthPercent,
-    'outlierDetectionHttpErrorCodes': obj.outlierDetectionHttpErrorCodes?.map(y => y),
     'splitExternalLocalOriginErrors': obj.splitExternalLocalOriginErrors,
   };
   // filter undefined values
@@ -572,11 +554,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyProxyProtocol(obj: Destin
  */
 export interface DestinationRuleSpecTrafficPolicyRetryBudget {
   /**
-   * @schema DestinationRuleSpecTrafficPolicyRetryBudget#budgetInterval
-   */
-  readonly budgetInterval?: string;
-
-  /**
    * @schema DestinationRuleSpecTrafficPolicyRetryBudget#minRetryConcurrency
    */
   readonly minRetryConcurrency?: number;
@@ -594,7 +571,6 @@ export interface DestinationRuleSpecTrafficPolicyRetryBudget {
 export function toJson_DestinationRuleSpecTrafficPolicyRetryBudget(obj: DestinationRuleSpecTrafficPolicyRetryBudget | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'budgetInterval': obj.budgetInterval,
     'minRetryConcurrency': obj.minRetryConcurrency,
     'percent': obj.percent,
   };
@@ -746,11 +722,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyConnectionPool(obj
  */
 export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer {
   /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer#backendUtilization
-   */
-  readonly backendUtilization?: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization;
-
-  /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer#consistentHash
    */
   readonly consistentHash?: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerConsistentHash;
@@ -774,11 +745,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer {
    * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer#warmupDurationSecs
    */
   readonly warmupDurationSecs?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer#zoneAwareLbSetting
-   */
-  readonly zoneAwareLbSetting?: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting;
 }
 
 /**
@@ -788,13 +754,11 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer {
 export function toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer(obj: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'backendUtilization': toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization(obj.backendUtilization),
     'consistentHash': toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerConsistentHash(obj.consistentHash),
     'localityLbSetting': toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerLocalityLbSetting(obj.localityLbSetting),
     'simple': obj.simple,
     'warmup': toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerWarmup(obj.warmup),
     'warmupDurationSecs': obj.warmupDurationSecs,
-    'zoneAwareLbSetting': toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting(obj.zoneAwareLbSetting),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -846,11 +810,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection {
   readonly minHealthPercent?: number;
 
   /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection#outlierDetectionHttpErrorCodes
-   */
-  readonly outlierDetectionHttpErrorCodes?: number[];
-
-  /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection#splitExternalLocalOriginErrors
    */
   readonly splitExternalLocalOriginErrors?: boolean;
@@ -871,7 +830,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyOutlierDetection(o
     'interval': obj.interval,
     'maxEjectionPercent': obj.maxEjectionPercent,
     'minHealthPercent': obj.minHealthPercent,
-    'outlierDetectionHttpErrorCodes': obj.outlierDetectionHttpErrorCodes?.map(y => y),
     'splitExternalLocalOriginErrors': obj.splitExternalLocalOriginErrors,
   };
   // filter undefined values
@@ -956,11 +914,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyProxyProtocol(obj:
  */
 export interface DestinationRuleSpecSubsetsTrafficPolicyRetryBudget {
   /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyRetryBudget#budgetInterval
-   */
-  readonly budgetInterval?: string;
-
-  /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyRetryBudget#minRetryConcurrency
    */
   readonly minRetryConcurrency?: number;
@@ -978,7 +931,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyRetryBudget {
 export function toJson_DestinationRuleSpecSubsetsTrafficPolicyRetryBudget(obj: DestinationRuleSpecSubsetsTrafficPolicyRetryBudget | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'budgetInterval': obj.budgetInterval,
     'minRetryConcurrency': obj.minRetryConcurrency,
     'percent': obj.percent,
   };
@@ -1110,11 +1062,6 @@ export interface DestinationRuleSpecTrafficPolicyConnectionPoolHttp {
   readonly http1MaxPendingRequests?: number;
 
   /**
-   * @schema DestinationRuleSpecTrafficPolicyConnectionPoolHttp#http2KeepAlive
-   */
-  readonly http2KeepAlive?: DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive;
-
-  /**
    * @schema DestinationRuleSpecTrafficPolicyConnectionPoolHttp#http2MaxRequests
    */
   readonly http2MaxRequests?: number;
@@ -1154,7 +1101,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyConnectionPoolHttp(obj: D
   const result = {
     'h2UpgradePolicy': obj.h2UpgradePolicy,
     'http1MaxPendingRequests': obj.http1MaxPendingRequests,
-    'http2KeepAlive': toJson_DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive(obj.http2KeepAlive),
     'http2MaxRequests': obj.http2MaxRequests,
     'idleTimeout': obj.idleTimeout,
     'maxConcurrentStreams': obj.maxConcurrentStreams,
@@ -1209,54 +1155,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyConnectionPoolTcp(obj: De
     'maxConnectionDuration': obj.maxConnectionDuration,
     'maxConnections': obj.maxConnections,
     'tcpKeepalive': toJson_DestinationRuleSpecTrafficPolicyConnectionPoolTcpTcpKeepalive(obj.tcpKeepalive),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * @schema DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization
- */
-export interface DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization#errorUtilizationPenaltyPercent
-   */
-  readonly errorUtilizationPenaltyPercent?: number;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization#metricNamesForComputingUtilization
-   */
-  readonly metricNamesForComputingUtilization?: string[];
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization#weightExpirationPeriod
-   */
-  readonly weightExpirationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization#weightStabilizationPeriod
-   */
-  readonly weightStabilizationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization#weightUpdatePeriod
-   */
-  readonly weightUpdatePeriod?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization(obj: DestinationRuleSpecTrafficPolicyLoadBalancerBackendUtilization | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'errorUtilizationPenaltyPercent': obj.errorUtilizationPenaltyPercent,
-    'metricNamesForComputingUtilization': obj.metricNamesForComputingUtilization?.map(y => y),
-    'weightExpirationPeriod': obj.weightExpirationPeriod,
-    'weightStabilizationPeriod': obj.weightStabilizationPeriod,
-    'weightUpdatePeriod': obj.weightUpdatePeriod,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1420,48 +1318,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyLoadBalancerWarmup(obj: D
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting
- */
-export interface DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting#enabled
-   */
-  readonly enabled?: boolean;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting#failover
-   */
-  readonly failover?: DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover[];
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting#failoverPriority
-   */
-  readonly failoverPriority?: string[];
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting#minClusterSize
-   */
-  readonly minClusterSize?: number;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting(obj: DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSetting | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-    'failover': obj.failover?.map(y => toJson_DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover(y)),
-    'failoverPriority': obj.failoverPriority?.map(y => y),
-    'minClusterSize': obj.minClusterSize,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPool
  */
 export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPool {
@@ -1496,11 +1352,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsConnecti
  */
 export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer {
   /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer#backendUtilization
-   */
-  readonly backendUtilization?: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization;
-
-  /**
    * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer#consistentHash
    */
   readonly consistentHash?: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerConsistentHash;
@@ -1524,11 +1375,6 @@ export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer {
    * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer#warmupDurationSecs
    */
   readonly warmupDurationSecs?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer#zoneAwareLbSetting
-   */
-  readonly zoneAwareLbSetting?: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting;
 }
 
 /**
@@ -1538,13 +1384,11 @@ export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer {
 export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer(obj: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'backendUtilization': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization(obj.backendUtilization),
     'consistentHash': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerConsistentHash(obj.consistentHash),
     'localityLbSetting': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerLocalityLbSetting(obj.localityLbSetting),
     'simple': obj.simple,
     'warmup': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerWarmup(obj.warmup),
     'warmupDurationSecs': obj.warmupDurationSecs,
-    'zoneAwareLbSetting': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting(obj.zoneAwareLbSetting),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1596,11 +1440,6 @@ export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsOutlierDetecti
   readonly minHealthPercent?: number;
 
   /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsOutlierDetection#outlierDetectionHttpErrorCodes
-   */
-  readonly outlierDetectionHttpErrorCodes?: number[];
-
-  /**
    * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsOutlierDetection#splitExternalLocalOriginErrors
    */
   readonly splitExternalLocalOriginErrors?: boolean;
@@ -1621,7 +1460,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsOutlierD
     'interval': obj.interval,
     'maxEjectionPercent': obj.maxEjectionPercent,
     'minHealthPercent': obj.minHealthPercent,
-    'outlierDetectionHttpErrorCodes': obj.outlierDetectionHttpErrorCodes?.map(y => y),
     'splitExternalLocalOriginErrors': obj.splitExternalLocalOriginErrors,
   };
   // filter undefined values
@@ -1764,11 +1602,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttp {
   readonly http1MaxPendingRequests?: number;
 
   /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttp#http2KeepAlive
-   */
-  readonly http2KeepAlive?: DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive;
-
-  /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttp#http2MaxRequests
    */
   readonly http2MaxRequests?: number;
@@ -1808,7 +1641,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttp
   const result = {
     'h2UpgradePolicy': obj.h2UpgradePolicy,
     'http1MaxPendingRequests': obj.http1MaxPendingRequests,
-    'http2KeepAlive': toJson_DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive(obj.http2KeepAlive),
     'http2MaxRequests': obj.http2MaxRequests,
     'idleTimeout': obj.idleTimeout,
     'maxConcurrentStreams': obj.maxConcurrentStreams,
@@ -1863,54 +1695,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolTcp(
     'maxConnectionDuration': obj.maxConnectionDuration,
     'maxConnections': obj.maxConnections,
     'tcpKeepalive': toJson_DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolTcpTcpKeepalive(obj.tcpKeepalive),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization#errorUtilizationPenaltyPercent
-   */
-  readonly errorUtilizationPenaltyPercent?: number;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization#metricNamesForComputingUtilization
-   */
-  readonly metricNamesForComputingUtilization?: string[];
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization#weightExpirationPeriod
-   */
-  readonly weightExpirationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization#weightStabilizationPeriod
-   */
-  readonly weightStabilizationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization#weightUpdatePeriod
-   */
-  readonly weightUpdatePeriod?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization(obj: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerBackendUtilization | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'errorUtilizationPenaltyPercent': obj.errorUtilizationPenaltyPercent,
-    'metricNamesForComputingUtilization': obj.metricNamesForComputingUtilization?.map(y => y),
-    'weightExpirationPeriod': obj.weightExpirationPeriod,
-    'weightStabilizationPeriod': obj.weightStabilizationPeriod,
-    'weightUpdatePeriod': obj.weightUpdatePeriod,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -2074,48 +1858,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerWarmup
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting#enabled
-   */
-  readonly enabled?: boolean;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting#failover
-   */
-  readonly failover?: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover[];
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting#failoverPriority
-   */
-  readonly failoverPriority?: string[];
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting#minClusterSize
-   */
-  readonly minClusterSize?: number;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting(obj: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSetting | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-    'failover': obj.failover?.map(y => toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover(y)),
-    'failoverPriority': obj.failoverPriority?.map(y => y),
-    'minClusterSize': obj.minClusterSize,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPool
  */
 export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPool {
@@ -2150,11 +1892,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsC
  */
 export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer {
   /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer#backendUtilization
-   */
-  readonly backendUtilization?: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization;
-
-  /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer#consistentHash
    */
   readonly consistentHash?: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerConsistentHash;
@@ -2178,11 +1915,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBal
    * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer#warmupDurationSecs
    */
   readonly warmupDurationSecs?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer#zoneAwareLbSetting
-   */
-  readonly zoneAwareLbSetting?: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting;
 }
 
 /**
@@ -2192,13 +1924,11 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBal
 export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer(obj: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancer | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'backendUtilization': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization(obj.backendUtilization),
     'consistentHash': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerConsistentHash(obj.consistentHash),
     'localityLbSetting': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerLocalityLbSetting(obj.localityLbSetting),
     'simple': obj.simple,
     'warmup': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerWarmup(obj.warmup),
     'warmupDurationSecs': obj.warmupDurationSecs,
-    'zoneAwareLbSetting': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting(obj.zoneAwareLbSetting),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -2250,11 +1980,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlier
   readonly minHealthPercent?: number;
 
   /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlierDetection#outlierDetectionHttpErrorCodes
-   */
-  readonly outlierDetectionHttpErrorCodes?: number[];
-
-  /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsOutlierDetection#splitExternalLocalOriginErrors
    */
   readonly splitExternalLocalOriginErrors?: boolean;
@@ -2275,7 +2000,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsO
     'interval': obj.interval,
     'maxEjectionPercent': obj.maxEjectionPercent,
     'minHealthPercent': obj.minHealthPercent,
-    'outlierDetectionHttpErrorCodes': obj.outlierDetectionHttpErrorCodes?.map(y => y),
     'splitExternalLocalOriginErrors': obj.splitExternalLocalOriginErrors,
   };
   // filter undefined values
@@ -2414,36 +2138,6 @@ export enum DestinationRuleSpecTrafficPolicyConnectionPoolHttpH2UpgradePolicy {
   /** UPGRADE */
   UPGRADE = "UPGRADE",
 }
-
-/**
- * @schema DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive
- */
-export interface DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive#interval
-   */
-  readonly interval?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive#timeout
-   */
-  readonly timeout?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive(obj: DestinationRuleSpecTrafficPolicyConnectionPoolHttpHttp2KeepAlive | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * @schema DestinationRuleSpecTrafficPolicyConnectionPoolTcpTcpKeepalive
@@ -2632,36 +2326,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyLoadBalancerLocalityLbSet
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover
- */
-export interface DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover#from
-   */
-  readonly from?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover#to
-   */
-  readonly to?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover(obj: DestinationRuleSpecTrafficPolicyLoadBalancerZoneAwareLbSettingFailover | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'from': obj.from,
-    'to': obj.to,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttp
  */
 export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttp {
@@ -2674,11 +2338,6 @@ export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPool
    * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttp#http1MaxPendingRequests
    */
   readonly http1MaxPendingRequests?: number;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttp#http2KeepAlive
-   */
-  readonly http2KeepAlive?: DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive;
 
   /**
    * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttp#http2MaxRequests
@@ -2720,7 +2379,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsConnecti
   const result = {
     'h2UpgradePolicy': obj.h2UpgradePolicy,
     'http1MaxPendingRequests': obj.http1MaxPendingRequests,
-    'http2KeepAlive': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive(obj.http2KeepAlive),
     'http2MaxRequests': obj.http2MaxRequests,
     'idleTimeout': obj.idleTimeout,
     'maxConcurrentStreams': obj.maxConcurrentStreams,
@@ -2775,54 +2433,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsConnecti
     'maxConnectionDuration': obj.maxConnectionDuration,
     'maxConnections': obj.maxConnections,
     'tcpKeepalive': toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolTcpTcpKeepalive(obj.tcpKeepalive),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization
- */
-export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#errorUtilizationPenaltyPercent
-   */
-  readonly errorUtilizationPenaltyPercent?: number;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#metricNamesForComputingUtilization
-   */
-  readonly metricNamesForComputingUtilization?: string[];
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#weightExpirationPeriod
-   */
-  readonly weightExpirationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#weightStabilizationPeriod
-   */
-  readonly weightStabilizationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#weightUpdatePeriod
-   */
-  readonly weightUpdatePeriod?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization(obj: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'errorUtilizationPenaltyPercent': obj.errorUtilizationPenaltyPercent,
-    'metricNamesForComputingUtilization': obj.metricNamesForComputingUtilization?.map(y => y),
-    'weightExpirationPeriod': obj.weightExpirationPeriod,
-    'weightStabilizationPeriod': obj.weightStabilizationPeriod,
-    'weightUpdatePeriod': obj.weightUpdatePeriod,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -2986,48 +2596,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBala
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting
- */
-export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#enabled
-   */
-  readonly enabled?: boolean;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#failover
-   */
-  readonly failover?: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover[];
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#failoverPriority
-   */
-  readonly failoverPriority?: string[];
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#minClusterSize
-   */
-  readonly minClusterSize?: number;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting(obj: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-    'failover': obj.failover?.map(y => toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover(y)),
-    'failoverPriority': obj.failoverPriority?.map(y => y),
-    'minClusterSize': obj.minClusterSize,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode
  */
 export enum DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode {
@@ -3052,36 +2620,6 @@ export enum DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpH2UpgradePo
   /** UPGRADE */
   UPGRADE = "UPGRADE",
 }
-
-/**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive#interval
-   */
-  readonly interval?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive#timeout
-   */
-  readonly timeout?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive(obj: DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolHttpHttp2KeepAlive | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * @schema DestinationRuleSpecSubsetsTrafficPolicyConnectionPoolTcpTcpKeepalive
@@ -3270,36 +2808,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerLocali
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover#from
-   */
-  readonly from?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover#to
-   */
-  readonly to?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover(obj: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerZoneAwareLbSettingFailover | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'from': obj.from,
-    'to': obj.to,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttp
  */
 export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttp {
@@ -3312,11 +2820,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnect
    * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttp#http1MaxPendingRequests
    */
   readonly http1MaxPendingRequests?: number;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttp#http2KeepAlive
-   */
-  readonly http2KeepAlive?: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive;
 
   /**
    * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttp#http2MaxRequests
@@ -3358,7 +2861,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsC
   const result = {
     'h2UpgradePolicy': obj.h2UpgradePolicy,
     'http1MaxPendingRequests': obj.http1MaxPendingRequests,
-    'http2KeepAlive': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive(obj.http2KeepAlive),
     'http2MaxRequests': obj.http2MaxRequests,
     'idleTimeout': obj.idleTimeout,
     'maxConcurrentStreams': obj.maxConcurrentStreams,
@@ -3413,54 +2915,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsC
     'maxConnectionDuration': obj.maxConnectionDuration,
     'maxConnections': obj.maxConnections,
     'tcpKeepalive': toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolTcpTcpKeepalive(obj.tcpKeepalive),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#errorUtilizationPenaltyPercent
-   */
-  readonly errorUtilizationPenaltyPercent?: number;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#metricNamesForComputingUtilization
-   */
-  readonly metricNamesForComputingUtilization?: string[];
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#weightExpirationPeriod
-   */
-  readonly weightExpirationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#weightStabilizationPeriod
-   */
-  readonly weightStabilizationPeriod?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization#weightUpdatePeriod
-   */
-  readonly weightUpdatePeriod?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization(obj: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerBackendUtilization | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'errorUtilizationPenaltyPercent': obj.errorUtilizationPenaltyPercent,
-    'metricNamesForComputingUtilization': obj.metricNamesForComputingUtilization?.map(y => y),
-    'weightExpirationPeriod': obj.weightExpirationPeriod,
-    'weightStabilizationPeriod': obj.weightStabilizationPeriod,
-    'weightUpdatePeriod': obj.weightUpdatePeriod,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -3624,48 +3078,6 @@ export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsL
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#enabled
-   */
-  readonly enabled?: boolean;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#failover
-   */
-  readonly failover?: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover[];
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#failoverPriority
-   */
-  readonly failoverPriority?: string[];
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting#minClusterSize
-   */
-  readonly minClusterSize?: number;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting(obj: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSetting | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
-    'failover': obj.failover?.map(y => toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover(y)),
-    'failoverPriority': obj.failoverPriority?.map(y => y),
-    'minClusterSize': obj.minClusterSize,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode
  */
 export enum DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsTlsMode {
@@ -3720,36 +3132,6 @@ export enum DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpH
   /** UPGRADE */
   UPGRADE = "UPGRADE",
 }
-
-/**
- * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive
- */
-export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive#interval
-   */
-  readonly interval?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive#timeout
-   */
-  readonly timeout?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive(obj: DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsConnectionPoolTcpTcpKeepalive
@@ -3938,36 +3320,6 @@ export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBala
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover
- */
-export interface DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover {
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover#from
-   */
-  readonly from?: string;
-
-  /**
-   * @schema DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover#to
-   */
-  readonly to?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover(obj: DestinationRuleSpecTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'from': obj.from,
-    'to': obj.to,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerConsistentHashHttpCookieAttributes
  */
 export interface DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerConsistentHashHttpCookieAttributes {
@@ -4008,36 +3360,6 @@ export enum DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPo
   /** UPGRADE */
   UPGRADE = "UPGRADE",
 }
-
-/**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive#interval
-   */
-  readonly interval?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive#timeout
-   */
-  readonly timeout?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive(obj: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolHttpHttp2KeepAlive | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsConnectionPoolTcpTcpKeepalive
@@ -4215,36 +3537,6 @@ export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBal
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerLocalityLbSettingFailover(obj: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerLocalityLbSettingFailover | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'from': obj.from,
-    'to': obj.to,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover
- */
-export interface DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover {
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover#from
-   */
-  readonly from?: string;
-
-  /**
-   * @schema DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover#to
-   */
-  readonly to?: string;
-}
-
-/**
- * Converts an object of type 'DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover(obj: DestinationRuleSpecSubsetsTrafficPolicyPortLevelSettingsLoadBalancerZoneAwareLbSettingFailover | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'from': obj.from,
@@ -4561,19 +3853,9 @@ export interface GatewaySpecServersTls {
   readonly credentialNames?: string[];
 
   /**
-   * @schema GatewaySpecServersTls#ecdhCurves
-   */
-  readonly ecdhCurves?: string[];
-
-  /**
    * @schema GatewaySpecServersTls#httpsRedirect
    */
   readonly httpsRedirect?: boolean;
-
-  /**
-   * @schema GatewaySpecServersTls#insecureSkipVerify
-   */
-  readonly insecureSkipVerify?: boolean;
 
   /**
    * @schema GatewaySpecServersTls#maxProtocolVersion
@@ -4634,9 +3916,7 @@ export function toJson_GatewaySpecServersTls(obj: GatewaySpecServersTls | undefi
     'cipherSuites': obj.cipherSuites?.map(y => y),
     'credentialName': obj.credentialName,
     'credentialNames': obj.credentialNames?.map(y => y),
-    'ecdhCurves': obj.ecdhCurves?.map(y => y),
     'httpsRedirect': obj.httpsRedirect,
-    'insecureSkipVerify': obj.insecureSkipVerify,
     'maxProtocolVersion': obj.maxProtocolVersion,
     'minProtocolVersion': obj.minProtocolVersion,
     'mode': obj.mode,
@@ -5429,11 +4709,6 @@ export interface SidecarSpecInboundConnectionPoolHttp {
   readonly http1MaxPendingRequests?: number;
 
   /**
-   * @schema SidecarSpecInboundConnectionPoolHttp#http2KeepAlive
-   */
-  readonly http2KeepAlive?: SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive;
-
-  /**
    * @schema SidecarSpecInboundConnectionPoolHttp#http2MaxRequests
    */
   readonly http2MaxRequests?: number;
@@ -5473,7 +4748,6 @@ export function toJson_SidecarSpecInboundConnectionPoolHttp(obj: SidecarSpecInbo
   const result = {
     'h2UpgradePolicy': obj.h2UpgradePolicy,
     'http1MaxPendingRequests': obj.http1MaxPendingRequests,
-    'http2KeepAlive': toJson_SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive(obj.http2KeepAlive),
     'http2MaxRequests': obj.http2MaxRequests,
     'idleTimeout': obj.idleTimeout,
     'maxConcurrentStreams': obj.maxConcurrentStreams,
@@ -5653,19 +4927,9 @@ export interface SidecarSpecIngressTls {
   readonly credentialNames?: string[];
 
   /**
-   * @schema SidecarSpecIngressTls#ecdhCurves
-   */
-  readonly ecdhCurves?: string[];
-
-  /**
    * @schema SidecarSpecIngressTls#httpsRedirect
    */
   readonly httpsRedirect?: boolean;
-
-  /**
-   * @schema SidecarSpecIngressTls#insecureSkipVerify
-   */
-  readonly insecureSkipVerify?: boolean;
 
   /**
    * @schema SidecarSpecIngressTls#maxProtocolVersion
@@ -5726,9 +4990,7 @@ export function toJson_SidecarSpecIngressTls(obj: SidecarSpecIngressTls | undefi
     'cipherSuites': obj.cipherSuites?.map(y => y),
     'credentialName': obj.credentialName,
     'credentialNames': obj.credentialNames?.map(y => y),
-    'ecdhCurves': obj.ecdhCurves?.map(y => y),
     'httpsRedirect': obj.httpsRedirect,
-    'insecureSkipVerify': obj.insecureSkipVerify,
     'maxProtocolVersion': obj.maxProtocolVersion,
     'minProtocolVersion': obj.minProtocolVersion,
     'mode': obj.mode,
@@ -5803,36 +5065,6 @@ export enum SidecarSpecInboundConnectionPoolHttpH2UpgradePolicy {
 }
 
 /**
- * @schema SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive
- */
-export interface SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive {
-  /**
-   * @schema SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive#interval
-   */
-  readonly interval?: string;
-
-  /**
-   * @schema SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive#timeout
-   */
-  readonly timeout?: string;
-}
-
-/**
- * Converts an object of type 'SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive(obj: SidecarSpecInboundConnectionPoolHttpHttp2KeepAlive | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * @schema SidecarSpecInboundConnectionPoolTcpTcpKeepalive
  */
 export interface SidecarSpecInboundConnectionPoolTcpTcpKeepalive {
@@ -5883,11 +5115,6 @@ export interface SidecarSpecIngressConnectionPoolHttp {
   readonly http1MaxPendingRequests?: number;
 
   /**
-   * @schema SidecarSpecIngressConnectionPoolHttp#http2KeepAlive
-   */
-  readonly http2KeepAlive?: SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive;
-
-  /**
    * @schema SidecarSpecIngressConnectionPoolHttp#http2MaxRequests
    */
   readonly http2MaxRequests?: number;
@@ -5927,7 +5154,6 @@ export function toJson_SidecarSpecIngressConnectionPoolHttp(obj: SidecarSpecIngr
   const result = {
     'h2UpgradePolicy': obj.h2UpgradePolicy,
     'http1MaxPendingRequests': obj.http1MaxPendingRequests,
-    'http2KeepAlive': toJson_SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive(obj.http2KeepAlive),
     'http2MaxRequests': obj.http2MaxRequests,
     'idleTimeout': obj.idleTimeout,
     'maxConcurrentStreams': obj.maxConcurrentStreams,
@@ -6109,36 +5335,6 @@ export enum SidecarSpecIngressConnectionPoolHttpH2UpgradePolicy {
   /** UPGRADE */
   UPGRADE = "UPGRADE",
 }
-
-/**
- * @schema SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive
- */
-export interface SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive {
-  /**
-   * @schema SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive#interval
-   */
-  readonly interval?: string;
-
-  /**
-   * @schema SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive#timeout
-   */
-  readonly timeout?: string;
-}
-
-/**
- * Converts an object of type 'SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive(obj: SidecarSpecIngressConnectionPoolHttpHttp2KeepAlive | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'interval': obj.interval,
-    'timeout': obj.timeout,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
  * @schema SidecarSpecIngressConnectionPoolTcpTcpKeepalive
@@ -6888,11 +6084,6 @@ export interface VirtualServiceSpecHttpRedirect {
   readonly port?: number;
 
   /**
-   * @schema VirtualServiceSpecHttpRedirect#prefixRewrite
-   */
-  readonly prefixRewrite?: string;
-
-  /**
    * @schema VirtualServiceSpecHttpRedirect#redirectCode
    */
   readonly redirectCode?: number;
@@ -6918,7 +6109,6 @@ export function toJson_VirtualServiceSpecHttpRedirect(obj: VirtualServiceSpecHtt
     'authority': obj.authority,
     'derivePort': obj.derivePort,
     'port': obj.port,
-    'prefixRewrite': obj.prefixRewrite,
     'redirectCode': obj.redirectCode,
     'scheme': obj.scheme,
     'uri': obj.uri,

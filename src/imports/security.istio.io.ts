@@ -979,11 +979,6 @@ export interface RequestAuthenticationSpecJwtRules {
   readonly outputPayloadToHeader?: string;
 
   /**
-   * @schema RequestAuthenticationSpecJwtRules#presence
-   */
-  readonly presence?: RequestAuthenticationSpecJwtRulesPresence;
-
-  /**
    * @schema RequestAuthenticationSpecJwtRules#spaceDelimitedClaims
    */
   readonly spaceDelimitedClaims?: string[];
@@ -1011,7 +1006,6 @@ export function toJson_RequestAuthenticationSpecJwtRules(obj: RequestAuthenticat
     'jwks_uri': obj.jwksUri,
     'outputClaimToHeaders': obj.outputClaimToHeaders?.map(y => toJson_RequestAuthenticationSpecJwtRulesOutputClaimToHeaders(y)),
     'outputPayloadToHeader': obj.outputPayloadToHeader,
-    'presence': obj.presence,
     'spaceDelimitedClaims': obj.spaceDelimitedClaims?.map(y => y),
     'timeout': obj.timeout,
   };
@@ -1187,14 +1181,4 @@ export function toJson_RequestAuthenticationSpecJwtRulesOutputClaimToHeaders(obj
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * @schema RequestAuthenticationSpecJwtRulesPresence
- */
-export enum RequestAuthenticationSpecJwtRulesPresence {
-  /** OPTIONAL */
-  OPTIONAL = "OPTIONAL",
-  /** REQUIRED */
-  REQUIRED = "REQUIRED",
-}
 

@@ -3,9 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioControlPlaneProps, MeshProviders, OpenTelemetryTracingProvider, OutboundTrafficPolicyMode } from '../../src';
+import { AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioControlPlaneProps, ISTIO_VERSION, MeshProviders, OpenTelemetryTracingProvider, OutboundTrafficPolicyMode } from '../../src';
 import { MeshModel } from '../../src/model';
-import { findObject, findObjects, SHARED_DIR, synthAndValidate } from '../util';
+import { findObject, findObjects, ISTIO_CRD_FILE, synthAndValidate } from '../util';
 
 function controlPlane(props: IstioControlPlaneProps = {}) {
   const chart = Testing.chart();
@@ -47,9 +47,22 @@ describe('IstioControlPlane', () => {
       expect(findObjects(synthAndValidate(chart), 'CustomResourceDefinition')).toHaveLength(15);
     });
 
+    test('the default image tag, the shipped CRDs and the test schemas are one Istio release', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'istio');
+      const out = synthAndValidate(chart);
+      const tag = findObject(out, 'Deployment', 'istiod').spec.template.spec.containers[0].image.split(':').pop();
+      expect(tag).toBe(ISTIO_VERSION);
+      expect(path.basename(path.dirname(ISTIO_CRD_FILE))).toBe(ISTIO_VERSION);
+      const release = YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8')).map((d) => d.toJS()).filter((d) => d);
+      const emitted = findObjects(out, 'CustomResourceDefinition');
+      expect(emitted.map((c) => c.metadata.name).sort()).toEqual(release.map((c: any) => c.metadata.name).sort());
+      for (const crd of emitted) expect(crd).toEqual(release.find((c: any) => c.metadata.name === crd.metadata.name));
+    });
+
     test('crdFile points at another CRD file', () => {
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crds-')), 'crds.yaml');
-      const all = YAML.parseAllDocuments(fs.readFileSync(path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml'), 'utf8')).map((d) => d.toJS()).filter((d) => d);
+      const all = YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8')).map((d) => d.toJS()).filter((d) => d);
       fs.writeFileSync(file, YAML.stringify(all.find((c: any) => c.spec.names.kind === 'Sidecar')));
       const chart = Testing.chart();
       new IstioControlPlane(chart, 'istio', { crdFile: file });

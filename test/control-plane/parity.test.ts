@@ -3,16 +3,16 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { IstioControlPlane } from '../../src';
-import { SHARED_DIR, synthAndValidate } from '../util';
+import { ISTIO_CRD_FILE, ISTIO_RELEASE_DIR, synthAndValidate } from '../util';
 
 /**
  * Parity with upstream's istioctl render of istiod alone
- * (../shared/istio/pilot_default.golden.yaml: profile `empty` + pilot,
+ * (../shared/istio/<ISTIO_VERSION>/pilot_default.golden.yaml: profile `empty` + pilot,
  * hub registry.istio.io/release, tag 1.1.4, meshConfig.rootNamespace istio-control).
  */
 
-const GOLDEN = path.join(SHARED_DIR, 'istio', 'pilot_default.golden.yaml');
-const CRD_FILE = path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml');
+const GOLDEN = path.join(ISTIO_RELEASE_DIR, 'pilot_default.golden.yaml');
+const CRD_FILE = ISTIO_CRD_FILE;
 
 function parseAll(file: string): any[] {
   return YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).filter((d) => d);
@@ -208,7 +208,7 @@ describe('parity with pilot_default.golden.yaml', () => {
   });
 });
 
-describe('parity of the CRD set with the pinned crd-all.gen.yaml', () => {
+describe('parity of the CRD set with crd-all.gen.yaml of the pinned release', () => {
   test('all 15 CRDs are emitted exactly as in the file', () => {
     const chart = Testing.chart();
     new IstioControlPlane(chart, 'istio');

@@ -3,10 +3,12 @@ import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { addKubernetesFormats } from './formats';
+import { ISTIO_VERSION } from '../../src/control-plane/istio-release';
 
 /**
  * Strict validation of Istio objects against the `openAPIV3Schema` of the
- * served CRD version in the pinned upstream file.
+ * served CRD version in the CRD file of the pinned Istio release
+ * (`../shared/istio/<ISTIO_VERSION>/crd-all.gen.yaml`, the file the package ships).
  *
  * Kubernetes prunes unknown fields instead of rejecting them, so the upstream
  * schemas never say `additionalProperties: false`; we add it to every object
@@ -17,7 +19,9 @@ import { addKubernetesFormats } from './formats';
  */
 
 export const SHARED_DIR = process.env.CDK8S_MESH_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
-export const ISTIO_CRD_FILE = path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml');
+/** Release data of the pinned Istio release (CRDs, injection templates, values, goldens). */
+export const ISTIO_RELEASE_DIR = path.join(SHARED_DIR, 'istio', ISTIO_VERSION);
+export const ISTIO_CRD_FILE = path.join(ISTIO_RELEASE_DIR, 'crd-all.gen.yaml');
 
 interface CrdVersion {
   readonly name: string;
