@@ -2,6 +2,7 @@ import { ApiObject, App, Chart, Names } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ArgoCdApplication, ArgoCdGroupKind, ArgoCdProject, IN_CLUSTER } from './argo-cd-application';
 import { IstioControlPlane } from '../control-plane/istio-control-plane';
+import { ISTIOD_MANAGED_WEBHOOK_FIELDS } from '../control-plane/private/webhooks';
 import { MeshGateway } from '../gateways/mesh-gateway';
 import { MeshModel } from '../model';
 import { GitOpsRule, managedFieldsOf } from '../model/gitops';
@@ -45,7 +46,6 @@ const CLUSTER_SCOPED = new Set([
   'ValidatingWebhookConfiguration', 'PriorityClass', 'StorageClass', 'PersistentVolume', 'IngressClass', 'APIService',
 ]);
 const ISTIO_GROUP = /\.istio\.io$/;
-const WEBHOOK_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
 /**
  * Properties of `GitOps.argoCd()`.
@@ -114,12 +114,13 @@ export interface ArgoCdGitOpsProps {
  * chart file (control plane, gateways, workloads, ...) and a root
  * Application over them (app-of-apps).
  *
- * Drift: istiod writes the webhooks' `caBundle` at run time, so each
- * Application that carries webhook configurations ignores exactly
- * `.webhooks[]?.clientConfig.caBundle` of them (with
- * `RespectIgnoreDifferences=true`, so a sync does not wipe it). The
- * validating webhook is emitted with `failurePolicy: Fail`, the value istiod
- * sets once ready, so that field is owned by Git and not ignored. Fields a
+ * Drift: istiod writes the webhooks' `caBundle` at run time, and switches
+ * the validating webhooks' `failurePolicy` from `Ignore` (as installed, like
+ * upstream, so Istio objects applied before istiod is ready are not lost) to
+ * `Fail` once ready. Each Application that carries webhook configurations
+ * ignores exactly those fields (`.webhooks[]?.clientConfig.caBundle`, and
+ * `.webhooks[]?.failurePolicy` of validating webhooks), with
+ * `RespectIgnoreDifferences=true`, so a sync does not revert them. Fields a
  * progressive-delivery controller owns (Argo Rollouts route weights and
  * subset labels) are ignored the same way, with `ApplyOutOfSyncOnly=true`.
  *
@@ -192,8 +193,9 @@ export class ArgoCdGitOps extends Chart {
           const group = o.apiGroup === 'core' ? '' : o.apiGroup;
           clusterKinds.set(`${group}/${o.kind}`, { group, kind: o.kind });
         }
-        if (WEBHOOK_KINDS.includes(o.kind)) {
-          ignore.push({ group: 'admissionregistration.k8s.io', kind: o.kind, name: json.metadata.name, jq: ['.webhooks[]?.clientConfig.caBundle'] });
+        const istiodManaged = ISTIOD_MANAGED_WEBHOOK_FIELDS[o.kind as keyof typeof ISTIOD_MANAGED_WEBHOOK_FIELDS];
+        if (o.apiGroup === 'admissionregistration.k8s.io' && istiodManaged) {
+          ignore.push({ group: 'admissionregistration.k8s.io', kind: o.kind, name: json.metadata.name, jq: [...istiodManaged] });
         }
       }
       let hasManaged = false;

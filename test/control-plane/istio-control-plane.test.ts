@@ -70,6 +70,29 @@ describe('IstioControlPlane', () => {
     });
   });
 
+  describe('webhooks', () => {
+    test('validating webhooks fail open at install (istiod sets Fail once ready); injection fails closed; no caBundle', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'istio', { crds: false });
+      new IstioControlPlane(chart, 'canary', { crds: false, revision: '1-30' });
+      const out = synthAndValidate(chart);
+      const validating = findObjects(out, 'ValidatingWebhookConfiguration');
+      expect(validating.map((v) => v.metadata.name)).toEqual(['istio-validator-istio-system', 'istiod-default-validator', 'istio-validator-1-30-istio-system']);
+      for (const w of validating.flatMap((v) => v.webhooks)) {
+        expect(w.failurePolicy).toBe('Ignore');
+        expect(w.clientConfig.caBundle).toBeUndefined();
+      }
+      // istiod's validation controller finds its configurations by these labels to patch them
+      for (const v of validating) expect(Object.keys(v.metadata.labels)).toEqual(expect.arrayContaining(['app', 'istio', 'istio.io/rev']));
+      const mutating = findObjects(out, 'MutatingWebhookConfiguration');
+      expect(mutating).toHaveLength(2);
+      for (const w of mutating.flatMap((m) => m.webhooks)) {
+        expect(w.failurePolicy).toBe('Fail');
+        expect(w.clientConfig.caBundle).toBeUndefined();
+      }
+    });
+  });
+
   describe('revisions', () => {
     test('revision 1-30 gets revisioned names, labels, selectors and only the rev webhooks', () => {
       const { chart } = controlPlane({ revision: '1-30' });

@@ -156,22 +156,22 @@ describe('parity with pilot_default.golden.yaml', () => {
     for (const w of om.webhooks) expect(w.clientConfig.caBundle).toBeUndefined();
   });
 
-  test('validation webhook matches, except failurePolicy', () => {
+  test('validation webhook matches, failurePolicy Ignore at install included', () => {
     const [gv, ov] = both('ValidatingWebhookConfiguration||istio-validator-istio-system');
     const pick = (w: any) => ({
       name: w.name,
       rules: w.rules,
       objectSelector: w.objectSelector,
       clientConfig: w.clientConfig,
+      failurePolicy: w.failurePolicy,
       sideEffects: w.sideEffects,
       admissionReviewVersions: w.admissionReviewVersions,
     });
     expect(ov.webhooks.map(pick)).toEqual(gv.webhooks.map(pick));
     expect(ov.metadata.labels).toMatchObject({ 'istio': 'istiod', 'istio.io/rev': 'default' });
-    // deliberate: upstream renders Ignore and istiod flips it to Fail once ready; a
-    // GitOps tool would flip it back forever, so we render the steady state.
-    expect(gv.webhooks[0].failurePolicy).toBe('Ignore');
-    expect(ov.webhooks[0].failurePolicy).toBe('Fail');
+    // upstream installs Ignore and istiod switches it to Fail once it serves /validate
+    // (GitOps ignores that field, see src/gitops/argo-cd.ts)
+    expect(ov.webhooks[0].failurePolicy).toBe('Ignore');
   });
 
   test('mesh config contains every field of the golden with the same value', () => {

@@ -80,13 +80,13 @@ describe('examples/flask-shop gitops', () => {
     expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' });
   });
 
-  test('exact ignoreDifferences: webhook caBundle (istiod) and Rollouts-managed fields', () => {
+  test('exact ignoreDifferences: webhook caBundle and validating failurePolicy (istiod) and Rollouts-managed fields', () => {
     const argo = charts.get('argocd')!.objects;
     const cpApp = findObject(argo, 'Application', 'istio-control-plane');
     expect(cpApp.spec.ignoreDifferences).toEqual([
       { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istio-validator-istio-system', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istio-validator-istio-system', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] },
     ]);
     expect(cpApp.spec.syncPolicy.syncOptions).toEqual(['RespectIgnoreDifferences=true']);
     const shopApp = findObject(argo, 'Application', 'flask-shop');
@@ -103,8 +103,13 @@ describe('examples/flask-shop gitops', () => {
     const cp = charts.get('istio-control-plane')!.objects;
     expect(findObjects(cp, 'MutatingWebhookConfiguration').map((w) => w.metadata.name)).toEqual(['istio-sidecar-injector']);
     expect(findObjects(cp, 'ValidatingWebhookConfiguration').map((w) => w.metadata.name)).toEqual(['istio-validator-istio-system', 'istiod-default-validator']);
-    // emitted with failurePolicy Fail (what istiod sets) and no caBundle: nothing else for istiod to patch
+    // validating: emitted with failurePolicy Ignore (as upstream installs it; istiod sets Fail once
+    // ready) and no caBundle, both ignored above; injection: Fail, only its caBundle is istiod's
     for (const w of findObjects(cp, 'ValidatingWebhookConfiguration').flatMap((v) => v.webhooks)) {
+      expect(w.failurePolicy).toBe('Ignore');
+      expect(w.clientConfig.caBundle).toBeUndefined();
+    }
+    for (const w of findObjects(cp, 'MutatingWebhookConfiguration').flatMap((v) => v.webhooks)) {
       expect(w.failurePolicy).toBe('Fail');
       expect(w.clientConfig.caBundle).toBeUndefined();
     }

@@ -98,15 +98,15 @@ describe('GitOps.argoCd', () => {
   });
 
   describe('webhook drift', () => {
-    test('ignores exactly the caBundle istiod writes, and respects it on sync', () => {
+    test('ignores exactly the fields istiod writes (caBundle; failurePolicy of validating webhooks), and respects them on sync', () => {
       const app = Testing.app();
       new IstioControlPlane(new Chart(app, 'cp'), 'istio');
       const gitops = GitOps.argoCd(app, { repoUrl: REPO });
       const cpApp = findObject(synthAppAndValidate(app).get('argocd')!.objects, 'Application', 'cp');
       expect(cpApp.spec.ignoreDifferences).toEqual([
         { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istio-validator-istio-system', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istio-validator-istio-system', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] },
+        { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] },
       ]);
       expect(cpApp.spec.syncPolicy.syncOptions).toEqual(['RespectIgnoreDifferences=true']);
       expect(gitops.applications.map((a) => a.applicationName)).toEqual(['cp']);

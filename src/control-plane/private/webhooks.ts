@@ -3,7 +3,13 @@ import { k8s } from 'cdk8s-plus-28';
 /**
  * Webhook configurations pointing at istiod (facts: istio-install.md §3.3).
  * No `caBundle`: istiod patches it in at run time (and owns that field).
+ * Fields istiod owns at run time, which GitOps must ignore (src/gitops/argo-cd.ts):
+ * `caBundle` of every webhook, and `failurePolicy` of the validating webhooks.
  */
+export const ISTIOD_MANAGED_WEBHOOK_FIELDS: Record<'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration', readonly string[]> = {
+  MutatingWebhookConfiguration: ['.webhooks[]?.clientConfig.caBundle'],
+  ValidatingWebhookConfiguration: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'],
+};
 
 const ISTIO_CONFIG_GROUPS = ['security.istio.io', 'networking.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
 
@@ -41,6 +47,7 @@ export function injectionWebhooks(t: WebhookTarget): k8s.MutatingWebhook[] {
     name,
     admissionReviewVersions: ['v1'],
     clientConfig: { service: { name: t.service, namespace: t.namespace, path: '/inject', port: 443 } },
+    // as upstream: istiod patches only the caBundle of its injection webhooks, never this
     failurePolicy: 'Fail',
     sideEffects: 'None',
     reinvocationPolicy: 'Never',
@@ -75,9 +82,11 @@ export function validationWebhook(t: WebhookTarget, name: string, objectSelector
     name,
     admissionReviewVersions: ['v1'],
     clientConfig: { service: { name: t.service, namespace: t.namespace, path: '/validate' } },
-    // Fail once applied: GitOps applies Istio config after istiod is up (sync waves),
-    // and istiod would flip `Ignore` to `Fail` at run time anyway (a drift loop).
-    failurePolicy: 'Fail',
+    // Fail open at install, as upstream: until istiod serves /validate and has patched
+    // the caBundle, `Fail` would reject every Istio object (a plain `kubectl apply -f dist/`
+    // loses them). istiod's validation controller switches it to `Fail` once ready; the
+    // Argo CD Applications ignore that field (ISTIOD_MANAGED_WEBHOOK_FIELDS), so no drift loop.
+    failurePolicy: 'Ignore',
     sideEffects: 'None',
     objectSelector,
     rules: [{ apiGroups: ISTIO_CONFIG_GROUPS, apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*'] }],
