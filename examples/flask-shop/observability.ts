@@ -1,12 +1,13 @@
 import { App, Chart } from 'cdk8s';
 import {
-  GoldenSignalAlerts, MeshProviders, MeshService, MeshTelemetry, ObservabilityStack,
+  GoldenSignalAlerts, MeshService, MeshTelemetry, ObservabilityStack,
 } from '../../src';
 
 /**
  * The shop's observability: Prometheus, Grafana, Jaeger and Kiali in
  * `istio-system`, mesh-wide tracing at 10% sampling to Jaeger, access logs
- * for failed requests, and golden-signal alerts for each shop service.
+ * for failed requests (in the JSON the control plane declares), and
+ * golden-signal alerts for each shop service.
  */
 export function addObservability(app: App, services: MeshService[]): { chart: Chart; stack: ObservabilityStack } {
   const chart = new Chart(app, 'observability', { namespace: 'istio-system' });
@@ -14,7 +15,8 @@ export function addObservability(app: App, services: MeshService[]): { chart: Ch
 
   new MeshTelemetry(chart, 'mesh-telemetry', {
     tracing: [{ provider: stack.tracingProvider, randomSamplingPercentage: 10 }],
-    accessLogging: [{ providers: [MeshProviders.envoyAccessLog()], filter: 'response.code >= 400' }],
+    // no providers: the mesh default, i.e. the control plane's accessLogFile/accessLogEncoding (JSON)
+    accessLogging: [{ filter: 'response.code >= 400' }],
   });
 
   for (const svc of services) {

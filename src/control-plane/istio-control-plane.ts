@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
-import { ITracingProvider } from '../observability/providers';
+import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from '../observability/providers';
 import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
@@ -146,13 +146,23 @@ export interface IstioControlPlaneProps {
   /**
    * File every proxy writes access logs to (e.g. `/dev/stdout`).
    *
+   * Rendered as an `envoyFileAccessLog` extension provider (`mesh-access-log`,
+   * or `mesh-access-log-<revision>`; see `accessLogProvider`) that is the mesh
+   * config's `defaultProviders.accessLogging`, not as the legacy
+   * `accessLogFile` field, which Istio ignores as soon as a Telemetry
+   * configures access logging. A `MeshTelemetry` access-log entry without
+   * providers (e.g. only a `filter`) then logs through it; naming Istio's
+   * built-in `envoy` provider instead fails synth (OBS004) when this file or
+   * encoding differs from the built-in's text on `/dev/stdout`.
+   *
    * @default - no access logs (enable per workload with Telemetry)
-   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-access_log_file
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#MeshConfig-ExtensionProvider-EnvoyFileAccessLogProvider
    */
   readonly accessLogFile?: string;
 
   /**
-   * Encoding of the access logs in `accessLogFile`.
+   * Encoding of the access logs in `accessLogFile` (`JSON`: Istio's default
+   * JSON fields).
    *
    * @default AccessLogEncoding.TEXT
    */
@@ -282,6 +292,12 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
   public readonly meshConfigMap: ApiObject;
   /** The `istio-sidecar-injector` ConfigMap (escape hatch). */
   public readonly injectorConfigMap: ApiObject;
+  /**
+   * The access-log provider carrying `accessLogFile`/`accessLogEncoding` (the
+   * mesh's default access-log provider), to pass to `MeshTelemetry`; undefined
+   * without `accessLogFile`.
+   */
+  public readonly accessLogProvider?: IAccessLogProvider;
 
   private readonly model: MeshModel;
   private readonly props: IstioControlPlaneProps;
@@ -336,7 +352,12 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     const clusterMeta = (name: string, extra: Record<string, string> = {}) => ({ name, labels: { ...labels, ...extra } });
     const caAddress = `${istiod}.${ns}.svc:15012`;
 
-    this.model.addControlPlane({ path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision });
+    let accessLog: { provider: string; path: string; encoding: AccessLogEncoding } | undefined;
+    if (props.accessLogFile !== undefined) {
+      accessLog = { provider: `mesh-access-log${suffix}`, path: props.accessLogFile, encoding: props.accessLogEncoding ?? AccessLogEncoding.TEXT };
+      this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name: accessLog.provider, path: accessLog.path, encoding: accessLog.encoding });
+    }
+    this.model.addControlPlane({ path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision, accessLog });
     this.model.addRule(CP_DUPLICATE_REVISION, (m) => {
       const seen = new Map<string, string>();
       const out = [];
@@ -583,6 +604,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     if (p.proxyConcurrency !== undefined) defaultConfig.concurrency = p.proxyConcurrency;
     const defaultProviders: Record<string, string[]> = { metrics: ['prometheus'] };
     if (p.defaultTracingProvider) defaultProviders.tracing = [p.defaultTracingProvider.tracingProviderName];
+    if (this.accessLogProvider) defaultProviders.accessLogging = [this.accessLogProvider.accessLogProviderName];
     const mesh: Record<string, unknown> = {
       defaultConfig,
       defaultProviders,
@@ -591,10 +613,6 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       trustDomain: this.trustDomain,
       outboundTrafficPolicy: { mode: p.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY },
     };
-    if (p.accessLogFile !== undefined) {
-      mesh.accessLogFile = p.accessLogFile;
-      mesh.accessLogEncoding = p.accessLogEncoding ?? AccessLogEncoding.TEXT;
-    }
     const providers = this.model.extensionProviders.map((e) => e.entry);
     if (providers.length) mesh.extensionProviders = providers;
     return mesh;

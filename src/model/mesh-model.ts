@@ -81,6 +81,17 @@ export interface ControlPlaneModel {
   readonly rootNamespace: string;
   /** Revision, or undefined for the default revision. */
   readonly revision?: string;
+  /**
+   * The access log the control plane declares for every proxy (`accessLogFile`,
+   * `accessLogEncoding`), rendered as the mesh's default access-log provider.
+   */
+  readonly accessLog?: {
+    /** Name of the `envoyFileAccessLog` extension provider carrying it. */
+    readonly provider: string;
+    readonly path: string;
+    /** `TEXT` or `JSON`. */
+    readonly encoding: string;
+  };
 }
 
 export type Severity = 'error' | 'warning';

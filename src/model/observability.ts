@@ -73,6 +73,7 @@ export function observabilityOf(model: MeshModel): ObservabilityState {
     model.addRule('OBS001', undeclaredProviders);
     model.addRule('OBS002', conflictingTelemetry);
     model.addRule('OBS003', unloadedAlertGroups);
+    model.addRule('OBS004', builtinAccessLogOverridesDeclared);
   }
   return state;
 }
@@ -135,6 +136,31 @@ function undeclaredProviders(model: MeshModel): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** Where and how Istio's built-in `envoy` access-log provider writes (its format is Istio's text format). */
+const BUILTIN_ENVOY_ACCESS_LOG = { path: '/dev/stdout', encoding: 'TEXT' };
+
+/**
+ * A Telemetry that names the built-in `envoy` provider replaces the mesh's
+ * default access-log providers for its workloads, so an access log the control
+ * plane declares with another path or encoding never reaches those proxies.
+ */
+function builtinAccessLogOverridesDeclared(model: MeshModel): Diagnostic[] {
+  const declared = model.controlPlanes.find((cp) => cp.accessLog
+    && (cp.accessLog.path !== BUILTIN_ENVOY_ACCESS_LOG.path || cp.accessLog.encoding !== BUILTIN_ENVOY_ACCESS_LOG.encoding));
+  if (!declared?.accessLog) return [];
+  const log = declared.accessLog;
+  return observabilityOf(model).references
+    .filter((ref) => ref.use === 'accessLogging' && ref.name === 'envoy' && !model.extensionProviders.some((p) => p.name === 'envoy'))
+    .map((ref) => ({
+      code: 'OBS004',
+      severity: 'error' as const,
+      path: ref.path,
+      message: `'${ref.prop}' must not be Istio's built-in "envoy" provider while ${declared.path} declares accessLogFile ${JSON.stringify(log.path)} (${log.encoding}): `
+        + `the built-in provider writes text to ${BUILTIN_ENVOY_ACCESS_LOG.path} and this Telemetry overrides the mesh default, so the declared access log never reaches Envoy, got "envoy". `
+        + `Fix: omit providers (the mesh default ${JSON.stringify(log.provider)} carries the declared path and encoding), or pass controlPlane.accessLogProvider`,
+    }));
 }
 
 function targetKey(t: TelemetryTargetModel): string {

@@ -165,19 +165,57 @@ describe('IstioControlPlane', () => {
       const out = synthAndValidate(chart);
       expect(mesh(out)).toEqual({
         defaultConfig: { discoveryAddress: 'istiod.istio-system.svc:15012', holdApplicationUntilProxyStarts: false, terminationDrainDuration: '20s', concurrency: 2 },
-        defaultProviders: { metrics: ['prometheus'], tracing: ['otel'] },
+        defaultProviders: { metrics: ['prometheus'], tracing: ['otel'], accessLogging: ['mesh-access-log'] },
         enablePrometheusMerge: true,
         rootNamespace: 'mesh-root',
         trustDomain: 'acme.com',
         outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
-        accessLogFile: '/dev/stdout',
-        accessLogEncoding: 'JSON',
         extensionProviders: [
+          { name: 'mesh-access-log', envoyFileAccessLog: { path: '/dev/stdout', logFormat: { labels: {} } } },
           { name: 'stdout-json', envoyFileAccessLog: { path: '/dev/stdout' } },
           { name: 'otel', opentelemetry: { service: 'otel-collector.observability.svc.cluster.local', port: 4317 } },
         ],
       });
       expect(findObject(out, 'Deployment', 'istiod').spec.template.spec.containers[0].env).toContainEqual({ name: 'PILOT_TRACE_SAMPLING', value: '10' });
+    });
+
+    describe('access logs: accessLogFile/accessLogEncoding become the mesh\'s default access-log provider', () => {
+      test('JSON: an envoyFileAccessLog provider with Istio\'s JSON fields, named in defaultProviders; no legacy accessLogFile', () => {
+        const { chart, cp } = controlPlane({ accessLogFile: '/dev/stdout', accessLogEncoding: AccessLogEncoding.JSON });
+        const m = mesh(synthAndValidate(chart));
+        expect(cp.accessLogProvider?.accessLogProviderName).toBe('mesh-access-log');
+        expect(m.extensionProviders).toEqual([{ name: 'mesh-access-log', envoyFileAccessLog: { path: '/dev/stdout', logFormat: { labels: {} } } }]);
+        expect(m.defaultProviders.accessLogging).toEqual(['mesh-access-log']);
+        // the legacy fields are what a Telemetry silently overrides: not emitted
+        expect(m.accessLogFile).toBeUndefined();
+        expect(m.accessLogEncoding).toBeUndefined();
+      });
+
+      test('TEXT (default encoding) to a file: the provider carries the path and Istio\'s text format', () => {
+        const { chart, cp } = controlPlane({ accessLogFile: '/var/log/istio/access.log' });
+        const m = mesh(synthAndValidate(chart));
+        expect(m.extensionProviders).toEqual([{ name: 'mesh-access-log', envoyFileAccessLog: { path: '/var/log/istio/access.log' } }]);
+        expect(m.defaultProviders.accessLogging).toEqual([cp.accessLogProvider!.accessLogProviderName]);
+      });
+
+      test('no accessLogFile: no access-log provider, no default (no access logs unless a Telemetry asks)', () => {
+        const { chart, cp } = controlPlane();
+        const m = mesh(synthAndValidate(chart));
+        expect(cp.accessLogProvider).toBeUndefined();
+        expect(m.defaultProviders).toEqual({ metrics: ['prometheus'] });
+        expect(m.extensionProviders).toBeUndefined();
+      });
+
+      test('two revisions side by side each name their own provider', () => {
+        const chart = Testing.chart();
+        const a = new IstioControlPlane(chart, 'istio', { crds: false, accessLogFile: '/dev/stdout', accessLogEncoding: AccessLogEncoding.JSON });
+        const b = new IstioControlPlane(chart, 'canary', { crds: false, revision: '1-30', accessLogFile: '/dev/stdout' });
+        const out = synthAndValidate(chart);
+        expect([a.accessLogProvider!.accessLogProviderName, b.accessLogProvider!.accessLogProviderName]).toEqual(['mesh-access-log', 'mesh-access-log-1-30']);
+        const canaryMesh = YAML.parse(findObject(out, 'ConfigMap', 'istio-1-30').data.mesh);
+        expect(canaryMesh.defaultProviders.accessLogging).toEqual(['mesh-access-log-1-30']);
+        expect(canaryMesh.extensionProviders).toContainEqual({ name: 'mesh-access-log-1-30', envoyFileAccessLog: { path: '/dev/stdout' } });
+      });
     });
 
     test('secure defaults: REGISTRY_ONLY egress, hold application until the proxy starts', () => {

@@ -11,13 +11,18 @@ function synthShop() {
 }
 
 describe('examples/flask-shop observability', () => {
-  test('mesh-wide tracing at 10% to Jaeger and access logs for failed requests', () => {
+  test('mesh-wide tracing at 10% to Jaeger and access logs for failed requests, in the JSON the control plane declares', () => {
     const { app, charts } = synthShop();
     const obs = charts.get('observability')!.objects;
     const t = findObject(obs, 'Telemetry', 'mesh-default');
     expect(t.metadata.namespace).toBe('istio-system');
     expect(t.spec.tracing).toEqual([{ providers: [{ name: 'jaeger' }], randomSamplingPercentage: 10 }]);
-    expect(t.spec.accessLogging).toEqual([{ providers: [{ name: 'envoy' }], filter: { expression: 'response.code >= 400' } }]);
+    // the filter applies to the mesh default provider: the control plane's JSON access log
+    expect(t.spec.accessLogging).toEqual([{ filter: { expression: 'response.code >= 400' } }]);
+    const mesh = YAML.parse(findObject(charts.get('istio-control-plane')!.objects, 'ConfigMap', 'istio').data.mesh);
+    expect(mesh.defaultProviders.accessLogging).toEqual(['mesh-access-log']);
+    expect(mesh.extensionProviders).toContainEqual({ name: 'mesh-access-log', envoyFileAccessLog: { path: '/dev/stdout', logFormat: { labels: {} } } });
+    expect(mesh.accessLogFile).toBeUndefined();
     const entry = MeshModel.of(app).extensionProviders.find((p) => p.name === 'jaeger')!.entry as any;
     const collector = findObject(obs, 'Service', 'jaeger-collector');
     expect(entry.opentelemetry).toEqual({ service: `jaeger-collector.${collector.metadata.namespace}.svc.cluster.local`, port: 4317 });

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
+import * as YAML from 'yaml';
 import {
-  AccessLogEncoding, EnvoyFileAccessLogProvider, IstioMetric, MeshProviders, MeshService, MeshTelemetry, MetricTag,
+  AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioMetric, MeshProviders, MeshService, MeshTelemetry, MetricTag,
   OpenTelemetryTracingProvider, TelemetryTarget, TracingCustomTag, TrafficMode,
 } from '../../src';
 import { MeshModel } from '../../src/model';
@@ -113,6 +114,41 @@ describe('MeshTelemetry', () => {
       const t = new MeshTelemetry(chart, 'mesh');
       t.addMetrics({ overrides: [{ disabled: true }] });
       expect(findObject(synthAndValidate(chart), 'Telemetry', 'mesh-default').spec.metrics).toEqual([{ overrides: [{ match: { metric: 'ALL_METRICS' }, disabled: true }] }]);
+    });
+  });
+
+  describe('access logs declared on the control plane reach Envoy one way', () => {
+    function withControlPlane() {
+      const chart = Testing.chart();
+      const cp = new IstioControlPlane(chart, 'istio', { crds: false, accessLogFile: '/dev/stdout', accessLogEncoding: AccessLogEncoding.JSON });
+      return { chart, cp };
+    }
+
+    test('a mesh Telemetry with a filter and no providers logs through the declared JSON provider (the mesh default)', () => {
+      const { chart } = withControlPlane();
+      new MeshTelemetry(chart, 'mesh', { accessLogging: [{ filter: 'response.code >= 400' }] });
+      const out = synthAndValidate(chart);
+      const t = findObject(out, 'Telemetry', 'mesh-default');
+      expect(t.spec.accessLogging).toEqual([{ filter: { expression: 'response.code >= 400' } }]);
+      const mesh = YAML.parse(findObject(out, 'ConfigMap', 'istio').data.mesh);
+      const provider = mesh.extensionProviders.find((p: any) => p.name === mesh.defaultProviders.accessLogging[0]);
+      expect(provider).toEqual({ name: 'mesh-access-log', envoyFileAccessLog: { path: '/dev/stdout', logFormat: { labels: {} } } });
+    });
+
+    test('the control plane\'s provider object can be passed explicitly', () => {
+      const { chart, cp } = withControlPlane();
+      new MeshTelemetry(chart, 'mesh', { accessLogging: [{ providers: [cp.accessLogProvider!], filter: 'response.code >= 400' }] });
+      const t = findObject(synthAndValidate(chart), 'Telemetry', 'mesh-default');
+      expect(t.spec.accessLogging).toEqual([{ providers: [{ name: 'mesh-access-log' }], filter: { expression: 'response.code >= 400' } }]);
+    });
+
+    test('OBS004: Istio\'s built-in envoy provider (text) beside a declared accessLogFile fails synth', () => {
+      const { chart } = withControlPlane();
+      new MeshTelemetry(chart, 'mesh', { accessLogging: [{ providers: [MeshProviders.envoyAccessLog()], filter: 'response.code >= 400' }] });
+      expect(() => synthAndValidate(chart)).toThrow(
+        "[test/mesh] OBS004: 'accessLogging[0].providers[0]' must not be Istio's built-in \"envoy\" provider while test/istio declares accessLogFile \"/dev/stdout\" (JSON): "
+        + 'the built-in provider writes text to /dev/stdout and this Telemetry overrides the mesh default, so the declared access log never reaches Envoy, got "envoy". '
+        + 'Fix: omit providers (the mesh default "mesh-access-log" carries the declared path and encoding), or pass controlPlane.accessLogProvider');
     });
   });
 
