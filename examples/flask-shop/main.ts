@@ -28,6 +28,9 @@ export class ShopChart extends Chart {
 
     const flaskPort = [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }];
     const health = kplus.Probe.fromHttpGet('/healthz', { port: 5000, periodSeconds: Duration.seconds(10) });
+    // the Flask apps export their own metrics (prometheus-flask-exporter) on the app port;
+    // Istio merges them into the sidecar's 15020/stats/prometheus scrape
+    const metrics = { port: 5000, path: '/metrics' };
 
     this.users = new MeshService(this, 'user-service', {
       ports: flaskPort,
@@ -35,6 +38,7 @@ export class ShopChart extends Chart {
       env: { FLASK_RUN_PORT: '5000', GUNICORN_WORKERS: '2' },
       readiness: health,
       liveness: health,
+      metrics,
     });
 
     this.orders = new MeshService(this, 'order-service', {
@@ -48,6 +52,7 @@ export class ShopChart extends Chart {
       },
       readiness: health,
       liveness: health,
+      metrics,
     });
     this.orders.dependsOn(this.users);
   }

@@ -10,7 +10,7 @@ import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
-import { meshScrapeAnnotations } from '../observability/scrape';
+import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { trafficPolicyToModel } from '../private/traffic-policy';
@@ -97,6 +97,23 @@ export interface MeshServiceVersion {
    * @default - the service-level `liveness`
    */
   readonly liveness?: kplus.Probe;
+}
+
+/**
+ * The Prometheus endpoint an application serves its own metrics on.
+ *
+ * @see https://istio.io/latest/docs/ops/integrations/prometheus/#option-1-metrics-merging
+ */
+export interface MeshServiceMetrics {
+  /** Container port the application serves metrics on (not a port the sidecar reserves). */
+  readonly port: number;
+
+  /**
+   * URL path of the metrics.
+   *
+   * @default '/metrics'
+   */
+  readonly path?: string;
 }
 
 /**
@@ -194,6 +211,22 @@ export interface MeshServiceProps {
    */
   readonly security?: WorkloadSecurityOptions;
 
+  // --- observability: the application's own metrics ---
+  /**
+   * The application's own Prometheus endpoint. The pods are annotated with it
+   * (`prometheus.io/scrape|port|path`), and Istio's injector rewrites those
+   * annotations to the agent's merged endpoint (15020, `/stats/prometheus`),
+   * which then serves the application's metrics together with Envoy's and the
+   * agent's (metrics merging).
+   *
+   * @default - no application metrics: the pods carry no `prometheus.io`
+   * annotations and the injector points Prometheus at the merged endpoint
+   * (Envoy and agent metrics)
+   * @see https://istio.io/latest/docs/ops/integrations/prometheus/#option-1-metrics-merging
+   */
+  readonly metrics?: MeshServiceMetrics;
+  // --- end observability ---
+
   // --- security (src/security) ---
   /**
    * TLS that client sidecars use toward this service (the DestinationRule's
@@ -258,6 +291,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
 
   private readonly model: MeshModel;
   private readonly _ports: PortModel[];
+  private readonly appMetrics?: AppMetricsEndpointModel;
   private readonly _versions: VersionModel[] = [];
   private readonly _deployments = new Map<string, kplus.Deployment>();
   private readonly _stableVersion: string;
@@ -277,6 +311,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     const serviceAccountName = validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName);
     this.security = this.validateSecurity(props.security ?? {});
     this._ports = this.validatePorts(props.ports ?? [{ port: 80, targetPort: 8080, protocol: Protocol.HTTP }]);
+    this.appMetrics = props.metrics ? this.validateMetrics(props.metrics) : undefined;
 
     if (!props.versions || props.versions.length === 0) {
       throw propError(this, 'versions', 'must list at least one version', props.versions ?? [],
@@ -520,8 +555,8 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: this.serviceName, version: version.name } }));
     for (const [k, v] of Object.entries(podLabels)) deployment.podMetadata.addLabel(k, v);
-    // --- observability: Prometheus scrapes Istio's merged metrics (15020) ---
-    for (const [k, v] of Object.entries(meshScrapeAnnotations())) deployment.podMetadata.addAnnotation(k, v);
+    // --- observability: the app's own endpoint, which the injector rewrites to the merged one (15020) ---
+    for (const [k, v] of Object.entries(meshScrapeAnnotations(this.appMetrics))) deployment.podMetadata.addAnnotation(k, v);
     // --- end observability ---
 
     const env: Record<string, kplus.EnvValue> = {};
@@ -631,6 +666,19 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       allowPrivilegeEscalation: s.allowPrivilegeEscalation ?? false,
       addCapabilities: s.addCapabilities ?? [],
     };
+  }
+
+  private validateMetrics(metrics: MeshServiceMetrics): AppMetricsEndpointModel {
+    checkPort(this, 'metrics.port', metrics.port, 'use the port your application serves metrics on, e.g. 9102');
+    if (ENVOY_RESERVED_PORTS.includes(metrics.port)) {
+      throw propError(this, 'metrics.port', `must be the application's own metrics port, not one the Envoy sidecar reserves (${ENVOY_RESERVED_PORTS.join(', ')})`, metrics.port,
+        'give the application\'s port; Istio\'s injector points Prometheus at the agent\'s merged endpoint (15020) itself');
+    }
+    const path = metrics.path ?? '/metrics';
+    if (!/^\/[^\s]*$/.test(path)) {
+      throw propError(this, 'metrics.path', 'must be an absolute URL path without spaces', path, 'use e.g. \'/metrics\'');
+    }
+    return { port: metrics.port, path };
   }
 
   private validatePorts(ports: MeshServicePort[]): PortModel[] {

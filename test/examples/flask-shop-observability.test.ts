@@ -35,8 +35,15 @@ describe('examples/flask-shop observability', () => {
     expect(alerts.groups.map((g: any) => g.name)).toEqual(['user-service.shop.golden-signals', 'order-service.shop.golden-signals']);
   });
 
-  test('shop pods are scraped through the merged metrics endpoint', () => {
-    const shop = synthShop().charts.get('flask-shop')!.objects;
-    expect(findObject(shop, 'Deployment', 'user-service-v1').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/port': '15020' });
+  test('shop pods announce the Flask apps\' own metrics, which the injector merges into 15020 (mesh config enablePrometheusMerge)', () => {
+    const { charts } = synthShop();
+    const shop = charts.get('flask-shop')!.objects;
+    // user-service is a Deployment, order-service an Argo Rollout (the canary's pod template)
+    const templates = [findObject(shop, 'Deployment', 'user-service-v1').spec.template, findObject(shop, 'Rollout', 'order-service').spec.template];
+    for (const template of templates) {
+      expect(template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '5000', 'prometheus.io/path': '/metrics' });
+    }
+    const mesh = YAML.parse(findObject(charts.get('istio-control-plane')!.objects, 'ConfigMap', 'istio').data.mesh);
+    expect(mesh.enablePrometheusMerge).toBe(true);
   });
 });
