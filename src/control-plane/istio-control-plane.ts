@@ -4,13 +4,13 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
+import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
 import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from '../observability/providers';
 import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
-import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { envoyDefaultResources } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
@@ -293,9 +293,9 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
   /** The `istio-sidecar-injector` ConfigMap (escape hatch). */
   public readonly injectorConfigMap: ApiObject;
   /**
-   * The access-log provider carrying `accessLogFile`/`accessLogEncoding` (the
-   * mesh's default access-log provider), to pass to `MeshTelemetry`; undefined
-   * without `accessLogFile`.
+   * The mesh's default access-log provider, carrying `accessLogFile` and `accessLogEncoding`.
+   *
+   * Pass it to `MeshTelemetry` access logging. Undefined without `accessLogFile`.
    */
   public readonly accessLogProvider?: IAccessLogProvider;
 
