@@ -36,8 +36,8 @@ from cdk8s_mesh import (
     LoadBalancer,
     MeshApp,
     MeshNamespace,
-    MeshProviders,
     MeshService,
+    MeshServiceMetrics,
     MeshServicePort,
     MeshServiceVersion,
     MeshTelemetry,
@@ -77,6 +77,8 @@ def build_shop(app: App) -> None:
     shop = Chart(app, "flask-shop", namespace=SHOP_NAMESPACE)
     flask_port = [MeshServicePort(port=80, target_port=5000, protocol=Protocol.HTTP)]
     health = kplus.Probe.from_http_get("/healthz", port=5000, period_seconds=Duration.seconds(10))
+    # the Flask apps' own metrics, merged by Istio into the sidecar's 15020 scrape
+    metrics = MeshServiceMetrics(port=5000, path="/metrics")
 
     users = MeshService(
         shop, "user-service",
@@ -85,6 +87,7 @@ def build_shop(app: App) -> None:
         env={"FLASK_RUN_PORT": "5000", "GUNICORN_WORKERS": "2"},
         readiness=health,
         liveness=health,
+        metrics=metrics,
     )
     orders = MeshService(
         shop, "order-service",
@@ -98,6 +101,7 @@ def build_shop(app: App) -> None:
         },
         readiness=health,
         liveness=health,
+        metrics=metrics,
     )
     orders.depends_on(users)
 
@@ -173,7 +177,8 @@ def build_shop(app: App) -> None:
     MeshTelemetry(
         observability, "mesh-telemetry",
         tracing=[TelemetryTracing(provider=stack.tracing_provider, random_sampling_percentage=10)],
-        access_logging=[TelemetryAccessLogging(providers=[MeshProviders.envoy_access_log()], filter="response.code >= 400")],
+        # no providers: the mesh default, the control plane's JSON access log
+        access_logging=[TelemetryAccessLogging(filter="response.code >= 400")],
     )
     for service in (users, orders):
         GoldenSignalAlerts(observability, f"{service.service_name}-alerts", service=service, error_rate_percent=5)
