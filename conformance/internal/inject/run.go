@@ -132,9 +132,16 @@ func Run(ex *manifest.Example, r *report.Report) error {
 		return nil
 	}
 	nsLabels := namespaceLabels(ex)
+	listed := map[string]int{}
 	for _, w := range workloads(ex, r) {
 		for _, c := range Matrix {
-			runCase(ex.Name, r, w, c, hooks, nsLabels)
+			runCase(ex.Name, r, w, c, hooks, nsLabels, listed)
+		}
+	}
+	// each accepted deviation once per example, with its reason and how often it occurred
+	for _, dev := range Deliberate {
+		if n := listed[dev.Path]; n > 0 {
+			r.List(ex.Name, stage, dev.Path, fmt.Sprintf("differs in %d injected pod(s)", n), dev.Reason)
 		}
 	}
 	return nil
@@ -152,7 +159,7 @@ func selected(hooks []webhook, ns map[string]string, pod *corev1.Pod) []*webhook
 	return out
 }
 
-func runCase(ex string, r *report.Report, w workload, c Case, hooks []webhook, nsLabels map[string]map[string]string) {
+func runCase(ex string, r *report.Report, w workload, c Case, hooks []webhook, nsLabels map[string]map[string]string, listed map[string]int) {
 	if !c.appliesTo(w) {
 		return
 	}
@@ -227,7 +234,7 @@ func runCase(ex string, r *report.Report, w workload, c Case, hooks []webhook, n
 	for _, d := range diffs {
 		if dev, ok := Accepted(Deliberate, d); ok {
 			r.Count(ex, stage, "listed differences", 1)
-			_ = dev
+			listed[dev.Path]++
 			continue
 		}
 		unexplained++
