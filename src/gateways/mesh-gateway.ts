@@ -450,7 +450,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       if (labels['istio-injection'] === 'disabled') {
         out.push(propMessage('namespace', `must allow sidecar injection: the gateway's proxy is injected by istiod, but MeshNamespace ${c.node.path} ` +
           'disables injection (istio-injection: disabled)', this.namespace,
-        `bind the namespace to the gateway's control plane (new MeshNamespace(..., { controlPlane })) or put the gateway in another namespace`));
+        'bind the namespace to the gateway\'s control plane (new MeshNamespace(..., { controlPlane })) or put the gateway in another namespace'));
       } else if (c.revision !== revision) {
         out.push(propMessage('namespace', `must be bound to the gateway's control plane (revision ${revision ?? 'default'}); MeshNamespace ${c.node.path} ` +
           `is bound to revision ${c.revision ?? 'default'}, whose istiod would inject the gateway`, this.namespace,

@@ -77,14 +77,23 @@ describe('istio-sidecar-injector ConfigMap', () => {
 
   test('values follow the control plane\'s props', () => {
     const { values } = injector({
-      revision: '1-30-3', namespace: 'mesh', hub: 'registry.example/istio', tag: '1.30.3-distroless', clusterId: 'east',
-      trustDomain: 'acme.com', holdApplicationUntilProxyStarts: false,
+      revision: '1-30-3',
+      namespace: 'mesh',
+      hub: 'registry.example/istio',
+      tag: '1.30.3-distroless',
+      clusterId: 'east',
+      trustDomain: 'acme.com',
+      holdApplicationUntilProxyStarts: false,
       proxyResources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
     });
     expect(values.revision).toBe('1-30-3');
     expect(values.global).toMatchObject({
-      hub: 'registry.example/istio', tag: '1.30.3-distroless', istioNamespace: 'mesh', caAddress: '',
-      multiCluster: { clusterName: 'east' }, trustDomain: 'acme.com',
+      hub: 'registry.example/istio',
+      tag: '1.30.3-distroless',
+      istioNamespace: 'mesh',
+      caAddress: '',
+      multiCluster: { clusterName: 'east' },
+      trustDomain: 'acme.com',
     });
     expect(values.global.proxy.holdApplicationUntilProxyStarts).toBe(false);
     expect(values.global.proxy.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
