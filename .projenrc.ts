@@ -105,6 +105,15 @@ project.preCompileTask.spawn(copyCrds);
 project.testTask.prependSpawn(copyCrds);
 project.npmignore?.include('/assets/');
 
+// --- the Istio 1.30.3 injection templates, shipped unchanged (not committed) --
+// IstioControlPlane puts them into the istio-sidecar-injector ConfigMap.
+const copyTemplates = project.addTask('copy:istio-templates', {
+  description: 'Copy the injection templates of ../shared/istio/1.30.3 into assets/istio/injection/ (gitignored, packaged)',
+  exec: 'node scripts/copy-istio-templates.js',
+});
+project.preCompileTask.spawn(copyTemplates);
+project.testTask.prependSpawn(copyTemplates);
+
 // --- the main example -------------------------------------------------------
 project.addTask('example', {
   description: 'Synthesize examples/flask-shop into examples/flask-shop/dist/',

@@ -39,8 +39,8 @@ export class PlatformChart extends Chart {
     this.controlPlane = new IstioControlPlane(this, 'istio', { replicas: 2 });
     new MeshNamespace(this, 'storefront', { controlPlane: this.controlPlane, labels: { team: 'storefront' } });
     new MeshNamespace(this, 'payments', { controlPlane: this.controlPlane, labels: { team: 'payments' } });
-    // the gateway runs the proxy directly: its namespace is not injected
-    new MeshNamespace(this, INGRESS_NAMESPACE, { injection: false, labels: { team: 'platform' } });
+    // the gateway's proxy is injected by istiod: its namespace is bound to the same control plane
+    new MeshNamespace(this, INGRESS_NAMESPACE, { controlPlane: this.controlPlane, labels: { team: 'platform' } });
   }
 }
 

@@ -8,7 +8,7 @@ import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
 import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from '../observability/providers';
 import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
-import { injectorConfig, injectorValues } from './private/injector';
+import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
 import { envoyDefaultResources } from '../data-plane/envoy-proxy';
@@ -265,8 +265,8 @@ function firstToEmit(model: MeshModel, what: string): boolean {
  *
  * Emits the control-plane Namespace, the Istio CRDs (optional), istiod
  * (ServiceAccount, RBAC, Deployment, Service, HPA, PDB), the `istio` mesh
- * config ConfigMap, the `istio-sidecar-injector` ConfigMap whose templates are
- * generated from the project's one Envoy proxy spec, and the injection and
+ * config ConfigMap, the `istio-sidecar-injector` ConfigMap (Istio 1.30.3's own
+ * injection templates, with values computed from these props), and the injection and
  * validation webhooks. Nothing istiod creates at run time (the per-namespace
  * `istio-ca-root-cert` ConfigMap, webhook `caBundle`s) is emitted.
  *
@@ -391,7 +391,9 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     // --- namespace and CRDs --------------------------------------------------
     // Control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them.
     if (firstToEmit(this.model, `namespace:${ns}`)) {
-      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, labels: { 'istio-injection': 'disabled' } } }));
+      // No injection label (as upstream): gateways in this namespace opt in per pod
+      // (`sidecar.istio.io/inject: "true"` / `istio.io/rev`); istiod opts out per pod.
+      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
     }
     if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
       if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
@@ -445,18 +447,20 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       },
     });
     const proxyResources = props.proxyResources ? toResourceRequirements(props.proxyResources) : envoyDefaultResources();
-    const injectorInput = {
+    // The one place that decides what every injected proxy (sidecars and gateways) runs:
+    // istiod renders Istio's own templates with these values.
+    const injectorInput: InjectorInput = {
       istioNamespace: ns,
       revision: this.revision,
       hub: this.hub,
       tag: this.tag,
-      caAddress,
       clusterDomain: this.model.clusterDomain,
       trustDomain: this.trustDomain,
       clusterId: props.clusterId ?? 'Kubernetes',
       proxyLogLevel: 'warning',
       holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
       proxyResources,
+      gatewayApiTemplates: props.gatewayApiDeploymentController ?? false,
     };
     this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
       metadata: meta(`istio-sidecar-injector${suffix}`),

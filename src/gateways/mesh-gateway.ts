@@ -4,19 +4,17 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
-import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
-import { envoyContainer, EnvoyPorts, envoyPodSecurityContext, envoyVolumes } from '../data-plane/envoy-proxy';
+import { MeshNamespace } from '../control-plane/mesh-namespace';
+import { envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway, registerGatewayRules } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
-import { propError } from '../private/errors';
+import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
 import { checkPort } from '../private/values';
 import { IMeshIdentity } from '../services/identity';
-
-const DEFAULT_PROXY_IMAGE = `${ISTIO_DEFAULT_HUB}/proxyv2:${ISTIO_VERSION}`;
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {
@@ -82,9 +80,10 @@ export interface MeshGatewayOptions {
   readonly istioLabel?: string;
 
   /**
-   * Istio proxy image.
+   * Istio proxy image, when the gateway must run another one than its control
+   * plane's (set as the `sidecar.istio.io/proxyImage` annotation istiod honours).
    *
-   * @default 'docker.io/istio/proxyv2:1.30.3'
+   * @default - the control plane's proxy image (`<hub>/proxyv2:<tag>`, resolved by istiod from `image: auto`)
    */
   readonly image?: string;
 
@@ -163,8 +162,9 @@ interface BoundServer {
 
 
 /**
- * An Envoy gateway: the `istio-proxy` router Deployment (not injected; the
- * proxy container comes from the one Envoy specification of cdk8s-mesh), its
+ * An Envoy gateway: the `istio-proxy` router Deployment (an injected gateway,
+ * as Istio's gateway chart deploys it: istiod of the bound control plane fills
+ * in the proxy from its `gateway` template), its
  * ServiceAccount, Service, optional HorizontalPodAutoscaler and
  * PodDisruptionBudget, and the Istio Gateway resource that configures it.
  *
@@ -173,9 +173,6 @@ interface BoundServer {
  * @see https://istio.io/latest/docs/setup/additional-setup/gateway/
  */
 export abstract class MeshGateway extends Construct implements IMeshIdentity {
-  /** The Istio proxy image gateways run unless `image` says otherwise. */
-  public static readonly DEFAULT_IMAGE = DEFAULT_PROXY_IMAGE;
-
   /** Name of the Deployment, Service and Gateway resource. */
   public readonly gatewayName: string;
   /** Namespace of every object of the gateway. */
@@ -199,7 +196,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected readonly _routes: GatewayRouteModel[] = [];
   private readonly direction: GatewayDirection;
   private readonly serviceAccountName: string;
-  private readonly image: string;
+  private readonly image?: string;
   private readonly replicas: number;
   private readonly autoscaling?: Required<GatewayAutoscaling>;
   private readonly resources?: k8s.ResourceRequirements;
@@ -229,10 +226,10 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     }
     this.host = this._model.hostOf(this.gatewayName, this.namespace);
 
-    this.image = props.image ?? DEFAULT_PROXY_IMAGE;
-    if (!this.image || /\s/.test(this.image)) {
-      throw propError(this, 'image', 'must be a container image reference without whitespace', this.image,
-        `use the Istio proxy image, e.g. '${DEFAULT_PROXY_IMAGE}'`);
+    this.image = props.image;
+    if (this.image !== undefined && (!this.image.includes('/') || /\s/.test(this.image))) {
+      throw propError(this, 'image', 'must be a full container image reference (registry/name:tag) without whitespace', this.image,
+        'use e.g. \'docker.io/istio/proxyv2:1.30.3\', or leave image unset to run the control plane\'s proxy image');
     }
     this.replicas = props.replicas ?? 1;
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {
@@ -259,6 +256,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       metadata: { ...metadata, name: this.serviceAccountName },
       automountServiceAccountToken: false,
     });
+
+    this.node.addValidation({ validate: () => this.namespaceInjectionErrors() });
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { ...metadata, labels: { ...labels, 'istio.io/dataplane-mode': 'none' } },
@@ -432,24 +431,50 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     return ports;
   }
 
+  /** The control plane whose istiod injects the gateway's proxy. */
+  private boundControlPlane(): IMeshControlPlane | undefined {
+    return this.controlPlane ?? this._model.controlPlanes[0];
+  }
+
+  /**
+   * The injection webhooks only see the gateway pod if its namespace lets them:
+   * a MeshNamespace of the app with injection off, or bound to another revision,
+   * would leave the `image: auto` placeholder uninjected (or injected by the wrong istiod).
+   */
+  private namespaceInjectionErrors(): string[] {
+    const revision = this.boundControlPlane()?.revision;
+    const out: string[] = [];
+    for (const c of this.node.root.node.findAll()) {
+      if (!(c instanceof MeshNamespace) || c.name !== this.namespace) continue;
+      const labels = c.labels;
+      if (labels['istio-injection'] === 'disabled') {
+        out.push(propMessage('namespace', `must allow sidecar injection: the gateway's proxy is injected by istiod, but MeshNamespace ${c.node.path} ` +
+          'disables injection (istio-injection: disabled)', this.namespace,
+        'bind the namespace to the gateway\'s control plane (new MeshNamespace(..., { controlPlane })) or put the gateway in another namespace'));
+      } else if (c.revision !== revision) {
+        out.push(propMessage('namespace', `must be bound to the gateway's control plane (revision ${revision ?? 'default'}); MeshNamespace ${c.node.path} ` +
+          `is bound to revision ${c.revision ?? 'default'}, whose istiod would inject the gateway`, this.namespace,
+        'pass the same controlPlane to the gateway and the namespace'));
+      }
+    }
+    return out;
+  }
+
   private deploymentSpec(): k8s.DeploymentSpec {
-    const controlPlane = this.controlPlane ?? this._model.controlPlanes[0];
-    const istiodNamespace = controlPlane?.namespace ?? 'istio-system';
-    const revision = controlPlane?.revision;
-    const istiod = revision ? `istiod-${revision}` : 'istiod';
+    const revision = this.boundControlPlane()?.revision;
     const selector = this.selectorLabels();
     const containerPorts: k8s.ContainerPort[] = this.servicePorts().map((p) => ({ containerPort: p.targetPort, name: p.name, protocol: 'TCP' }));
-    const container = envoyContainer({
-      mode: 'router',
-      image: this.image,
-      caAddress: `${istiod}.${istiodNamespace}.svc:${EnvoyPorts.XDS_MTLS}`,
-      clusterDomain: this._model.clusterDomain,
-      trustDomain: this._model.trustDomain,
-      workloadName: this.gatewayName,
-      owner: `kubernetes://apis/apps/v1/namespaces/${this.namespace}/deployments/${this.gatewayName}`,
-      routerPorts: containerPorts,
-      resources: this.resources,
-    });
+    // An injected gateway, as Istio's gateway chart deploys it: the pod opts in to injection
+    // (per pod, so the namespace needs no label) with the `gateway` template, and istiod of the
+    // bound revision fills in the proxy (image, args, env, probes, volumes, its own mesh config).
+    const podLabels: Record<string, string> = {
+      ...selector,
+      'app.kubernetes.io/name': this.gatewayName,
+      'istio.io/dataplane-mode': 'none',
+      'sidecar.istio.io/inject': 'true',
+    };
+    // the default revision's object webhook selects pods *without* istio.io/rev
+    if (revision) podLabels['istio.io/rev'] = revision;
     return {
       replicas: this.autoscaling ? undefined : this.replicas,
       selector: { matchLabels: selector },
@@ -459,30 +484,29 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       },
       template: {
         metadata: {
-          labels: {
-            ...selector,
-            'app.kubernetes.io/name': this.gatewayName,
-            'istio.io/rev': revision ?? 'default',
-            'istio.io/dataplane-mode': 'none',
-            'service.istio.io/canonical-name': this.gatewayName,
-            'service.istio.io/canonical-revision': 'latest',
-            'sidecar.istio.io/inject': 'false',
-          },
+          labels: podLabels,
           annotations: {
-            'istio.io/rev': revision ?? 'default',
+            'inject.istio.io/templates': 'gateway',
             'prometheus.io/path': '/stats/prometheus',
             'prometheus.io/port': String(EnvoyPorts.AGENT),
             'prometheus.io/scrape': 'true',
-            'sidecar.istio.io/inject': 'false',
+            ...(this.image ? { 'sidecar.istio.io/proxyImage': this.image } : {}),
           },
         },
         spec: {
           serviceAccountName: this.serviceAccountName,
           automountServiceAccountToken: false,
-          securityContext: envoyPodSecurityContext(),
+          securityContext: {
+            runAsUser: PROXY_UID,
+            runAsGroup: PROXY_UID,
+            runAsNonRoot: true,
+            fsGroup: PROXY_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+            // lets the unprivileged proxy bind any port (the gateway template sets it too)
+            sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
+          },
           terminationGracePeriodSeconds: 30,
-          containers: [container],
-          volumes: envoyVolumes(),
+          containers: [injectedGatewayContainer(containerPorts, this.resources ?? envoyDefaultResources())],
         },
       },
     };

@@ -3,7 +3,7 @@ import { EgressGateway, ExternalService } from '../../src';
 import { findObject, synthAndValidate } from '../util';
 
 describe('EgressGateway', () => {
-  test('same Envoy workload as ingress; ClusterIP 80->8080, 443->8443; no secrets Role; no Gateway until used', () => {
+  test('same injected Envoy workload as ingress; ClusterIP 80->8080, 443->8443; no secrets Role; no Gateway until used', () => {
     // GIVEN
     const chart = Testing.chart();
     const egress = new EgressGateway(chart, 'istio-egressgateway', { namespace: 'istio-system' });
@@ -20,7 +20,7 @@ describe('EgressGateway', () => {
       ports: [{ name: 'http2', port: 80, targetPort: 8080, protocol: 'TCP' }, { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' }],
     });
     const c = findObject(out, 'Deployment', 'istio-egressgateway').spec.template.spec.containers[0];
-    expect(c.args.slice(0, 2)).toEqual(['proxy', 'router']);
+    expect([c.name, c.image]).toEqual(['istio-proxy', 'auto']); // injected with the gateway template, like the ingress
     expect(c.ports.map((p: any) => p.containerPort)).toEqual([8080, 8443, 15090]);
     expect(egress.gateway).toBeUndefined();
     expect(egress.istioLabel).toBe('egressgateway');

@@ -2,10 +2,19 @@ import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
   BlueGreenRelease, CanaryRelease, GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod,
-  IngressGateway, IngressGatewayProps, IstioControlPlane, MeshService, PathMatch, Protocol, TlsProtocolVersion,
+  IngressGateway, IngressGatewayProps, IstioControlPlane, MeshNamespace, MeshService, PathMatch, Protocol, TlsProtocolVersion,
 } from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, findObjects, synthAndValidate } from '../util';
+
+function err(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
+}
 
 const HOST = 'shop.example.com';
 
@@ -43,19 +52,20 @@ describe('IngressGateway', () => {
       expect(out).toMatchSnapshot();
     });
 
-    test('the Deployment runs the proxy as an unprivileged, non-injected router', () => {
+    test('the Deployment is an injected gateway: istiod fills in an unprivileged router proxy', () => {
       const { chart } = setup();
       const d = findObject(synthAndValidate(chart), 'Deployment', 'shop-gateway');
       const pod = d.spec.template;
-      expect(pod.metadata.labels).toMatchObject({ 'app': 'shop-gateway', 'istio': 'shop-gateway', 'sidecar.istio.io/inject': 'false' });
-      expect(pod.metadata.annotations['sidecar.istio.io/inject']).toBe('false');
+      expect(pod.metadata.labels).toMatchObject({ 'app': 'shop-gateway', 'istio': 'shop-gateway', 'sidecar.istio.io/inject': 'true' });
+      expect(pod.metadata.labels['istio.io/rev']).toBeUndefined(); // the default revision's object webhook requires its absence
+      expect(pod.metadata.annotations['inject.istio.io/templates']).toBe('gateway');
+      expect(pod.metadata.annotations['sidecar.istio.io/proxyImage']).toBeUndefined();
       expect(d.spec.selector.matchLabels).toEqual({ app: 'shop-gateway', istio: 'shop-gateway' });
       const c = pod.spec.containers[0];
-      expect(c.image).toBe('docker.io/istio/proxyv2:1.30.3');
-      expect(c.args.slice(0, 2)).toEqual(['proxy', 'router']);
+      expect(c.name).toBe('istio-proxy');
+      expect(c.image).toBe('auto');
       expect(c.ports.map((p: any) => p.containerPort)).toEqual([15021, 8080, 8443, 15090]);
-      expect(c.env).toContainEqual({ name: 'CA_ADDR', value: 'istiod.istio-system.svc:15012' });
-      expect(c.env).toContainEqual({ name: 'ISTIO_META_OWNER', value: 'kubernetes://apis/apps/v1/namespaces/istio-ingress/deployments/shop-gateway' });
+      expect(c.env).toBeUndefined();
       expect(c.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1337, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
       expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1337 });
       expect(pod.spec.serviceAccountName).toBe('shop-gateway-service-account');
@@ -112,17 +122,18 @@ describe('IngressGateway', () => {
       const out = synthAndValidate(chart);
       expect(findObjects(out, 'PodDisruptionBudget')).toHaveLength(0);
       const d = findObject(out, 'Deployment', 'shop-gateway');
-      expect(d.spec.template.spec.containers[0].image).toBe('registry.example/istio/proxyv2:1.30.3');
+      expect(d.spec.template.spec.containers[0].image).toBe('auto');
+      expect(d.spec.template.metadata.annotations['sidecar.istio.io/proxyImage']).toBe('registry.example/istio/proxyv2:1.30.3');
       expect(d.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '50m' }, limits: { memory: '512Mi' } });
       expect(findObject(out, 'Gateway', 'shop-gateway').spec.selector).toEqual({ app: 'shop-gateway', istio: 'public' });
     });
 
-    test('a revisioned control plane changes the CA address and the rev label', () => {
+    test('a revisioned control plane: the pod carries its istio.io/rev label, so that istiod injects it', () => {
       const { chart } = setup();
       MeshModel.of(chart).addControlPlane({ path: 'cp', namespace: 'istio-cp', rootNamespace: 'istio-cp', revision: 'canary' });
       const d = findObject(synthAndValidate(chart), 'Deployment', 'shop-gateway');
-      expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'CA_ADDR', value: 'istiod-canary.istio-cp.svc:15012' });
       expect(d.spec.template.metadata.labels['istio.io/rev']).toBe('canary');
+      expect(d.spec.template.spec.containers[0].image).toBe('auto');
     });
 
     test('controlPlane moves the gateway to another revision (canary upgrade)', () => {
@@ -133,12 +144,32 @@ describe('IngressGateway', () => {
       // WHEN one gateway stays and one moves
       new IngressGateway(chart, 'old', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: stable });
       new IngressGateway(chart, 'new', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['b.example.com'] })], controlPlane: canary });
-      // THEN each proxy talks to its own istiod
+      // THEN each pod is selected by its own istiod's webhook
       const out = synthAndValidate(chart);
-      const env = (name: string) => findObject(out, 'Deployment', name).spec.template.spec.containers[0].env;
-      expect(env('old')).toContainEqual({ name: 'CA_ADDR', value: 'istiod.istio-system.svc:15012' });
-      expect(env('new')).toContainEqual({ name: 'CA_ADDR', value: 'istiod-1-31.istio-system.svc:15012' });
-      expect(findObject(out, 'Deployment', 'new').spec.template.metadata.labels['istio.io/rev']).toBe('1-31');
+      const labels = (name: string) => findObject(out, 'Deployment', name).spec.template.metadata.labels;
+      expect(labels('old')['istio.io/rev']).toBeUndefined();
+      expect(labels('old')['sidecar.istio.io/inject']).toBe('true');
+      expect(labels('new')['istio.io/rev']).toBe('1-31');
+    });
+
+    test('the gateway namespace must let the gateway\'s istiod inject it', () => {
+      const chart = Testing.chart();
+      const cp = new IstioControlPlane(chart, 'istio', { crds: false, revision: '1-31' });
+      new MeshNamespace(chart, 'off', { name: 'edge', injection: false });
+      new IngressGateway(chart, 'gw', { namespace: 'edge', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: cp });
+      expect(err(() => synthAndValidate(chart))).toContain(
+        "'namespace' must allow sidecar injection: the gateway's proxy is injected by istiod, but MeshNamespace test/off disables injection (istio-injection: disabled), got \"edge\"");
+      const other = Testing.chart();
+      const cp2 = new IstioControlPlane(other, 'istio', { crds: false, revision: '1-31' });
+      new MeshNamespace(other, 'ns', { name: 'edge' });
+      new IngressGateway(other, 'gw', { namespace: 'edge', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: cp2 });
+      expect(err(() => synthAndValidate(other))).toContain(
+        "'namespace' must be bound to the gateway's control plane (revision 1-31); MeshNamespace test/ns is bound to revision default, whose istiod would inject the gateway, got \"edge\"");
+      const ok = Testing.chart();
+      const cp3 = new IstioControlPlane(ok, 'istio', { crds: false, revision: '1-31' });
+      new MeshNamespace(ok, 'ns', { name: 'edge', controlPlane: cp3 });
+      new IngressGateway(ok, 'gw', { namespace: 'edge', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: cp3 });
+      expect(() => synthAndValidate(ok)).not.toThrow();
     });
 
     test('implements IMeshIdentity with its ServiceAccount', () => {
@@ -263,14 +294,6 @@ describe('IngressGateway', () => {
   });
 
   describe('validation', () => {
-    const err = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (e) {
-        return (e as Error).message;
-      }
-      throw new Error('expected an error');
-    };
 
     test('a gateway without servers fails at synth', () => {
       const { chart } = setup({ servers: [] });
@@ -319,7 +342,7 @@ describe('IngressGateway', () => {
       expect(err(() => setup({ autoscaling: { minReplicas: 0 } }))).toContain("'autoscaling.minReplicas' must be a whole number >= 1, got 0");
       expect(err(() => setup({ autoscaling: { minReplicas: 3, maxReplicas: 2 } }))).toContain("'autoscaling.maxReplicas' must be a whole number >= minReplicas (3), got 2");
       expect(err(() => setup({ autoscaling: { targetCpuUtilization: 150 } }))).toContain("'autoscaling.targetCpuUtilization' must be a whole percentage between 1 and 100, got 150");
-      expect(err(() => setup({ image: 'a b' }))).toContain("'image' must be a container image reference without whitespace, got \"a b\"");
+      expect(err(() => setup({ image: 'a b' }))).toContain("'image' must be a full container image reference (registry/name:tag) without whitespace, got \"a b\"");
       expect(err(() => setup({ istioLabel: '-bad-' }))).toContain("'istioLabel' must be a non-empty Kubernetes label value");
       expect(err(() => setup({ serviceType: 'External' as any }))).toContain("'serviceType' must be one of LoadBalancer, NodePort, ClusterIP, got \"External\"");
       expect(err(() => setup({ gatewayName: 'Shop_Gateway' }))).toContain("'gatewayName' must be a DNS-1123 label");

@@ -2,3 +2,4 @@ export * from './validate';
 export { validateIstioObject, strictify, SHARED_DIR, ISTIO_RELEASE_DIR, ISTIO_CRD_FILE } from './istio-schema';
 export { validateKubernetesObject } from './k8s-schema';
 export { validateCrdModelObject } from './crd-model-schema';
+export { ownObjects } from './upstream-templates';

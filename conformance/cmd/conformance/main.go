@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/inject"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
 )
@@ -28,6 +29,9 @@ func main() {
 			continue
 		}
 		r.Count(name, "load", "objects", len(ex.Objects))
+		if err := inject.Run(ex, r); err != nil {
+			r.Fail(name, "inject", dir, err.Error())
+		}
 	}
 	r.Print(os.Stdout, *verbose)
 	if _, f := r.Totals(); f > 0 {
