@@ -116,6 +116,21 @@ project.addTask('example', {
   ],
 });
 
+// --- conformance: Istio's own code judges the output (conformance/, issue 13) ---
+project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
+project.npmignore?.exclude('/conformance/');
+project.addTask('conformance', {
+  description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, then run Istio's validation and analyzers on each (needs Go)",
+  env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  steps: [
+    { spawn: copyCrds.name },
+    { exec: 'go build -o bin/conformance ./cmd/conformance', cwd: 'conformance' },
+    { exec: 'go test ./...', cwd: 'conformance' },
+    // last: its final line is the "N passed, N failed" that .ci/run adds to the jest counts
+    { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/synth.ts --run', receiveArgs: true },
+  ],
+});
+
 // --- README and @example snippets must compile ------------------------------
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile every README and @example snippet against the API (jsii-rosetta --strict)',

@@ -25,8 +25,10 @@ export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
       if (gateway) hosts.add(`${gateway.namespace}/${gateway.serviceHost}`);
     }
   }
-  const sorted = [...hosts].sort();
   const cpNamespaces = new Set([model.controlPlanes[0]?.namespace ?? 'istio-system']);
+  // `<ns>/*` already admits every host of a control-plane namespace; Istio's validation
+  // warns about a host listed again beside it ("duplicated egress host")
+  const sorted = [...hosts].filter((h) => !cpNamespaces.has(h.split('/')[0])).sort();
   return [...sorted, ...[...cpNamespaces].map((ns) => `${ns}/*`)];
 }
 
