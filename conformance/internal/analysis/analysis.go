@@ -63,6 +63,7 @@ type Result struct {
 	// Istio's injection analyzer (and so `istioctl analyze` on such a cluster) panics on
 	// them; they are analyzed with the value istiod's injector assumes (false)
 	InjectorValuesPatched []string
+	TrustDomain           string
 }
 
 // InjectorValuesFinding is the reason a patched injector ConfigMap is listed, not failed.
@@ -99,6 +100,7 @@ func Run(ex *manifest.Example, r *report.Report) error {
 		}
 		r.Fail(ex.Name, Stage, subject, text)
 	}
+	r.Count(ex.Name, Stage, "principals", CheckPrincipals(ex, r, res.TrustDomain))
 	if len(res.Messages) == 0 {
 		r.Pass(ex.Name, Stage, "all", fmt.Sprintf("%d analyzers, mesh config from %s: no messages", res.Executed, res.MeshConfig))
 	}
@@ -110,11 +112,14 @@ func Analyze(ex *manifest.Example) (*Result, error) {
 	res := &Result{IstioNS: istioNamespace(ex), MeshConfig: "defaults"}
 	sa := local.NewSourceAnalyzer(analyzers.AllCombined(), "", resource.Namespace(res.IstioNS), nil)
 
+	res.TrustDomain = mesh.DefaultMeshConfig().GetTrustDomain()
 	if cm, meshYAML, ok := meshConfigMap(ex, res.IstioNS); ok {
 		// validate it the way istiod reads it, then hand it to the analyzer (which reads a file)
-		if _, err := mesh.ApplyMeshConfigDefaults(meshYAML); err != nil {
+		mc, err := mesh.ApplyMeshConfigDefaults(meshYAML)
+		if err != nil {
 			return nil, fmt.Errorf("mesh config of %s does not load: %v", cm, err)
 		}
+		res.TrustDomain = mc.GetTrustDomain()
 		f, err := os.CreateTemp("", "conformance-mesh-*.yaml")
 		if err != nil {
 			return nil, err
