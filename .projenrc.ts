@@ -68,7 +68,7 @@ const project = new cdk.JsiiProject({
 
   tsconfigDev: {
     compilerOptions: {},
-    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../scripts/**/*.ts'],
+    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../scripts/**/*.ts', '../conformance/**/*.ts'],
     exclude: ['../examples/**/dist/**'],
   },
 
