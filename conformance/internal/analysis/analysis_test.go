@@ -119,3 +119,29 @@ func TestAnalyzeSuppressAnnotationIsNotHonoured(t *testing.T) {
 		t.Fatalf("a suppress annotation must neither hide IST0101 nor pass unnoticed: %+v", failures(r))
 	}
 }
+
+func TestPrincipalOfAnotherTrustDomain(t *testing.T) {
+	r := report.New()
+	ex := example(t)
+	objs, err := manifest.Parse("td.k8s.yaml", []byte(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: td, namespace: shop}
+spec:
+  selector: {matchLabels: {app: order}}
+  rules:
+    - from:
+        - source:
+            principals: [other.example/ns/shop/sa/user, cluster.local/ns/shop/sa/user]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.Objects = append(ex.Objects, objs...)
+	CheckPrincipals(ex, r, "corp.example")
+	if !hasFailure(r, "AuthorizationPolicy shop/td", `"other.example/ns/shop/sa/user"`, "trust domain") {
+		t.Fatalf("want a trust-domain failure, got %+v", failures(r))
+	}
+	if len(failures(r)) != 1 {
+		t.Fatalf("cluster.local stands for the local trust domain and must pass: %+v", failures(r))
+	}
+}
