@@ -68,7 +68,7 @@ const project = new cdk.JsiiProject({
 
   tsconfigDev: {
     compilerOptions: {},
-    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../scripts/**/*.ts'],
+    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../scripts/**/*.ts', '../conformance/**/*.ts'],
     exclude: ['../examples/**/dist/**'],
   },
 
@@ -122,6 +122,21 @@ project.addTask('example', {
     { spawn: copyCrds.name },
     { exec: 'cdk8s synth --no-check-upgrade', cwd: 'examples/flask-shop' },
     { exec: 'node scripts/list-output.js examples/flask-shop/dist' },
+  ],
+});
+
+// --- conformance: Istio's own code judges the output (conformance/, issue 13) ---
+project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
+project.npmignore?.exclude('/conformance/');
+project.addTask('conformance', {
+  description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, then run Istio's validation and analyzers on each (needs Go)",
+  env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  steps: [
+    { spawn: copyCrds.name },
+    { exec: 'go build -o bin/conformance ./cmd/conformance', cwd: 'conformance' },
+    { exec: 'go test ./...', cwd: 'conformance' },
+    // last: its final line is the "N passed, N failed" that .ci/run adds to the jest counts
+    { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/synth.ts --run', receiveArgs: true },
   ],
 });
 

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
-import { egressHosts } from '../render/istio-sidecar';
+import { dependencyHosts } from '../render/istio-sidecar';
 import { renderMermaid } from '../render/mermaid';
 
 /** How serious a finding of the mesh analysis is. */
@@ -103,7 +103,7 @@ export class MeshAnalysis {
       proxies += pods;
       const visible = s.egressScoped === false
         ? registry
-        : egressHosts(this.model, s).filter((h) => !h.endsWith('/*')).length;
+        : dependencyHosts(this.model, s).length;
       scoped += pods * visible;
     }
     const unscoped = proxies * registry;

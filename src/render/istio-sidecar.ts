@@ -10,6 +10,15 @@ import { externalServicesOf, gatewaysOf } from '../model/gateways';
  * control plane namespace.
  */
 export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
+  const cpNamespaces = new Set([model.controlPlanes[0]?.namespace ?? 'istio-system']);
+  // `<ns>/*` already admits every host of a control-plane namespace; Istio's validation
+  // warns about a host listed again beside it ("duplicated egress host")
+  const hosts = dependencyHosts(model, service).filter((h) => !cpNamespaces.has(h.split('/')[0]));
+  return [...hosts, ...[...cpNamespaces].map((ns) => `${ns}/*`)];
+}
+
+/** The `<namespace>/<fqdn>` hosts `service` depends on (sorted), before control-plane namespaces are folded into `<ns>/*`. */
+export function dependencyHosts(model: MeshModel, service: ServiceModel): string[] {
   const hosts = new Set<string>();
   for (const e of model.edgesFrom(service.host)) {
     const callee = model.findService(e.to.host) ?? e.to;
@@ -25,9 +34,7 @@ export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
       if (gateway) hosts.add(`${gateway.namespace}/${gateway.serviceHost}`);
     }
   }
-  const sorted = [...hosts].sort();
-  const cpNamespaces = new Set([model.controlPlanes[0]?.namespace ?? 'istio-system']);
-  return [...sorted, ...[...cpNamespaces].map((ns) => `${ns}/*`)];
+  return [...hosts].sort();
 }
 
 /** `spec` of the service's Sidecar: egress limited to its dependencies. */

@@ -181,7 +181,7 @@ export class ServiceAuthorization extends Construct {
   /** Rejects requests from `source` (optionally only some operations), before any ALLOW rule. */
   public denyFrom(source: AuthzSource, options: DenyFromOptions = {}): AuthorizationRule {
     source._validate(this.service, 'denyFrom', true);
-    const operation = this.operation('denyFrom.options', options);
+    const operation = this.operation('denyFrom.options', options, true);
     const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, source.description, operation,
       (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
     this.denyRules.push(rule);
@@ -196,7 +196,8 @@ export class ServiceAuthorization extends Construct {
    * `notValues` condition per claim), so no ALLOW rule can bypass it.
    */
   public requireJwt(authentication: JwtAuthentication, options: RequireJwtOptions = {}): AuthorizationRule {
-    const operation = this.operation('requireJwt.options', options);
+    // token checks are HTTP-only attributes: pinned to the HTTP ports, else Istio's DENY also blocks every TCP port
+    const operation = this.operation('requireJwt.options', options, true, true);
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
     addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
@@ -237,7 +238,13 @@ export class ServiceAuthorization extends Construct {
     if (from && to) this.model.addEdge({ from, to, reason: 'allowFrom' });
   }
 
-  private operation(prop: string, options: AllowFromOptions): OperationData | undefined {
+  /**
+   * The `to.operation` of a rule. For a DENY rule (`deny`) whose conditions are HTTP-only
+   * (methods, paths, token checks) and that names no ports, the ports are the service's HTTP
+   * ports: Istio applies such a DENY rule to TCP traffic as "deny everything" (its validation
+   * warns about it), which is never what an HTTP condition means.
+   */
+  private operation(prop: string, options: AllowFromOptions, deny = false, httpOnly = false): OperationData | undefined {
     const scope = this.service;
     const out: { methods?: string[]; paths?: string[]; ports?: string[] } = {};
     if (options.methods !== undefined) {
@@ -273,6 +280,10 @@ export class ServiceAuthorization extends Construct {
     if ((out.methods || out.paths) && selected.every((s) => s.protocol === 'tcp')) {
       throw propError(scope, `${prop}.${out.paths ? 'paths' : 'methods'}`, 'only apply to HTTP traffic, but every selected port is TCP, so the rule could never match', out.paths ?? out.methods,
         'drop methods/paths for TCP ports, or select an HTTP port');
+    }
+    if (deny && options.ports === undefined && (httpOnly || out.methods || out.paths)) {
+      const http = servicePorts.filter((s) => s.protocol !== 'tcp');
+      if (http.length > 0) out.ports = [...new Set(http.map((s) => String(s.targetPort ?? s.port)))];
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }

@@ -160,10 +160,11 @@ describe('topology diagram: gateways, external services, mTLS and authz markings
   test('the Sidecar of a service calling an external service through an egress gateway also sees the gateway', () => {
     const { chart } = mesh();
     const out = synthAndValidate(chart);
+    // the gateway's Service (istio-system/egress.istio-system.svc.cluster.local) is admitted by
+    // istio-system/*; listing it again is what Istio's validation warns about ("duplicated egress host")
     expect(findObject(out, 'Sidecar', 'orders').spec.egress).toEqual([{
       hosts: [
         'catalog/catalog.catalog.svc.cluster.local',
-        'istio-system/egress.istio-system.svc.cluster.local',
         'shop/api.payments.example',
         'shop/users.shop.svc.cluster.local',
         'istio-system/*',

@@ -3,49 +3,17 @@
  * mesh whose every object passes the strict harness. (All README snippets are
  * also type-checked by `npx projen rosetta:extract`; this test runs one.)
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as cdk8s from 'cdk8s';
-import { App } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import * as ts from 'typescript';
-import * as meshSources from '../../src';
+import { runSnippet, snippetAfter, README, QUICK_START_HEADING, SYNTH_CALL } from './readme-snippet';
 import { findObject, findObjects, ownObjects, synthAppAndValidate } from '../util';
-
-/** The modules a README snippet may import; `cdk8s-mesh` is this repository's sources. */
-const MODULES: Record<string, unknown> = { 'cdk8s': cdk8s, 'cdk8s-plus-28': kplus, 'cdk8s-mesh': meshSources };
-
-const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-
-/** The first `ts` snippet after `heading`. */
-function snippetAfter(heading: string): string {
-  const start = README.indexOf(heading);
-  if (start < 0) throw new Error(`README has no '${heading}'`);
-  const match = /```ts[^\n]*\n([\s\S]*?)```/.exec(README.slice(start));
-  if (!match) throw new Error(`README has no ts snippet after '${heading}'`);
-  return match[1];
-}
-
-/** Runs a snippet against this repository's sources (instead of the published package); returns its `app`. */
-function runSnippet(source: string): App {
-  const synthCall = /^app\.synth\(\);$/m;
-  expect(source).toMatch(synthCall);
-  // the snippet ends with app.synth(), which would write dist/: hand the app to the test instead
-  const program = source.replace(synthCall, 'exports.__app = app;');
-  const js = ts.transpileModule(program, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
-  const mod = { exports: {} as any };
-  const requireForSnippet = (name: string) => {
-    if (!(name in MODULES)) throw new Error(`README snippet imports '${name}', which the quick start does not install`);
-    return MODULES[name];
-  };
-  new Function('require', 'module', 'exports', js)(requireForSnippet, mod, mod.exports);
-  return mod.exports.__app;
-}
 
 describe('README quick start', () => {
   // GIVEN the snippet of "In your own project" / WHEN it runs
-  const source = snippetAfter('### In your own project');
+  const source = snippetAfter(QUICK_START_HEADING);
   const charts = synthAppAndValidate(runSnippet(source));
+
+  test('ends with app.synth()', () => {
+    expect(source).toMatch(SYNTH_CALL);
+  });
 
   test('is about 30 lines and imports only the public package', () => {
     const lines = source.trim().split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('//'));

@@ -46,7 +46,7 @@ describe('examples/flask-shop gateways', () => {
     const vs = findObject(shop, 'VirtualService', 'payments-api');
     expect(vs.spec.gateways).toEqual(['mesh', 'istio-system/istio-egressgateway']);
     expect(findObject(shop, 'DestinationRule', 'payments-api').spec.trafficPolicy.portLevelSettings[0].tls)
-      .toEqual({ mode: 'SIMPLE', sni: 'api.payments.example' });
+      .toEqual({ mode: 'SIMPLE', sni: 'api.payments.example', caCertificates: 'system' });
     expect(findObject(gateways, 'Gateway', 'istio-egressgateway').spec.servers[0].tls).toEqual({ mode: 'ISTIO_MUTUAL' });
     const env = findObject(shop, 'Rollout', 'order-service').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'PAYMENTS_API_URL', value: 'http://api.payments.example' });

@@ -55,7 +55,7 @@ describe('examples/flask-shop security', () => {
       action: 'DENY',
       rules: [{
         from: [{ source: { notRequestPrincipals: ['https://auth.acme-shop.example/*'] } }],
-        to: [{ operation: { paths: ['/api/*'] } }],
+        to: [{ operation: { paths: ['/api/*'], ports: ['5000'] } }], // the HTTP port only
       }],
     });
   });

@@ -56,7 +56,7 @@ describe('ExternalService', () => {
       expect(findObject(out, 'ServiceEntry', 'payments').spec.ports).toEqual([{ number: 80, name: 'http-80', protocol: 'HTTP', targetPort: 443 }]);
       expect(findObject(out, 'DestinationRule', 'payments').spec).toEqual({
         host: HOST,
-        trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: HOST } }] },
+        trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: HOST, caCertificates: 'system' } }] },
       });
       expect(es.virtualService).toBeUndefined();
       expect(out).toMatchSnapshot();
@@ -73,7 +73,7 @@ describe('ExternalService', () => {
         { number: 443, name: 'tls-443', protocol: 'TLS' },
       ]);
       expect(findObject(out, 'DestinationRule', 'payments').spec.trafficPolicy.portLevelSettings)
-        .toEqual([{ port: { number: 8080 }, tls: { mode: 'SIMPLE', sni: 'payments.example' } }]);
+        .toEqual([{ port: { number: 8080 }, tls: { mode: 'SIMPLE', sni: 'payments.example', caCertificates: 'system' } }]);
     });
   });
 
@@ -104,7 +104,7 @@ describe('ExternalService', () => {
         host: 'istio-egressgateway.istio-system.svc.cluster.local',
         subsets: [{ name: 'payments', trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'ISTIO_MUTUAL', sni: HOST } }] } }],
       });
-      expect(findObject(out, 'DestinationRule', 'payments').spec.trafficPolicy.portLevelSettings[0].tls).toEqual({ mode: 'SIMPLE', sni: HOST });
+      expect(findObject(out, 'DestinationRule', 'payments').spec.trafficPolicy.portLevelSettings[0].tls).toEqual({ mode: 'SIMPLE', sni: HOST, caCertificates: 'system' });
       expect(out).toMatchSnapshot();
     });
 

@@ -101,9 +101,29 @@ describe('authorization from the service graph', () => {
       expect(deny.spec).toEqual({
         selector: { matchLabels: { app: 'user-service' } },
         action: 'DENY',
-        rules: [{ from: [{ source: { namespaces: ['sandbox'] } }], to: [{ operation: { paths: ['/admin/*'] } }] }],
+        rules: [{ from: [{ source: { namespaces: ['sandbox'] } }], to: [{ operation: { paths: ['/admin/*'], ports: ['5000'] } }] }],
       });
       expect(rule.namespaces).toEqual(['sandbox']);
+    });
+
+    test('a DENY rule of HTTP-only conditions applies to the HTTP ports only (Istio would deny all TCP traffic)', () => {
+      // GIVEN a service with an HTTP and a TCP port
+      const chart = nsChart('shop');
+      const db = new MeshService(chart, 'db-proxy', {
+        versions: [image('db')],
+        ports: [{ port: 80, targetPort: 8080 }, { port: 5432, protocol: Protocol.TCP }],
+      });
+      // WHEN one DENY rule names paths, another only a source, a third explicit ports
+      db.denyFrom(AuthzSource.namespace('sandbox'), { paths: ['/admin/*'] });
+      db.denyFrom(AuthzSource.namespace('legacy'));
+      db.denyFrom(AuthzSource.namespace('batch'), { methods: [HttpMethod.DELETE], ports: [80] });
+      // THEN the HTTP rule is pinned to 8080; the source-only rule keeps every port; explicit ports stay
+      const rules = findObject(synthAndValidate(chart), 'AuthorizationPolicy', 'db-proxy-deny').spec.rules;
+      expect(rules).toEqual([
+        { from: [{ source: { namespaces: ['sandbox'] } }], to: [{ operation: { paths: ['/admin/*'], ports: ['8080'] } }] },
+        { from: [{ source: { namespaces: ['legacy'] } }] },
+        { from: [{ source: { namespaces: ['batch'] } }], to: [{ operation: { methods: ['DELETE'], ports: ['8080'] } }] },
+      ]);
     });
 
     test('a DENY rule may use the wildcard', () => {

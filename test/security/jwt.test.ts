@@ -71,7 +71,8 @@ describe('JwtAuthentication', () => {
         action: 'DENY',
         rules: [{
           from: [{ source: { notRequestPrincipals: [`${ISSUER}/*`] } }],
-          to: [{ operation: { methods: ['GET', 'POST'], paths: ['/api/*'] } }],
+          // pinned to the HTTP port: Istio applies a DENY rule of HTTP-only attributes to TCP traffic as "deny all"
+          to: [{ operation: { methods: ['GET', 'POST'], paths: ['/api/*'], ports: ['5000'] } }],
         }],
       });
     });
@@ -82,9 +83,9 @@ describe('JwtAuthentication', () => {
       orders.requireJwt(auth, { claims: [{ claim: 'scope', values: ['orders:read'] }, { claim: 'groups', values: ['staff', 'admin'] }] });
       const out = synthAndValidate(chart);
       expect(findObject(out, 'AuthorizationPolicy', 'order-service-require-jwt').spec.rules).toEqual([
-        { from: [{ source: { notRequestPrincipals: [`${ISSUER}/*`] } }] },
-        { when: [{ key: 'request.auth.claims[scope]', notValues: ['orders:read'] }] },
-        { when: [{ key: 'request.auth.claims[groups]', notValues: ['staff', 'admin'] }] },
+        { from: [{ source: { notRequestPrincipals: [`${ISSUER}/*`] } }], to: [{ operation: { ports: ['5000'] } }] },
+        { when: [{ key: 'request.auth.claims[scope]', notValues: ['orders:read'] }], to: [{ operation: { ports: ['5000'] } }] },
+        { when: [{ key: 'request.auth.claims[groups]', notValues: ['staff', 'admin'] }], to: [{ operation: { ports: ['5000'] } }] },
       ]);
       expect(out).toMatchSnapshot();
     });

@@ -1,0 +1,373 @@
+// Package analysis runs an example's complete output (every chart together, as one cluster
+// would see it) through Istio's offline analyzers: the SourceAnalyzer that `istioctl analyze`
+// builds for files, with analyzers.AllCombined() (every analyzer enabled), the mesh config
+// taken from the emitted `istio` ConfigMap.
+//
+// Two differences from `istioctl analyze --use-kube=false`, both to see the output as a
+// cluster would:
+//   - Services, Namespaces and Pods in the files are analyzed (istioctl reads those kinds
+//     from the live cluster and drops them from files). The output has no Pods, so one Pod
+//     per Deployment and Argo Rollout is derived from its pod template, as the ReplicaSet
+//     controller would create it before admission (the subset, selector and injection
+//     analyzers need them).
+//   - No built-in default ingress gateway is added (AddDefaultResources): the output
+//     declares its own gateways, and a stand-in could hide a missing one.
+//
+// A `galley.istio.io/analyze-suppress` annotation in the output is removed before analysis
+// (and reported), so the library cannot silence its own findings.
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"istio.io/api/annotation"
+	"istio.io/istio/pkg/config/analysis/analyzers"
+	"istio.io/istio/pkg/config/analysis/diag"
+	"istio.io/istio/pkg/config/analysis/local"
+	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/config/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
+)
+
+// Stage is the name printed in the report.
+const Stage = "analysis"
+
+// Accepted is a message that is not a defect, with the reason. Code and a substring of the
+// message's origin ("Kind name.namespace") select it; Contains (optional) narrows it to a
+// substring of the message text.
+type Accepted struct {
+	Code, Origin, Contains, Reason string
+}
+
+// AcceptedMessages lists the analyzer messages accepted with a reason.
+var AcceptedMessages []Accepted
+
+// Result is what one analysis produced.
+type Result struct {
+	Messages     diag.Messages
+	MeshConfig   string // "ConfigMap ns/name" or "defaults"
+	IstioNS      string
+	DerivedPods  int
+	Executed     int
+	Skipped      []string
+	Unsuppressed []string // objects whose analyze-suppress annotation was removed
+	// injector ConfigMaps whose values lack sidecarInjectorWebhook.enableNamespacesByDefault:
+	// Istio's injection analyzer (and so `istioctl analyze` on such a cluster) panics on
+	// them; they are analyzed with the value istiod's injector assumes (false)
+	InjectorValuesPatched []string
+	TrustDomain           string
+}
+
+// InjectorValuesFinding is the reason a patched injector ConfigMap is listed, not failed.
+var InjectorValuesFinding = ""
+
+// Run analyzes ex and records each message.
+func Run(ex *manifest.Example, r *report.Report) error {
+	res, err := Analyze(ex)
+	if err != nil {
+		return err
+	}
+	r.Count(ex.Name, Stage, "objects", len(ex.Objects))
+	r.Count(ex.Name, Stage, "derivedPods", res.DerivedPods)
+	r.Count(ex.Name, Stage, "analyzers", res.Executed)
+	r.Count(ex.Name, Stage, "messages", len(res.Messages))
+	for _, s := range res.Unsuppressed {
+		r.Fail(ex.Name, Stage, s, "carries "+annotation.GalleyAnalyzeSuppress.Name+", which would hide analyzer messages")
+	}
+	for _, s := range res.InjectorValuesPatched {
+		msg := "values JSON has no sidecarInjectorWebhook.enableNamespacesByDefault: Istio's injection.Analyzer panics on it (interface conversion: nil, not bool); analyzed with false"
+		if InjectorValuesFinding != "" {
+			r.List(ex.Name, Stage, s, msg, InjectorValuesFinding)
+		} else {
+			r.Fail(ex.Name, Stage, s, msg)
+		}
+	}
+	for i := range res.Messages {
+		m := &res.Messages[i]
+		subject := origin(m)
+		text := m.String()
+		if reason, ok := meshOnlyPortSelector(ex, m); ok {
+			r.List(ex.Name, Stage, subject, text, reason)
+			continue
+		}
+		if reason, ok := accepted(m); ok {
+			r.List(ex.Name, Stage, subject, text, reason)
+			continue
+		}
+		r.Fail(ex.Name, Stage, subject, text)
+	}
+	r.Count(ex.Name, Stage, "principals", CheckPrincipals(ex, r, res.TrustDomain))
+	if len(res.Messages) == 0 {
+		r.Pass(ex.Name, Stage, "all", fmt.Sprintf("%d analyzers, mesh config from %s: no messages", res.Executed, res.MeshConfig))
+	}
+	return nil
+}
+
+// Analyze runs all of Istio's analyzers on ex.
+func Analyze(ex *manifest.Example) (*Result, error) {
+	res := &Result{IstioNS: istioNamespace(ex), MeshConfig: "defaults"}
+	sa := local.NewSourceAnalyzer(analyzers.AllCombined(), "", resource.Namespace(res.IstioNS), nil)
+
+	res.TrustDomain = mesh.DefaultMeshConfig().GetTrustDomain()
+	if cm, meshYAML, ok := meshConfigMap(ex, res.IstioNS); ok {
+		// validate it the way istiod reads it, then hand it to the analyzer (which reads a file)
+		mc, err := mesh.ApplyMeshConfigDefaults(meshYAML)
+		if err != nil {
+			return nil, fmt.Errorf("mesh config of %s does not load: %v", cm, err)
+		}
+		res.TrustDomain = mc.GetTrustDomain()
+		f, err := os.CreateTemp("", "conformance-mesh-*.yaml")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(f.Name())
+		if _, err := f.WriteString(meshYAML); err != nil {
+			return nil, err
+		}
+		f.Close()
+		if err := sa.AddFileKubeMeshConfig(f.Name()); err != nil {
+			return nil, fmt.Errorf("mesh config of %s: %v", cm, err)
+		}
+		res.MeshConfig = cm
+	}
+
+	var readers []local.ReaderSource
+	for _, file := range ex.Files {
+		var docs []string
+		for _, o := range ex.Objects {
+			if o.File != filepath.Base(file) {
+				continue
+			}
+			doc, stripped, err := withoutSuppress(o)
+			if err != nil {
+				return nil, err
+			}
+			if patched, ok, err := injectorValuesFilled(o); err != nil {
+				return nil, err
+			} else if ok {
+				res.InjectorValuesPatched = append(res.InjectorValuesPatched, o.ID())
+				doc = patched
+			}
+			if stripped {
+				res.Unsuppressed = append(res.Unsuppressed, o.ID())
+			}
+			docs = append(docs, doc)
+		}
+		readers = append(readers, local.ReaderSource{Name: filepath.Base(file), Reader: strings.NewReader(strings.Join(docs, "\n---\n"))})
+	}
+	pods, n, err := derivedPods(ex)
+	if err != nil {
+		return nil, err
+	}
+	res.DerivedPods = n
+	if n > 0 {
+		readers = append(readers, local.ReaderSource{Name: derivedPodsSource, Reader: strings.NewReader(pods)})
+	}
+	// the test variant reads Services, Namespaces and Pods from the files too
+	if err := sa.AddTestReaderKubeSource(readers); err != nil {
+		return nil, fmt.Errorf("Istio's file source rejected the output: %v", err)
+	}
+	cancel := make(chan struct{})
+	defer close(cancel)
+	out, err := sa.Analyze(cancel)
+	if err != nil {
+		return nil, err
+	}
+	res.Messages = out.Messages
+	res.Executed = len(out.ExecutedAnalyzers)
+	res.Skipped = out.SkippedAnalyzers
+	return res, nil
+}
+
+// istioNamespace is the namespace of istiod's Deployment (istio-system if none).
+func istioNamespace(ex *manifest.Example) string {
+	for _, o := range ex.ByKind("apps", "Deployment") {
+		if strings.HasPrefix(o.GetName(), "istiod") {
+			return o.GetNamespace()
+		}
+	}
+	return "istio-system"
+}
+
+// meshConfigMap returns the mesh config istiod reads: ConfigMap `istio` in the istio
+// namespace, else (revisioned control planes only) the last `istio-<rev>` by name.
+func meshConfigMap(ex *manifest.Example, ns string) (string, string, bool) {
+	var name, data string
+	for _, o := range ex.ByKind("", "ConfigMap") {
+		if o.GetNamespace() != ns {
+			continue
+		}
+		n := o.GetName()
+		if n != "istio" && !(strings.HasPrefix(n, "istio-") && !strings.HasPrefix(n, "istio-sidecar-injector") && !strings.Contains(n, "ca-root")) {
+			continue
+		}
+		m, ok, _ := unstructuredString(o.Object, "data", "mesh")
+		if !ok {
+			continue
+		}
+		if n == "istio" {
+			return "ConfigMap " + ns + "/istio", m, true
+		}
+		if n > name {
+			name, data = n, m
+		}
+	}
+	if name == "" {
+		return "", "", false
+	}
+	return "ConfigMap " + ns + "/" + name, data, true
+}
+
+func unstructuredString(obj map[string]any, path ...string) (string, bool, error) {
+	var cur any = obj
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return "", false, nil
+		}
+		cur, ok = m[p]
+		if !ok {
+			return "", false, nil
+		}
+	}
+	s, ok := cur.(string)
+	return s, ok, nil
+}
+
+func withoutSuppress(o manifest.Object) (string, bool, error) {
+	ann := o.GetAnnotations()
+	if _, ok := ann[annotation.GalleyAnalyzeSuppress.Name]; !ok {
+		return string(o.Raw), false, nil
+	}
+	c := o.DeepCopy()
+	delete(ann, annotation.GalleyAnalyzeSuppress.Name)
+	c.SetAnnotations(ann)
+	b, err := yaml.Marshal(c.Object)
+	return string(b), true, err
+}
+
+// DerivedPodSuffix ends the name of a Pod derived from a workload's pod template.
+const DerivedPodSuffix = "-derived"
+
+const derivedPodsSource = "derived-pods"
+
+// derivedPods builds one Pod per Deployment and Argo Rollout from its pod template.
+func derivedPods(ex *manifest.Example) (string, int, error) {
+	var docs []string
+	workloads := append(ex.ByKind("apps", "Deployment"), ex.ByKind("argoproj.io", "Rollout")...)
+	for _, w := range workloads {
+		tmpl, ok := w.Object["spec"].(map[string]any)["template"].(map[string]any)
+		if !ok {
+			continue // e.g. a Rollout with workloadRef: its Deployment is derived instead
+		}
+		meta, _ := tmpl["metadata"].(map[string]any)
+		pod := map[string]any{
+			"apiVersion": "v1",
+			"kind":       "Pod",
+			"metadata": map[string]any{
+				"name":        w.GetName() + DerivedPodSuffix,
+				"namespace":   w.GetNamespace(),
+				"labels":      meta["labels"],
+				"annotations": meta["annotations"],
+			},
+			"spec": tmpl["spec"],
+		}
+		b, err := yaml.Marshal(pod)
+		if err != nil {
+			return "", 0, err
+		}
+		docs = append(docs, string(b))
+	}
+	return strings.Join(docs, "\n---\n"), len(docs), nil
+}
+
+func origin(m *diag.Message) string {
+	if m.Resource == nil {
+		return "(no resource)"
+	}
+	return m.Resource.Origin.FriendlyName()
+}
+
+func accepted(m *diag.Message) (string, bool) {
+	if m.Type.Code() == "IST0103" && m.Resource != nil && m.Resource.Origin.Reference() != nil &&
+		m.Resource.Origin.Reference().String() != "" && strings.HasSuffix(origin(m), DerivedPodSuffix) &&
+		strings.Contains(m.Resource.Origin.Reference().String(), derivedPodsSource) {
+		return derivedPodReason, true
+	}
+	for _, a := range AcceptedMessages {
+		if a.Code == m.Type.Code() && strings.Contains(origin(m), a.Origin) && strings.Contains(m.String(), a.Contains) {
+			return a.Reason, true
+		}
+	}
+	return "", false
+}
+
+// injectorValuesFilled returns the injector ConfigMap o with
+// sidecarInjectorWebhook.enableNamespacesByDefault set to false when its values lack it.
+func injectorValuesFilled(o manifest.Object) (string, bool, error) {
+	if o.GetKind() != "ConfigMap" || o.Group() != "" || !strings.HasPrefix(o.GetName(), "istio-sidecar-injector") {
+		return "", false, nil
+	}
+	values, ok, _ := unstructuredString(o.Object, "data", "values")
+	if !ok {
+		return "", false, nil
+	}
+	v := map[string]any{}
+	if err := json.Unmarshal([]byte(values), &v); err != nil {
+		return "", false, fmt.Errorf("%s: values is not JSON: %v", o.ID(), err)
+	}
+	sw, _ := v["sidecarInjectorWebhook"].(map[string]any)
+	if sw == nil {
+		sw = map[string]any{}
+	}
+	if _, isBool := sw["enableNamespacesByDefault"].(bool); isBool {
+		return "", false, nil
+	}
+	sw["enableNamespacesByDefault"] = false
+	v["sidecarInjectorWebhook"] = sw
+	js, err := json.Marshal(v)
+	if err != nil {
+		return "", false, err
+	}
+	c := o.DeepCopy()
+	if err := unstructured.SetNestedField(c.Object, string(js), "data", "values"); err != nil {
+		return "", false, err
+	}
+	b, err := yaml.Marshal(c.Object)
+	return string(b), true, err
+}
+
+// meshOnlyPortSelector accepts IST0112 (VirtualServiceDestinationPortSelectorRequired) on a
+// VirtualService bound to sidecars only (no gateways): there pilot builds each route on the
+// listener of the service port the request came in on and, with no destination port, sends it
+// to that same port's cluster (pilot/pkg/networking/core/route.GetDestinationCluster), which
+// is what a route over every HTTP port of the service means. On a gateway VirtualService the
+// listener port is the gateway's, so there the message stays a failure.
+func meshOnlyPortSelector(ex *manifest.Example, m *diag.Message) (string, bool) {
+	if m.Type.Code() != "IST0112" || m.Resource == nil {
+		return "", false
+	}
+	name := m.Resource.Metadata.FullName
+	vs, ok := ex.Find("networking.istio.io", "VirtualService", name.Namespace.String(), name.Name.String())
+	if !ok {
+		return "", false
+	}
+	spec, _ := vs.Object["spec"].(map[string]any)
+	gateways, _ := spec["gateways"].([]any)
+	for _, g := range gateways {
+		if g != "mesh" {
+			return "", false
+		}
+	}
+	return "sidecar-only VirtualService: with no destination port pilot routes to the cluster of the listener's own port " +
+		"(route.GetDestinationCluster), so each of the service's HTTP ports reaches the same port; follow-up (library): " +
+		"emit destination ports per port to satisfy the analyzer", true
+}
