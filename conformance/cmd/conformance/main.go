@@ -8,6 +8,7 @@ import (
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/xds"
 )
 
 func main() {
@@ -28,6 +29,7 @@ func main() {
 			continue
 		}
 		r.Count(name, "load", "objects", len(ex.Objects))
+		_ = xds.Run(ex, r)
 	}
 	r.Print(os.Stdout, *verbose)
 	if _, f := r.Totals(); f > 0 {
