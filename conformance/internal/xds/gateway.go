@@ -77,7 +77,13 @@ func (c *checker) gateway(p *Proxy, cfg *Config) {
 				}
 				continue
 			}
-			c.pass(subject, fmt.Sprintf("listener %s (TLS as declared: %v)", l.Name, srv.Tls.GetMode()))
+			tlsMode := "plaintext"
+			if srv.Tls != nil && !srv.Tls.HttpsRedirect {
+				tlsMode = "TLS " + srv.Tls.GetMode().String()
+			} else if srv.GetTls().GetHttpsRedirect() {
+				tlsMode = "plaintext with HTTPS redirect"
+			}
+			c.pass(subject, fmt.Sprintf("listener %s (%s as declared)", l.Name, tlsMode))
 			if rc == nil {
 				continue
 			}

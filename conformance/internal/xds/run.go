@@ -45,9 +45,14 @@ func Run(ex *manifest.Example, r *report.Report) error {
 		return err
 	}
 	defer env.Close()
-	c := &checker{env: env, r: r, ex: ex.Name, hosts: env.Hosts(), eds: map[string]bool{}}
-	c.run()
+	c := newChecker(env, r)
+	c.generate()
+	c.assert()
 	return nil
+}
+
+func newChecker(env *Env, r *report.Report) *checker {
+	return &checker{env: env, r: r, ex: env.Example.Name, hosts: env.Hosts(), eds: map[string]bool{}}
 }
 
 type checker struct {
@@ -66,12 +71,19 @@ func (c *checker) check(ok bool, subject, msg string) bool {
 	return c.r.Check(ok, c.ex, Stage, subject, msg)
 }
 
-func (c *checker) run() {
+// generate runs pilot for every named proxy.
+func (c *checker) generate() {
 	c.proxies = c.env.Proxies()
 	c.configs = map[*Proxy]*Config{}
 	for _, p := range c.proxies {
-		cfg := c.env.Generate(p)
-		c.configs[p] = cfg
+		c.configs[p] = c.env.Generate(p)
+	}
+}
+
+// assert compares each proxy's generated config with the declared intents.
+func (c *checker) assert() {
+	for _, p := range c.proxies {
+		cfg := c.configs[p]
 		c.r.Count(c.ex, Stage, "proxies", 1)
 		c.r.Count(c.ex, Stage, "resources", cfg.Count())
 		errs := cfg.Validate()
@@ -772,12 +784,14 @@ func (c *checker) authorizedCallers() {
 		}
 		// the callee's hosts
 		var calleeHosts []string
+		seenHost := map[string]bool{}
 		for _, w := range c.env.Workloads {
 			if !c.applies(w, apCfg.Namespace, ap.GetSelector().GetMatchLabels()) || w.Gateway {
 				continue
 			}
 			for name, h := range c.hosts {
-				if h.Selector != nil && h.Namespace == w.Namespace && subset(h.Selector, w.Labels) {
+				if h.Selector != nil && h.Namespace == w.Namespace && subset(h.Selector, w.Labels) && !seenHost[name] {
+					seenHost[name] = true
 					calleeHosts = append(calleeHosts, name)
 				}
 			}
