@@ -104,6 +104,7 @@ func (c *checker) assert() {
 			c.inbound(p, cfg)
 		}
 		c.destinationRules(p, cfg)
+		c.telemetryChecks(p, cfg)
 	}
 	c.authorizedCallers()
 }

@@ -99,11 +99,13 @@ func TestDeclaredIntentsReachEnvoy(t *testing.T) {
 	requireEntry(t, r, report.Pass, "gateway istio-system/ingress Gateway istio-system/ingress server HTTP:80", "listener 0.0.0.0_8080")
 	requireEntry(t, r, report.Pass, "gateway istio-system/ingress Gateway istio-system/ingress server HTTPS:443", "listener 0.0.0.0_8443")
 	requireEntry(t, r, report.Pass, "server HTTPS:443 VirtualService istio-system/web-ingress web.example.com", "1 routes")
-	requireEntry(t, r, report.Pass, "sidecar shop/web-v1", "Sidecar shop/web egress: clusters for exactly the 2 hosts declared")
-	requireEntry(t, r, report.Pass, "sidecar shop/api-v1", "Sidecar shop/api egress: clusters for exactly the 1 hosts declared")
+	requireEntry(t, r, report.Pass, "sidecar shop/web-v1", "Sidecar shop/web egress: clusters for exactly the 3 hosts declared")
+	requireEntry(t, r, report.Pass, "sidecar shop/api-v1", "Sidecar shop/api egress: clusters for exactly the 2 hosts declared")
 	requireEntry(t, r, report.Pass, "probe shop/xds-probe", "no Sidecar applies: sees every exported host")
 	requireEntry(t, r, report.Pass, "sidecar shop/web-v1 → api.shop.svc.cluster.local", "true")
 	requireEntry(t, r, report.Pass, "gateway istio-system/ingress", "Envoy resources pass proto validation")
+	requireEntry(t, r, report.Pass, "sidecar shop/api-v1 Telemetry istio-system/mesh-default accessLogging", "access log [{path:/dev/stdout format:JSON filter:response.code >= 400}]")
+	requireEntry(t, r, report.Pass, "sidecar shop/api-v1 Telemetry istio-system/mesh-default tracing", "envoy.tracers.opentelemetry tracer with the declared sampling")
 }
 
 // Broken outputs: each declared intent pilot cannot honour is a failure.
@@ -133,6 +135,16 @@ func TestBrokenOutputsFail(t *testing.T) {
 			"Sidecar that excludes a declared dependency",
 			[][2]string{{"        - shop/api.shop.svc.cluster.local\n", ""}},
 			"sidecar shop/web-v1 → api.shop.svc.cluster.local", "caller's Envoy has a cluster for it: false",
+		},
+		{
+			"mesh config accessLogFile that a Telemetry provider overrides",
+			[][2]string{{"accessLogFile: /dev/stdout", "accessLogFile: /var/log/mesh.log"}},
+			"sidecar shop/web-v1 Telemetry istio-system/mesh-default accessLogging", `mesh config accessLogFile "/var/log/mesh.log" has no effect: provider "envoy" writes to "/dev/stdout"`,
+		},
+		{
+			"tracing provider whose collector Service is not emitted",
+			[][2]string{{"  name: collector\n", "  name: collector-renamed\n"}},
+			"sidecar shop/web-v1 Telemetry istio-system/mesh-default tracing", `tracer "", declared "envoy.tracers.opentelemetry" (otel)`,
 		},
 		{
 			"principal that does not exist",
@@ -243,6 +255,14 @@ func TestEachAssertionCanFail(t *testing.T) {
 				fc.TransportSocket = nil
 			}
 		}, "sidecar shop/api-v2 PeerAuthentication shop/default port 8080", "STRICT: 0 inbound chains require a client certificate, 1 accept plaintext"},
+		{"access log", func(c *checker) {
+			_, cfg := proxy(c, "sidecar shop/api-v1")
+			editHCM(cfg, 8080, func(h *hcm.HttpConnectionManager) { h.AccessLog = nil })
+		}, "sidecar shop/api-v1 Telemetry istio-system/mesh-default accessLogging", "lack the declared access log"},
+		{"tracing", func(c *checker) {
+			_, cfg := proxy(c, "sidecar shop/api-v1")
+			editHCM(cfg, 8080, func(h *hcm.HttpConnectionManager) { h.Tracing.RandomSampling.Value = 100 })
+		}, "sidecar shop/api-v1 Telemetry istio-system/mesh-default tracing", "sampling 100%, declared 10%"},
 		{"gateway listener", func(c *checker) {
 			_, cfg := proxy(c, "gateway istio-system/ingress")
 			cfg.Listener("0.0.0.0_8080").Name = "0.0.0.0_9999"
