@@ -28,7 +28,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-interface Fanout { sidecars: number; sampled: number; medianBytes: number; maxBytes: number; medianClusters: number; loadSeconds: number; generateSecondsPerSidecar: number }
+interface Fanout {
+  sidecars: number;
+  sampled: number;
+  medianBytes: number;
+  maxBytes: number;
+  medianClusters: number;
+  loadSeconds: number;
+  generateSecondsPerSidecar: number;
+}
 
 /**
  * Envoy config bytes per sidecar from pilot's xDS generation, for the generated
