@@ -22,11 +22,13 @@ import (
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	"istio.io/istio/pilot/pkg/config/kube/crd"
+	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pilot/pkg/model"
 	fakexds "istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/jwt"
 	kubelib "istio.io/istio/pkg/kube"
 	istiolog "istio.io/istio/pkg/log"
 	"istio.io/istio/pkg/test"
@@ -100,6 +102,10 @@ var istioGroups = map[string]bool{
 // pods derived from every workload's pod template, EndpointSlices, mesh config.
 func Load(ex *manifest.Example) (*Env, error) {
 	Quiet()
+	// A RequestAuthentication's jwksUri is fetched by Envoy, not by pilot: the oracle
+	// never reaches the network (istiod's default fetches it itself; the generated
+	// jwt_authn provider then carries a remote JWKS instead of an inline one).
+	features.JwksFetchMode = jwt.Envoy
 	e := &Env{Example: ex}
 	m, err := meshConfigOf(ex)
 	if err != nil {

@@ -19,10 +19,8 @@ import (
 
 	networking "istio.io/api/networking/v1alpha3"
 	security "istio.io/api/security/v1beta1"
-	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/schema/gvk"
-	"istio.io/istio/pkg/jwt"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
@@ -30,11 +28,6 @@ import (
 
 // Stage is the report stage name.
 const Stage = "xds"
-
-func init() {
-	// Envoy fetches JWKS itself; the oracle never reaches the network.
-	features.JwksFetchMode = jwt.Envoy
-}
 
 // Run loads the example into pilot, generates the xDS of every named proxy and
 // asserts that the declared intents reached Envoy.
