@@ -4,7 +4,8 @@
  * (10% to v2), runs under STRICT mTLS (one mesh-wide policy), admits calls
  * from its callers with `allowFrom` (each service calls ~3 others, so
  * each has one allowFrom edge to ~3 dependencies), and every 10th service
- * is routed from an ingress gateway.
+ * is routed from an ingress gateway. Each service gets its derived Sidecar
+ * unless `egressScoping: false` (the fan-out benchmark measures both).
  */
 import { App, Chart } from 'cdk8s';
 import { CanaryRelease, GatewayServer, GatewayTls, IngressGateway, MeshService, StrictMtls } from '../src';
@@ -14,7 +15,12 @@ export interface GeneratedMesh {
   readonly services: MeshService[];
 }
 
-export function generateMesh(app: App, count: number): GeneratedMesh {
+export interface GenerateMeshOptions {
+  /** False generates every service without its derived Sidecar (`egressScoping: false`). Default true. */
+  readonly egressScoping?: boolean;
+}
+
+export function generateMesh(app: App, count: number, options: GenerateMeshOptions = {}): GeneratedMesh {
   const perNamespace = 100;
   const charts: Chart[] = [];
   const services: MeshService[] = [];
@@ -33,6 +39,7 @@ export function generateMesh(app: App, count: number): GeneratedMesh {
         { name: 'v2', image: `registry.example/svc-${i}:1.1.0`, replicas: 1 },
       ],
       ports: [{ port: 80, targetPort: 8080 }],
+      egressScoping: options.egressScoping,
     });
     new CanaryRelease(charts[nsIndex], `svc-${i}-canary`, { service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 10 });
     if (i % 10 === 0) ingress.addRoute({ host: `svc-${i}.apps.example.com`, service: svc });

@@ -21,6 +21,7 @@ import (
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/validation"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/xds"
 )
 
 // Stage is one oracle stage: a package under internal/ exposing Run.
@@ -34,6 +35,7 @@ var Stages = []Stage{
 	{validation.Stage, validation.Run},
 	{analysis.Stage, analysis.Run},
 	{"inject", inject.Run},
+	{xds.Stage, xds.Run},
 }
 
 func main() {
