@@ -3,6 +3,7 @@ import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { egressHosts } from '../render/istio-sidecar';
 import { renderMermaid } from '../render/mermaid';
+import { registerAnalysisRules } from './rules/mesh-rules';
 
 /** How serious a finding of the mesh analysis is. */
 export enum FindingSeverity {
@@ -54,6 +55,7 @@ export interface SidecarFanout {
 export class MeshAnalysis {
   /** The analysis of the app `scope` belongs to. */
   public static of(scope: IConstruct): MeshAnalysis {
+    registerAnalysisRules(scope);
     return new MeshAnalysis(MeshModel.of(scope));
   }
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { IMeshControlPlane } from './istio-control-plane';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
+import { MeshModel } from '../model';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 
 /**
@@ -88,6 +89,7 @@ export class MeshNamespace extends Construct {
     else if (this.revision) labels['istio.io/rev'] = this.revision;
     else labels['istio-injection'] = 'enabled';
     this._labels = labels;
+    MeshModel.of(this).addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision });
 
     this.resource = clusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...labels } },
