@@ -4,6 +4,7 @@ import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { egressHosts } from '../render/istio-sidecar';
 import { renderMermaid } from '../render/mermaid';
 import { registerAnalysisRules } from './rules/mesh-rules';
+import { checkArgs } from '../private/runtime-types';
 
 /** How serious a finding of the mesh analysis is. */
 export enum FindingSeverity {
@@ -55,6 +56,7 @@ export interface SidecarFanout {
 export class MeshAnalysis {
   /** The analysis of the app `scope` belongs to. */
   public static of(scope: IConstruct): MeshAnalysis {
+    checkArgs('MeshAnalysis.of', 'MeshAnalysis.of', arguments);
     registerAnalysisRules(scope);
     return new MeshAnalysis(MeshModel.of(scope));
   }
@@ -77,6 +79,7 @@ export class MeshAnalysis {
    * no code is given.
    */
   public treatWarningsAsErrors(...codes: string[]): void {
+    checkArgs('MeshAnalysis.treatWarningsAsErrors', 'MeshAnalysis.treatWarningsAsErrors', arguments);
     if (codes.length === 0) this.model.promotedWarnings.add('*');
     for (const c of codes) this.model.promotedWarnings.add(c);
     this.model.touch();

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph } from 'cdk8s';
 import { MeshAnalysis } from './mesh-analysis';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of a `MeshApp`.
@@ -44,6 +45,7 @@ export class MeshApp extends App {
 
   constructor(props: MeshAppProps = {}) {
     super(props);
+    checkArgs(this, 'MeshApp.new', arguments);
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
   }

@@ -16,6 +16,7 @@ import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
+import { checkArgs } from '../private/runtime-types';
 
 /** Istio release this version of cdk8s-mesh is built and tested against (newest stable known to the project). */
 export const ISTIO_VERSION = '1.30.3';
@@ -291,6 +292,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
 
   constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
     super(scope, id);
+    checkArgs(this, 'IstioControlPlane.new', arguments);
     this.props = props;
     this.model = MeshModel.of(this);
 

@@ -2,10 +2,11 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMeshControlPlane } from './istio-control-plane';
+import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
-import { MeshModel } from '../model';
 import { isLabelValue, validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of a `MeshNamespace`.
@@ -68,6 +69,7 @@ export class MeshNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
+    checkArgs(this, 'MeshNamespace.new', arguments);
     this.name = validateDnsLabel(this, 'name', props.name ?? id);
     const injection = props.injection ?? true;
     this.revision = props.controlPlane?.revision;

@@ -12,6 +12,7 @@ import { addIdentity } from '../model/security';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
+import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 import { IMeshIdentity } from '../services/identity';
 
@@ -208,6 +209,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected constructor(scope: Construct, id: string, props: MeshGatewayOptions, direction: GatewayDirection,
     defaultServiceType: GatewayServiceType, serviceType: GatewayServiceType | undefined) {
     super(scope, id);
+    // the subclass's props, checked before this constructor reads them
+    checkArgs(this, direction === 'ingress' ? 'IngressGateway.new' : 'EgressGateway.new', [scope, id, props]);
     this.direction = direction;
     this._model = MeshModel.of(this);
     registerGatewayRules(this._model);

@@ -13,6 +13,7 @@ import { trafficOf } from '../model/traffic';
 import { meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { trafficPolicyToModel } from '../private/traffic-policy';
 import { checkPort } from '../private/values';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
@@ -266,6 +267,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
 
   constructor(scope: Construct, id: string, props: MeshServiceProps) {
     super(scope, id);
+    checkArgs(this, 'MeshService.new', arguments);
     this.props = props;
     this.model = MeshModel.of(this);
 
@@ -348,6 +350,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
    */
   public addRoute(options: MeshRouteOptions = {}): MeshRoute {
+    checkArgs(this, 'MeshService.addRoute', arguments);
     const id = options.name ?? `route-${trafficOf(this.model, this.host).routes.length + 1}`;
     return new MeshRoute(this, id, { ...options, service: this });
   }
@@ -359,6 +362,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#TrafficPolicy
    */
   public configureTrafficPolicy(policy: TrafficPolicy): void {
+    checkArgs(this, 'MeshService.configureTrafficPolicy', arguments);
     trafficOf(this.model, this.host).policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
     this.model.touch();
   }
@@ -371,6 +375,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#Subset
    */
   public configureVersionTrafficPolicy(version: string, policy: TrafficPolicy): void {
+    checkArgs(this, 'MeshService.configureVersionTrafficPolicy', arguments);
     const model = trafficPolicyToModel(this, `versionTrafficPolicy[${JSON.stringify(version)}]`, policy);
     trafficOf(this.model, this.host).versionPolicies.set(version, { path: this.node.path, policy: model });
     this.model.touch();
@@ -390,6 +395,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
    */
   public allowFrom(caller: IMeshIdentity, options?: AllowFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.allowFrom', arguments);
     return ServiceAuthorization.of(this)._allow(AuthzSource.identity(caller), options ?? {}, 'allowFrom');
   }
 
@@ -400,6 +406,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
    */
   public allowFromSource(source: AuthzSource, options?: AllowFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.allowFromSource', arguments);
     return ServiceAuthorization.of(this)._allow(source, options ?? {}, 'allowFromSource');
   }
 
@@ -409,6 +416,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
    */
   public allowFromNamespace(namespace: string, options?: AllowFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.allowFromNamespace', arguments);
     return ServiceAuthorization.of(this)._allow(AuthzSource.namespace(namespace), options ?? {}, 'allowFromNamespace');
   }
 
@@ -418,6 +426,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-deny` AuthorizationPolicy
    */
   public denyFrom(source: AuthzSource, options?: DenyFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.denyFrom', arguments);
     return ServiceAuthorization.of(this).denyFrom(source, options ?? {});
   }
 
@@ -428,6 +437,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-require-jwt` AuthorizationPolicy
    */
   public requireJwt(authentication: JwtAuthentication, options?: RequireJwtOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.requireJwt', arguments);
     return ServiceAuthorization.of(this).requireJwt(authentication, options ?? {});
   }
   // --- end security ---
@@ -478,6 +488,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the version's Deployment
    */
   public addVersion(version: MeshServiceVersion): kplus.Deployment {
+    checkArgs(this, 'MeshService.addVersion', arguments);
     const index = this._versions.length;
     const prop = `versions[${index}]`;
     validateDnsLabel(this, `${prop}.name`, version.name);
@@ -564,6 +575,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * Sidecar egress scope, the topology diagram and the analysis.
    */
   public dependsOn(...destinations: IMeshDestination[]): void {
+    checkArgs(this, 'MeshService.dependsOn', arguments);
     for (const target of destinations) {
       if (target === this) {
         throw propError(this, 'dependsOn', 'must not name the service itself', this.serviceName, 'remove the self-reference: a service always reaches itself');
@@ -582,6 +594,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * The Deployment of one version (escape hatch).
    */
   public deploymentOf(version: string): kplus.Deployment {
+    checkArgs(this, 'MeshService.deploymentOf', arguments);
     const d = this._deployments.get(version);
     if (!d) {
       throw propError(this, 'version', `must name one of the versions (${this.versions.map((v) => JSON.stringify(v)).join(', ')})`, version,

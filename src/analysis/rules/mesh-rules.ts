@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
+import { duplicateObjects } from './duplicate-objects';
 import { Diagnostic, MeshModel, ServiceModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
 import { peerAuthentications, PeerAuthenticationModel } from '../../model/security';
 import { propMessage } from '../../private/errors';
-import { duplicateObjects } from './duplicate-objects';
 
 /**
  * Whole-mesh rules of the analysis area (codes `MESHnnn`). Each reads the
