@@ -108,6 +108,10 @@ export function buildApiShapes(): ApiShapes {
 
   const paramsOf = (sig: ts.SignatureDeclaration): Param[] => sig.parameters.map((p) => {
     const t = checker.getTypeAtLocation(p);
+    if (p.dotDotDotToken) {
+      const element = checker.isArrayType(t) ? checker.getTypeArguments(t as ts.TypeReference)[0] : t;
+      return { n: p.name.getText(), t: shapeOf(element, p), v: 1 as const };
+    }
     const param: Param = { n: p.name.getText(), t: shapeOf(t, p) };
     return p.questionToken || p.initializer ? { ...param, o: 1 as const } : param;
   });

@@ -605,6 +605,10 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
   }
 
   private validateImagePart(prop: string, value: string): string {
+    if (prop === 'hub' && typeof value === 'string' && (value.endsWith('/') || value.includes('//'))) {
+      throw propError(this, prop, `must not end with '/' or contain '//': images are <hub>/pilot:<tag>, so it would give ${JSON.stringify(`${value}/pilot`)}, which cannot be pulled`,
+        value, `use ${JSON.stringify(value.replace(/\/+/g, '/').replace(/\/$/, '').replace(/^(\w+:)\//, '$1//'))}`);
+    }
     if (!value || /[\s@]/.test(value) || (prop === 'tag' && value.includes(':'))) {
       throw propError(this, prop, 'must be a non-empty image registry/tag without whitespace', value,
         prop === 'hub' ? 'use e.g. \'docker.io/istio\'' : `use an Istio version such as '${ISTIO_VERSION}'`);

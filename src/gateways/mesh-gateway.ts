@@ -10,7 +10,7 @@ import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, 
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
 import { propError } from '../private/errors';
-import { isLabelValue, validateDnsLabel } from '../private/names';
+import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
@@ -218,6 +218,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     this.gatewayName = props.gatewayName !== undefined
       ? validateDnsLabel(this, 'gatewayName', props.gatewayName)
       : validateDnsLabel(this, 'gatewayName', id);
+    validateServiceName(this, 'gatewayName', this.gatewayName);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'istio-system');
     this.istioLabel = props.istioLabel ?? (this.gatewayName.replace(/^istio-/, '') || this.gatewayName);
     if (!isLabelValue(this.istioLabel) || this.istioLabel === '') {

@@ -32,6 +32,8 @@ export interface Param {
   readonly n: string;
   readonly t: Shape;
   readonly o?: 1;
+  /** A rest parameter (`...values`): the remaining arguments, each of shape `t`. */
+  readonly v?: 1;
 }
 
 export interface ApiShapes {
@@ -95,7 +97,13 @@ function plural(shape: Shape, shapes: ApiShapes): string {
   if (shape === 's') return 'strings';
   if (shape === 'n') return 'numbers';
   if (shape === 'b') return 'booleans';
-  return describe(shape, shapes).replace(/^an? /, '').replace(/^(\w+)/, '$1') + ' values';
+  if (shape === '*') return 'values';
+  if ('e' in shape) return `${shape.e} values (${Object.keys(shapes.enums[shape.e] ?? {}).map((m) => `${shape.e}.${m}`).join(', ')})`;
+  if ('a' in shape) return `lists of ${plural(shape.a, shapes)}`;
+  if ('m' in shape) return `maps of names to ${plural(shape.m, shapes)}`;
+  if ('c' in shape) return shape.k ? `${shape.c} constructs` : `${shape.c} objects`;
+  if ('i' in shape) return shape.k ? `constructs implementing ${shape.i}` : `objects implementing ${shape.i}`;
+  return `objects with the properties of ${shape.r}`;
 }
 
 function fixFor(shape: Shape, value: unknown, shapes: ApiShapes): string {
@@ -214,6 +222,10 @@ export function typeProblems(entry: string, args: ArrayLike<unknown>, scope?: IC
   const member = entry.slice(entry.indexOf('.') + 1);
   const method = member !== 'new' && scope ? `${member}.` : '';
   params.forEach((p, i) => {
+    if (p.v) {
+      for (let j = i; j < args.length; j++) check(p.t, args[j], `${method}${p.n}[${j - i}]`, shapes, scope, out);
+      return;
+    }
     const v = args[i];
     const prefix = !method && PARAMS_WITHOUT_PREFIX.includes(p.n) && typeof p.t === 'object' && 'r' in p.t ? '' : `${method}${p.n}`;
     if (v === undefined) {

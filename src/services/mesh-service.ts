@@ -12,7 +12,7 @@ import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
 import { meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
-import { validateDnsLabel } from '../private/names';
+import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { trafficPolicyToModel } from '../private/traffic-policy';
 import { checkPort } from '../private/values';
@@ -274,7 +274,9 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     this.serviceName = props.serviceName !== undefined
       ? validateDnsLabel(this, 'serviceName', props.serviceName)
       : validateDnsLabel(this, 'serviceName', id, undefined);
+    validateServiceName(this, 'serviceName', this.serviceName);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
+    for (const k of Object.keys(props.env ?? {})) validateEnvName(this, `env.${k}`, k);
     this.host = this.model.hostOf(this.serviceName, this.namespace);
     const serviceAccountName = validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName);
     this.security = this.validateSecurity(props.security ?? {});
@@ -498,6 +500,11 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     if (!version.image || /\s/.test(version.image)) {
       throw propError(this, `${prop}.image`, 'must be a container image reference without whitespace', version.image, 'set image, e.g. \'ghcr.io/acme/app:1.0.0\'');
     }
+    if (version.image.includes('//') || version.image.endsWith('/') || version.image.startsWith('/')) {
+      throw propError(this, `${prop}.image`, 'must not contain an empty path segment (\'//\', or a leading or trailing \'/\'): the kubelet cannot pull it', version.image,
+        'join registry, repository and tag without doubled slashes, e.g. \'ghcr.io/acme/app:1.0.0\'');
+    }
+    for (const k of Object.keys(version.env ?? {})) validateEnvName(this, `${prop}.env.${k}`, k);
     const replicas = version.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');

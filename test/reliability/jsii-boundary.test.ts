@@ -74,7 +74,7 @@ function targetsOf(entry: string): Target[] {
     if (isCtor && params[0].n === 'scope' && i < 2) return; // scope and id: checked by constructs itself
     if (p.n === 'scope' && typeof p.t === 'object' && 'k' in p.t) return;
     const structParam = typeof p.t === 'object' && 'r' in p.t && NO_PREFIX.includes(p.n);
-    visit(i, [], structParam ? '' : p.n, p.t, 0);
+    visit(i, [], structParam ? '' : p.v ? `${p.n}[0]` : p.n, p.t, 0);
   });
   // a struct parameter itself must be named by its parameter name
   return out.map((t) => (t.prop === '' ? { ...t, prop: params[t.param].n } : t));
@@ -201,7 +201,7 @@ describe('the messages Python and JavaScript callers get', () => {
   test('a string where a list of enum values is expected is not split into letters', () => {
     const users = new api.MeshService(chart(), 'users', { versions: [{ name: 'v1', image: 'reg.example/users:1.0.0' }] });
     expect(() => users.addRoute({ retries: { attempts: 2, retryOn: '5xx,reset' as any } })).toThrow(
-      '[shop/users] \'addRoute.options.retries.retryOn\' must be a list of RetryOn (one of RetryOn.');
+      '[shop/users] \'addRoute.options.retries.retryOn\' must be a list of RetryOn values (RetryOn.CONNECT_FAILURE, RetryOn.ENVOY_RATELIMITED, RetryOn.FIVE_XX,');
     expect(() => users.addRoute({ retries: { attempts: 2, retryOn: '5xx,reset' as any } })).toThrow(
       ', got "5xx,reset". Fix: pass a list, e.g. [value] for a single entry');
   });
