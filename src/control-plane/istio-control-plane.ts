@@ -10,6 +10,7 @@ import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { recordImage } from '../analysis/rules/risk-rules';
 import { envoyDefaultResources } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
@@ -308,6 +309,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     this.rootNamespace = validateDnsLabel(this, 'rootNamespace', props.rootNamespace ?? this.namespace);
     this.hub = this.validateImagePart('hub', props.hub ?? ISTIO_DEFAULT_HUB);
     this.tag = this.validateImagePart('tag', props.tag ?? ISTIO_VERSION);
+    recordImage(this, 'tag', this.tag);
     this.trustDomain = props.trustDomain ?? this.model.trustDomain;
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.trustDomain)) {
       throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', this.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');

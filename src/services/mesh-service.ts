@@ -5,6 +5,7 @@ import { IMeshDestination, IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
+import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
@@ -365,7 +366,10 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    */
   public configureTrafficPolicy(policy: TrafficPolicy): void {
     checkArgs(this, 'MeshService.configureTrafficPolicy', arguments);
-    trafficOf(this.model, this.host).policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
+    const traffic = trafficOf(this.model, this.host);
+    const replaced = traffic.policy !== undefined;
+    traffic.policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
+    if (replaced) recordReplacement(this, 'configureTrafficPolicy', 'the service-wide traffic policy');
     this.model.touch();
   }
 
@@ -505,6 +509,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
         'join registry, repository and tag without doubled slashes, e.g. \'ghcr.io/acme/app:1.0.0\'');
     }
     for (const k of Object.keys(version.env ?? {})) validateEnvName(this, `${prop}.env.${k}`, k);
+    recordImage(this, `${prop}.image`, version.image);
     const replicas = version.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');

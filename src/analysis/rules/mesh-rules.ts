@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { duplicateObjects } from './duplicate-objects';
+import { registerRiskRules } from './risk-rules';
 import { Diagnostic, MeshModel, ServiceModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
 import { peerAuthentications, PeerAuthenticationModel } from '../../model/security';
@@ -39,6 +40,7 @@ export function registerAnalysisRules(scope: IConstruct): void {
   model.addRule(MESH_RULES.EXTERNAL_PLAINTEXT, plaintextExternalCalls);
   model.addRule(MESH_RULES.PERMISSIVE_MTLS, permissivePolicies);
   const root = scope.node.root;
+  registerRiskRules(root, model);
   root.node.addValidation({
     validate: () => [
       ...unsurfacedFindings(root, model).map((d) => `[${d.path}] ${d.code}: ${d.message}`),
