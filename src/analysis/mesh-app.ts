@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph } from 'cdk8s';
 import { MeshAnalysis } from './mesh-analysis';
+import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
 /**
@@ -77,6 +78,32 @@ export class MeshApp extends App {
     }
   }
 
+  /** Fails when an object this synthesis wrote is larger than the API server accepts. */
+  private checkObjectSizes(staging: string, since: number): void {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else if (p.endsWith(this.outputFileExtension) && fs.statSync(p).mtimeMs >= since) files.push(p);
+      }
+    };
+    walk(staging);
+    const problems: string[] = [];
+    for (const f of files.sort()) {
+      for (const doc of fs.readFileSync(f, 'utf8').split(/^---$/m)) {
+        const bytes = Buffer.byteLength(doc);
+        if (bytes <= MAX_OBJECT_BYTES) continue;
+        const kind = /^kind: (.+)$/m.exec(doc)?.[1] ?? '?';
+        const name = /^ {2}name: (.+)$/m.exec(doc)?.[1] ?? '?';
+        const owner = this.node.findAll().find((c) => ApiObject.isApiObject(c) && c.kind === kind && c.name === name);
+        problems.push(`[${owner?.node.scope?.node.path ?? path.relative(staging, f)}] ${propMessage('metadata.name',
+          `names a ${kind} of ${bytes} bytes, over the API server's request limit of ${MAX_OBJECT_BYTES} bytes (1.5 MiB): kubectl apply and Argo CD cannot create it`,
+          name, 'split the content over several objects (e.g. one dashboard ConfigMap each), or load large data from elsewhere')}`);
+      }
+    }
+    if (problems.length) throw new MeshValidationError(problems.join('\n'));
+  }
+
   /**
    * Synthesizes every chart, then the topology diagram, atomically: everything
    * is written to a staging folder beside `outdir` (seeded with a copy of the
@@ -96,6 +123,7 @@ export class MeshApp extends App {
     const topologyOutside = this.topologyDiagram && !isInside(outdir, topology);
     const topologyTemp = topologyOutside ? `${topology}.synth-${process.pid}-${path.basename(staging)}` : undefined;
     const configured = this.outdir;
+    const started = Date.now() - 1000;
     const self = this as unknown as { outdir: string };
     try {
       if (fs.existsSync(outdir)) fs.cpSync(outdir, staging, { recursive: true, preserveTimestamps: true });
@@ -105,6 +133,7 @@ export class MeshApp extends App {
       } finally {
         self.outdir = configured;
       }
+      this.checkObjectSizes(staging, started);
       const analysis = MeshAnalysis.of(this);
       if (this.topologyDiagram) {
         const body = [
@@ -130,6 +159,9 @@ export class MeshApp extends App {
     }
   }
 }
+
+/** The API server's limit on one request (etcd's 1.5 MiB value limit). */
+const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 /**
  * Moves the staged output into place: `outdir` is renamed aside, the staging

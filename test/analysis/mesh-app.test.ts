@@ -185,3 +185,15 @@ describe('MeshApp atomic synthesis', () => {
     expect(fs.readFileSync(path.join(outdir, 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
   });
 });
+
+describe('MeshApp object size limit', () => {
+  test('an object over 1.5 MiB fails synthesis and writes nothing', () => {
+    const outdir = path.join(tmp(), 'dist');
+    const app = new MeshApp({ outdir });
+    const chart = new Chart(app, 'a', { namespace: 'a' });
+    new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'reg.example/users:1.0.0' }] });
+    new ApiObject(chart, 'big', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: 'x'.repeat(1600 * 1024) } } as any);
+    expect(() => app.synth()).toThrow(/^\[a\] 'metadata.name' names a ConfigMap of 16\d{5} bytes, over the API server's request limit of 1572864 bytes \(1.5 MiB\): kubectl apply and Argo CD cannot create it, got "big". Fix: split the content/);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
