@@ -3,6 +3,8 @@ import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { dependencyHosts } from '../render/istio-sidecar';
 import { renderMermaid } from '../render/mermaid';
+import { registerAnalysisRules } from './rules/mesh-rules';
+import { checkArgs } from '../private/runtime-types';
 
 /** How serious a finding of the mesh analysis is. */
 export enum FindingSeverity {
@@ -54,6 +56,8 @@ export interface SidecarFanout {
 export class MeshAnalysis {
   /** The analysis of the app `scope` belongs to. */
   public static of(scope: IConstruct): MeshAnalysis {
+    checkArgs('MeshAnalysis.of', 'MeshAnalysis.of', arguments);
+    registerAnalysisRules(scope);
     return new MeshAnalysis(MeshModel.of(scope));
   }
 
@@ -75,6 +79,7 @@ export class MeshAnalysis {
    * no code is given.
    */
   public treatWarningsAsErrors(...codes: string[]): void {
+    checkArgs('MeshAnalysis.treatWarningsAsErrors', 'MeshAnalysis.treatWarningsAsErrors', arguments);
     if (codes.length === 0) this.model.promotedWarnings.add('*');
     for (const c of codes) this.model.promotedWarnings.add(c);
     this.model.touch();

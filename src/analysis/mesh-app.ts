@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph } from 'cdk8s';
 import { MeshAnalysis } from './mesh-analysis';
+import { MeshValidationError, propMessage } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of a `MeshApp`.
@@ -22,22 +24,16 @@ export interface MeshAppProps extends AppProps {
   readonly topologyFile?: string;
 }
 
-function listFiles(dir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!fs.existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else out.set(p, fs.statSync(p).mtimeMs);
-    }
-  };
-  walk(dir);
-  return out;
+/** True if `file` is `dir` itself or lies inside it. */
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /**
- * A cdk8s `App` for meshes: synthesizes all-or-nothing (if anything fails,
- * the files this synthesis wrote are removed again), prints the mesh
+ * A cdk8s `App` for meshes: synthesizes atomically (into a staging folder
+ * that replaces the output in one step; if anything fails, the previous
+ * output stays byte for byte as it was), prints the mesh
  * analysis warnings, and writes the topology diagram (`mesh.md`, a Mermaid
  * flowchart) beside the manifests.
  *
@@ -50,6 +46,7 @@ export class MeshApp extends App {
 
   constructor(props: MeshAppProps = {}) {
     super(props);
+    checkArgs(this, 'MeshApp.new', arguments);
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
   }
@@ -81,16 +78,63 @@ export class MeshApp extends App {
     }
   }
 
-  /** Synthesizes every chart, then the topology diagram; writes nothing that survives a failure. */
-  public override synth(): void {
-    const before = listFiles(this.outdir);
-    const createdDir = !fs.existsSync(this.outdir);
-    try {
-      this.synthOnce();
-      const analysis = MeshAnalysis.of(this);
-      for (const f of analysis.findings().filter((x) => !x.fatal)) {
-        process.stderr.write(`[${f.path}] warning ${f.code}: ${f.message}\n`);
+  /** Fails when an object this synthesis wrote is larger than the API server accepts. */
+  private checkObjectSizes(staging: string, since: number): void {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else if (p.endsWith(this.outputFileExtension) && fs.statSync(p).mtimeMs >= since) files.push(p);
       }
+    };
+    walk(staging);
+    const problems: string[] = [];
+    for (const f of files.sort()) {
+      for (const doc of fs.readFileSync(f, 'utf8').split(/^---$/m)) {
+        const bytes = Buffer.byteLength(doc);
+        if (bytes <= MAX_OBJECT_BYTES) continue;
+        const kind = /^kind: (.+)$/m.exec(doc)?.[1] ?? '?';
+        const name = /^ {2}name: (.+)$/m.exec(doc)?.[1] ?? '?';
+        const owner = this.node.findAll().find((c) => ApiObject.isApiObject(c) && c.kind === kind && c.name === name);
+        problems.push(`[${owner?.node.scope?.node.path ?? path.relative(staging, f)}] ${propMessage('metadata.name',
+          `names a ${kind} of ${bytes} bytes, over the API server's request limit of ${MAX_OBJECT_BYTES} bytes (1.5 MiB): kubectl apply and Argo CD cannot create it`,
+          name, 'split the content over several objects (e.g. one dashboard ConfigMap each), or load large data from elsewhere')}`);
+      }
+    }
+    if (problems.length) throw new MeshValidationError(problems.join('\n'));
+  }
+
+  /**
+   * Synthesizes every chart, then the topology diagram, atomically: everything
+   * is written to a staging folder beside `outdir` (seeded with a copy of the
+   * current output, so files cdk8s would leave in place stay), which then
+   * replaces `outdir` in one rename. If anything fails (validation, a chart
+   * that cannot render, an escape-hatch patch that cannot apply, the diagram)
+   * the staging folder is removed and the previous output stays byte for
+   * byte as it was. A `topologyFile` outside `outdir` is written to a
+   * temporary file beside it and renamed into place with the swap.
+   */
+  public override synth(): void {
+    const outdir = path.resolve(this.outdir);
+    const parent = path.dirname(outdir);
+    const createdParent = fs.mkdirSync(parent, { recursive: true });
+    const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}.synth-`));
+    const topology = path.resolve(outdir, this.topologyFile);
+    const topologyOutside = this.topologyDiagram && !isInside(outdir, topology);
+    const topologyTemp = topologyOutside ? `${topology}.synth-${process.pid}-${path.basename(staging)}` : undefined;
+    const configured = this.outdir;
+    const started = Date.now() - 1000;
+    const self = this as unknown as { outdir: string };
+    try {
+      if (fs.existsSync(outdir)) fs.cpSync(outdir, staging, { recursive: true, preserveTimestamps: true });
+      self.outdir = staging;
+      try {
+        this.synthOnce();
+      } finally {
+        self.outdir = configured;
+      }
+      this.checkObjectSizes(staging, started);
+      const analysis = MeshAnalysis.of(this);
       if (this.topologyDiagram) {
         const body = [
           '# Mesh topology', '', 'Generated by cdk8s-mesh from the constructs of this app.', '',
@@ -99,14 +143,91 @@ export class MeshApp extends App {
           'Each Envoy receives configuration only for the hosts its service calls (its `Sidecar` egress list).', '',
           analysis.sidecarFanoutReport(),
         ].join('\n');
-        fs.writeFileSync(path.join(this.outdir, this.topologyFile), body);
+        const target = topologyTemp ?? path.join(staging, path.relative(outdir, topology));
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, body);
+      }
+      commit(outdir, staging, topologyTemp, topology);
+      for (const f of analysis.findings().filter((x) => !x.fatal)) {
+        process.stderr.write(`[${f.path}] warning ${f.code}: ${f.message}\n`);
       }
     } catch (e) {
-      for (const [file, mtime] of listFiles(this.outdir)) {
-        if (before.get(file) !== mtime) fs.rmSync(file, { force: true });
-      }
-      if (createdDir && fs.existsSync(this.outdir) && fs.readdirSync(this.outdir).length === 0) fs.rmdirSync(this.outdir);
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (topologyTemp) fs.rmSync(topologyTemp, { force: true });
+      if (createdParent && !fs.existsSync(outdir)) removeEmptyDirs(createdParent, parent);
       throw e;
     }
+  }
+}
+
+/** The API server's limit on one request (etcd's 1.5 MiB value limit). */
+const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Moves the staged output into place: `outdir` is renamed aside, the staging
+ * folder renamed to `outdir`, then the old folder removed. If `outdir` cannot
+ * be renamed (it is the working directory, or a mount point), the staged files
+ * are renamed into it one by one instead.
+ */
+function commit(outdir: string, staging: string, topologyTemp: string | undefined, topology: string): void {
+  const backup = `${staging}.previous`;
+  const hadOutput = fs.existsSync(outdir);
+  let swapped = true;
+  if (hadOutput) {
+    if (isInside(outdir, process.cwd())) {
+      swapped = false;
+    } else {
+      try {
+        fs.renameSync(outdir, backup);
+      } catch {
+        swapped = false;
+      }
+    }
+  }
+  if (!swapped) {
+    moveInto(staging, outdir);
+    fs.rmSync(staging, { recursive: true, force: true });
+  } else {
+    try {
+      fs.renameSync(staging, outdir);
+    } catch (e) {
+      if (hadOutput) fs.renameSync(backup, outdir);
+      throw e;
+    }
+  }
+  if (topologyTemp) {
+    try {
+      fs.renameSync(topologyTemp, topology);
+    } catch (e) {
+      if (swapped && hadOutput) {
+        fs.rmSync(outdir, { recursive: true, force: true });
+        fs.renameSync(backup, outdir);
+      }
+      throw e;
+    }
+  }
+  if (swapped && hadOutput) fs.rmSync(backup, { recursive: true, force: true });
+}
+
+/** Renames every file of `from` into the same relative place under `to`. */
+function moveInto(from: string, to: string): void {
+  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, e.name);
+    const dst = path.join(to, e.name);
+    if (e.isDirectory()) {
+      fs.mkdirSync(dst, { recursive: true });
+      moveInto(src, dst);
+    } else {
+      fs.renameSync(src, dst);
+    }
+  }
+}
+
+/** Removes the empty folders from `dir` up to `top` (the ones this synthesis created). */
+function removeEmptyDirs(top: string, dir: string): void {
+  for (let d = dir; isInside(top, d); d = path.dirname(d)) {
+    if (!fs.existsSync(d) || fs.readdirSync(d).length > 0) return;
+    fs.rmdirSync(d);
+    if (d === top) return;
   }
 }

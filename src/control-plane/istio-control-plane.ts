@@ -11,12 +11,14 @@ import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { recordImage } from '../analysis/rules/risk-rules';
 import { envoyDefaultResources } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
+import { checkArgs } from '../private/runtime-types';
 
 export { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 
@@ -305,6 +307,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
 
   constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
     super(scope, id);
+    checkArgs(this, 'IstioControlPlane.new', arguments);
     this.props = props;
     this.model = MeshModel.of(this);
 
@@ -320,6 +323,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     this.rootNamespace = validateDnsLabel(this, 'rootNamespace', props.rootNamespace ?? this.namespace);
     this.hub = this.validateImagePart('hub', props.hub ?? ISTIO_DEFAULT_HUB);
     this.tag = this.validateImagePart('tag', props.tag ?? ISTIO_VERSION);
+    recordImage(this, 'tag', this.tag);
     this.trustDomain = props.trustDomain ?? this.model.trustDomain;
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.trustDomain)) {
       throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', this.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
@@ -623,6 +627,10 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
   }
 
   private validateImagePart(prop: string, value: string): string {
+    if (prop === 'hub' && typeof value === 'string' && (value.endsWith('/') || value.includes('//'))) {
+      throw propError(this, prop, `must not end with '/' or contain '//': images are <hub>/pilot:<tag>, so it would give ${JSON.stringify(`${value}/pilot`)}, which cannot be pulled`,
+        value, `use ${JSON.stringify(value.replace(/\/+/g, '/').replace(/\/$/, '').replace(/^(\w+:)\//, '$1//'))}`);
+    }
     if (!value || /[\s@]/.test(value) || (prop === 'tag' && value.includes(':'))) {
       throw propError(this, prop, 'must be a non-empty image registry/tag without whitespace', value,
         prop === 'hub' ? 'use e.g. \'docker.io/istio\'' : `use an Istio version such as '${ISTIO_VERSION}'`);

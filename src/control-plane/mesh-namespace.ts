@@ -2,9 +2,11 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMeshControlPlane } from './istio-control-plane';
+import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of a `MeshNamespace`.
@@ -67,6 +69,7 @@ export class MeshNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
+    checkArgs(this, 'MeshNamespace.new', arguments);
     this.name = validateDnsLabel(this, 'name', props.name ?? id);
     const injection = props.injection ?? true;
     this.revision = props.controlPlane?.revision;
@@ -88,6 +91,7 @@ export class MeshNamespace extends Construct {
     else if (this.revision) labels['istio.io/rev'] = this.revision;
     else labels['istio-injection'] = 'enabled';
     this._labels = labels;
+    MeshModel.of(this).addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision });
 
     this.resource = clusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...labels } },

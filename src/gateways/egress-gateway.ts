@@ -4,6 +4,7 @@ import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gate
 import { EgressLeg } from './private/egress-leg';
 import { DestinationRule } from '../imports/networking.istio.io';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of an `EgressGateway`.
@@ -36,6 +37,7 @@ export class EgressGateway extends MeshGateway {
 
   constructor(scope: Construct, id: string, props: EgressGatewayProps = {}) {
     super(scope, id, props, 'egress', GatewayServiceType.CLUSTER_IP, props.serviceType);
+    checkArgs(this, 'EgressGateway.new', arguments);
     this.node.addValidation({ validate: () => this._model.errorsFor(this.node.path) });
   }
 

@@ -7,6 +7,7 @@ import { addExternalService, ExternalPortModel, ExternalServiceModel } from '../
 import { MeshModel } from '../model/mesh-model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 import { IMeshDestination } from '../services/identity';
 
@@ -186,6 +187,7 @@ export class ExternalService extends Construct implements IMeshDestination {
 
   constructor(scope: Construct, id: string, props: ExternalServiceProps) {
     super(scope, id);
+    checkArgs(this, 'ExternalService.new', arguments);
     const model = MeshModel.of(this);
     this.serviceName = props.serviceName !== undefined
       ? validateDnsLabel(this, 'serviceName', props.serviceName)

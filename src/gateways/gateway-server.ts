@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { GatewayServerModel, GatewayServerProtocol, GatewayTlsModeName } from '../model/gateways';
 import { propError } from '../private/errors';
 import { isDnsSubdomain, isHostPattern, suggestHost } from './private/hosts';
+import { checkArgs } from '../private/runtime-types';
 
 /** TLS protocol versions a gateway server negotiates. */
 export enum TlsProtocolVersion {
@@ -63,6 +64,7 @@ export abstract class GatewayTls {
    * `credentialName` (keys `tls.crt`, `tls.key`) in the gateway's namespace.
    */
   public static simple(credentialName: string, options: GatewayTlsOptions = {}): GatewayTls {
+    checkArgs('GatewayTls.simple', 'GatewayTls.simple', arguments);
     return new TerminatingTls('SIMPLE', credentialName, options, undefined, undefined);
   }
 
@@ -71,6 +73,7 @@ export abstract class GatewayTls {
    * secret (`ca.crt`).
    */
   public static mutual(credentialName: string, options: GatewayMutualTlsOptions = {}): GatewayTls {
+    checkArgs('GatewayTls.mutual', 'GatewayTls.mutual', arguments);
     return new TerminatingTls('MUTUAL', credentialName, options, options.caCertCredentialName, options.subjectAltNames);
   }
 
@@ -199,6 +202,7 @@ export interface HttpsServerOptions {
 export abstract class GatewayServer {
   /** A plain-HTTP server (port 80 by default), optionally redirecting to HTTPS. */
   public static http(options: HttpServerOptions): GatewayServer {
+    checkArgs('GatewayServer.http', 'GatewayServer.http', arguments);
     return new ServerImpl('HTTP', options.port ?? 80, options.hosts, undefined, options.httpsRedirect ?? false);
   }
 
@@ -209,6 +213,7 @@ export abstract class GatewayServer {
    * stream by SNI (protocol `TLS`).
    */
   public static https(options: HttpsServerOptions): GatewayServer {
+    checkArgs('GatewayServer.https', 'GatewayServer.https', arguments);
     const protocol = options.tls?.mode === 'PASSTHROUGH' ? 'TLS' : 'HTTPS';
     return new ServerImpl(protocol, options.port ?? 443, options.hosts, options.tls, false);
   }

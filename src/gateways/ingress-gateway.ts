@@ -7,6 +7,7 @@ import { hostToLabel, isDnsName, suggestHost } from './private/hosts';
 import { VirtualService } from '../imports/networking.istio.io';
 import { managedGatewayRouteName } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 import { defaultDestinations, renderRoute } from '../render/destinations';
 import { MeshService } from '../services/mesh-service';
 import { HttpMatch } from '../traffic/http-match';
@@ -119,6 +120,7 @@ export class IngressGateway extends MeshGateway {
 
   constructor(scope: Construct, id: string, props: IngressGatewayProps = {}) {
     super(scope, id, props, 'ingress', GatewayServiceType.LOAD_BALANCER, props.serviceType);
+    checkArgs(this, 'IngressGateway.new', arguments);
     this.gateway = this._gatewayResource();
 
     // istiod checks (SubjectAccessReview) that the gateway may list secrets
@@ -159,6 +161,7 @@ export class IngressGateway extends MeshGateway {
    * @returns the server
    */
   public addServer(server: GatewayServer): GatewayServer {
+    checkArgs(this, 'IngressGateway.addServer', arguments);
     const prop = `servers[${this._servers.length}]`;
     if (!(server instanceof GatewayServer)) {
       throw propError(this, prop, 'must be a GatewayServer', server, 'use GatewayServer.http(...) or GatewayServer.https(...)');
@@ -177,6 +180,7 @@ export class IngressGateway extends MeshGateway {
    * @returns the VirtualService that carries the route
    */
   public addRoute(options: GatewayRouteOptions): ApiObject {
+    checkArgs(this, 'IngressGateway.addRoute', arguments);
     const index = this.routeCount;
     const prop = `routes[${index}]`;
     const host = options.host;

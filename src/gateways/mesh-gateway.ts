@@ -11,8 +11,9 @@ import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, 
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
 import { propError, propMessage } from '../private/errors';
-import { isLabelValue, validateDnsLabel } from '../private/names';
+import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
+import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 import { IMeshIdentity } from '../services/identity';
 
@@ -206,6 +207,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected constructor(scope: Construct, id: string, props: MeshGatewayOptions, direction: GatewayDirection,
     defaultServiceType: GatewayServiceType, serviceType: GatewayServiceType | undefined) {
     super(scope, id);
+    // the subclass's props, checked before this constructor reads them
+    checkArgs(this, direction === 'ingress' ? 'IngressGateway.new' : 'EgressGateway.new', [scope, id, props]);
     this.direction = direction;
     this._model = MeshModel.of(this);
     registerGatewayRules(this._model);
@@ -213,6 +216,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     this.gatewayName = props.gatewayName !== undefined
       ? validateDnsLabel(this, 'gatewayName', props.gatewayName)
       : validateDnsLabel(this, 'gatewayName', id);
+    validateServiceName(this, 'gatewayName', this.gatewayName);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'istio-system');
     this.istioLabel = props.istioLabel ?? (this.gatewayName.replace(/^istio-/, '') || this.gatewayName);
     if (!isLabelValue(this.istioLabel) || this.istioLabel === '') {

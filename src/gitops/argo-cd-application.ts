@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 
 /** The in-cluster Kubernetes API, as Argo CD names it. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
@@ -154,6 +155,7 @@ export class ArgoCdApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
+    checkArgs(this, 'ArgoCdApplication.new', arguments);
     this.applicationName = validateDnsLabel(this, 'applicationName', props.applicationName ?? id);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'argocd');
     if (!/^(https?:\/\/|ssh:\/\/|git@)\S+$/.test(props.repoUrl ?? '')) {
@@ -211,6 +213,7 @@ export class ArgoCdApplication extends Construct {
    * @returns the entry
    */
   public addIgnoreDifference(difference: ArgoCdIgnoreDifference): ArgoCdIgnoreDifference {
+    checkArgs(this, 'ArgoCdApplication.addIgnoreDifference', arguments);
     if (!difference.kind) throw propError(this, 'ignoreDifferences.kind', 'must name a kind', difference.kind, 'set e.g. kind: \'VirtualService\'');
     if (!difference.jqPathExpressions?.length && !difference.jsonPointers?.length) {
       throw propError(this, 'ignoreDifferences', 'must list jqPathExpressions or jsonPointers (ignoring a whole object hides real drift)', difference,
@@ -227,6 +230,7 @@ export class ArgoCdApplication extends Construct {
 
   /** Adds a sync option (e.g. `RespectIgnoreDifferences=true`) unless present. */
   public addSyncOption(option: string): void {
+    checkArgs(this, 'ArgoCdApplication.addSyncOption', arguments);
     if (!/^[A-Za-z]+=\S+$/.test(option)) {
       throw propError(this, 'syncOptions', 'must be an Argo CD sync option of the form Name=value', option, 'use e.g. \'RespectIgnoreDifferences=true\'');
     }
@@ -316,6 +320,7 @@ export class ArgoCdProject extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdProjectProps) {
     super(scope, id);
+    checkArgs(this, 'ArgoCdProject.new', arguments);
     this.projectName = validateDnsLabel(this, 'projectName', props.projectName ?? id);
     if (!props.sourceRepos?.length) throw propError(this, 'sourceRepos', 'must list at least one repository', props.sourceRepos ?? [], 'list the Git URL of the manifests');
     if (!props.destinations?.length) throw propError(this, 'destinations', 'must list at least one destination', props.destinations ?? [], 'add e.g. { namespace: \'shop\' }');

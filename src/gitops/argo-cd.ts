@@ -7,6 +7,7 @@ import { MeshGateway } from '../gateways/mesh-gateway';
 import { MeshModel } from '../model';
 import { GitOpsRule, managedFieldsOf } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /** Annotation that orders objects within one Argo CD sync. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
@@ -133,6 +134,7 @@ export class GitOps {
    * @returns the chart with the Argo CD objects
    */
   public static argoCd(app: App, props: ArgoCdGitOpsProps): ArgoCdGitOps {
+    checkArgs('GitOps.argoCd', 'GitOps.argoCd', arguments);
     return new ArgoCdGitOps(app, 'argocd', props);
   }
 
@@ -152,6 +154,7 @@ export class ArgoCdGitOps extends Chart {
 
   constructor(scope: App, id: string, props: ArgoCdGitOpsProps) {
     super(scope, id);
+    checkArgs(this, 'ArgoCdGitOps.new', arguments);
     const namespace = props.namespace ?? 'argocd';
     const path = props.path ?? 'dist';
     const server = props.destinationServer ?? IN_CLUSTER;
@@ -250,6 +253,7 @@ export class ArgoCdGitOps extends Chart {
 
   /** The Application of a chart (by its file name, e.g. `flask-shop`). */
   public applicationOf(chart: Chart): ArgoCdApplication {
+    checkArgs(this, 'ArgoCdGitOps.applicationOf', arguments);
     const app = this._applications.get(Names.toDnsLabel(chart));
     if (!app) throw propError(this, 'chart', 'must be a chart of the App declared before GitOps.argoCd()', chart.node.path, 'call GitOps.argoCd() after every chart is declared');
     return app;

@@ -94,6 +94,16 @@ export interface ControlPlaneModel {
   };
 }
 
+/** A namespace declared with `MeshNamespace`. */
+export interface NamespaceModel {
+  readonly path: string;
+  readonly name: string;
+  /** False when sidecar injection is disabled for the namespace. */
+  readonly injection: boolean;
+  /** Control plane revision the namespace is bound to, if any. */
+  readonly revision?: string;
+}
+
 export type Severity = 'error' | 'warning';
 
 /** One finding of the whole-mesh analysis. */
@@ -111,6 +121,7 @@ export interface Diagnostic {
 export type Rule = (model: MeshModel) => Diagnostic[];
 
 const MODELS = new WeakMap<IConstruct, MeshModel>();
+const INITIALIZERS: ((root: IConstruct, model: MeshModel) => void)[] = [];
 
 export class MeshModel {
   /** The model of the App that `scope` belongs to (created on first use). */
@@ -120,8 +131,18 @@ export class MeshModel {
     if (!model) {
       model = new MeshModel();
       MODELS.set(root, model);
+      for (const init of INITIALIZERS) init(root, model);
     }
     return model;
+  }
+
+  /**
+   * Runs `init` for the model of every app, when the app's first mesh
+   * construct creates it (the analysis registers its whole-app rules this
+   * way, so they run whatever constructs the app holds).
+   */
+  public static onCreate(init: (root: IConstruct, model: MeshModel) => void): void {
+    INITIALIZERS.push(init);
   }
 
   /** Kubernetes cluster DNS domain used for FQDN hosts. */
@@ -142,6 +163,7 @@ export class MeshModel {
   private readonly _extraEgress = new Map<string, Set<string>>();
   private readonly _providers: ExtensionProviderModel[] = [];
   private readonly _controlPlanes: ControlPlaneModel[] = [];
+  private readonly _namespaces: NamespaceModel[] = [];
   private _revision = 0;
   private _cache?: { revision: number; diagnostics: Diagnostic[] };
 
@@ -222,6 +244,16 @@ export class MeshModel {
 
   public addControlPlane(cp: ControlPlaneModel): void {
     this._controlPlanes.push(cp);
+    this.touch();
+  }
+
+  /** Namespaces declared with `MeshNamespace`, in registration order. */
+  public get namespaces(): readonly NamespaceModel[] {
+    return this._namespaces;
+  }
+
+  public addNamespace(ns: NamespaceModel): void {
+    this._namespaces.push(ns);
     this.touch();
   }
 

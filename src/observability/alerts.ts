@@ -5,6 +5,7 @@ import { MeshModel } from '../model';
 import { addAlertGroup } from '../model/observability';
 import { propError } from '../private/errors';
 import { isLabelValue } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { MeshService } from '../services/mesh-service';
 
 /** Where alert rules are delivered. */
@@ -102,6 +103,7 @@ export class GoldenSignalAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: GoldenSignalAlertsProps) {
     super(scope, id);
+    checkArgs(this, 'GoldenSignalAlerts.new', arguments);
     const model = MeshModel.of(this);
     const errorRate = props.errorRatePercent ?? 5;
     if (typeof errorRate !== 'number' || !Number.isFinite(errorRate) || errorRate <= 0 || errorRate > 100) {

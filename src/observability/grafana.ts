@@ -8,6 +8,7 @@ import { meshDashboard, PROMETHEUS_DATASOURCE_UID, serviceDashboard, workloadDas
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
 import { MeshModel } from '../model';
+import { checkArgs } from '../private/runtime-types';
 
 /** Grafana image tested with this library (istio-install.md §7). */
 export const GRAFANA_IMAGE = 'docker.io/grafana/grafana:12.0.1';
@@ -76,6 +77,7 @@ export class GrafanaAddon extends Construct implements IDashboardsEndpoint {
 
   constructor(scope: Construct, id: string, props: GrafanaAddonProps) {
     super(scope, id);
+    checkArgs(this, 'GrafanaAddon.new', arguments);
     const model = MeshModel.of(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? GRAFANA_IMAGE);

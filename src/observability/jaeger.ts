@@ -7,6 +7,7 @@ import { AddonCommonProps } from './addon-props';
 import { OpenTelemetryTracingProvider } from './providers';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /** Jaeger image tested with this library (istio-install.md §7). */
 export const JAEGER_IMAGE = 'docker.io/jaegertracing/jaeger:2.17.0';
@@ -71,6 +72,7 @@ export class JaegerAddon extends Construct implements ITracingBackend {
 
   constructor(scope: Construct, id: string, props: JaegerAddonProps = {}) {
     super(scope, id);
+    checkArgs(this, 'JaegerAddon.new', arguments);
     const model = MeshModel.of(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? JAEGER_IMAGE);
@@ -144,6 +146,7 @@ export class JaegerAddon extends Construct implements ITracingBackend {
    * @returns the provider, to pass to `MeshTelemetry` tracing
    */
   public addTracingProvider(name: string = 'jaeger'): OpenTelemetryTracingProvider {
+    checkArgs(this, 'JaegerAddon.addTracingProvider', arguments);
     return new OpenTelemetryTracingProvider(this, `TracingProvider-${name}`, { name, service: this.collectorHost, port: this.otlpGrpcPort });
   }
 }

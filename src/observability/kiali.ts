@@ -9,6 +9,7 @@ import { IDashboardsEndpoint } from './grafana';
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
 import { MeshModel } from '../model';
+import { checkArgs } from '../private/runtime-types';
 
 /** Kiali image tested with this library (istio-install.md §7). */
 export const KIALI_IMAGE = 'quay.io/kiali/kiali:v2.27';
@@ -73,6 +74,7 @@ export class KialiAddon extends Construct {
 
   constructor(scope: Construct, id: string, props: KialiAddonProps) {
     super(scope, id);
+    checkArgs(this, 'KialiAddon.new', arguments);
     const model = MeshModel.of(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? KIALI_IMAGE);

@@ -5,6 +5,7 @@ import { EnvoyPorts } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of `IstioMetricsMonitors`.
@@ -59,6 +60,7 @@ export class IstioMetricsMonitors extends Construct {
 
   constructor(scope: Construct, id: string, props: IstioMetricsMonitorsProps = {}) {
     super(scope, id);
+    checkArgs(this, 'IstioMetricsMonitors.new', arguments);
     const model = MeshModel.of(this);
     const namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
     const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system');

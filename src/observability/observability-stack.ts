@@ -5,6 +5,7 @@ import { KialiAddon } from './kiali';
 import { PrometheusAddon } from './prometheus';
 import { OpenTelemetryTracingProvider } from './providers';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Properties of an `ObservabilityStack`.
@@ -74,6 +75,7 @@ export class ObservabilityStack extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps = {}) {
     super(scope, id);
+    checkArgs(this, 'ObservabilityStack.new', arguments);
     const namespace = props.namespace;
     const on = (v?: boolean) => v ?? true;
     if (!on(props.prometheus) && (on(props.grafana) || on(props.kiali))) {

@@ -10,6 +10,7 @@ import { AddonCommonProps } from './addon-props';
 import { MeshModel } from '../model';
 import { addRuleLoader, alertGroups } from '../model/observability';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /** Prometheus image tested with this library (istio-install.md §7). */
 export const PROMETHEUS_IMAGE = 'docker.io/prom/prometheus:v3.10.0';
@@ -105,6 +106,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
 
   constructor(scope: Construct, id: string, props: PrometheusAddonProps = {}) {
     super(scope, id);
+    checkArgs(this, 'PrometheusAddon.new', arguments);
     this.model = MeshModel.of(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? PROMETHEUS_IMAGE);

@@ -3,6 +3,7 @@ import { AccessLogEncoding } from '../control-plane/mesh-config';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 
 /**
@@ -51,16 +52,19 @@ export class MeshProviders {
    * control plane's mesh config). A name no construct declares fails synth.
    */
   public static tracingFromName(name: string): ITracingProvider {
+    checkArgs('MeshProviders.tracingFromName', 'MeshProviders.tracingFromName', arguments);
     return { tracingProviderName: name };
   }
 
   /** An access log provider declared by name elsewhere in this App. A name no construct declares fails synth. */
   public static accessLogFromName(name: string): IAccessLogProvider {
+    checkArgs('MeshProviders.accessLogFromName', 'MeshProviders.accessLogFromName', arguments);
     return { accessLogProviderName: name };
   }
 
   /** A metrics provider declared by name elsewhere in this App. A name no construct declares fails synth. */
   public static metricsFromName(name: string): IMetricsProvider {
+    checkArgs('MeshProviders.metricsFromName', 'MeshProviders.metricsFromName', arguments);
     return { metricsProviderName: name };
   }
 
@@ -140,6 +144,7 @@ export class OpenTelemetryTracingProvider extends Construct implements ITracingP
 
   constructor(scope: Construct, id: string, props: OpenTelemetryTracingProviderProps) {
     super(scope, id);
+    checkArgs(this, 'OpenTelemetryTracingProvider.new', arguments);
     this.tracingProviderName = props.name ?? id;
     this.service = validateHost(this, 'service', props.service);
     this.port = validatePort(this, 'port', props.port ?? 4317);
@@ -190,6 +195,7 @@ export class EnvoyFileAccessLogProvider extends Construct implements IAccessLogP
 
   constructor(scope: Construct, id: string, props: EnvoyFileAccessLogProviderProps = {}) {
     super(scope, id);
+    checkArgs(this, 'EnvoyFileAccessLogProvider.new', arguments);
     this.accessLogProviderName = props.name ?? id;
     const path = props.path ?? '/dev/stdout';
     if (!path.startsWith('/')) {

@@ -6,6 +6,7 @@ import { MeshModel } from '../model';
 import { addProviderReference, addTelemetryTarget } from '../model/observability';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { MeshService } from '../services/mesh-service';
 
 /**
@@ -21,11 +22,13 @@ export abstract class TelemetryTarget {
 
   /** Every workload of one namespace. */
   public static namespace(namespace: string): TelemetryTarget {
+    checkArgs('TelemetryTarget.namespace', 'TelemetryTarget.namespace', arguments);
     return new ScopedTarget('namespace', namespace);
   }
 
   /** The pods of one `MeshService` (all versions), selected by its `app` label. */
   public static workload(service: MeshService): TelemetryTarget {
+    checkArgs('TelemetryTarget.workload', 'TelemetryTarget.workload', arguments);
     return new ScopedTarget('workload', service.namespace, { app: service.serviceName });
   }
 
@@ -64,16 +67,19 @@ export enum TrafficMode {
 export abstract class TracingCustomTag {
   /** A fixed value. */
   public static literal(tag: string, value: string): TracingCustomTag {
+    checkArgs('TracingCustomTag.literal', 'TracingCustomTag.literal', arguments);
     return new CustomTagImpl(tag, { literal: { value } });
   }
 
   /** The value of a request header (or `defaultValue` when the header is absent). */
   public static header(tag: string, header: string, defaultValue?: string): TracingCustomTag {
+    checkArgs('TracingCustomTag.header', 'TracingCustomTag.header', arguments);
     return new CustomTagImpl(tag, { header: { name: header, ...(defaultValue !== undefined ? { defaultValue } : {}) } });
   }
 
   /** The value of an environment variable of the proxy (or `defaultValue` when unset). */
   public static environment(tag: string, variable: string, defaultValue?: string): TracingCustomTag {
+    checkArgs('TracingCustomTag.environment', 'TracingCustomTag.environment', arguments);
     return new CustomTagImpl(tag, { environment: { name: variable, ...(defaultValue !== undefined ? { defaultValue } : {}) } });
   }
 
@@ -206,6 +212,7 @@ export abstract class MetricTag {
    * Add or replace the tag with the value of a CEL expression over Envoy attributes, e.g. `request.host`.
    */
   public static upsert(expression: string): MetricTag {
+    checkArgs('MetricTag.upsert', 'MetricTag.upsert', arguments);
     return new MetricTagImpl({ operation: 'UPSERT', value: expression });
   }
 
@@ -345,6 +352,7 @@ export class MeshTelemetry extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshTelemetryProps = {}) {
     super(scope, id);
+    checkArgs(this, 'MeshTelemetry.new', arguments);
     this.model = MeshModel.of(this);
     const target = props.target ?? TelemetryTarget.mesh();
     const bound = target._bind(this.model);
@@ -369,6 +377,7 @@ export class MeshTelemetry extends Construct {
    * Adds a tracing entry.
    */
   public addTracing(tracing: TelemetryTracing): void {
+    checkArgs(this, 'MeshTelemetry.addTracing', arguments);
     const prop = `tracing[${this._tracing.length}]`;
     const pct = tracing.randomSamplingPercentage;
     if (pct !== undefined && (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100)) {
@@ -400,6 +409,7 @@ export class MeshTelemetry extends Construct {
    * Adds an access logging entry.
    */
   public addAccessLogging(logging: TelemetryAccessLogging): void {
+    checkArgs(this, 'MeshTelemetry.addAccessLogging', arguments);
     const prop = `accessLogging[${this._accessLogging.length}]`;
     if (logging.filter !== undefined && logging.filter.trim() === '') {
       throw propError(this, `${prop}.filter`, 'must be a non-empty CEL expression', logging.filter, 'omit filter to log every request, or use e.g. \'response.code >= 400\'');
@@ -422,6 +432,7 @@ export class MeshTelemetry extends Construct {
    * Adds a metrics entry.
    */
   public addMetrics(metrics: TelemetryMetrics): void {
+    checkArgs(this, 'MeshTelemetry.addMetrics', arguments);
     const prop = `metrics[${this._metrics.length}]`;
     const entry: Record<string, unknown> = {};
     const providers = metrics.providers ?? [];

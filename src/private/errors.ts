@@ -16,8 +16,10 @@ export class MeshValidationError extends Error {
 export function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return JSON.stringify(value);
+  // JSON has no NaN or Infinity (JSON.stringify writes null): show them as they are
+  if (typeof value === 'number') return String(value);
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? String(value);
   } catch {
     return String(value);
   }

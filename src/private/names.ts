@@ -34,3 +34,29 @@ export function suggestDnsLabel(value: string): string {
 export function isLabelValue(value: string): boolean {
   return value === '' || (value.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value));
 }
+
+/** Environment variable names the API server accepts (`IsEnvVarName`). */
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** Throws a clear error unless `name` is a valid container environment variable name. */
+export function validateEnvName(scope: IConstruct, prop: string, name: string): string {
+  if (!ENV_VAR_NAME.test(name)) {
+    const suggestion = name.replace(/[^-._a-zA-Z0-9]+/g, '_').replace(/^([0-9])/, '_$1');
+    throw propError(scope, prop, 'must be an environment variable name (letters, digits, \'_\', \'-\' and \'.\', not starting with a digit), or the API server rejects the Deployment',
+      name, `rename it, e.g. ${JSON.stringify(suggestion)}`);
+  }
+  return name;
+}
+
+/**
+ * Throws a clear error unless `value` (already a DNS-1123 label) is also a
+ * DNS-1035 label, as Kubernetes requires for Service names: it must start
+ * with a letter.
+ */
+export function validateServiceName(scope: IConstruct, prop: string, value: string): string {
+  if (!/^[a-z]/.test(value)) {
+    throw propError(scope, prop, 'must start with a letter: it names a Kubernetes Service, whose names are DNS-1035 labels (the API server rejects the Service)',
+      value, `use a name that starts with a letter such as ${JSON.stringify(`svc-${value}`.slice(0, 63).replace(/-+$/, ''))} in ${prop} (the construct id can stay)`);
+  }
+  return value;
+}

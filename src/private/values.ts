@@ -21,7 +21,10 @@ export function checkPort(scope: IConstruct, prop: string, value: number, fix: s
 /** Validates a whole number in [min, max]. */
 export function checkInt(scope: IConstruct, prop: string, value: number, min: number, max = 2147483647): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw propError(scope, prop, `must be a whole number between ${min} and ${max}`, value, `use a whole number of at least ${min}`);
+    const fix = typeof value === 'number' && value > max ? `use a whole number of at most ${max}`
+      : typeof value === 'number' && value < min ? `use a whole number of at least ${min}`
+        : `use a whole number between ${min} and ${max}, e.g. ${Math.max(min, Math.min(max, Math.round(Number(value)) || min))}`;
+    throw propError(scope, prop, `must be a whole number between ${min} and ${max}`, value, fix);
   }
   return value;
 }

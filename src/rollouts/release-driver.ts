@@ -1,5 +1,6 @@
 import { ArgoRollout } from './argo-rollout';
 import { RolloutStep } from './rollout-step';
+import { checkArgs } from '../private/runtime-types';
 import type { CanaryRelease } from '../traffic/canary-release';
 
 /**
@@ -45,6 +46,7 @@ export abstract class ReleaseDriver {
    * @see https://argoproj.github.io/argo-rollouts/features/traffic-management/istio/
    */
   public static argoRollouts(options: ArgoRolloutsOptions): ReleaseDriver {
+    checkArgs('ReleaseDriver.argoRollouts', 'ReleaseDriver.argoRollouts', arguments);
     return new ArgoRolloutsDriver(options);
   }
 

@@ -4,6 +4,7 @@ import { SloAnalysis } from './slo-analysis';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { HeaderMatch, HttpMatch } from '../traffic/http-match';
 
 /**
@@ -67,6 +68,7 @@ export abstract class RolloutStep {
    * the canary.
    */
   public static weight(weight: number): RolloutStep {
+    checkArgs('RolloutStep.weight', 'RolloutStep.weight', arguments);
     return new StepImpl('setWeight', (scope, prop) => {
       if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
         throw propError(scope, `${prop}.setWeight`, 'must be a whole number between 0 and 100', weight, 'use a percentage such as 10');
@@ -80,6 +82,7 @@ export abstract class RolloutStep {
    * (`kubectl argo rollouts promote`) when no duration is given.
    */
   public static pause(duration?: Duration): RolloutStep {
+    checkArgs('RolloutStep.pause', 'RolloutStep.pause', arguments);
     return new StepImpl('pause', (scope, prop) => {
       if (duration === undefined) return { json: { pause: {} }, info: {} };
       const ms = duration.toMilliseconds();
@@ -95,6 +98,7 @@ export abstract class RolloutStep {
    * canary (e.g. testers), ahead of the weighted split.
    */
   public static headerRoute(options: HeaderRouteOptions): RolloutStep {
+    checkArgs('RolloutStep.headerRoute', 'RolloutStep.headerRoute', arguments);
     return new StepImpl('setHeaderRoute', (scope, prop) => {
       validateDnsLabel(scope, `${prop}.setHeaderRoute.name`, options.name);
       if (!options.headers || options.headers.length === 0) {
@@ -116,6 +120,7 @@ export abstract class RolloutStep {
    * Adds a managed route that copies matching requests to the canary.
    */
   public static mirrorRoute(options: MirrorRouteOptions): RolloutStep {
+    checkArgs('RolloutStep.mirrorRoute', 'RolloutStep.mirrorRoute', arguments);
     return new StepImpl('setMirrorRoute', (scope, prop) => {
       validateDnsLabel(scope, `${prop}.setMirrorRoute.name`, options.name);
       const percentage = options.percentage ?? 100;
@@ -133,6 +138,7 @@ export abstract class RolloutStep {
    * traffic back to stable) when it fails.
    */
   public static analysis(analysis: SloAnalysis): RolloutStep {
+    checkArgs('RolloutStep.analysis', 'RolloutStep.analysis', arguments);
     return new StepImpl('analysis', () => ({
       json: { analysis: { templates: [{ templateName: analysis.templateName }] } },
       info: { analysis },

@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { GitOpsRule } from '../model/gitops';
 import { IPrometheusEndpoint, PrometheusAddon } from '../observability/prometheus';
 import { propError, propMessage } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 import { checkInt } from '../private/values';
 import type { MeshService } from '../services/mesh-service';
 
@@ -100,6 +101,7 @@ export class SloAnalysis extends Construct {
 
   constructor(scope: Construct, id: string, props: SloAnalysisProps) {
     super(scope, id);
+    checkArgs(this, 'SloAnalysis.new', arguments);
     this.props = props;
     if (props.successRatePercent === undefined && props.p99LatencyMs === undefined) {
       throw propError(this, 'successRatePercent', 'or \'p99LatencyMs\' must be set (an analysis needs at least one objective)', undefined,

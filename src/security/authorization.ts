@@ -7,6 +7,7 @@ import { MeshModel } from '../model';
 import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import type { MeshService } from '../services/mesh-service';
 import { HttpMethod } from '../traffic/http-match';
 
@@ -142,6 +143,7 @@ const PATH_WILDCARD_MISUSE = /.\*./;
 export class ServiceAuthorization extends Construct {
   /** The authorization of `service` (created on first use). */
   public static of(service: MeshService): ServiceAuthorization {
+    checkArgs('ServiceAuthorization.of', 'ServiceAuthorization.of', arguments);
     const existing = service.node.tryFindChild(AUTHZ_ID);
     if (existing) return existing as ServiceAuthorization;
     return new ServiceAuthorization(service, AUTHZ_ID, service);
@@ -163,6 +165,7 @@ export class ServiceAuthorization extends Construct {
 
   /** Admits requests from `source` (optionally only some operations). */
   public allowFrom(source: AuthzSource, options: AllowFromOptions = {}): AuthorizationRule {
+    checkArgs(this, 'ServiceAuthorization.allowFrom', arguments);
     return this._allow(source, options, 'allowFrom');
   }
 
@@ -180,6 +183,7 @@ export class ServiceAuthorization extends Construct {
 
   /** Rejects requests from `source` (optionally only some operations), before any ALLOW rule. */
   public denyFrom(source: AuthzSource, options: DenyFromOptions = {}): AuthorizationRule {
+    checkArgs(this, 'ServiceAuthorization.denyFrom', arguments);
     source._validate(this.service, 'denyFrom', true);
     const operation = this.operation('denyFrom.options', options, true);
     const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, source.description, operation,
@@ -196,6 +200,7 @@ export class ServiceAuthorization extends Construct {
    * `notValues` condition per claim), so no ALLOW rule can bypass it.
    */
   public requireJwt(authentication: JwtAuthentication, options: RequireJwtOptions = {}): AuthorizationRule {
+    checkArgs(this, 'ServiceAuthorization.requireJwt', arguments);
     // token checks are HTTP-only attributes: pinned to the HTTP ports, else Istio's DENY also blocks every TCP port
     const operation = this.operation('requireJwt.options', options, true, true);
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
@@ -359,6 +364,7 @@ export class DefaultDeny extends Construct {
 
   constructor(scope: Construct, id: string, props: DefaultDenyProps = {}) {
     super(scope, id);
+    checkArgs(this, 'DefaultDeny.new', arguments);
     const ns = props.namespace ?? Chart.of(this).namespace;
     if (ns === undefined) {
       throw propError(this, 'namespace', 'must be set when the chart has no namespace (the policy is namespace-wide)', ns, 'set namespace, e.g. \'shop\'');

@@ -3,6 +3,7 @@ import { MeshModel } from '../model';
 import { principalOf } from '../model/security';
 import { propError } from '../private/errors';
 import { isDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { IMeshIdentity } from '../services/identity';
 
 /**
@@ -19,11 +20,13 @@ import { IMeshIdentity } from '../services/identity';
 export abstract class AuthzSource {
   /** A workload of this app with a mesh identity (a MeshService or gateway): its ServiceAccount principal. */
   public static identity(identity: IMeshIdentity): AuthzSource {
+    checkArgs('AuthzSource.identity', 'AuthzSource.identity', arguments);
     return new IdentitySource(identity);
   }
 
   /** A ServiceAccount managed outside this app: principal `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`. */
   public static serviceAccount(namespace: string, serviceAccount: string): AuthzSource {
+    checkArgs('AuthzSource.serviceAccount', 'AuthzSource.serviceAccount', arguments);
     return new ServiceAccountSource(namespace, serviceAccount);
   }
 
@@ -32,11 +35,13 @@ export abstract class AuthzSource {
    * (no `spiffe://` prefix). A trailing or leading `*` is a prefix/suffix match.
    */
   public static principal(principal: string): AuthzSource {
+    checkArgs('AuthzSource.principal', 'AuthzSource.principal', arguments);
     return new PrincipalSource(principal);
   }
 
   /** Every workload of a namespace (its peers' mTLS identities). */
   public static namespace(namespace: string): AuthzSource {
+    checkArgs('AuthzSource.namespace', 'AuthzSource.namespace', arguments);
     return new NamespaceSource(namespace);
   }
 

@@ -5,6 +5,7 @@ import { MeshModel } from '../model';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import type { MeshService } from '../services/mesh-service';
 
 /** Where a token is read from: a request header, with an optional value prefix. */
@@ -143,6 +144,7 @@ export class JwtAuthentication extends Construct {
 
   constructor(scope: Construct, id: string, props: JwtAuthenticationProps) {
     super(scope, id);
+    checkArgs(this, 'JwtAuthentication.new', arguments);
     this.model = MeshModel.of(this);
     if (props.service && props.namespace !== undefined) {
       throw propError(this, 'namespace', 'must not be set together with \'service\'', props.namespace, 'drop namespace, or drop service for a namespace-wide provider');

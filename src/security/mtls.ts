@@ -5,6 +5,7 @@ import { MeshModel } from '../model';
 import { addPeerAuthentication, namespaceOf, PeerAuthenticationModel, PeerAuthenticationScope } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import type { MeshService } from '../services/mesh-service';
 
 /**
@@ -122,6 +123,7 @@ export class StrictMtls extends Construct {
 
   constructor(scope: Construct, id: string, props: StrictMtlsProps = {}) {
     super(scope, id);
+    checkArgs(this, 'StrictMtls.new', arguments);
     this.model = MeshModel.of(this);
     if (props.service && props.namespace !== undefined) {
       throw propError(this, 'namespace', 'must not be set together with \'service\' (a service-scoped policy lives in the service\'s namespace)', props.namespace,

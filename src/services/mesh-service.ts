@@ -5,6 +5,7 @@ import { IMeshDestination, IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
+import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
@@ -12,7 +13,8 @@ import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
 import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
-import { validateDnsLabel } from '../private/names';
+import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { trafficPolicyToModel } from '../private/traffic-policy';
 import { checkPort } from '../private/values';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
@@ -300,13 +302,16 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
 
   constructor(scope: Construct, id: string, props: MeshServiceProps) {
     super(scope, id);
+    checkArgs(this, 'MeshService.new', arguments);
     this.props = props;
     this.model = MeshModel.of(this);
 
     this.serviceName = props.serviceName !== undefined
       ? validateDnsLabel(this, 'serviceName', props.serviceName)
       : validateDnsLabel(this, 'serviceName', id, undefined);
+    validateServiceName(this, 'serviceName', this.serviceName);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
+    for (const k of Object.keys(props.env ?? {})) validateEnvName(this, `env.${k}`, k);
     this.host = this.model.hostOf(this.serviceName, this.namespace);
     const serviceAccountName = validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName);
     this.security = this.validateSecurity(props.security ?? {});
@@ -383,6 +388,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
    */
   public addRoute(options: MeshRouteOptions = {}): MeshRoute {
+    checkArgs(this, 'MeshService.addRoute', arguments);
     const id = options.name ?? `route-${trafficOf(this.model, this.host).routes.length + 1}`;
     return new MeshRoute(this, id, { ...options, service: this });
   }
@@ -394,7 +400,11 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#TrafficPolicy
    */
   public configureTrafficPolicy(policy: TrafficPolicy): void {
-    trafficOf(this.model, this.host).policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
+    checkArgs(this, 'MeshService.configureTrafficPolicy', arguments);
+    const traffic = trafficOf(this.model, this.host);
+    const replaced = traffic.policy !== undefined;
+    traffic.policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
+    if (replaced) recordReplacement(this, 'configureTrafficPolicy', 'the service-wide traffic policy');
     this.model.touch();
   }
 
@@ -406,6 +416,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#Subset
    */
   public configureVersionTrafficPolicy(version: string, policy: TrafficPolicy): void {
+    checkArgs(this, 'MeshService.configureVersionTrafficPolicy', arguments);
     const model = trafficPolicyToModel(this, `versionTrafficPolicy[${JSON.stringify(version)}]`, policy);
     trafficOf(this.model, this.host).versionPolicies.set(version, { path: this.node.path, policy: model });
     this.model.touch();
@@ -425,6 +436,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
    */
   public allowFrom(caller: IMeshIdentity, options?: AllowFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.allowFrom', arguments);
     return ServiceAuthorization.of(this)._allow(AuthzSource.identity(caller), options ?? {}, 'allowFrom');
   }
 
@@ -435,6 +447,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
    */
   public allowFromSource(source: AuthzSource, options?: AllowFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.allowFromSource', arguments);
     return ServiceAuthorization.of(this)._allow(source, options ?? {}, 'allowFromSource');
   }
 
@@ -444,6 +457,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
    */
   public allowFromNamespace(namespace: string, options?: AllowFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.allowFromNamespace', arguments);
     return ServiceAuthorization.of(this)._allow(AuthzSource.namespace(namespace), options ?? {}, 'allowFromNamespace');
   }
 
@@ -453,6 +467,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-deny` AuthorizationPolicy
    */
   public denyFrom(source: AuthzSource, options?: DenyFromOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.denyFrom', arguments);
     return ServiceAuthorization.of(this).denyFrom(source, options ?? {});
   }
 
@@ -463,6 +478,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the rule added to the service's `<service>-require-jwt` AuthorizationPolicy
    */
   public requireJwt(authentication: JwtAuthentication, options?: RequireJwtOptions): AuthorizationRule {
+    checkArgs(this, 'MeshService.requireJwt', arguments);
     return ServiceAuthorization.of(this).requireJwt(authentication, options ?? {});
   }
   // --- end security ---
@@ -513,6 +529,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * @returns the version's Deployment
    */
   public addVersion(version: MeshServiceVersion): kplus.Deployment {
+    checkArgs(this, 'MeshService.addVersion', arguments);
     const index = this._versions.length;
     const prop = `versions[${index}]`;
     validateDnsLabel(this, `${prop}.name`, version.name);
@@ -522,6 +539,12 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     if (!version.image || /\s/.test(version.image)) {
       throw propError(this, `${prop}.image`, 'must be a container image reference without whitespace', version.image, 'set image, e.g. \'ghcr.io/acme/app:1.0.0\'');
     }
+    if (version.image.includes('//') || version.image.endsWith('/') || version.image.startsWith('/')) {
+      throw propError(this, `${prop}.image`, 'must not contain an empty path segment (\'//\', or a leading or trailing \'/\'): the kubelet cannot pull it', version.image,
+        'join registry, repository and tag without doubled slashes, e.g. \'ghcr.io/acme/app:1.0.0\'');
+    }
+    for (const k of Object.keys(version.env ?? {})) validateEnvName(this, `${prop}.env.${k}`, k);
+    recordImage(this, `${prop}.image`, version.image);
     const replicas = version.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');
@@ -599,6 +622,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * Sidecar egress scope, the topology diagram and the analysis.
    */
   public dependsOn(...destinations: IMeshDestination[]): void {
+    checkArgs(this, 'MeshService.dependsOn', arguments);
     for (const target of destinations) {
       if (target === this) {
         throw propError(this, 'dependsOn', 'must not name the service itself', this.serviceName, 'remove the self-reference: a service always reaches itself');
@@ -617,6 +641,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * The Deployment of one version (escape hatch).
    */
   public deploymentOf(version: string): kplus.Deployment {
+    checkArgs(this, 'MeshService.deploymentOf', arguments);
     const d = this._deployments.get(version);
     if (!d) {
       throw propError(this, 'version', `must name one of the versions (${this.versions.map((v) => JSON.stringify(v)).join(', ')})`, version,

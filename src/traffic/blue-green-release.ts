@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
+import { checkArgs } from '../private/runtime-types';
 import type { MeshService } from '../services/mesh-service';
 
 /**
@@ -60,6 +61,7 @@ export class BlueGreenRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: BlueGreenReleaseProps) {
     super(scope, id);
+    checkArgs(this, 'BlueGreenRelease.new', arguments);
     this.service = props.service;
     this.active = props.active;
     this.preview = props.preview;

@@ -4,6 +4,7 @@ import { HeaderMatch, HttpMatch } from './http-match';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
+import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage } from '../private/values';
 import { ReleaseDriver } from '../rollouts/release-driver';
 import type { MeshService } from '../services/mesh-service';
@@ -125,6 +126,7 @@ export class CanaryRelease extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryReleaseProps) {
     super(scope, id);
+    checkArgs(this, 'CanaryRelease.new', arguments);
     this.service = props.service;
     this.stable = props.stable;
     this.canary = props.canary;

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { MatchModel, NamedMatchModel, StringMatchKind } from '../model/traffic';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * How a request path is matched.
@@ -10,16 +11,19 @@ import { propError } from '../private/errors';
 export abstract class PathMatch {
   /** The path equals `path` exactly. */
   public static exact(path: string): PathMatch {
+    checkArgs('PathMatch.exact', 'PathMatch.exact', arguments);
     return new StringMatchImpl('exact', path, true);
   }
 
   /** The path starts with `prefix`. */
   public static prefix(prefix: string): PathMatch {
+    checkArgs('PathMatch.prefix', 'PathMatch.prefix', arguments);
     return new StringMatchImpl('prefix', prefix, true);
   }
 
   /** The path matches an RE2 regular expression. */
   public static regex(regex: string): PathMatch {
+    checkArgs('PathMatch.regex', 'PathMatch.regex', arguments);
     return new StringMatchImpl('regex', regex, false);
   }
 
@@ -39,21 +43,25 @@ export abstract class PathMatch {
 export abstract class HeaderMatch {
   /** Header `name` equals `value`. */
   public static exact(name: string, value: string): HeaderMatch {
+    checkArgs('HeaderMatch.exact', 'HeaderMatch.exact', arguments);
     return new HeaderMatchImpl(name, new StringMatchImpl('exact', value, false));
   }
 
   /** Header `name` starts with `prefix`. */
   public static prefix(name: string, prefix: string): HeaderMatch {
+    checkArgs('HeaderMatch.prefix', 'HeaderMatch.prefix', arguments);
     return new HeaderMatchImpl(name, new StringMatchImpl('prefix', prefix, false));
   }
 
   /** Header `name` matches an RE2 regular expression. */
   public static regex(name: string, regex: string): HeaderMatch {
+    checkArgs('HeaderMatch.regex', 'HeaderMatch.regex', arguments);
     return new HeaderMatchImpl(name, new StringMatchImpl('regex', regex, false));
   }
 
   /** Header `name` is present, whatever its value. */
   public static present(name: string): HeaderMatch {
+    checkArgs('HeaderMatch.present', 'HeaderMatch.present', arguments);
     return new HeaderMatchImpl(name, undefined);
   }
 
@@ -73,16 +81,19 @@ export abstract class HeaderMatch {
 export abstract class QueryParamMatch {
   /** Parameter `name` equals `value`. */
   public static exact(name: string, value: string): QueryParamMatch {
+    checkArgs('QueryParamMatch.exact', 'QueryParamMatch.exact', arguments);
     return new QueryParamMatchImpl(name, new StringMatchImpl('exact', value, false));
   }
 
   /** Parameter `name` matches an RE2 regular expression. */
   public static regex(name: string, regex: string): QueryParamMatch {
+    checkArgs('QueryParamMatch.regex', 'QueryParamMatch.regex', arguments);
     return new QueryParamMatchImpl(name, new StringMatchImpl('regex', regex, false));
   }
 
   /** Parameter `name` is present (with any value). */
   public static present(name: string): QueryParamMatch {
+    checkArgs('QueryParamMatch.present', 'QueryParamMatch.present', arguments);
     return new QueryParamMatchImpl(name, undefined);
   }
 
@@ -160,31 +171,37 @@ export interface HttpMatchOptions {
 export class HttpMatch {
   /** Requests whose path starts with `prefix`. */
   public static pathPrefix(prefix: string): HttpMatch {
+    checkArgs('HttpMatch.pathPrefix', 'HttpMatch.pathPrefix', arguments);
     return new HttpMatch({ path: PathMatch.prefix(prefix) });
   }
 
   /** Requests whose path is exactly `path`. */
   public static pathExact(path: string): HttpMatch {
+    checkArgs('HttpMatch.pathExact', 'HttpMatch.pathExact', arguments);
     return new HttpMatch({ path: PathMatch.exact(path) });
   }
 
   /** Requests whose path matches an RE2 regular expression. */
   public static pathRegex(regex: string): HttpMatch {
+    checkArgs('HttpMatch.pathRegex', 'HttpMatch.pathRegex', arguments);
     return new HttpMatch({ path: PathMatch.regex(regex) });
   }
 
   /** Requests carrying a header that matches. */
   public static header(header: HeaderMatch): HttpMatch {
+    checkArgs('HttpMatch.header', 'HttpMatch.header', arguments);
     return new HttpMatch({ headers: [header] });
   }
 
   /** Requests with this method. */
   public static method(method: HttpMethod): HttpMatch {
+    checkArgs('HttpMatch.method', 'HttpMatch.method', arguments);
     return new HttpMatch({ method });
   }
 
   /** Requests that satisfy every given condition. */
   public static of(options: HttpMatchOptions): HttpMatch {
+    checkArgs('HttpMatch.of', 'HttpMatch.of', arguments);
     return new HttpMatch(options);
   }
 

@@ -10,6 +10,7 @@ import {
 } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage, optDuration, optInt } from '../private/values';
 import type { MeshService } from '../services/mesh-service';
 
@@ -148,6 +149,7 @@ export class MeshRoute extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshRouteProps) {
     super(scope, id);
+    checkArgs(this, 'MeshRoute.new', arguments);
     this.service = props.service;
     const model = MeshModel.of(this);
     const traffic = trafficOf(model, props.service.host);

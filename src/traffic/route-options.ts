@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { HttpMethod } from './http-match';
 import { StringMatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * Conditions under which Envoy retries a request (Envoy `x-envoy-retry-on`
@@ -243,16 +244,19 @@ export interface HttpRedirect {
 export abstract class CorsOrigin {
   /** The origin equals `origin` (e.g. `https://shop.example.com`). */
   public static exact(origin: string): CorsOrigin {
+    checkArgs('CorsOrigin.exact', 'CorsOrigin.exact', arguments);
     return new CorsOriginImpl('exact', origin);
   }
 
   /** The origin starts with `prefix`. */
   public static prefix(prefix: string): CorsOrigin {
+    checkArgs('CorsOrigin.prefix', 'CorsOrigin.prefix', arguments);
     return new CorsOriginImpl('prefix', prefix);
   }
 
   /** The origin matches an RE2 regular expression. */
   public static regex(regex: string): CorsOrigin {
+    checkArgs('CorsOrigin.regex', 'CorsOrigin.regex', arguments);
     return new CorsOriginImpl('regex', regex);
   }
 

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { LoadBalancerModel } from '../model/traffic';
 import { propError } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * How the client-side proxy picks an endpoint of the service.
@@ -26,6 +27,7 @@ export abstract class LoadBalancer {
 
   /** Session affinity by the value of a request header. */
   public static consistentHashByHeader(headerName: string): LoadBalancer {
+    checkArgs('LoadBalancer.consistentHashByHeader', 'LoadBalancer.consistentHashByHeader', arguments);
     return new LoadBalancerImpl({ hashHeader: headerName });
   }
 
@@ -38,6 +40,7 @@ export abstract class LoadBalancer {
    * @param path path of a generated cookie
    */
   public static consistentHashByCookie(name: string, ttl?: Duration, path?: string): LoadBalancer {
+    checkArgs('LoadBalancer.consistentHashByCookie', 'LoadBalancer.consistentHashByCookie', arguments);
     return new LoadBalancerImpl({ hashCookie: { name, path, ttlMs: ttl?.toMilliseconds() } });
   }
 
@@ -48,6 +51,7 @@ export abstract class LoadBalancer {
 
   /** Session affinity by a query parameter. */
   public static consistentHashByQueryParameter(name: string): LoadBalancer {
+    checkArgs('LoadBalancer.consistentHashByQueryParameter', 'LoadBalancer.consistentHashByQueryParameter', arguments);
     return new LoadBalancerImpl({ hashQueryParam: name });
   }
 

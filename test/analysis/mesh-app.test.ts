@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as YAML from 'yaml';
 import { MeshApp, MeshService } from '../../src';
 import { MeshModel } from '../../src/model';
@@ -103,5 +103,97 @@ describe('MeshApp synthesis path', () => {
     expect(() => chart.toJson()).toThrow('[a/users] TEST003: broken');
     expect(() => app.synth()).toThrow('[a/users] TEST003: broken');
     expect(() => chart.toJson()).toThrow('[a/users] TEST003: broken');
+  });
+});
+
+describe('MeshApp atomic synthesis', () => {
+  /** Every file under `dir` (relative path -> bytes). */
+  function snapshotDir(dir: string): Map<string, Buffer> {
+    const out = new Map<string, Buffer>();
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else out.set(path.relative(dir, p), fs.readFileSync(p));
+      }
+    };
+    walk(dir);
+    return out;
+  }
+
+  /** Two charts; `breakIt` adds an escape-hatch patch that cannot apply (fails after validation, while chart b renders). */
+  function build(app: App, image: string, breakIt: boolean) {
+    new MeshService(new Chart(app, 'a', { namespace: 'a' }), 'users', { versions: [{ name: 'v1', image }] });
+    const orders = new MeshService(new Chart(app, 'b', { namespace: 'b' }), 'orders', { versions: [{ name: 'v1', image }] });
+    if (breakIt) ApiObject.of(orders.service).addJsonPatch(JsonPatch.replace('/spec/no/such/field', 1));
+  }
+
+  test.each([
+    ['the default layout', undefined, 'mesh.md'],
+    ['a topologyFile in a sub-folder', 'docs/topology.md', 'docs/topology.md'],
+  ])('a synth that fails after validation keeps the previous output byte for byte (%s)', (_name, topologyFile, written) => {
+    const outdir = path.join(tmp(), 'dist');
+    const good = new MeshApp({ outdir, topologyFile });
+    build(good, 'reg.example/users:1.0.0', false);
+    good.synth();
+    const before = snapshotDir(outdir);
+    expect([...before.keys()].sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml', written].sort());
+    assertValidManifests(YAML.parseAllDocuments(before.get('a.k8s.yaml')!.toString()).map((d: any) => d.toJS()));
+
+    const bad = new MeshApp({ outdir, topologyFile });
+    build(bad, 'reg.example/users:2.0.0', true);
+    expect(() => bad.synth()).toThrow(/no\/such\/field|path/);
+    expect(snapshotDir(outdir)).toEqual(before);
+    // no staging folder is left beside the output
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('a topologyFile outside outdir is replaced together with the manifests, or not at all', () => {
+    const root = tmp();
+    const outdir = path.join(root, 'dist');
+    const good = new MeshApp({ outdir, topologyFile: '../mesh.md' });
+    build(good, 'reg.example/users:1.0.0', false);
+    good.synth();
+    const md = fs.readFileSync(path.join(root, 'mesh.md'));
+    const manifests = snapshotDir(outdir);
+    expect([...manifests.keys()].sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml']);
+
+    const bad = new MeshApp({ outdir, topologyFile: '../mesh.md' });
+    build(bad, 'reg.example/users:2.0.0', true);
+    new MeshService(new Chart(bad, 'c'), 'extra', { versions: [{ name: 'v1', image: 'reg.example/extra:1.0.0' }] });
+    expect(() => bad.synth()).toThrow();
+    expect(fs.readFileSync(path.join(root, 'mesh.md'))).toEqual(md);
+    expect(snapshotDir(outdir)).toEqual(manifests);
+    expect(fs.readdirSync(root).sort()).toEqual(['dist', 'mesh.md']);
+
+    // a good synth replaces both
+    const next = new MeshApp({ outdir, topologyFile: '../mesh.md' });
+    build(next, 'reg.example/users:2.0.0', false);
+    new MeshService(new Chart(next, 'c'), 'extra', { versions: [{ name: 'v1', image: 'reg.example/extra:1.0.0' }] });
+    next.synth();
+    expect(fs.readFileSync(path.join(root, 'mesh.md'), 'utf8')).toContain('extra');
+    expect(fs.readFileSync(path.join(outdir, 'a.k8s.yaml'), 'utf8')).toContain('reg.example/users:2.0.0');
+    expect(fs.readdirSync(root).sort()).toEqual(['dist', 'mesh.md']);
+  });
+
+  test('files cdk8s leaves in place (not written by this synthesis) stay after a good synth', () => {
+    const outdir = tmp();
+    fs.writeFileSync(path.join(outdir, 'kustomization.yaml'), 'resources: []\n');
+    const app = new MeshApp({ outdir });
+    build(app, 'reg.example/users:1.0.0', false);
+    app.synth();
+    expect(readAll(outdir)).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'kustomization.yaml', 'mesh.md']);
+    expect(fs.readFileSync(path.join(outdir, 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
+  });
+});
+
+describe('MeshApp object size limit', () => {
+  test('an object over 1.5 MiB fails synthesis and writes nothing', () => {
+    const outdir = path.join(tmp(), 'dist');
+    const app = new MeshApp({ outdir });
+    const chart = new Chart(app, 'a', { namespace: 'a' });
+    new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'reg.example/users:1.0.0' }] });
+    new ApiObject(chart, 'big', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: 'x'.repeat(1600 * 1024) } } as any);
+    expect(() => app.synth()).toThrow(/^\[a\] 'metadata.name' names a ConfigMap of 16\d{5} bytes, over the API server's request limit of 1572864 bytes \(1.5 MiB\): kubectl apply and Argo CD cannot create it, got "big". Fix: split the content/);
+    expect(fs.existsSync(outdir)).toBe(false);
   });
 });

@@ -151,7 +151,7 @@ describe('ExternalService', () => {
       expect(err(() => setup({ ports: [] }))).toContain("'ports' must list at least one port, got []");
       expect(err(() => setup({ ports: [{ port: 0 }] }))).toContain("'ports[0].port' must be a whole number between 1 and 65535, got 0");
       expect(err(() => setup({ ports: [{ port: 443, protocol: 'QUIC' as any }] })))
-        .toContain("'ports[0].protocol' must be one of HTTP, HTTP2, GRPC, TLS, HTTPS, TCP, got \"QUIC\"");
+        .toContain("'ports[0].protocol' must be an ExternalProtocol (one of ExternalProtocol.GRPC, ExternalProtocol.HTTP, ExternalProtocol.HTTP2, ExternalProtocol.HTTPS, ExternalProtocol.TCP, ExternalProtocol.TLS), got \"QUIC\"");
       expect(err(() => setup({ ports: [{ port: 443, name: 'Bad' }] }))).toContain("'ports[0].name' must be a DNS-1123 label, got \"Bad\"");
       expect(err(() => setup({ ports: [{ port: 443 }, { port: 443, name: 'b' }] }))).toContain("'ports[1].port' must be unique, got 443");
       expect(err(() => setup({ ports: [{ port: 443, name: 'a' }, { port: 8443, name: 'a' }] }))).toContain("'ports[1].name' must be unique, got \"a\"");
@@ -175,7 +175,7 @@ describe('ExternalService', () => {
       expect(err(() => setup({ ports: [{ port: 80, protocol: ExternalProtocol.HTTP }, { port: 8080, protocol: ExternalProtocol.HTTP }] }, true)))
         .toContain(
           "'ports' must contain at most one HTTP port when routed through an egress gateway (the gateway cannot tell them apart), got [80,8080]");
-      expect(err(() => setup({ egressGateway: {} as any }))).toContain("'egressGateway' must be an EgressGateway");
+      expect(err(() => setup({ egressGateway: {} as any }))).toContain("'egressGateway' must be an EgressGateway construct");
     });
   });
 });

@@ -303,8 +303,7 @@ describe('IngressGateway', () => {
 
     test('TLS server without credentials', () => {
       expect(err(() => setup({ servers: [GatewayServer.https({ hosts: [HOST], tls: undefined as any })] }))).toBe(
-        "[test/shop-gateway] 'servers[0].tls' is required for a TLS server (the gateway needs a certificate to terminate TLS, or passthrough), got undefined. " +
-        "Fix: pass tls: GatewayTls.simple('<tls-secret-name>')");
+        "[GatewayServer.https] 'tls' is required by HttpsServerOptions, got undefined. Fix: pass a GatewayTls object");
       expect(err(() => setup({ servers: [GatewayServer.https({ hosts: [HOST], tls: GatewayTls.simple('') })] }))).toContain(
         "[test/shop-gateway] 'servers[0].tls.credentialName' must name a Kubernetes Secret (a DNS-1123 subdomain) in the gateway's namespace, got \"\". Fix:");
       expect(err(() => setup({ servers: [GatewayServer.https({ hosts: [HOST], tls: GatewayTls.mutual('c', { caCertCredentialName: 'Bad_CA' }) })] }))).toContain(
@@ -344,7 +343,7 @@ describe('IngressGateway', () => {
       expect(err(() => setup({ autoscaling: { targetCpuUtilization: 150 } }))).toContain("'autoscaling.targetCpuUtilization' must be a whole percentage between 1 and 100, got 150");
       expect(err(() => setup({ image: 'a b' }))).toContain("'image' must be a full container image reference (registry/name:tag) without whitespace, got \"a b\"");
       expect(err(() => setup({ istioLabel: '-bad-' }))).toContain("'istioLabel' must be a non-empty Kubernetes label value");
-      expect(err(() => setup({ serviceType: 'External' as any }))).toContain("'serviceType' must be one of LoadBalancer, NodePort, ClusterIP, got \"External\"");
+      expect(err(() => setup({ serviceType: 'External' as any }))).toContain("'serviceType' must be a GatewayServiceType (one of GatewayServiceType.CLUSTER_IP, GatewayServiceType.LOAD_BALANCER, GatewayServiceType.NODE_PORT), got \"External\"");
       expect(err(() => setup({ gatewayName: 'Shop_Gateway' }))).toContain("'gatewayName' must be a DNS-1123 label");
     });
 
@@ -359,7 +358,7 @@ describe('IngressGateway', () => {
       const { gw, users, chart } = setup();
       expect(err(() => gw.addRoute({ host: '*.example.com', service: users }))).toBe(
         "[test/shop-gateway] 'routes[0].host' must be a lower-case DNS name without wildcard (the host clients request), got \"*.example.com\". Fix: route each concrete host (a wildcard server serves them all)");
-      expect(err(() => gw.addRoute({ host: HOST, service: 'users' as any }))).toContain("'routes[0].service' must be a MeshService, got \"users\"");
+      expect(err(() => gw.addRoute({ host: HOST, service: 'users' as any }))).toContain("'addRoute.options.service' must be a MeshService construct, got \"users\". Fix: pass the MeshService construct object itself");
       expect(err(() => gw.addRoute({ host: HOST, service: users, port: 8080 }))).toContain("'routes[0].port' must be one of the HTTP ports of users (80), got 8080");
       const multi = new MeshService(chart, 'multi', {
         namespace: 'shop', versions: [{ name: 'v1', image: 'x:1' }], ports: [{ port: 80, targetPort: 8080 }, { port: 81, targetPort: 8081 }],
@@ -372,7 +371,7 @@ describe('IngressGateway', () => {
       expect(err(() => gw.addRoute({ host: HOST, service: users }))).toBe(
         "[test/shop-gateway] 'routes[1].match' must narrow the route: routes[0] already takes every request for shop.example.com, so this route would never match, got []. " +
         "Fix: give the route a match (e.g. match: [HttpMatch.pathPrefix('/api')]) or remove one of the routes");
-      expect(err(() => gw.addServer('x' as any))).toContain("'servers[2]' must be a GatewayServer");
+      expect(err(() => gw.addServer('x' as any))).toContain("'addServer.server' must be a GatewayServer object, got \"x\"");
     });
 
     test('MESH-GW002: a route to a host the gateway does not serve', () => {

@@ -156,9 +156,11 @@ describe('authorization from the service graph', () => {
       const { chart, users } = shop();
       const other = nsChart('elsewhere');
       const stranger = new MeshService(other, 'stranger', { versions: [image('stranger')] });
-      users.allowFrom(stranger);
+      // allowFrom() rejects a construct of another app at once; AuthzSource.identity() (no scope) reaches SEC003
+      expect(() => users.allowFrom(stranger)).toThrow('[test/user-service] \'allowFrom.caller\' must be a construct of this app, but test/stranger belongs to another App');
+      users.allowFromSource(AuthzSource.identity(stranger));
       expect(() => runValidations(chart)).toThrow(
-        '[test/user-service/Authorization] SEC003: \'allowFrom\' must reference an identity with a ServiceAccount in the mesh graph, but no service or gateway runs as elsewhere/stranger (test/stranger), got "elsewhere/stranger". Fix: pass a MeshService or gateway of this app, or AuthzSource.serviceAccount(namespace, name) for a workload managed elsewhere');
+        '[test/user-service/Authorization] SEC003: \'allowFromSource\' must reference an identity with a ServiceAccount in the mesh graph, but no service or gateway runs as elsewhere/stranger (test/stranger), got "elsewhere/stranger". Fix: pass a MeshService or gateway of this app, or AuthzSource.serviceAccount(namespace, name) for a workload managed elsewhere');
     });
 
     test('an identity registered by a non-service construct (e.g. a gateway) satisfies SEC003', () => {

@@ -138,7 +138,7 @@ describe('CanaryRelease', () => {
 
     test('percentage out of range', () => {
       expect(() => canary({ canaryPercentage: 110 })).toThrow(
-        "[test/orders-canary] 'canaryPercentage' must be a whole number between 0 and 100, got 110. Fix: use a whole number of at least 0");
+        "[test/orders-canary] 'canaryPercentage' must be a whole number between 0 and 100, got 110. Fix: use a whole number of at most 100");
       expect(() => canary({ canaryPercentage: 0, mirrorPercentage: -5 })).toThrow(/'mirrorPercentage' must be a percentage between 0 and 100, got -5/);
     });
 

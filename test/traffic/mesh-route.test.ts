@@ -191,7 +191,7 @@ describe('MeshService.addRoute', () => {
     test('weights out of range or not summing to 100', () => {
       const { svc } = reviews();
       expect(() => svc.addRoute({ name: 'a', destinations: [{ version: 'v1', weight: 150 }, { version: 'v2', weight: -50 }] })).toThrow(
-        "[test/reviews/a] 'destinations[0].weight' must be a whole number between 0 and 100, got 150. Fix: use a whole number of at least 0");
+        "[test/reviews/a] 'destinations[0].weight' must be a whole number between 0 and 100, got 150. Fix: use a whole number of at most 100");
       expect(() => svc.addRoute({ name: 'b', destinations: [{ version: 'v1', weight: 80 }, { version: 'v2', weight: 10 }] })).toThrow(
         "[test/reviews/b] 'destinations' weights must sum to 100, got \"v1=80, v2=10\". Fix: adjust the weights (they sum to 90)");
       expect(() => svc.addRoute({ name: 'c', destinations: [{ version: 'v1', weight: 50 }, { version: 'v2' }] })).toThrow(

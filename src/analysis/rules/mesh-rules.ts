@@ -1,4 +1,6 @@
 import { IConstruct } from 'constructs';
+import { duplicateObjects } from './duplicate-objects';
+import { registerRiskRules } from './risk-rules';
 import { Diagnostic, MeshModel, ServiceModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
 import { peerAuthentications, PeerAuthenticationModel } from '../../model/security';
@@ -38,8 +40,17 @@ export function registerAnalysisRules(scope: IConstruct): void {
   model.addRule(MESH_RULES.EXTERNAL_PLAINTEXT, plaintextExternalCalls);
   model.addRule(MESH_RULES.PERMISSIVE_MTLS, permissivePolicies);
   const root = scope.node.root;
-  root.node.addValidation({ validate: () => unsurfacedFindings(root, model).map((d) => `[${d.path}] ${d.code}: ${d.message}`) });
+  registerRiskRules(root, model);
+  root.node.addValidation({
+    validate: () => [
+      ...unsurfacedFindings(root, model).map((d) => `[${d.path}] ${d.code}: ${d.message}`),
+      ...duplicateObjects(root),
+    ],
+  });
 }
+
+// every app that holds a mesh construct gets the whole-app rules, not only apps with a MeshService
+MeshModel.onCreate((root) => registerAnalysisRules(root));
 
 /**
  * Fatal findings that no construct reports: their path names no construct,

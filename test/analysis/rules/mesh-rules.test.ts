@@ -18,22 +18,18 @@ describe('MESH001 unknown destination host', () => {
     const chart = Testing.chart();
     const orders = new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1')] });
     const foreign = new MeshService(new Chart(new App(), 'other'), 'users', { namespace: 'shop', versions: [version('v1')] });
-    // WHEN
-    orders.dependsOn(foreign);
-    // THEN
-    expect(() => synthAndValidate(chart)).toThrow(
-      "[test/orders] MESH001: 'dependsOn' must name a service of this app, but other/users belongs to another App, so no Service, subset or Sidecar entry exists for it here, " +
-      'got "users.shop.svc.cluster.local". Fix: pass constructs of this app (a MeshService or ExternalService declared under the same App), or declare the destination in this app');
+    // WHEN / THEN: the call itself rejects a construct of another App (the jsii-boundary check);
+    // MESH001 stays the model-level net for edges registered without that check
+    expect(() => orders.dependsOn(foreign)).toThrow(
+      "[test/orders] 'dependsOn.destinations[0]' must be a construct of this app, but other/users belongs to another App (nothing would be rendered for it here), got \"other/users\". " +
+      'Fix: declare the construct under the same App, or pass one that is');
   });
 
   test('dependsOn an external service of another App fails on the caller', () => {
     const chart = Testing.chart();
     const orders = new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1')] });
     const foreign = new ExternalService(new Chart(new App(), 'other'), 'payments', { namespace: 'shop', hosts: ['api.payments.example'] });
-    orders.dependsOn(foreign);
-    expect(() => synthAndValidate(chart)).toThrow(
-      "[test/orders] MESH001: 'dependsOn' must name a destination declared in this app (no ServiceEntry of this app declares the host, so the sidecar would have no route to it), " +
-      'got "shop/api.payments.example"');
+    expect(() => orders.dependsOn(foreign)).toThrow("[test/orders] 'dependsOn.destinations[0]' must be a construct of this app, but other/payments belongs to another App");
   });
 
   test('a gateway route to a service of another App fails on the gateway', () => {
@@ -41,9 +37,8 @@ describe('MESH001 unknown destination host', () => {
     new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1')] });
     const foreign = new MeshService(new Chart(new App(), 'other'), 'users', { namespace: 'shop', versions: [version('v1')] });
     const gw = new IngressGateway(chart, 'gw', { namespace: 'istio-ingress', servers: [GatewayServer.https({ hosts: ['shop.example.com'], tls: GatewayTls.simple('cert') })] });
-    gw.addRoute({ host: 'shop.example.com', service: foreign });
-    expect(() => synthAndValidate(chart)).toThrow(
-      "[test/gw] MESH001: 'routes[0].service' must be a MeshService of this app (the route would point at a host with no Service in the output), got \"users.shop.svc.cluster.local\"");
+    expect(() => gw.addRoute({ host: 'shop.example.com', service: foreign })).toThrow(
+      "[test/gw] 'addRoute.options.service' must be a construct of this app, but other/users belongs to another App");
   });
 
   test('destinations declared in the same app are fine', () => {
@@ -79,7 +74,7 @@ describe('MESH002 subset labels that match no pod template', () => {
 
   test('a version whose pods lack the version label', () => {
     const { model } = withService([{ name: 'v1', replicas: 1, podLabels: { app: 'orders' } }]);
-    expect(model.diagnostics().map((d) => `${d.code}: ${d.message}`)).toEqual([
+    expect(model.diagnostics().filter((d) => d.code === 'MESH002').map((d) => `${d.code}: ${d.message}`)).toEqual([
       "MESH002: 'subsets[\"v1\"].labels' must select exactly the pods of version \"v1\": the subset selects no pod template of the service, so requests routed to it fail with 503 (no healthy upstream), " +
       'got {}. Fix: label the pods of version "v1" with version: "v1" (and only those)',
     ]);
@@ -90,7 +85,7 @@ describe('MESH002 subset labels that match no pod template', () => {
       { name: 'v1', replicas: 1, podLabels: { app: 'orders', version: 'v1' } },
       { name: 'v2', replicas: 1, podLabels: { app: 'orders', version: 'v1' } },
     ]);
-    const messages = model.diagnostics().map((d) => d.message);
+    const messages = model.diagnostics().filter((d) => d.code === 'MESH002').map((d) => d.message);
     expect(messages).toHaveLength(2);
     expect(messages[0]).toContain('the subset selects the pods of versions "v1", "v2"');
   });

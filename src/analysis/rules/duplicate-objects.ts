@@ -1,0 +1,64 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { propMessage } from '../../private/errors';
+
+/** Code of the duplicate-object rule (see docs/analysis-rules.md). */
+export const DUPLICATE_OBJECT = 'MESH005';
+
+/** JSON with object keys sorted, so equal content compares equal whatever the key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as any)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The construct a user declared for an API object: its parent when the object is that construct's `Resource`. */
+function ownerPath(obj: ApiObject): string {
+  const parent = obj.node.scope;
+  return obj.node.id === 'Resource' && parent ? parent.node.path : obj.node.path;
+}
+
+/**
+ * Whole-app check: two API objects with the same API group, kind, namespace
+ * and name but different content. `kubectl apply` and Argo CD keep only one
+ * of them (which one depends on file order), so the other construct's intent
+ * is silently lost. Objects that are identical by design (e.g. one namespace
+ * declared by two charts with the same labels) are allowed.
+ *
+ * Returns `[path] MESH005: ...` messages for the app root's validation.
+ */
+export function duplicateObjects(root: IConstruct): string[] {
+  const candidates = new Map<string, ApiObject[]>();
+  for (const c of root.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const group = c.apiVersion.includes('/') ? c.apiVersion.slice(0, c.apiVersion.indexOf('/')) : '';
+    // the namespace is compared on the rendered object (cluster-scoped kinds drop the chart's namespace there)
+    const key = `${group}|${c.kind}|${c.name}`;
+    const list = candidates.get(key);
+    if (list) list.push(c); else candidates.set(key, [c]);
+  }
+  const out: string[] = [];
+  for (const list of candidates.values()) {
+    if (list.length < 2) continue;
+    const seen = new Map<string, { obj: ApiObject; content: string }>();
+    for (const obj of list) {
+      const json = obj.toJson();
+      const ns = json?.metadata?.namespace ?? '';
+      const content = canonical(json);
+      const first = seen.get(ns);
+      if (!first) {
+        seen.set(ns, { obj, content });
+        continue;
+      }
+      if (first.content === content) continue;
+      const where = ns ? `${ns}/${obj.name}` : obj.name;
+      out.push(`[${ownerPath(obj)}] ${DUPLICATE_OBJECT}: ${propMessage('metadata.name',
+        `must identify one object: ${obj.apiVersion} ${obj.kind} ${where} is also emitted by ${ownerPath(first.obj)} with different content, and kubectl apply or Argo CD would keep only one of them`,
+        obj.name,
+        `give one of the two constructs another name (its id or name prop), or declare the ${obj.kind} once and pass that construct to both users`)}`);
+    }
+  }
+  return out;
+}
