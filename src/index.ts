@@ -20,6 +20,7 @@ export * from './control-plane/mesh-namespace';
 export * from './gateways/gateway-server';
 export * from './gateways/mesh-gateway';
 export * from './gateways/ingress-gateway';
+export * from './gateways/existing-ingress-gateway';
 export * from './gateways/egress-gateway';
 export * from './gateways/external-service';
 export * from './observability/providers';

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ExistingIngressGateway, ExistingIngressGatewayProps } from './existing-ingress-gateway';
 import { GatewayServer } from './gateway-server';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
 import { GatewayRoutes } from './private/gateway-routes';
@@ -108,6 +109,24 @@ export class IngressGateway extends MeshGateway {
    * (`'*'`), for `addRoute({ host: IngressGateway.ANY_HOST, ... })`.
    */
   public static readonly ANY_HOST = ANY_HOST;
+
+  /**
+   * Binds servers and routes to a gateway workload installed by someone
+   * else (the platform team): emits the Istio Gateway resource selecting
+   * the existing pods and the route VirtualServices, and no workload
+   * (no Deployment, Service, ServiceAccount or RBAC). Routes have the same
+   * API and analysis as an `IngressGateway`'s.
+   *
+   * @example
+   * const gw = IngressGateway.fromExisting(chart, 'shop-gateway', {
+   *   workload: GatewayWorkload.fromName({ name: 'istio-ingressgateway', namespace: 'istio-ingress' }),
+   *   servers: [GatewayServer.http({ hosts: ['*'] })],
+   * });
+   * gw.addRoute({ host: IngressGateway.ANY_HOST, match: [HttpMatch.pathPrefix('/orders')], service: orders });
+   */
+  public static fromExisting(scope: Construct, id: string, props: ExistingIngressGatewayProps): ExistingIngressGateway {
+    return new ExistingIngressGateway(scope, id, props);
+  }
 
   /** The Istio Gateway resource (escape hatch: `addJsonPatch`). */
   public readonly gateway: ApiObject;
