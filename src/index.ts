@@ -1,6 +1,7 @@
 export * from './services/identity';
 export * from './services/service-port';
 export * from './services/workload-security';
+export * from './services/workload-volume';
 export * from './services/mesh-service';
 export * from './traffic/http-match';
 export * from './analysis/mesh-analysis';
