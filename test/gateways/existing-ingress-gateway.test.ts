@@ -69,7 +69,9 @@ describe('IngressGateway.fromExisting', () => {
     ApiObject.of(gw.gateway).addJsonPatch(JsonPatch.add('/metadata/annotations', { owner: 'team-shop' }));
     const g = findObject(synthAndValidate(chart), 'Gateway', 'storefront');
     expect(g.metadata).toEqual({
-      name: 'storefront', namespace: 'storefront', annotations: { owner: 'team-shop' },
+      name: 'storefront',
+      namespace: 'storefront',
+      annotations: { owner: 'team-shop' },
       labels: { 'app.kubernetes.io/name': 'storefront', 'app.kubernetes.io/component': 'ingress-gateway' },
     });
     expect(g.spec.selector).toEqual({ 'app': 'edge-gw', 'example.com/tier': 'public' });

@@ -49,8 +49,12 @@ describe('tester pinning through the ingress gateway', () => {
   test('a catch-all route gets a header-only tester rule; header and cookie pins are alternatives', () => {
     const { chart, orders, gw } = setup();
     new CanaryRelease(chart, 'orders-canary', {
-      service: orders, stable: 'v1', canary: 'v2', canaryPercentage: 0,
-      pinHeader: HeaderMatch.present('x-canary'), pinCookie: { name: 'canary', value: 'always' },
+      service: orders,
+      stable: 'v1',
+      canary: 'v2',
+      canaryPercentage: 0,
+      pinHeader: HeaderMatch.present('x-canary'),
+      pinCookie: { name: 'canary', value: 'always' },
     });
     gw.addRoute({ host: HOST, service: orders });
     const http = gatewayHttp(chart);
@@ -79,7 +83,8 @@ describe('tester pinning through the ingress gateway', () => {
     const { chart, orders, gw } = setup();
     new CanaryRelease(chart, 'orders-canary', { service: orders, stable: 'v1', canary: 'v2', canaryPercentage: 5, pinHeader: HeaderMatch.exact('x-canary', 'always') });
     gw.addRoute({
-      host: HOST, service: orders,
+      host: HOST,
+      service: orders,
       match: [HttpMatch.of({ headers: [HeaderMatch.exact('x-tenant', 'acme'), HeaderMatch.exact('x-canary', 'always')] })],
     });
     expect(gatewayHttp(chart)[0].match).toEqual([{ headers: { 'x-tenant': { exact: 'acme' }, 'x-canary': { exact: 'always' } } }]);
@@ -101,7 +106,11 @@ describe('tester pinning through the ingress gateway', () => {
     });
     const gw = new IngressGateway(chart, 'edge', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['*'] })] });
     new CanaryRelease(chart, 'orders-canary', {
-      service: orders, stable: 'v1', canary: 'v2', canaryPercentage: 0, pinHeader: HeaderMatch.exact('x-canary', 'always'),
+      service: orders,
+      stable: 'v1',
+      canary: 'v2',
+      canaryPercentage: 0,
+      pinHeader: HeaderMatch.exact('x-canary', 'always'),
       driver: ReleaseDriver.argoRollouts({ steps: [RolloutStep.weight(10), RolloutStep.pause(), RolloutStep.weight(100)] }),
     });
     gw.addRoute({ host: HOST, service: orders, match: [HttpMatch.pathPrefix('/orders')] });

@@ -172,7 +172,7 @@ export class GatewayRoutes {
       } else if (JSON.stringify(same.match) !== JSON.stringify(h.match)) {
         throw propError(this.scope, `routes[${r.model.index}].match`, `must not test header ${JSON.stringify(h.name)}, which the release of ${r.options.service.serviceName} ` +
           'uses to pin testers to its canary/preview version (one Istio match holds one condition per header)', describeMatch(own),
-          `match on another header, or let the release's pin header select the version (${describeMatch(pinned)})`);
+        `match on another header, or let the release's pin header select the version (${describeMatch(pinned)})`);
       }
     }
     return { ...own, headers };
