@@ -170,9 +170,10 @@ export class GatewayRoutes {
       if (!same) {
         headers.push(h);
       } else if (JSON.stringify(same.match) !== JSON.stringify(h.match)) {
-        throw propError(this.scope, `routes[${r.model.index}].match`, `must not test header ${JSON.stringify(h.name)}, which the release of ${r.options.service.serviceName} ` +
-          'uses to pin testers to its canary/preview version (one Istio match holds one condition per header)', describeMatch(own),
-        `match on another header, or let the release's pin header select the version (${describeMatch(pinned)})`);
+        const rule = `must not test header ${JSON.stringify(h.name)}, which the release of ${r.options.service.serviceName} ` +
+          'uses to pin testers to its canary/preview version (one Istio match holds one condition per header)';
+        const fix = `match on another header, or let the release's pin header select the version (${describeMatch(pinned)})`;
+        throw propError(this.scope, `routes[${r.model.index}].match`, rule, describeMatch(own), fix);
       }
     }
     return { ...own, headers };
