@@ -1,6 +1,7 @@
 export * from './services/identity';
 export * from './services/service-port';
 export * from './services/workload-security';
+export * from './services/workload-volume';
 export * from './services/mesh-service';
 export * from './traffic/http-match';
 export * from './analysis/mesh-analysis';
@@ -20,6 +21,7 @@ export * from './control-plane/mesh-namespace';
 export * from './gateways/gateway-server';
 export * from './gateways/mesh-gateway';
 export * from './gateways/ingress-gateway';
+export * from './gateways/existing-ingress-gateway';
 export * from './gateways/egress-gateway';
 export * from './gateways/external-service';
 export * from './observability/providers';

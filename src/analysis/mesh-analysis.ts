@@ -99,7 +99,7 @@ export class MeshAnalysis {
    */
   public sidecarFanout(): SidecarFanout {
     const services = this.model.services;
-    const registry = services.length + gatewaysOf(this.model).length
+    const registry = services.length + gatewaysOf(this.model).filter((g) => !g.attached).length
       + externalServicesOf(this.model).reduce((n, x) => n + x.hosts.length, 0);
     let proxies = 0;
     let scoped = 0;

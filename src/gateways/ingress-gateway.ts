@@ -1,16 +1,15 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ExistingIngressGateway, ExistingIngressGatewayProps } from './existing-ingress-gateway';
 import { GatewayServer } from './gateway-server';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
-import { hostToLabel, isDnsName, suggestHost } from './private/hosts';
-import { VirtualService } from '../imports/networking.istio.io';
-import { managedGatewayRouteName } from '../model/gitops';
+import { GatewayRoutes } from './private/gateway-routes';
+import { ANY_HOST } from '../model/gateways';
 import { propError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
-import { defaultDestinations, renderRoute } from '../render/destinations';
-import { MeshService } from '../services/mesh-service';
-import { HttpMatch } from '../traffic/http-match';
+import type { MeshService } from '../services/mesh-service';
+import type { HttpMatch } from '../traffic/http-match';
 
 /**
  * Properties of an `IngressGateway`.
@@ -38,8 +37,11 @@ export interface IngressGatewayProps extends MeshGatewayOptions {
  */
 export interface GatewayRouteOptions {
   /**
-   * Host the route answers (the `Host`/`:authority` of the request). One of
-   * the gateway's HTTP or HTTPS servers must serve it.
+   * Host the route answers (the `Host`/`:authority` of the request), which one
+   * of the gateway's HTTP or HTTPS servers must serve; or `'*'`
+   * (`IngressGateway.ANY_HOST`): every host the gateway's servers accept,
+   * e.g. for a gateway reached by IP. Concrete hosts of the same gateway fall
+   * back to the `'*'` routes after their own.
    */
   readonly host: string;
 
@@ -83,13 +85,6 @@ export interface GatewayRouteOptions {
   readonly timeout?: Duration;
 }
 
-interface RouteEntry {
-  readonly index: number;
-  readonly options: GatewayRouteOptions;
-  readonly match?: any[];
-  readonly catchAll: boolean;
-}
-
 /**
  * A north-south entry point: an Envoy ingress gateway (Deployment running the
  * Istio proxy as a router on unprivileged ports 8080/8443, ServiceAccount,
@@ -110,18 +105,50 @@ interface RouteEntry {
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
  */
 export class IngressGateway extends MeshGateway {
+  /**
+   * The route host that matches every host the gateway's servers accept
+   * (`'*'`), for `addRoute({ host: IngressGateway.ANY_HOST, ... })`.
+   */
+  public static readonly ANY_HOST = ANY_HOST;
+
+  /**
+   * Binds servers and routes to a gateway workload installed by someone
+   * else (the platform team): emits the Istio Gateway resource selecting
+   * the existing pods and the route VirtualServices, and no workload
+   * (no Deployment, Service, ServiceAccount or RBAC). Routes have the same
+   * API and analysis as an `IngressGateway`'s.
+   *
+   * @example
+   * const gw = IngressGateway.fromExisting(chart, 'shop-gateway', {
+   *   workload: GatewayWorkload.fromName({ name: 'istio-ingressgateway', namespace: 'istio-ingress' }),
+   *   servers: [GatewayServer.http({ hosts: ['*'] })],
+   * });
+   * gw.addRoute({ host: IngressGateway.ANY_HOST, match: [HttpMatch.pathPrefix('/orders')], service: orders });
+   */
+  public static fromExisting(scope: Construct, id: string, props: ExistingIngressGatewayProps): ExistingIngressGateway {
+    return new ExistingIngressGateway(scope, id, props);
+  }
+
   /** The Istio Gateway resource (escape hatch: `addJsonPatch`). */
   public readonly gateway: ApiObject;
   /** Role that lets the gateway read TLS secrets in its namespace. */
   public readonly secretReaderRole: ApiObject;
 
-  private readonly virtualServices = new Map<string, { vs: ApiObject; routes: RouteEntry[] }>();
-  private routeCount = 0;
+  private readonly routeTable: GatewayRoutes;
 
   constructor(scope: Construct, id: string, props: IngressGatewayProps = {}) {
     super(scope, id, props, 'ingress', GatewayServiceType.LOAD_BALANCER, props.serviceType);
     checkArgs(this, 'IngressGateway.new', arguments);
     this.gateway = this._gatewayResource();
+    this.routeTable = new GatewayRoutes(this, this._model, {
+      gatewayName: this.gatewayName,
+      namespace: this.namespace,
+      gatewayRef: this.gatewayRef,
+      onRoute: (route) => {
+        this._routes.push(route);
+        this._register();
+      },
+    });
 
     // istiod checks (SubjectAccessReview) that the gateway may list secrets
     // before it hands it a `credentialName` certificate.
@@ -177,92 +204,21 @@ export class IngressGateway extends MeshGateway {
    * VirtualService bound to this gateway; routes with matches come first, in
    * the order added, then the host's catch-all route.
    *
+   * `host: '*'` routes every host the gateway's servers accept (e.g. a
+   * gateway reached by IP with a `hosts: ['*']` server): its routes live in
+   * the VirtualService `<gateway>-any` (`hosts: ['*']`) and are also the
+   * fallback of every concrete host of this gateway, after that host's own
+   * routes (unless the host has a catch-all route of its own).
+   *
+   * When the service has a `CanaryRelease` with `pinHeader`/`pinCookie` or a
+   * `BlueGreenRelease` with `previewHeader`, the route gets a tester rule
+   * first: the route's matches combined with the pin header send testers to
+   * the canary/preview version; everyone else follows the split.
+   *
    * @returns the VirtualService that carries the route
    */
   public addRoute(options: GatewayRouteOptions): ApiObject {
     checkArgs(this, 'IngressGateway.addRoute', arguments);
-    const index = this.routeCount;
-    const prop = `routes[${index}]`;
-    const host = options.host;
-    if (!isDnsName(host)) {
-      throw propError(this, `${prop}.host`, 'must be a lower-case DNS name without wildcard (the host clients request)', host,
-        String(host).includes('*') ? 'route each concrete host (a wildcard server serves them all)' : `use ${JSON.stringify(suggestHost(host))}`);
-    }
-    if (!(options.service instanceof MeshService)) {
-      throw propError(this, `${prop}.service`, 'must be a MeshService', options.service, 'pass the MeshService object that should receive the traffic');
-    }
-    this.resolvePort(prop, options);
-    const match = options.match?.map((m, i) => m._toIstio(this, `${prop}.match[${i}]`));
-    const catchAll = !options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll);
-    if (options.rewritePrefix !== undefined && !options.rewritePrefix.startsWith('/')) {
-      throw propError(this, `${prop}.rewritePrefix`, 'must be an absolute path starting with \'/\'', options.rewritePrefix, `use "/${options.rewritePrefix}"`);
-    }
-    if (options.timeout !== undefined && options.timeout.toMilliseconds() < 1) {
-      throw propError(this, `${prop}.timeout`, 'must be at least 1 ms', `${options.timeout.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15), or omit it');
-    }
-
-    let entry = this.virtualServices.get(host);
-    if (entry && catchAll) {
-      const other = entry.routes.find((r) => r.catchAll);
-      if (other) {
-        throw propError(this, `${prop}.match`, `must narrow the route: routes[${other.index}] already takes every request for ${host}, so this route would never match`,
-          options.match ?? [], 'give the route a match (e.g. match: [HttpMatch.pathPrefix(\'/api\')]) or remove one of the routes');
-      }
-    }
-    if (!entry) {
-      const routes: RouteEntry[] = [];
-      const vs = new VirtualService(this, `Route-${host}`, {
-        metadata: { name: `${this.gatewayName}-${hostToLabel(host)}`, namespace: this.namespace, labels: { 'app.kubernetes.io/name': this.gatewayName } },
-        spec: Lazy.any({ produce: () => this.renderVirtualService(host, routes) }),
-      });
-      entry = { vs, routes };
-      this.virtualServices.set(host, entry);
-    }
-    entry.routes.push({ index, options, match, catchAll });
-    this.routeCount++;
-    this._routes.push({ path: this.node.path, index, host, serviceHost: options.service.host });
-    this._register();
-    return entry.vs;
-  }
-
-  private resolvePort(prop: string, options: GatewayRouteOptions): number | undefined {
-    const ports = options.service.ports;
-    const httpPorts = ports.filter((p) => p.protocol !== 'tcp');
-    if (options.port !== undefined) {
-      if (!httpPorts.some((p) => p.port === options.port)) {
-        throw propError(this, `${prop}.port`, `must be one of the HTTP ports of ${options.service.serviceName} (${httpPorts.map((p) => p.port).join(', ') || 'none'})`,
-          options.port, 'pass one of those ports or omit port');
-      }
-      return ports.length > 1 ? options.port : undefined;
-    }
-    if (httpPorts.length !== 1) {
-      throw propError(this, `${prop}.port`, `is required because ${options.service.serviceName} has ${httpPorts.length} HTTP ports ` +
-        `(${httpPorts.map((p) => p.port).join(', ') || 'none'})`, options.port, 'pass port: <service port> (a gateway route carries HTTP only)');
-    }
-    return ports.length > 1 ? httpPorts[0].port : undefined;
-  }
-
-  private renderVirtualService(host: string, routes: readonly RouteEntry[]): any {
-    const ordered = [...routes.filter((r) => !r.catchAll), ...routes.filter((r) => r.catchAll)];
-    return {
-      hosts: [host],
-      gateways: [this.gatewayRef],
-      http: ordered.map((r) => {
-        const svc = r.options.service;
-        const port = this.resolvePort(`routes[${r.index}]`, r.options);
-        const model = this._model.findService(svc.host) ?? svc._toModel();
-        const destinations = defaultDestinations(this._model, model).map((d) => (port === undefined ? d : { ...d, port }));
-        const http: any = {};
-        // --- gitops (src/rollouts): Argo Rollouts finds the routes it manages by name ---
-        const managedName = managedGatewayRouteName(this._model, svc.host, svc.serviceName, r.index);
-        if (managedName) http.name = managedName;
-        // --- end gitops ---
-        if (r.match && r.match.length && !r.catchAll) http.match = r.match;
-        if (r.options.rewritePrefix !== undefined) http.rewrite = { uri: r.options.rewritePrefix };
-        if (r.options.timeout !== undefined) http.timeout = `${r.options.timeout.toMilliseconds() / 1000}s`;
-        http.route = renderRoute(destinations);
-        return http;
-      }),
-    };
+    return this.routeTable.add(options);
   }
 }

@@ -223,7 +223,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       throw propError(this, 'istioLabel', 'must be a non-empty Kubernetes label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)',
         this.istioLabel, 'use a name such as \'ingressgateway\'');
     }
-    const clash = gatewaysOf(this._model).find((g) => g.selector.istio === this.istioLabel);
+    const clash = gatewaysOf(this._model).find((g) => !g.attached && g.selector.istio === this.istioLabel);
     if (clash) {
       throw propError(this, 'istioLabel', `must be unique among gateways (a Gateway resource selects pods by this label in every namespace; ${clash.path} uses it)`,
         this.istioLabel, 'give the gateway another istioLabel or gatewayName');

@@ -37,11 +37,16 @@ export interface GatewayRouteModel {
   readonly path: string;
   /** `routes[i]` index in the gateway, used in messages. */
   readonly index: number;
-  /** Host the route answers. */
+  /** Host the route answers: a DNS name, or `*` (`ANY_HOST`) for every host the gateway's servers accept. */
   readonly host: string;
   /** Host of the destination service in the mesh. */
   readonly serviceHost: string;
+  /** True when the route takes every request for its host (no narrowing match). */
+  readonly catchAll: boolean;
 }
+
+/** The route host that stands for every host a gateway's servers accept. */
+export const ANY_HOST = '*';
 
 export interface GatewayModel {
   readonly path: string;
@@ -55,6 +60,12 @@ export interface GatewayModel {
   readonly serviceHost: string;
   readonly servers: readonly GatewayServerModel[];
   readonly routes: readonly GatewayRouteModel[];
+  /**
+   * True when the gateway binds to a workload installed by someone else
+   * (no Deployment/Service of its own): several such gateways may select
+   * the same pods.
+   */
+  readonly attached?: boolean;
 }
 
 export interface ExternalPortModel {
@@ -143,10 +154,35 @@ export function servesHttp(server: GatewayServerModel): boolean {
   return server.protocol === 'HTTPS' && server.tlsMode !== 'PASSTHROUGH';
 }
 
+/**
+ * The VirtualServices of a gateway's routes, one per route host, with the
+ * routes in evaluation order: routes with matches (in the order added), then
+ * the host's catch-all route. A concrete host falls back to the any-host
+ * (`*`) routes after its own, unless it has a catch-all route of its own:
+ * "any host" means every host, also the ones with routes of their own.
+ */
+export function gatewayRouteTables(gateway: Pick<GatewayModel, 'routes'>): { host: string; routes: GatewayRouteModel[] }[] {
+  const byHost = new Map<string, GatewayRouteModel[]>();
+  for (const r of gateway.routes) {
+    const list = byHost.get(r.host) ?? [];
+    list.push(r);
+    byHost.set(r.host, list);
+  }
+  const ordered = (routes: readonly GatewayRouteModel[]) => [...routes.filter((r) => !r.catchAll), ...routes.filter((r) => r.catchAll)];
+  const anyHost = ordered(byHost.get(ANY_HOST) ?? []);
+  return [...byHost.entries()].map(([host, routes]) => {
+    const own = ordered(routes);
+    if (host === ANY_HOST || own.some((r) => r.catchAll)) return { host, routes: own };
+    return { host, routes: [...own, ...anyHost] };
+  });
+}
+
 /** Rule code: the same host is served on the same port by two ingress servers. */
 export const GATEWAY_HOST_COLLISION = 'MESH-GW001';
 /** Rule code: a gateway route answers a host no server of the gateway serves over HTTP. */
 export const GATEWAY_ROUTE_HOST_NOT_SERVED = 'MESH-GW002';
+/** Rule code: any-host routes would be merged into a concrete host's routes in an order Istio does not define. */
+export const GATEWAY_ANY_HOST_MERGE = 'MESH-GW003';
 
 function hostCollisions(model: MeshModel): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -182,7 +218,8 @@ function routesToUnservedHosts(model: MeshModel): Diagnostic[] {
   for (const gateway of gatewaysOf(model)) {
     const httpServers = gateway.servers.filter(servesHttp);
     for (const route of gateway.routes) {
-      if (httpServers.some((s) => s.hosts.some((p) => hostMatches(p, route.host)))) continue;
+      // an any-host route takes whatever hosts the HTTP servers accept
+      if (route.host === ANY_HOST ? httpServers.length > 0 : httpServers.some((s) => s.hosts.some((p) => hostMatches(p, route.host)))) continue;
       const served = [...new Set(httpServers.flatMap((s) => s.hosts))];
       out.push({
         code: GATEWAY_ROUTE_HOST_NOT_SERVED,
@@ -197,8 +234,44 @@ function routesToUnservedHosts(model: MeshModel): Diagnostic[] {
   return out;
 }
 
+/**
+ * Istio builds one Envoy virtual host per host name a server lists. The
+ * any-host VirtualService (`hosts: ['*']`) lands in the virtual host of every
+ * exact name a server lists; when that name also has a VirtualService of its
+ * own, Istio appends the two route lists in VirtualService creation order,
+ * which is not defined for objects applied together. A wildcard server host
+ * (`*`, `*.example.com`) keeps them apart: Envoy then picks the more specific
+ * virtual host, which carries the host's routes followed by the any-host
+ * routes.
+ */
+function anyHostMerges(model: MeshModel): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const gateway of gatewaysOf(model)) {
+    if (!gateway.routes.some((r) => r.host === ANY_HOST)) continue;
+    const reported = new Set<string>();
+    for (const route of gateway.routes) {
+      if (route.host === ANY_HOST || reported.has(route.host)) continue;
+      const serverIndex = gateway.servers.findIndex((s) => servesHttp(s) && s.hosts.includes(route.host));
+      if (serverIndex < 0) continue;
+      reported.add(route.host);
+      const anyIndex = gateway.routes.find((r) => r.host === ANY_HOST)!.index;
+      out.push({
+        code: GATEWAY_ANY_HOST_MERGE,
+        severity: 'error',
+        path: gateway.path,
+        message: `'servers[${serverIndex}].hosts' must not list ${JSON.stringify(route.host)} exactly while routes[${anyIndex}] routes any host ('*') and ` +
+          `routes[${route.index}] routes ${JSON.stringify(route.host)}: Istio would merge both VirtualServices into one virtual host in an undefined order, ` +
+          `got ${JSON.stringify(route.host)}. Fix: accept the host through a wildcard server host ('*' or '*.${route.host.split('.').slice(1).join('.') || 'example.com'}') ` +
+          'so its routes stay apart (they fall back to the any-host routes), or route it through the any-host routes only',
+      });
+    }
+  }
+  return out;
+}
+
 /** Registers the gateway rules on the model (idempotent). */
 export function registerGatewayRules(model: MeshModel): void {
   model.addRule(GATEWAY_HOST_COLLISION, hostCollisions);
   model.addRule(GATEWAY_ROUTE_HOST_NOT_SERVED, routesToUnservedHosts);
+  model.addRule(GATEWAY_ANY_HOST_MERGE, anyHostMerges);
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { RolloutStep, RolloutStepInfo } from './rollout-step';
 import { hostToLabel } from '../gateways/private/hosts';
 import { MeshModel } from '../model';
-import { gatewaysOf } from '../model/gateways';
+import { gatewayRouteTables, gatewaysOf } from '../model/gateways';
 import { addManagedFields, GitOpsRule, managedGatewayRouteName, ManagedFieldsModel } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
 import { checkInt } from '../private/values';
@@ -101,7 +101,7 @@ export class ArgoRollout extends Construct {
                 trafficRouting: {
                   ...(managedRoutes.length ? { managedRoutes: managedRoutes.map((name) => ({ name })) } : {}),
                   istio: {
-                    virtualServices: this.virtualServices(model).map((v) => ({ name: v.ref, routes: [v.route] })),
+                    virtualServices: this.virtualServices(model).map((v) => ({ name: v.ref, routes: v.routes })),
                     destinationRule: { name: service.serviceName, canarySubsetName: props.subsets.canary, stableSubsetName: props.subsets.stable },
                   },
                 },
@@ -118,25 +118,28 @@ export class ArgoRollout extends Construct {
   }
 
   /** VirtualServices (and their managed route) whose weights the Rollout moves. */
-  private virtualServices(model: MeshModel): { ref: string; name: string; namespace: string; route: string; objectPath: string }[] {
+  private virtualServices(model: MeshModel): { ref: string; name: string; namespace: string; routes: string[]; objectPath: string }[] {
     const service = this.props.release.service;
     const out = [{
       ref: service.serviceName,
       name: service.serviceName,
       namespace: service.namespace,
-      route: DEFAULT_ROUTE,
+      routes: [DEFAULT_ROUTE],
       objectPath: service.virtualService.node.path,
     }];
+    // one entry per gateway VirtualService carrying routes to the service
+    // (any-host routes are also the fallback of the gateway's concrete hosts)
     for (const gw of gatewaysOf(model)) {
-      for (const r of gw.routes) {
-        if (r.serviceHost !== service.host) continue;
-        const name = `${gw.name}-${hostToLabel(r.host)}`;
+      for (const table of gatewayRouteTables(gw)) {
+        const routes = table.routes.filter((r) => r.serviceHost === service.host);
+        if (routes.length === 0) continue;
+        const name = `${gw.name}-${hostToLabel(table.host)}`;
         out.push({
           ref: gw.namespace === service.namespace ? name : `${name}.${gw.namespace}`,
           name,
           namespace: gw.namespace,
-          route: managedGatewayRouteName(model, service.host, service.serviceName, r.index)!,
-          objectPath: `${gw.path}/Route-${r.host}`,
+          routes: routes.map((r) => managedGatewayRouteName(model, service.host, service.serviceName, r.index)!),
+          objectPath: `${gw.path}/Route-${table.host}`,
         });
       }
     }
@@ -152,7 +155,7 @@ export class ArgoRollout extends Construct {
       kind: 'VirtualService',
       name: v.name,
       namespace: v.namespace,
-      jqPathExpressions: [`.spec.http[] | select(.name == "${v.route}") | .route[].weight`],
+      jqPathExpressions: v.routes.map((route) => `.spec.http[] | select(.name == "${route}") | .route[].weight`),
       manager,
     }));
     const { stable, canary } = this.props.subsets;

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { IMeshDestination, IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
+import { WorkloadVolume } from './workload-volume';
 import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
 import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
@@ -99,6 +100,18 @@ export interface MeshServiceVersion {
    * @default - the service-level `liveness`
    */
   readonly liveness?: kplus.Probe;
+
+  /**
+   * Volumes mounted into the application container: scratch space
+   * (`WorkloadVolume.emptyDir`), configuration (`WorkloadVolume.configMap`)
+   * and credentials (`WorkloadVolume.secret`). The root filesystem is
+   * read-only by default, so every path the app writes to needs a volume. A
+   * volume mounted at `/tmp` replaces the default `/tmp` emptyDir.
+   *
+   * @default - none (only the default `/tmp` emptyDir while the root filesystem is read-only)
+   * @see https://kubernetes.io/docs/concepts/storage/volumes/
+   */
+  readonly volumes?: WorkloadVolume[];
 }
 
 /**
@@ -549,6 +562,8 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');
     }
+    const volumes = this.validateVolumes(prop, version.volumes);
+    const defaultTmp = this.security.readOnlyRootFilesystem && !volumes.some((v) => v.path === '/tmp');
 
     const podLabels: Record<string, string> = {
       'app': this.serviceName,
@@ -606,9 +621,10 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
         seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
       },
     });
-    if (this.security.readOnlyRootFilesystem) {
+    if (defaultTmp) {
       container.mount('/tmp', kplus.Volume.fromEmptyDir(deployment, `tmp-${version.name}`, 'tmp'));
     }
+    for (const v of volumes) v._mount(deployment, container, `volume-${v.name}`);
 
     this._versions.push({ name: version.name, replicas, podLabels });
     this._deployments.set(version.name, deployment);
@@ -664,6 +680,36 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       stableVersion: this._stableVersion,
       egressScoped: this.sidecar !== undefined,
     };
+  }
+
+  private validateVolumes(prop: string, volumes: WorkloadVolume[] | undefined): WorkloadVolume[] {
+    if (volumes === undefined) return [];
+    if (!Array.isArray(volumes)) {
+      throw propError(this, `${prop}.volumes`, 'must be a list of WorkloadVolume', volumes, 'pass e.g. volumes: [WorkloadVolume.emptyDir({ name: \'cache\', path: \'/var/cache/app\' })]');
+    }
+    volumes.forEach((v, i) => {
+      const vprop = `${prop}.volumes[${i}]`;
+      if (!(v instanceof WorkloadVolume)) {
+        throw propError(this, vprop, 'must be a WorkloadVolume', v, 'use WorkloadVolume.emptyDir(...), WorkloadVolume.configMap(...) or WorkloadVolume.secret(...)');
+      }
+      v._validate(this, vprop);
+      const sameName = volumes.findIndex((o) => o.name === v.name);
+      if (sameName < i) {
+        throw propError(this, `${vprop}.name`, `must be unique within the version, but volumes[${sameName}] is also named so`, v.name, 'give each volume its own name');
+      }
+      const samePath = volumes.findIndex((o) => o.path === v.path);
+      if (samePath < i) {
+        throw propError(this, `${vprop}.path`, `must be unique within the version, but volumes[${samePath}] is also mounted there`, v.path,
+          'mount each volume at its own path (one volume can hold several files)');
+      }
+    });
+    const tmpReplaced = volumes.some((v) => v.path === '/tmp');
+    const tmpName = volumes.findIndex((v) => v.name === 'tmp');
+    if (this.security.readOnlyRootFilesystem && !tmpReplaced && tmpName >= 0) {
+      throw propError(this, `${prop}.volumes[${tmpName}].name`, 'must not be \'tmp\', the default /tmp emptyDir of a read-only root filesystem', 'tmp',
+        'choose another name, or mount this volume at \'/tmp\' to replace the default one');
+    }
+    return volumes;
   }
 
   private validateSecurity(s: WorkloadSecurityOptions) {

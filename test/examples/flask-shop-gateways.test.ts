@@ -22,6 +22,12 @@ describe('examples/flask-shop gateways', () => {
     const vs = findObject(gateways, 'VirtualService', 'istio-ingressgateway-shop-example-com');
     expect(vs.spec.gateways).toEqual(['istio-system/istio-ingressgateway']);
     expect(vs.spec.http).toEqual([
+      // testers with the canary's pin header reach the canary subset through the ingress too (not managed by Argo Rollouts)
+      {
+        name: 'order-service-0-pinned',
+        match: [{ uri: { prefix: '/api/orders' }, headers: { 'x-canary': { exact: 'always' } } }],
+        route: [{ destination: { host: 'order-service.shop.svc.cluster.local', subset: 'canary' } }],
+      },
       // the gateway route follows order-service's release: a named route whose weights Argo Rollouts moves
       {
         name: 'order-service-0',

@@ -357,7 +357,10 @@ describe('IngressGateway', () => {
     test('route inputs', () => {
       const { gw, users, chart } = setup();
       expect(err(() => gw.addRoute({ host: '*.example.com', service: users }))).toBe(
-        "[test/shop-gateway] 'routes[0].host' must be a lower-case DNS name without wildcard (the host clients request), got \"*.example.com\". Fix: route each concrete host (a wildcard server serves them all)");
+        "[test/shop-gateway] 'routes[0].host' must be a lower-case DNS name (the host clients request) or '*' (every host the gateway's servers accept), " +
+        "got \"*.example.com\". Fix: route each concrete host, or use '*' for every host the servers accept");
+      expect(err(() => gw.addRoute({ host: 'Shop.Example.com', service: users }))).toContain("'routes[0].host' must be a lower-case DNS name (the host clients request) or '*'" +
+        " (every host the gateway's servers accept), got \"Shop.Example.com\". Fix: use \"shop.example.com\"");
       expect(err(() => gw.addRoute({ host: HOST, service: 'users' as any }))).toContain("'addRoute.options.service' must be a MeshService construct, got \"users\". Fix: pass the MeshService construct object itself");
       expect(err(() => gw.addRoute({ host: HOST, service: users, port: 8080 }))).toContain("'routes[0].port' must be one of the HTTP ports of users (80), got 8080");
       const multi = new MeshService(chart, 'multi', {

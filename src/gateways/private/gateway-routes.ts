@@ -1,0 +1,181 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { VirtualService } from '../../imports/networking.istio.io';
+import { MeshModel } from '../../model';
+import { ANY_HOST, gatewayRouteTables, GatewayRouteModel } from '../../model/gateways';
+import { managedGatewayRouteName } from '../../model/gitops';
+import { describeMatch, MatchModel, NamedMatchModel, releaseOf } from '../../model/traffic';
+import { propError } from '../../private/errors';
+import { defaultDestinations, renderRoute } from '../../render/destinations';
+import { renderMatch } from '../../render/istio-service';
+import { MeshService } from '../../services/mesh-service';
+import type { GatewayRouteOptions } from '../ingress-gateway';
+import { hostToLabel, isDnsName, suggestHost } from './hosts';
+
+/** What a route table needs from the gateway that owns it. */
+export interface GatewayRouteOwner {
+  readonly gatewayName: string;
+  readonly namespace: string;
+  /** `<namespace>/<name>` of the Istio Gateway the VirtualServices bind to. */
+  readonly gatewayRef: string;
+  /** Records a new route in the mesh model. */
+  onRoute(route: GatewayRouteModel): void;
+}
+
+interface RouteEntry {
+  readonly model: GatewayRouteModel;
+  readonly options: GatewayRouteOptions;
+  readonly matches: MatchModel[];
+}
+
+/**
+ * The routes of one Istio Gateway: one VirtualService per route host
+ * (`<gateway>-<host>`, `<gateway>-any` for `*`) bound to the gateway, in the
+ * order of `gatewayRouteTables()`. Shared by `IngressGateway` and
+ * `ExistingIngressGateway` so both have the same route API and analysis.
+ */
+export class GatewayRoutes {
+  private readonly entries: RouteEntry[] = [];
+  private readonly virtualServices = new Map<string, ApiObject>();
+
+  constructor(private readonly scope: Construct, private readonly model: MeshModel, private readonly owner: GatewayRouteOwner) {}
+
+  /** Validates and adds a route; returns the VirtualService of its host. */
+  public add(options: GatewayRouteOptions): ApiObject {
+    const scope = this.scope;
+    const index = this.entries.length;
+    const prop = `routes[${index}]`;
+    const host = options.host;
+    if (host !== ANY_HOST && !isDnsName(host)) {
+      throw propError(scope, `${prop}.host`, 'must be a lower-case DNS name (the host clients request) or \'*\' (every host the gateway\'s servers accept)', host,
+        String(host).includes('*') ? 'route each concrete host, or use \'*\' for every host the servers accept' : `use ${JSON.stringify(suggestHost(host))}`);
+    }
+    if (!(options.service instanceof MeshService)) {
+      throw propError(scope, `${prop}.service`, 'must be a MeshService', options.service, 'pass the MeshService object that should receive the traffic');
+    }
+    this.resolvePort(prop, options);
+    const matches = (options.match ?? []).map((m, i) => m._toModel(scope, `${prop}.match[${i}]`));
+    const catchAll = !options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll);
+    if (options.rewritePrefix !== undefined && !options.rewritePrefix.startsWith('/')) {
+      throw propError(scope, `${prop}.rewritePrefix`, 'must be an absolute path starting with \'/\'', options.rewritePrefix, `use "/${options.rewritePrefix}"`);
+    }
+    if (options.timeout !== undefined && options.timeout.toMilliseconds() < 1) {
+      throw propError(scope, `${prop}.timeout`, 'must be at least 1 ms', `${options.timeout.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15), or omit it');
+    }
+    if (catchAll) {
+      const other = this.entries.find((r) => r.model.host === host && r.model.catchAll);
+      if (other) {
+        const what = host === ANY_HOST ? 'every request for any host' : `every request for ${host}`;
+        throw propError(scope, `${prop}.match`, `must narrow the route: routes[${other.model.index}] already takes ${what}, so this route would never match`,
+          options.match ?? [], 'give the route a match (e.g. match: [HttpMatch.pathPrefix(\'/api\')]) or remove one of the routes');
+      }
+    }
+
+    let vs = this.virtualServices.get(host);
+    if (!vs) {
+      vs = new VirtualService(scope, `Route-${host}`, {
+        metadata: {
+          name: `${this.owner.gatewayName}-${hostToLabel(host)}`,
+          namespace: this.owner.namespace,
+          labels: { 'app.kubernetes.io/name': this.owner.gatewayName },
+        },
+        spec: Lazy.any({ produce: () => this.render(host) }),
+      });
+      this.virtualServices.set(host, vs);
+    }
+    const model: GatewayRouteModel = { path: scope.node.path, index, host, serviceHost: options.service.host, catchAll };
+    this.entries.push({ model, options, matches });
+    this.owner.onRoute(model);
+    return vs;
+  }
+
+  /** The route models, in the order added (copies). */
+  public get models(): GatewayRouteModel[] {
+    return this.entries.map((e) => e.model);
+  }
+
+  private resolvePort(prop: string, options: GatewayRouteOptions): number | undefined {
+    const ports = options.service.ports;
+    const httpPorts = ports.filter((p) => p.protocol !== 'tcp');
+    if (options.port !== undefined) {
+      if (!httpPorts.some((p) => p.port === options.port)) {
+        throw propError(this.scope, `${prop}.port`, `must be one of the HTTP ports of ${options.service.serviceName} (${httpPorts.map((p) => p.port).join(', ') || 'none'})`,
+          options.port, 'pass one of those ports or omit port');
+      }
+      return ports.length > 1 ? options.port : undefined;
+    }
+    if (httpPorts.length !== 1) {
+      throw propError(this.scope, `${prop}.port`, `is required because ${options.service.serviceName} has ${httpPorts.length} HTTP ports ` +
+        `(${httpPorts.map((p) => p.port).join(', ') || 'none'})`, options.port, 'pass port: <service port> (a gateway route carries HTTP only)');
+    }
+    return ports.length > 1 ? httpPorts[0].port : undefined;
+  }
+
+  private render(host: string): any {
+    const table = gatewayRouteTables({ routes: this.entries.map((e) => e.model) }).find((t) => t.host === host);
+    const routes = (table?.routes ?? []).map((m) => this.entries[m.index]);
+    return {
+      hosts: [host],
+      gateways: [this.owner.gatewayRef],
+      http: routes.flatMap((r) => this.renderRoute(r)),
+    };
+  }
+
+  /**
+   * The `http[]` rules of one route: a tester-pinned rule first when the
+   * service's release pins testers (header, cookie or blue-green preview
+   * header, each combined with the route's own matches), then the weighted
+   * rule that follows the release split.
+   */
+  private renderRoute(r: RouteEntry): any[] {
+    const svc = r.options.service;
+    const port = this.resolvePort(`routes[${r.model.index}]`, r.options);
+    const service = this.model.findService(svc.host) ?? svc._toModel();
+    const withPort = (d: any) => (port === undefined ? d : { ...d, port });
+    const common: any = {};
+    if (r.options.rewritePrefix !== undefined) common.rewrite = { uri: r.options.rewritePrefix };
+    if (r.options.timeout !== undefined) common.timeout = `${r.options.timeout.toMilliseconds() / 1000}s`;
+
+    const out: any[] = [];
+    // --- gitops (src/rollouts): Argo Rollouts finds the routes it manages by name ---
+    const managedName = managedGatewayRouteName(this.model, svc.host, svc.serviceName, r.model.index);
+    // --- end gitops ---
+    const release = releaseOf(this.model, svc.host);
+    if (release && release.pinned.length > 0) {
+      const pinnedTo = release.managedSubsets?.canary ?? release.canary;
+      const own = r.model.catchAll ? [undefined] : r.matches;
+      const match = own.flatMap((m) => release.pinned.map((p) => renderMatch(this.combine(r, m, p))));
+      out.push({
+        ...(managedName ? { name: `${managedName}-pinned` } : {}),
+        match,
+        ...common,
+        route: renderRoute([withPort({ host: service.host, subset: pinnedTo })]),
+      });
+    }
+    const http: any = {};
+    if (managedName) http.name = managedName;
+    if (!r.model.catchAll) http.match = r.matches.map(renderMatch);
+    Object.assign(http, common);
+    http.route = renderRoute(defaultDestinations(this.model, service).map(withPort));
+    out.push(http);
+    return out;
+  }
+
+  /** A route match AND a release's tester match (header conditions only). */
+  private combine(r: RouteEntry, own: MatchModel | undefined, pinned: MatchModel): MatchModel {
+    if (!own) return pinned;
+    const headers: NamedMatchModel[] = [...own.headers];
+    for (const h of pinned.headers) {
+      const same = headers.find((x) => x.name === h.name);
+      if (!same) {
+        headers.push(h);
+      } else if (JSON.stringify(same.match) !== JSON.stringify(h.match)) {
+        const rule = `must not test header ${JSON.stringify(h.name)}, which the release of ${r.options.service.serviceName} ` +
+          'uses to pin testers to its canary/preview version (one Istio match holds one condition per header)';
+        const fix = `match on another header, or let the release's pin header select the version (${describeMatch(pinned)})`;
+        throw propError(this.scope, `routes[${r.model.index}].match`, rule, describeMatch(own), fix);
+      }
+    }
+    return { ...own, headers };
+  }
+}
