@@ -154,11 +154,17 @@ if (pkgPy) {
   pkgPy.exec('jsii-pacmak --target python');
 }
 // Go: the generated module in dist/go/cdk8smesh (examples/go-shop replaces the module path with it).
+// The Go module proxy reachable here refuses github.com/cdk8s-team/cdk8s-core-go and cdk8s-plus-go
+// (403 "not available") and lacks jsii-runtime-go v1.140.0, so pacmak's own build step (`go mod
+// tidy`) cannot run: generate code only, and generate the cdk8s and cdk8s-plus-28 Go modules from
+// the very npm packages this project pins (same jsii assemblies as the published Go modules) into
+// dist/go-deps/. constructs-go and jsii-runtime-go come from the proxy (examples/go-shop/go.mod).
 const pkgGo = project.tasks.tryFind('package:go');
 if (pkgGo) {
   pkgGo.reset();
-  pkgGo.exec('rm -rf dist/go');
-  pkgGo.exec('jsii-pacmak --target go');
+  pkgGo.exec('rm -rf dist/go dist/go-deps');
+  pkgGo.exec('jsii-pacmak --target go --code-only');
+  pkgGo.exec('jsii-pacmak --target go --code-only -o dist/go-deps node_modules/cdk8s node_modules/cdk8s-plus-28');
 }
 // `npx projen build` packages JavaScript only; Python and Go are their own CI steps
 // (they need Python / Go toolchains a JavaScript contributor may not have).
