@@ -84,7 +84,7 @@ const project = new cdk.JsiiProject({
     commandOptions: { fix: false },
   },
 
-  gitignore: ['/assets/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['/assets/', '/.upstream/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
 });
 
@@ -104,7 +104,7 @@ importIstio.say('Istio L1 classes regenerated in src/imports/');
 // lib/ alike; copy it before compiling and before tests (fresh clones run tests
 // without compiling).
 const copyCrds = project.addTask('copy:istio-crds', {
-  description: 'Copy ../shared/istio/crd-all.gen.yaml into assets/istio/ (gitignored, packaged)',
+  description: 'Copy the pinned Istio CRD file (../shared, or .upstream/ from scripts/upstream-data.js) into assets/istio/ (gitignored, packaged)',
   exec: 'node scripts/copy-istio-crds.js',
 });
 project.preCompileTask.spawn(copyCrds);
@@ -174,7 +174,16 @@ if (pkgAll) {
   pkgAll.spawn(project.tasks.tryFind('package:js')!);
 }
 
-// Keep the npm tarball to the library itself.
-project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/');
+// Keep the npm tarball to the library itself (conformance/ is the Go oracle, .upstream/ the
+// downloaded Istio data: neither belongs to the package).
+project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/', '/conformance/', '/.upstream/');
+
+// No source maps in lib/ (issue 16): jsii's default inlines maps whose sources point into src/,
+// which the package does not ship, so a user's stack trace (ts-node installs source-map-support)
+// named files that do not exist. Without maps, traces point at lib/*.js, which is shipped and
+// readable; the library's errors carry construct path, prop, value and fix in the message, not
+// in the stack. It also keeps the TypeScript sources out of every lib/*.js.
+project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
+project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
 
 project.synth();

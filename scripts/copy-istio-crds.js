@@ -1,18 +1,28 @@
 // Copies the pinned upstream Istio CRD file into assets/ (gitignored, shipped in
 // the npm tarball) so IstioControlPlane can emit the CRDs. Runs before compile
-// and before tests. The source is ../shared/istio (or $CDK8S_MESH_SHARED/istio).
+// and before tests. The source is the upstream data folder that
+// scripts/upstream-data.js resolves ($CDK8S_MESH_SHARED, ../shared, or .upstream/
+// filled by `node scripts/upstream-data.js`); the file's sha256 must match its pin.
 const fs = require('fs');
 const path = require('path');
+const { FILES, resolveDataDir, verify } = require('./upstream-data');
 
 const root = path.resolve(__dirname, '..');
-const shared = process.env.CDK8S_MESH_SHARED ?? path.resolve(root, '..', 'shared');
-const src = path.join(shared, 'istio', 'crd-all.gen.yaml');
-const dest = path.join(root, 'assets', 'istio', 'crd-all.gen.yaml');
-
-if (!fs.existsSync(src)) {
-  console.error(`copy-istio-crds: ${src} not found (check out shared/ beside the repository or set CDK8S_MESH_SHARED)`);
+const entry = FILES.find((e) => e.file === 'istio/crd-all.gen.yaml');
+const shared = resolveDataDir();
+if (!shared) {
+  console.error('copy-istio-crds: no upstream Istio data: run `node scripts/upstream-data.js` (downloads the pinned files into .upstream/), '
+    + 'or check out shared/ beside the repository, or set CDK8S_MESH_SHARED');
   process.exit(1);
 }
+try {
+  verify(shared, [entry]);
+} catch (err) {
+  console.error(`copy-istio-crds: ${err.message}`);
+  process.exit(1);
+}
+const src = path.join(shared, entry.file);
+const dest = path.join(root, 'assets', 'istio', 'crd-all.gen.yaml');
 fs.mkdirSync(path.dirname(dest), { recursive: true });
 fs.copyFileSync(src, dest);
-console.log(`copy-istio-crds: ${path.relative(root, dest)} (${fs.statSync(dest).size} bytes)`);
+console.log(`copy-istio-crds: ${path.relative(root, dest)} (${fs.statSync(dest).size} bytes, sha256 ok)`);

@@ -13,7 +13,11 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE = process.env.ISTIO_CRDS ?? path.join(ROOT, '..', 'shared', 'istio', 'crd-all.gen.yaml');
+// the pinned file, wherever scripts/upstream-data.js keeps it (../shared, or .upstream/ in a clone without shared/)
+const SOURCE = process.env.ISTIO_CRDS ?? path.join(
+  [path.join(ROOT, '..', 'shared'), path.join(ROOT, '.upstream')].find((d) => fs.existsSync(path.join(d, 'istio', 'crd-all.gen.yaml')))
+    ?? path.join(ROOT, '..', 'shared'),
+  'istio', 'crd-all.gen.yaml');
 const OUT = path.join(ROOT, 'src', 'imports');
 const EMITTED_VERSION = 'v1';
 

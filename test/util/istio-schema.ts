@@ -16,7 +16,14 @@ import { addKubernetesFormats } from './formats';
  * library's own synth-time validation covers the rules it can break.
  */
 
-export const SHARED_DIR = process.env.CDK8S_MESH_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The pinned upstream data: $CDK8S_MESH_SHARED, else ../shared beside the clone, else .upstream/
+ * (filled by `node scripts/upstream-data.js`), the same order as scripts/upstream-data.js.
+ */
+export const SHARED_DIR = process.env.CDK8S_MESH_SHARED
+  ?? [path.resolve(REPO_ROOT, '..', 'shared'), path.join(REPO_ROOT, '.upstream')].find((d) => fs.existsSync(path.join(d, 'istio', 'crd-all.gen.yaml')))
+  ?? path.resolve(REPO_ROOT, '..', 'shared');
 export const ISTIO_CRD_FILE = path.join(SHARED_DIR, 'istio', 'crd-all.gen.yaml');
 
 interface CrdVersion {
@@ -34,7 +41,7 @@ addKubernetesFormats(ajv);
 export function istioCrds(): Map<string, CrdVersion[]> {
   if (crds) return crds;
   if (!fs.existsSync(ISTIO_CRD_FILE)) {
-    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: check out the shared/ folder beside the repository (or set CDK8S_MESH_SHARED)`);
+    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: run `node scripts/upstream-data.js`, check out the shared/ folder beside the repository, or set CDK8S_MESH_SHARED`);
   }
   crds = new Map();
   for (const doc of YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8'))) {
