@@ -107,7 +107,9 @@ const copyCrds = project.addTask('copy:istio-crds', {
   description: 'Copy the pinned Istio CRD file (../shared, or .upstream/ from scripts/upstream-data.js) into assets/istio/ (gitignored, packaged)',
   exec: 'node scripts/copy-istio-crds.js',
 });
-project.preCompileTask.spawn(copyCrds);
+// part of `compile` itself, so `npx projen compile && npx projen package:js` (the README's
+// own-project recipe) can never pack a tarball without the CRD file
+project.compileTask.prependSpawn(copyCrds);
 project.testTask.prependSpawn(copyCrds);
 project.npmignore?.include('/assets/');
 

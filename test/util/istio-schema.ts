@@ -41,7 +41,7 @@ addKubernetesFormats(ajv);
 export function istioCrds(): Map<string, CrdVersion[]> {
   if (crds) return crds;
   if (!fs.existsSync(ISTIO_CRD_FILE)) {
-    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: run `node scripts/upstream-data.js`, check out the shared/ folder beside the repository, or set CDK8S_MESH_SHARED`);
+    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: run node scripts/upstream-data.js, check out the shared/ folder beside the repository, or set CDK8S_MESH_SHARED`);
   }
   crds = new Map();
   for (const doc of YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8'))) {
