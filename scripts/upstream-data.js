@@ -82,7 +82,7 @@ function verify(dir, entries = FILES) {
 }
 
 /** Downloads every pinned file into `dir`, checking size and sha256 before writing it. */
-async function download(dir, baseUrl = process.env.CDK8S_MESH_UPSTREAM_URL ?? 'https://raw.githubusercontent.com') {
+async function download(dir, baseUrl = process.env.CDK8S_MESH_UPSTREAM_URL ?? 'https://raw.githubusercontent.com', log = console.log) {
   for (const e of FILES) {
     const url = `${baseUrl.replace(/\/$/, '')}/istio/istio/${e.commit}/${e.upstream}`;
     let res;
@@ -98,7 +98,7 @@ async function download(dir, baseUrl = process.env.CDK8S_MESH_UPSTREAM_URL ?? 'h
     const dest = path.join(dir, e.file);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(dest, buf);
-    console.log(`upstream-data: ${path.relative(process.cwd(), dest) || dest} (${buf.length} bytes, sha256 ok)`);
+    log(`upstream-data: ${path.relative(process.cwd(), dest) || dest} (${buf.length} bytes, sha256 ok)`);
   }
 }
 

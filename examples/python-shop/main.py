@@ -11,13 +11,14 @@ Argo CD Applications. It declares the same shop as the TypeScript example, in
 the same order, and CI checks that both write byte-identical YAML
 (scripts/test-python-shop.sh).
 
-Install (Python 3.9+, Node.js 20+ for the jsii runtime)::
+Install (Python 3.9+, Node.js 20+ for the jsii runtime): cdk8s-mesh is not on
+PyPI yet; build the wheel from a clone (see the README's Install section)::
 
-    pip install cdk8s-mesh cdk8s cdk8s-plus-28 constructs
-    npm install -g cdk8s-cli
+    npx projen compile && npx projen package:python
+    pip install dist/python/cdk8s_mesh-0.0.0-py3-none-any.whl cdk8s==2.70.0 cdk8s-plus-28==2.5.6 constructs==10.4.2
 
-Synthesize with ``cdk8s synth`` in this folder (see cdk8s.yaml) or
-``python3 main.py``.
+Synthesize with ``npx cdk8s synth --no-check-upgrade`` in this folder (see
+cdk8s.yaml) or ``python3 main.py``.
 """
 from cdk8s import App, Chart, Duration
 import cdk8s_plus_28 as kplus

@@ -105,7 +105,7 @@ describe('README: Try it on a local cluster', () => {
     // '/users' goes to user-service, whose allow rules name order-service only, not the gateway: 403
     expect(routes[0].match).toEqual([{ uri: { prefix: '/users' } }]);
     expect(routes[0].route[0].destination.host).toBe('user-service.shop.svc.cluster.local');
-    expect(trafficBlock).toContain("http://localhost:8080/users");
+    expect(trafficBlock).toContain('http://localhost:8080/users');
     const allow = findObject(shop, 'AuthorizationPolicy', 'user-service-allow');
     const principals = allow.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals ?? []));
     const gatewayAccount = findObject(edge, 'Deployment', 'ingress').spec.template.spec.serviceAccountName;
