@@ -51,6 +51,10 @@ const project = new cdk.JsiiProject({
     distName: 'cdk8s-mesh',
     module: 'cdk8s_mesh',
   },
+  // Go bindings (jsii-pacmak --target go): module github.com/cdk8s-mesh/cdk8s-mesh-go/cdk8smesh
+  publishToGo: {
+    moduleName: 'github.com/cdk8s-mesh/cdk8s-mesh-go',
+  },
 
   jestOptions: {
     jestVersion: '^29',
@@ -76,9 +80,11 @@ const project = new cdk.JsiiProject({
     dirs: ['src'],
     devdirs: ['test', 'examples', 'bench', 'scripts'],
     ignorePatterns: ['src/imports/**', 'examples/**/dist/**', '*.d.ts', '*.js'],
+    // `npm test` must not rewrite the contributor's files (issue 16); `npx eslint --fix` by hand
+    commandOptions: { fix: false },
   },
 
-  gitignore: ['/assets/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['/assets/', '/.upstream/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
 });
 
@@ -98,10 +104,12 @@ importIstio.say('Istio L1 classes regenerated in src/imports/');
 // lib/ alike; copy it before compiling and before tests (fresh clones run tests
 // without compiling).
 const copyCrds = project.addTask('copy:istio-crds', {
-  description: 'Copy ../shared/istio/<ISTIO_VERSION>/crd-all.gen.yaml into assets/istio/ (gitignored, packaged)',
+  description: 'Copy the pinned Istio 1.30.3 CRD file (../shared, or .upstream/ from scripts/upstream-data.js) into assets/istio/ (gitignored, packaged)',
   exec: 'node scripts/copy-istio-crds.js',
 });
-project.preCompileTask.spawn(copyCrds);
+// part of `compile` itself, so `npx projen compile && npx projen package:js` (the README's
+// own-project recipe) can never pack a tarball without the CRD file
+project.compileTask.prependSpawn(copyCrds);
 project.testTask.prependSpawn(copyCrds);
 project.npmignore?.include('/assets/');
 
@@ -162,24 +170,46 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
-// --- Python packaging that works without PyPI (toolchain.md) ------------------
+// --- Python and Go packaging (section "Python and Go" of .ci/run; issue 16) ----
+// With PyPI reachable, jsii-pacmak's own Python path works (it pip-installs its
+// pinned build tools into a private venv): dist/python/*.whl and *.tar.gz.
 const pkgPy = project.tasks.tryFind('package:python');
 if (pkgPy) {
   pkgPy.reset();
-  pkgPy.exec('rm -rf dist/python-src dist/python && mkdir -p dist/python');
-  pkgPy.exec('jsii-pacmak --target python --code-only -o dist/python-src');
-  pkgPy.exec('/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python dist/python-src/python');
-  pkgPy.exec('twine check dist/python/*');
+  pkgPy.exec('rm -rf dist/python');
+  pkgPy.exec('jsii-pacmak --target python');
 }
-// `npx projen build` packages JavaScript only; Python needs Debian's python3-build and twine
-// (see README), so it is its own step rather than a build dependency.
+// Go: the generated module in dist/go/cdk8smesh (examples/go-shop replaces the module path with it).
+// The Go module proxy reachable here refuses github.com/cdk8s-team/cdk8s-core-go and cdk8s-plus-go
+// (403 "not available") and lacks jsii-runtime-go v1.140.0, so pacmak's own build step (`go mod
+// tidy`) cannot run: generate code only, and generate the cdk8s and cdk8s-plus-28 Go modules from
+// the very npm packages this project pins (same jsii assemblies as the published Go modules) into
+// dist/go-deps/. constructs-go and jsii-runtime-go come from the proxy (examples/go-shop/go.mod).
+const pkgGo = project.tasks.tryFind('package:go');
+if (pkgGo) {
+  pkgGo.reset();
+  pkgGo.exec('rm -rf dist/go dist/go-deps');
+  pkgGo.exec('jsii-pacmak --target go --code-only');
+  pkgGo.exec('jsii-pacmak --target go --code-only -o dist/go-deps node_modules/cdk8s node_modules/cdk8s-plus-28');
+}
+// `npx projen build` packages JavaScript only; Python and Go are their own CI steps
+// (they need Python / Go toolchains a JavaScript contributor may not have).
 const pkgAll = project.tasks.tryFind('package-all');
 if (pkgAll) {
   pkgAll.reset();
   pkgAll.spawn(project.tasks.tryFind('package:js')!);
 }
 
-// Keep the npm tarball to the library itself.
-project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/');
+// Keep the npm tarball to the library itself (conformance/ is the Go oracle, .upstream/ the
+// downloaded Istio data: neither belongs to the package).
+project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/', '/conformance/', '/.upstream/');
+
+// No source maps in lib/ (issue 16): jsii's default inlines maps whose sources point into src/,
+// which the package does not ship, so a user's stack trace (ts-node installs source-map-support)
+// named files that do not exist. Without maps, traces point at lib/*.js, which is shipped and
+// readable; the library's errors carry construct path, prop, value and fix in the message, not
+// in the stack. It also keeps the TypeScript sources out of every lib/*.js.
+project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
+project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
 
 project.synth();

@@ -15,8 +15,13 @@ import * as YAML from 'yaml';
 import { ISTIO_VERSION } from '../src/control-plane/istio-release';
 
 const ROOT = path.resolve(__dirname, '..');
-const SHARED = process.env.CDK8S_MESH_SHARED ?? path.join(ROOT, '..', 'shared');
-const SOURCE = process.env.ISTIO_CRDS ?? path.join(SHARED, 'istio', ISTIO_VERSION, 'crd-all.gen.yaml');
+// the pinned release's file, wherever scripts/upstream-data.js keeps it (../shared, or .upstream/ in a clone without shared/)
+const RELEASE_CRDS = path.join('istio', ISTIO_VERSION, 'crd-all.gen.yaml');
+const SOURCE = process.env.ISTIO_CRDS ?? path.join(
+  [process.env.CDK8S_MESH_SHARED, path.join(ROOT, '..', 'shared'), path.join(ROOT, '.upstream')]
+    .find((d): d is string => d !== undefined && fs.existsSync(path.join(d, RELEASE_CRDS)))
+    ?? path.join(ROOT, '..', 'shared'),
+  RELEASE_CRDS);
 const OUT = path.join(ROOT, 'src', 'imports');
 const EMITTED_VERSION = 'v1';
 

@@ -16,8 +16,9 @@ const files = [];
 })(dir);
 console.log(`Synthesized ${files.length} file(s) into ${dir}:`);
 for (const f of files) {
+  const bytes = fs.statSync(f).size;
   const text = fs.readFileSync(f, 'utf8');
   const objects = f.endsWith('.yaml') ? text.split(/^---$/m).filter((d) => d.trim()).length : 0;
   const what = objects ? `${objects} objects, ` : '';
-  console.log(`  ${path.relative(process.cwd(), f)} (${what}${text.length} bytes)`);
+  console.log(`  ${path.relative(process.cwd(), f)} (${what}${bytes} bytes)`);
 }

@@ -18,7 +18,15 @@ import { ISTIO_VERSION } from '../../src/control-plane/istio-release';
  * library's own synth-time validation covers the rules it can break.
  */
 
-export const SHARED_DIR = process.env.CDK8S_MESH_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const RELEASE_CRDS = path.join('istio', ISTIO_VERSION, 'crd-all.gen.yaml');
+/**
+ * The pinned upstream data: $CDK8S_MESH_SHARED, else ../shared beside the clone, else .upstream/
+ * (filled by `node scripts/upstream-data.js`), the same order as scripts/upstream-data.js.
+ */
+export const SHARED_DIR = process.env.CDK8S_MESH_SHARED
+  ?? [path.resolve(REPO_ROOT, '..', 'shared'), path.join(REPO_ROOT, '.upstream')].find((d) => fs.existsSync(path.join(d, RELEASE_CRDS)))
+  ?? path.resolve(REPO_ROOT, '..', 'shared');
 /** Release data of the pinned Istio release (CRDs, injection templates, values, goldens). */
 export const ISTIO_RELEASE_DIR = path.join(SHARED_DIR, 'istio', ISTIO_VERSION);
 export const ISTIO_CRD_FILE = path.join(ISTIO_RELEASE_DIR, 'crd-all.gen.yaml');
@@ -38,7 +46,7 @@ addKubernetesFormats(ajv);
 export function istioCrds(): Map<string, CrdVersion[]> {
   if (crds) return crds;
   if (!fs.existsSync(ISTIO_CRD_FILE)) {
-    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: check out the shared/ folder beside the repository (or set CDK8S_MESH_SHARED)`);
+    throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: run node scripts/upstream-data.js, check out the shared/ folder beside the repository, or set CDK8S_MESH_SHARED`);
   }
   crds = new Map();
   for (const doc of YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8'))) {
