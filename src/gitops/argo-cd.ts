@@ -183,7 +183,9 @@ export class ArgoCdGitOps extends Chart {
         o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
         const options: string[] = [];
         if (o.kind === 'CustomResourceDefinition' && Buffer.byteLength(JSON.stringify(json)) > CLIENT_SIDE_APPLY_LIMIT_BYTES) options.push('ServerSideApply=true');
-        if (crds.has(`${o.apiGroup}/${o.kind}`)) options.push('SkipDryRunOnMissingResource=true');
+        // a custom resource's CRD may come from this Application, another one or a prerequisite (Argo Rollouts):
+        // without the option Argo CD's dry run fails the whole sync while the CRD is not yet established
+        if (crds.has(`${o.apiGroup}/${o.kind}`) || isCustomResource(o)) options.push('SkipDryRunOnMissingResource=true');
         if (options.length) o.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, options.join(','));
         this.annotated.add(o);
         if (json.metadata?.namespace) namespaces.add(json.metadata.namespace);
@@ -233,7 +235,13 @@ export class ArgoCdGitOps extends Chart {
       for (const d of ignore) {
         application.addIgnoreDifference({ group: d.group, kind: d.kind, name: d.name, namespace: d.namespace, jqPathExpressions: d.jq });
       }
-      if (ignore.length) application.addSyncOption('RespectIgnoreDifferences=true');
+      // RespectIgnoreDifferences makes Argo CD copy the ignored fields from the live object into what it
+      // applies; for custom resources it does that with a merge patch that replaces whole arrays, so a
+      // Git edit next to a Rollouts-managed weight (spec.http) or subset label (spec.subsets) would be
+      // overwritten by the live array and never applied. Rollouts-managed objects are therefore applied
+      // as Git has them (only when they are OutOfSync), and Argo Rollouts, which watches them,
+      // writes its weights and labels back at once. See docs/gitops.md.
+      if (ignore.length && !entry.hasManaged) application.addSyncOption('RespectIgnoreDifferences=true');
       if (entry.hasManaged) application.addSyncOption('ApplyOutOfSyncOnly=true');
       this._applications.set(entry.fileName, application);
     }
@@ -272,6 +280,19 @@ interface IgnoreEntry {
   readonly name: string;
   readonly namespace?: string;
   readonly jq: string[];
+}
+
+/** API groups served by Kubernetes itself (no CRD needed). */
+const BUILT_IN_GROUPS = new Set([
+  '', 'core', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io',
+  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'storage.k8s.io',
+  'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'certificates.k8s.io', 'node.k8s.io',
+  'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+]);
+
+/** Whether the object's kind is defined by a CustomResourceDefinition (not served by Kubernetes itself). */
+function isCustomResource(o: ApiObject): boolean {
+  return !BUILT_IN_GROUPS.has(o.apiGroup);
 }
 
 /** API objects whose closest chart is `chart`, in tree order. */
