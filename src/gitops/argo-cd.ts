@@ -102,14 +102,56 @@ export interface ArgoCdGitOpsProps {
 }
 
 /**
+ * Argo CD's health assessment for `argoproj.io/Application`, in Lua: Healthy
+ * once the child Application is Synced and Healthy, Degraded when it is
+ * Degraded, Progressing otherwise. Argo CD does not assess Applications'
+ * health by default (since 1.8), so an app-of-apps does not wait for one
+ * child before the next sync wave; with this script in `argocd-cm` under
+ * `resource.customizations.health.argoproj.io_Application` it does.
+ *
+ * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app
+ */
+export const APPLICATION_HEALTH_LUA = [
+  'local hs = {}',
+  'hs.status = "Progressing"',
+  'hs.message = "waiting for the Application to be synced and healthy"',
+  'if obj.status == nil then',
+  '  return hs',
+  'end',
+  'local health = "Unknown"',
+  'local sync = "Unknown"',
+  'if obj.status.health ~= nil and obj.status.health.status ~= nil then',
+  '  health = obj.status.health.status',
+  'end',
+  'if obj.status.sync ~= nil and obj.status.sync.status ~= nil then',
+  '  sync = obj.status.sync.status',
+  'end',
+  'if health == "Degraded" then',
+  '  hs.status = "Degraded"',
+  '  hs.message = "Application is Degraded"',
+  '  if obj.status.health.message ~= nil then',
+  '    hs.message = obj.status.health.message',
+  '  end',
+  'elseif health == "Healthy" and sync == "Synced" then',
+  '  hs.status = "Healthy"',
+  '  hs.message = "Application is Synced and Healthy"',
+  'else',
+  '  hs.message = "Application is " .. sync .. " and " .. health',
+  'end',
+  'return hs',
+  '',
+].join('\n');
+
+/**
  * Argo CD for a mesh App: call `GitOps.argoCd(app, props)` after the whole
  * App is declared (just before `app.synth()`).
  *
  * It annotates every object of the App with its sync wave, derived from the
  * construct graph (CRDs and Namespaces -> control plane -> gateways -> mesh
  * config and workloads), server-side apply on CRDs too large for client-side
- * apply, and `SkipDryRunOnMissingResource=true` on custom resources whose CRD
- * is applied by the same Application; and it adds a chart (`argocd`, written
+ * apply, and `SkipDryRunOnMissingResource=true` on every custom resource (its
+ * CRD comes from this Application, another one, or a prerequisite such as
+ * Argo Rollouts); and it adds a chart (`argocd`, written
  * to `<outdir>/argocd.k8s.yaml`) with an AppProject, one Application per
  * chart file (control plane, gateways, workloads, ...) and a root
  * Application over them (app-of-apps).
@@ -120,12 +162,31 @@ export interface ArgoCdGitOpsProps {
  * `RespectIgnoreDifferences=true`, so a sync does not wipe it). The
  * validating webhook is emitted with `failurePolicy: Fail`, the value istiod
  * sets once ready, so that field is owned by Git and not ignored. Fields a
- * progressive-delivery controller owns (Argo Rollouts route weights and
- * subset labels) are ignored the same way, with `ApplyOutOfSyncOnly=true`.
+ * progressive-delivery controller owns (Argo Rollouts route weights, the
+ * routes it inserts for header/mirror steps, subset labels, the replicas of
+ * a `workloadRef` Deployment) are ignored in the diff only: their
+ * Applications get `ApplyOutOfSyncOnly=true` and not
+ * `RespectIgnoreDifferences`, whose merge patch would replace whole arrays
+ * with the live ones and drop Git edits next to them. Argo Rollouts watches
+ * these objects and writes its fields back right after Argo CD applies a
+ * Git change.
+ *
+ * Ordering across Applications: the root Application applies the child
+ * Applications in their sync waves (CRDs and control plane, gateways, the
+ * rest); it waits for each to be healthy only when Argo CD assesses
+ * Application health (`APPLICATION_HEALTH_LUA` in `argocd-cm`). Each child
+ * retries failed syncs for about 17 minutes.
  *
  * Without this call the output carries no Argo CD annotations.
  */
 export class GitOps {
+  /**
+   * Argo CD's health check of `argoproj.io/Application` (Lua), for
+   * `argocd-cm` key `resource.customizations.health.argoproj.io_Application`,
+   * so the root Application waits for each child Application's wave.
+   */
+  public static readonly ARGO_CD_APPLICATION_HEALTH_LUA: string = APPLICATION_HEALTH_LUA;
+
   /**
    * Makes the App's output Argo CD-friendly and adds the `argocd` chart.
    *
