@@ -13,11 +13,15 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	log "github.com/sirupsen/logrus"
 )
 
 func main() {
 	verbose := flag.Bool("v", false, "print every check")
 	flag.Parse()
+	// Argo Rollouts' reconciler logs every write at info level
+	log.SetLevel(log.WarnLevel)
 	r := &report{verbose: *verbose}
 	revisions := map[string]*manifests{}
 	for _, arg := range flag.Args() {
