@@ -108,9 +108,15 @@ export class ObservabilityStack extends Construct {
       this.tracingProvider = this.jaeger.addTracingProvider(props.tracingProviderName ?? 'jaeger');
     }
     if (on(props.grafana)) this.grafana = new GrafanaAddon(this, 'Grafana', { namespace, prometheus: this.prometheus!, tracing: this.jaeger });
-    if (on(props.kiali)) this.kiali = new KialiAddon(this, 'Kiali', {
-      namespace, prometheus: this.prometheus!, grafana: this.grafana, tracing: this.jaeger,
-      grafanaExternalUrl: props.grafanaExternalUrl, tracingExternalUrl: props.tracingExternalUrl,
-    });
+    if (on(props.kiali)) {
+      this.kiali = new KialiAddon(this, 'Kiali', {
+        namespace,
+        prometheus: this.prometheus!,
+        grafana: this.grafana,
+        tracing: this.jaeger,
+        grafanaExternalUrl: props.grafanaExternalUrl,
+        tracingExternalUrl: props.tracingExternalUrl,
+      });
+    }
   }
 }

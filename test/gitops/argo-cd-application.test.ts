@@ -49,7 +49,8 @@ describe('ArgoCdApplication', () => {
     // Argo CD's back-off: duration * factor^n, capped at maxDuration
     const secs = (d: string) => (d.endsWith('m') ? 60 : 1) * parseInt(d, 10);
     let total = 0;
-    for (let n = 0; n < retry.limit; n++) total += Math.min(secs(retry.backoff.duration) * retry.backoff.factor ** n, secs(retry.backoff.maxDuration));
+    const [first, cap] = [secs(retry.backoff.duration), secs(retry.backoff.maxDuration)];
+    for (let n = 0; n < retry.limit; n++) total += Math.min(first * retry.backoff.factor ** n, cap);
     expect(total).toBe(1035);
     // istiod's image pull, start and readiness (a few minutes on a cold node) fit well inside
     expect(total).toBeGreaterThan(10 * 60);
