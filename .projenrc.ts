@@ -84,7 +84,7 @@ const project = new cdk.JsiiProject({
     commandOptions: { fix: false },
   },
 
-  gitignore: ['/assets/', '/.upstream/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['/assets/', '/.upstream/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json', '/cdk.out/'],
   npmignoreEnabled: true,
 });
 
@@ -160,6 +160,27 @@ project.addTask('test:coverage', {
   steps: [
     { spawn: copyCrds.name },
     { exec: 'jest --passWithNoTests --coverage', receiveArgs: true },
+  ],
+});
+
+// --- conformance:argo (gitops, issue 18) ----------------------------------------
+// Argo Rollouts' own code (v1.10.2: validation, Istio reconciler, revision
+// decision, analysis evaluator), Argo CD's jq engine (gojq) and Lua VM
+// (gopher-lua) on the flask-shop example at both Git revisions of its release.
+// Its own Go module (argo-rollouts pins k8s.io v0.34, istio.io/istio v0.35).
+// argo-rollouts v1.10.2 needs Go >= 1.26.10: GOTOOLCHAIN=go1.27.3 (served by the
+// Go module proxy). Prints `N passed, N failed`.
+project.addTask('conformance:argo', {
+  description: 'Argo Rollouts / Argo CD behaviour on the GitOps example (conformance/argo, Go)',
+  env: { CDK8S_CHECK_UPGRADE: 'false', GOTOOLCHAIN: 'go1.27.3', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  steps: [
+    { spawn: copyCrds.name },
+    { exec: 'ts-node --project test/tsconfig.json --transpile-only scripts/synth-argo-revisions.ts cdk.out/conformance-argo' },
+    { exec: 'go build -o ../../cdk.out/conformance-argo/argo .', cwd: 'conformance/argo' },
+    {
+      exec: 'ARGO_HEALTH_LUA_DIR=cdk.out/conformance-argo cdk.out/conformance-argo/argo stable=cdk.out/conformance-argo/stable canary=cdk.out/conformance-argo/canary',
+      receiveArgs: true,
+    },
   ],
 });
 

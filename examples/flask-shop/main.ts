@@ -13,7 +13,7 @@ import { addGitOps } from './gitops';
 import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
-import { MeshApp, MeshService, Protocol } from '../../src';
+import { MeshApp, MeshService, Protocol, RolloutRevision } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -59,10 +59,10 @@ export class ShopChart extends Chart {
 }
 
 /** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
-export function buildShop(app: App): { shop: ShopChart } {
+export function buildShop(app: App, rolloutRevision?: RolloutRevision): { shop: ShopChart } {
   addControlPlane(app, SHOP_NAMESPACE);
   const shop = new ShopChart(app, 'flask-shop');
-  addShopTraffic(shop, shop);
+  addShopTraffic(shop, shop, rolloutRevision);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
   addObservability(app, [shop.users, shop.orders]);

@@ -1,16 +1,27 @@
 /**
  * Traffic management of the flask shop:
- * - order-service runs v1 and v2; Argo Rollouts shifts traffic to v2: 10% -> pause (until promoted) ->
- *   50% -> SLO analysis (success rate >= 99%, p99 <= 500 ms) -> 100%; testers reach v2 with `x-canary: always`;
+ * - order-service is released from v1 to v2 by Argo Rollouts, in two Git revisions (Argo Rollouts
+ *   promotes a Rollout's first revision at once, with no steps):
+ *   1. `RolloutRevision.STABLE` (fresh cluster, or moving from the static driver): the Rollout takes
+ *      v1's pod template from the `order-service-v1` Deployment (`workloadRef`), which stays in Git so
+ *      Argo CD does not prune it; Argo Rollouts scales it down as the Rollout's v1 pods become ready.
+ *   2. `RolloutRevision.CANARY` (commit once revision 1 is Healthy): the Rollout's template is v2's;
+ *      Argo Rollouts shifts traffic 10% -> pause (until promoted) -> 50% -> SLO analysis (success
+ *      rate >= 99%, p99 <= 500 ms; no traffic is inconclusive and pauses) -> 100%.
+ *   Testers reach the canary pods with `x-canary: always`;
  * - the call to user-service has a timeout and retries (routes on user-service's VirtualService);
  * - user-service has a circuit breaker (connection pool limits + outlier detection).
  */
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ShopChart } from './main';
-import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, ReleaseDriver, RetryOn, RolloutStep, SloAnalysis } from '../../src';
+import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, ReleaseDriver, RetryOn, RolloutRevision, RolloutStep, SloAnalysis } from '../../src';
 
-export function addShopTraffic(scope: Construct, shop: ShopChart): CanaryRelease {
+/**
+ * @param revision which version the order-service Rollout runs at this Git revision (see above):
+ *   the committed output is the second revision, the canary of v2.
+ */
+export function addShopTraffic(scope: Construct, shop: ShopChart, revision: RolloutRevision = RolloutRevision.CANARY): CanaryRelease {
   shop.orders.addVersion({ name: 'v2', image: 'ghcr.io/acme-shop/order-service:2.1.0', replicas: 1 });
   const analysis = new SloAnalysis(scope, 'order-service-v2-slo', {
     service: shop.orders,
@@ -27,6 +38,7 @@ export function addShopTraffic(scope: Construct, shop: ShopChart): CanaryRelease
     // a static route to the canary subset: testers always reach the canary pods
     pinHeader: HeaderMatch.exact('x-canary', 'always'),
     driver: ReleaseDriver.argoRollouts({
+      revision,
       steps: [
         RolloutStep.weight(10),
         RolloutStep.pause(),

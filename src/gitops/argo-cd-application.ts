@@ -133,7 +133,21 @@ export interface ArgoCdApplicationProps {
    * @default - no wave (0)
    */
   readonly syncWave?: number;
+
+  /**
+   * Attempts of a failed sync, with back-off from 5 s doubling up to 3
+   * minutes. The default waits about 17 minutes in all (5+10+20+40+80+160 s,
+   * then 3 minutes each), long enough for a fresh cluster to pull istiod's
+   * image, start it, and have its webhook admit the Istio objects, and for
+   * CRDs from another Application to become established.
+   *
+   * @default 10
+   */
+  readonly syncRetryLimit?: number;
 }
+
+/** Back-off of sync retries (Argo CD's `syncPolicy.retry.backoff`). */
+export const SYNC_RETRY_BACKOFF = { duration: '5s', factor: 2, maxDuration: '3m' } as const;
 
 /**
  * An Argo CD `Application` that applies synthesized manifests from a Git
@@ -163,6 +177,10 @@ export class ArgoCdApplication extends Construct {
     }
     if (!props.path || props.path.startsWith('/') || props.path.split('/').includes('..')) {
       throw propError(this, 'path', 'must be a relative directory inside the repository', props.path, 'use e.g. \'dist\'');
+    }
+    const retryLimit = props.syncRetryLimit ?? 10;
+    if (!Number.isInteger(retryLimit) || retryLimit < 1) {
+      throw propError(this, 'syncRetryLimit', 'must be a whole number of at least 1', props.syncRetryLimit, 'use e.g. 10 (about 17 minutes of retries)');
     }
     if (props.syncWave !== undefined && !Number.isInteger(props.syncWave)) {
       throw propError(this, 'syncWave', 'must be a whole number', props.syncWave, 'use e.g. -1');
@@ -199,7 +217,7 @@ export class ArgoCdApplication extends Construct {
           syncPolicy: {
             ...(props.automated ?? true ? { automated: { prune: true, selfHeal: true } } : {}),
             ...(this.syncOptions.length ? { syncOptions: [...this.syncOptions] } : {}),
-            retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+            retry: { limit: retryLimit, backoff: { ...SYNC_RETRY_BACKOFF } },
           },
           ...(this.ignoreDifferences.length ? { ignoreDifferences: this.ignoreDifferences.map(renderIgnoreDifference) } : {}),
         }),

@@ -103,14 +103,56 @@ export interface ArgoCdGitOpsProps {
 }
 
 /**
+ * Argo CD's health assessment for `argoproj.io/Application`, in Lua: Healthy
+ * once the child Application is Synced and Healthy, Degraded when it is
+ * Degraded, Progressing otherwise. Argo CD does not assess Applications'
+ * health by default (since 1.8), so an app-of-apps does not wait for one
+ * child before the next sync wave; with this script in `argocd-cm` under
+ * `resource.customizations.health.argoproj.io_Application` it does.
+ *
+ * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app
+ */
+export const APPLICATION_HEALTH_LUA = [
+  'local hs = {}',
+  'hs.status = "Progressing"',
+  'hs.message = "waiting for the Application to be synced and healthy"',
+  'if obj.status == nil then',
+  '  return hs',
+  'end',
+  'local health = "Unknown"',
+  'local sync = "Unknown"',
+  'if obj.status.health ~= nil and obj.status.health.status ~= nil then',
+  '  health = obj.status.health.status',
+  'end',
+  'if obj.status.sync ~= nil and obj.status.sync.status ~= nil then',
+  '  sync = obj.status.sync.status',
+  'end',
+  'if health == "Degraded" then',
+  '  hs.status = "Degraded"',
+  '  hs.message = "Application is Degraded"',
+  '  if obj.status.health.message ~= nil then',
+  '    hs.message = obj.status.health.message',
+  '  end',
+  'elseif health == "Healthy" and sync == "Synced" then',
+  '  hs.status = "Healthy"',
+  '  hs.message = "Application is Synced and Healthy"',
+  'else',
+  '  hs.message = "Application is " .. sync .. " and " .. health',
+  'end',
+  'return hs',
+  '',
+].join('\n');
+
+/**
  * Argo CD for a mesh App: call `GitOps.argoCd(app, props)` after the whole
  * App is declared (just before `app.synth()`).
  *
  * It annotates every object of the App with its sync wave, derived from the
  * construct graph (CRDs and Namespaces -> control plane -> gateways -> mesh
  * config and workloads), server-side apply on CRDs too large for client-side
- * apply, and `SkipDryRunOnMissingResource=true` on custom resources whose CRD
- * is applied by the same Application; and it adds a chart (`argocd`, written
+ * apply, and `SkipDryRunOnMissingResource=true` on every custom resource (its
+ * CRD comes from this Application, another one, or a prerequisite such as
+ * Argo Rollouts); and it adds a chart (`argocd`, written
  * to `<outdir>/argocd.k8s.yaml`) with an AppProject, one Application per
  * chart file (control plane, gateways, workloads, ...) and a root
  * Application over them (app-of-apps).
@@ -122,12 +164,31 @@ export interface ArgoCdGitOpsProps {
  * ignores exactly those fields (`.webhooks[]?.clientConfig.caBundle`, and
  * `.webhooks[]?.failurePolicy` of validating webhooks), with
  * `RespectIgnoreDifferences=true`, so a sync does not revert them. Fields a
- * progressive-delivery controller owns (Argo Rollouts route weights and
- * subset labels) are ignored the same way, with `ApplyOutOfSyncOnly=true`.
+ * progressive-delivery controller owns (Argo Rollouts route weights, the
+ * routes it inserts for header/mirror steps, subset labels, the replicas of
+ * a `workloadRef` Deployment) are ignored in the diff only: their
+ * Applications get `ApplyOutOfSyncOnly=true` and not
+ * `RespectIgnoreDifferences`, whose merge patch would replace whole arrays
+ * with the live ones and drop Git edits next to them. Argo Rollouts watches
+ * these objects and writes its fields back right after Argo CD applies a
+ * Git change.
+ *
+ * Ordering across Applications: the root Application applies the child
+ * Applications in their sync waves (CRDs and control plane, gateways, the
+ * rest); it waits for each to be healthy only when Argo CD assesses
+ * Application health (`APPLICATION_HEALTH_LUA` in `argocd-cm`). Each child
+ * retries failed syncs for about 17 minutes.
  *
  * Without this call the output carries no Argo CD annotations.
  */
 export class GitOps {
+  /**
+   * Argo CD's health check of `argoproj.io/Application` (Lua), for
+   * `argocd-cm` key `resource.customizations.health.argoproj.io_Application`,
+   * so the root Application waits for each child Application's wave.
+   */
+  public static readonly ARGO_CD_APPLICATION_HEALTH_LUA: string = APPLICATION_HEALTH_LUA;
+
   /**
    * Makes the App's output Argo CD-friendly and adds the `argocd` chart.
    *
@@ -187,7 +248,9 @@ export class ArgoCdGitOps extends Chart {
         o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
         const options: string[] = [];
         if (o.kind === 'CustomResourceDefinition' && Buffer.byteLength(JSON.stringify(json)) > CLIENT_SIDE_APPLY_LIMIT_BYTES) options.push('ServerSideApply=true');
-        if (crds.has(`${o.apiGroup}/${o.kind}`)) options.push('SkipDryRunOnMissingResource=true');
+        // a custom resource's CRD may come from this Application, another one or a prerequisite (Argo Rollouts):
+        // without the option Argo CD's dry run fails the whole sync while the CRD is not yet established
+        if (crds.has(`${o.apiGroup}/${o.kind}`) || isCustomResource(o)) options.push('SkipDryRunOnMissingResource=true');
         if (options.length) o.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, options.join(','));
         this.annotated.add(o);
         if (json.metadata?.namespace) namespaces.add(json.metadata.namespace);
@@ -238,7 +301,13 @@ export class ArgoCdGitOps extends Chart {
       for (const d of ignore) {
         application.addIgnoreDifference({ group: d.group, kind: d.kind, name: d.name, namespace: d.namespace, jqPathExpressions: d.jq });
       }
-      if (ignore.length) application.addSyncOption('RespectIgnoreDifferences=true');
+      // RespectIgnoreDifferences makes Argo CD copy the ignored fields from the live object into what it
+      // applies; for custom resources it does that with a merge patch that replaces whole arrays, so a
+      // Git edit next to a Rollouts-managed weight (spec.http) or subset label (spec.subsets) would be
+      // overwritten by the live array and never applied. Rollouts-managed objects are therefore applied
+      // as Git has them (only when they are OutOfSync), and Argo Rollouts, which watches them,
+      // writes its weights and labels back at once. See docs/gitops.md.
+      if (ignore.length && !entry.hasManaged) application.addSyncOption('RespectIgnoreDifferences=true');
       if (entry.hasManaged) application.addSyncOption('ApplyOutOfSyncOnly=true');
       this._applications.set(entry.fileName, application);
     }
@@ -278,6 +347,19 @@ interface IgnoreEntry {
   readonly name: string;
   readonly namespace?: string;
   readonly jq: string[];
+}
+
+/** API groups served by Kubernetes itself (no CRD needed). */
+const BUILT_IN_GROUPS = new Set([
+  '', 'core', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io',
+  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'storage.k8s.io',
+  'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'certificates.k8s.io', 'node.k8s.io',
+  'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
+]);
+
+/** Whether the object's kind is defined by a CustomResourceDefinition (not served by Kubernetes itself). */
+function isCustomResource(o: ApiObject): boolean {
+  return !BUILT_IN_GROUPS.has(o.apiGroup);
 }
 
 /** API objects whose closest chart is `chart`, in tree order. */

@@ -14,13 +14,41 @@ interface PanelSpec {
   readonly kind?: 'timeseries' | 'stat';
 }
 
+/** Width of Grafana's dashboard grid. */
+export const GRID_COLUMNS = 24;
+
+/**
+ * Grid positions, filled left to right and row by row like text: a panel
+ * that does not fit in the rest of the row starts the next row, below the
+ * tallest panel of the current one.
+ */
+function layout(specs: PanelSpec[]): { h: number; w: number; x: number; y: number }[] {
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  return specs.map((p) => {
+    const w = p.kind === 'stat' ? 8 : 12;
+    const h = p.kind === 'stat' ? 4 : 8;
+    if (x + w > GRID_COLUMNS) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const pos = { h, w, x, y };
+    x += w;
+    rowHeight = Math.max(rowHeight, h);
+    return pos;
+  });
+}
+
 function panels(specs: PanelSpec[]): Record<string, unknown>[] {
+  const grid = layout(specs);
   return specs.map((p, i) => ({
     id: i + 1,
     type: p.kind ?? 'timeseries',
     title: p.title,
     datasource: { type: 'prometheus', uid: PROMETHEUS_DATASOURCE_UID },
-    gridPos: { h: p.kind === 'stat' ? 4 : 8, w: p.kind === 'stat' ? 8 : 12, x: p.kind === 'stat' ? (i % 3) * 8 : (i % 2) * 12, y: i * 8 },
+    gridPos: grid[i],
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
     options: {},
     targets: p.targets.map((t, j) => ({

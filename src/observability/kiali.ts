@@ -9,6 +9,7 @@ import { IDashboardsEndpoint } from './grafana';
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
 import { MeshModel } from '../model';
+import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
 /** Kiali image tested with this library (istio-install.md §7). */
@@ -36,11 +37,23 @@ export interface KialiAddonProps extends AddonCommonProps {
   readonly tracing?: ITracingBackend;
 
   /**
-   * Namespace istiod and the mesh config live in.
+   * The address of Grafana in the user's browser, which Kiali's dashboard
+   * links open (Kiali's `external_services.grafana.external_url`; without it
+   * the links and `/api/grafana` are off). Set it to Grafana's ingress URL.
    *
-   * @default - the control plane's namespace when the App declares one, else `istio-system`
+   * @default - `http://localhost:3000`, where `kubectl port-forward -n <ns> svc/grafana 3000` serves it
+   * @see https://kiali.io/docs/configuration/p8s-jaeger-grafana/grafana/
    */
-  readonly istioNamespace?: string;
+  readonly grafanaExternalUrl?: string;
+
+  /**
+   * The address of the Jaeger UI in the user's browser, which Kiali's trace
+   * links open (Kiali's `external_services.tracing.external_url`).
+   *
+   * @default - `http://localhost:16686/jaeger`, where `kubectl port-forward -n <ns> svc/tracing 16686:80` serves it
+   * @see https://kiali.io/docs/configuration/p8s-jaeger-grafana/tracing/
+   */
+  readonly tracingExternalUrl?: string;
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -57,6 +70,12 @@ const READ = ['get', 'list', 'watch'];
  *
  * Secure defaults: `view_only_mode` with a read-only ClusterRole (no write
  * verbs, no Secrets), anonymous auth inside the cluster only (ClusterIP).
+ * The one non-read permission is `create` on `pods/portforward`: Kiali
+ * port-forwards to istiod (proxy sync status, registry) and to Envoy's admin
+ * port (config dumps); without it istiod shows as unreachable.
+ *
+ * Kiali v2 finds the control plane itself (istiod Deployments and their mesh
+ * config), so the config names no Istio namespace.
  *
  * @see https://istio.io/latest/docs/ops/integrations/kiali/
  */
@@ -79,19 +98,19 @@ export class KialiAddon extends Construct {
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? KIALI_IMAGE);
     this.kialiUrl = serviceUrl('kiali', this.namespace, model.clusterDomain, PORT, '/kiali');
-    const istioNamespace = props.istioNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system';
+    const grafanaExternalUrl = validateBrowserUrl(this, 'grafanaExternalUrl', props.grafanaExternalUrl ?? 'http://localhost:3000');
+    const tracingExternalUrl = validateBrowserUrl(this, 'tracingExternalUrl', props.tracingExternalUrl ?? 'http://localhost:16686/jaeger');
 
     this._config = {
-      istio_namespace: istioNamespace,
       auth: { strategy: 'anonymous' },
       deployment: { cluster_wide_access: true, view_only_mode: true, namespace: this.namespace },
       server: { port: PORT, web_root: '/kiali', observability: { metrics: { enabled: true, port: METRICS_PORT } } },
       external_services: {
-        istio: { root_namespace: model.rootNamespace },
         prometheus: { url: props.prometheus.prometheusUrl },
         grafana: props.grafana ? {
           enabled: true,
           internal_url: props.grafana.grafanaUrl,
+          external_url: grafanaExternalUrl,
           dashboards: [
             { name: DASHBOARD_TITLES.service, variables: { service: 'var-service' } },
             { name: DASHBOARD_TITLES.workload, variables: { namespace: 'var-namespace', workload: 'var-workload' } },
@@ -102,6 +121,7 @@ export class KialiAddon extends Construct {
           enabled: true,
           provider: 'jaeger',
           internal_url: props.tracing.tracingQueryUrl,
+          external_url: tracingExternalUrl,
           use_grpc: false,
         } : { enabled: false },
       },
@@ -147,6 +167,8 @@ export class KialiAddon extends Construct {
         verbs: READ,
       },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: READ },
+      // Kiali port-forwards to istiod and Envoy admin ports (sync status, config dumps)
+      { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
       { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
       { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
     ]);
@@ -156,4 +178,12 @@ export class KialiAddon extends Construct {
   public get config(): { [key: string]: any } {
     return JSON.parse(JSON.stringify(this._config));
   }
+}
+
+/** An absolute http(s) URL a browser opens. */
+function validateBrowserUrl(scope: Construct, prop: string, value: string): string {
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(value)) {
+    throw propError(scope, prop, 'must be an absolute http:// or https:// URL that the user\'s browser can open', value, 'use e.g. \'https://grafana.example.com\'');
+  }
+  return value;
 }

@@ -85,7 +85,7 @@ export class IstioMetricsMonitors extends Construct {
       spec: {
         selector: { matchExpressions: [{ key: 'security.istio.io/tlsMode', operator: 'Exists' }] },
         namespaceSelector: { any: true },
-        jobLabel: 'envoy-stats',
+        // no jobLabel: it names a pod label whose value becomes the job; without it the job is <namespace>/envoy-stats
         podMetricsEndpoints: [{
           port: 'http-envoy-prom',
           path: '/stats/prometheus',
@@ -105,7 +105,8 @@ export class IstioMetricsMonitors extends Construct {
       spec: {
         selector: { matchLabels: { app: 'istiod' } },
         namespaceSelector: { matchNames: [istiod] },
-        jobLabel: 'istiod',
+        // the Service label whose value names the job: app=istiod (every istiod Service carries it)
+        jobLabel: 'app',
         endpoints: [{ port: 'http-monitoring', interval: every, relabelings: targetLabels }],
       },
     });

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { GrafanaAddon } from './grafana';
 import { JaegerAddon } from './jaeger';
 import { KialiAddon } from './kiali';
-import { PrometheusAddon } from './prometheus';
+import { IAlertmanagerEndpoint, PrometheusAddon } from './prometheus';
 import { OpenTelemetryTracingProvider } from './providers';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
@@ -52,6 +52,28 @@ export interface ObservabilityStackProps {
    * @default jaeger
    */
   readonly tracingProviderName?: string;
+
+  /**
+   * The Alertmanager Prometheus sends firing alerts to (see
+   * `PrometheusAddonProps.alertmanager`).
+   *
+   * @default - no Alertmanager: alerts are visible in Prometheus only
+   */
+  readonly alertmanager?: IAlertmanagerEndpoint;
+
+  /**
+   * Grafana's address in the browser, for Kiali's links (see `KialiAddonProps.grafanaExternalUrl`).
+   *
+   * @default - `http://localhost:3000` (kubectl port-forward)
+   */
+  readonly grafanaExternalUrl?: string;
+
+  /**
+   * The Jaeger UI's address in the browser, for Kiali's links (see `KialiAddonProps.tracingExternalUrl`).
+   *
+   * @default - `http://localhost:16686/jaeger` (kubectl port-forward)
+   */
+  readonly tracingExternalUrl?: string;
 }
 
 /**
@@ -82,12 +104,21 @@ export class ObservabilityStack extends Construct {
       throw propError(this, 'prometheus', 'must be true while Grafana or Kiali is enabled (they query it)', props.prometheus,
         'set grafana: false and kiali: false too, or use GrafanaAddon/KialiAddon directly with another Prometheus');
     }
-    if (on(props.prometheus)) this.prometheus = new PrometheusAddon(this, 'Prometheus', { namespace });
+    if (on(props.prometheus)) this.prometheus = new PrometheusAddon(this, 'Prometheus', { namespace, alertmanager: props.alertmanager });
     if (on(props.jaeger)) {
       this.jaeger = new JaegerAddon(this, 'Jaeger', { namespace });
       this.tracingProvider = this.jaeger.addTracingProvider(props.tracingProviderName ?? 'jaeger');
     }
     if (on(props.grafana)) this.grafana = new GrafanaAddon(this, 'Grafana', { namespace, prometheus: this.prometheus!, tracing: this.jaeger });
-    if (on(props.kiali)) this.kiali = new KialiAddon(this, 'Kiali', { namespace, prometheus: this.prometheus!, grafana: this.grafana, tracing: this.jaeger });
+    if (on(props.kiali)) {
+      this.kiali = new KialiAddon(this, 'Kiali', {
+        namespace,
+        prometheus: this.prometheus!,
+        grafana: this.grafana,
+        tracing: this.jaeger,
+        grafanaExternalUrl: props.grafanaExternalUrl,
+        tracingExternalUrl: props.tracingExternalUrl,
+      });
+    }
   }
 }

@@ -24,6 +24,14 @@ export interface IPrometheusEndpoint {
 }
 
 /**
+ * An Alertmanager that Prometheus sends firing alerts to.
+ */
+export interface IAlertmanagerEndpoint {
+  /** Base URL of the Alertmanager API, e.g. `http://alertmanager.monitoring.svc.cluster.local:9093`. */
+  readonly alertmanagerUrl: string;
+}
+
+/**
  * Properties of a `PrometheusAddon`.
  */
 export interface PrometheusAddonProps extends AddonCommonProps {
@@ -54,6 +62,18 @@ export interface PrometheusAddonProps extends AddonCommonProps {
    * @default - the control plane's namespace when the App declares one, else `istio-system`
    */
   readonly controlPlaneNamespace?: string;
+
+  /**
+   * The Alertmanager that receives the alerts of the App's
+   * `GoldenSignalAlerts` (written as the `alerting:` section of
+   * `prometheus.yml`). This library deploys no Alertmanager: pass the one of
+   * your cluster.
+   *
+   * @default - no Alertmanager: rules are evaluated and firing alerts are
+   * visible on Prometheus's /alerts page and `ALERTS` series only; nobody is notified
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#alertmanager_config
+   */
+  readonly alertmanager?: IAlertmanagerEndpoint;
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -103,6 +123,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
   private readonly model: MeshModel;
   private readonly interval: string;
   private readonly controlPlaneNamespace?: string;
+  private readonly alertmanager?: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: PrometheusAddonProps = {}) {
     super(scope, id);
@@ -120,6 +141,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       throw propError(this, 'retention', 'must be at least 1 minute', promDuration(retention), 'use e.g. Duration.hours(24)');
     }
     this.controlPlaneNamespace = props.controlPlaneNamespace;
+    this.alertmanager = props.alertmanager ? parseAlertmanager(this, props.alertmanager.alertmanagerUrl) : undefined;
     this.prometheusUrl = serviceUrl(this.serviceName, this.namespace, this.model.clusterDomain, this.port);
 
     const data = () => ({ 'prometheus.yml': this.renderConfig(), 'alerts.yml': this.renderAlerts() });
@@ -136,8 +158,6 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
         '--config.file=/etc/prometheus/prometheus.yml',
         '--storage.tsdb.path=/prometheus',
         `--storage.tsdb.retention.time=${Math.round(retention.toMilliseconds() / 60000)}m`,
-        '--web.console.libraries=/usr/share/prometheus/console_libraries',
-        '--web.console.templates=/usr/share/prometheus/consoles',
       ],
       ports: [{ name: 'http', containerPort: this.port }],
       volumes: [
@@ -169,6 +189,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
     return {
       global: { scrape_interval: this.interval, evaluation_interval: this.interval },
       rule_files: ['/etc/prometheus/alerts.yml'],
+      ...(this.alertmanager ? { alerting: { alertmanagers: [this.alertmanager] } } : {}),
       scrape_configs: [
         { job_name: 'prometheus', static_configs: [{ targets: [`localhost:${this.port}`] }] },
         {
@@ -216,4 +237,21 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
   private renderAlerts(): string {
     return Yaml.stringify({ groups: alertGroups(this.model).map((g) => g.group) });
   }
+}
+
+/** Prometheus's `alertmanager_config` for an Alertmanager base URL. */
+function parseAlertmanager(scope: Construct, value: string): Record<string, unknown> {
+  const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?(\/[^\s?#]*)?$/.exec(value ?? '');
+  if (!m || (m[3] !== undefined && (Number(m[3]) < 1 || Number(m[3]) > 65535))) {
+    throw propError(scope, 'alertmanager.alertmanagerUrl', 'must be an http:// or https:// URL of an Alertmanager (host, optional port and path, no query)', value,
+      'use e.g. \'http://alertmanager.monitoring.svc.cluster.local:9093\'');
+  }
+  const [, scheme, host, port, path] = m;
+  const target = `${host}:${port ?? (scheme === 'https' ? '443' : '80')}`;
+  return {
+    scheme,
+    ...(path && path !== '/' ? { path_prefix: path } : {}),
+    api_version: 'v2',
+    static_configs: [{ targets: [target] }],
+  };
 }

@@ -1,5 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { RolloutRevision } from './release-driver';
 import { RolloutStep, RolloutStepInfo } from './rollout-step';
 import { hostToLabel } from '../gateways/private/hosts';
 import { MeshModel } from '../model';
@@ -20,6 +21,7 @@ export interface ArgoRolloutProps {
   readonly steps: RolloutStep[];
   readonly replicas?: number;
   readonly subsets: { readonly stable: string; readonly canary: string };
+  readonly revision: RolloutRevision;
 }
 
 /**
@@ -27,9 +29,13 @@ export interface ArgoRolloutProps {
  * driver (internal: created by `ReleaseDriver.argoRollouts()`).
  *
  * Design: the Rollout replaces the stable and canary version Deployments of
- * the service. Its pod template is the canary version's (what Git wants to
- * run); Argo Rollouts keeps the previous template's ReplicaSet as stable and
- * walks the steps. Subset-level traffic splitting: the controller writes the
+ * the service. Argo Rollouts promotes a Rollout's first revision at once
+ * ("Initial deploy"), so the first revision is the stable version
+ * (`RolloutRevision.STABLE`): the stable Deployment stays in Git and the
+ * Rollout references it with `workloadRef` (`scaleDown: progressively`);
+ * then `RolloutRevision.CANARY` makes the canary version's pod template the
+ * Rollout's, and Argo Rollouts walks the steps from the stable ReplicaSet.
+ * Subset-level traffic splitting: the controller writes the
  * `rollouts-pod-template-hash` of each ReplicaSet into the `stable`/`canary`
  * subsets and the weights into the named routes.
  */
@@ -37,6 +43,10 @@ export class ArgoRollout extends Construct {
   /** The Rollout object. */
   public readonly resource: ApiObject;
   private readonly steps: { json: any; info: RolloutStepInfo }[];
+  /** The stable version's Deployment the Rollout references at its first revision. */
+  private readonly stableDeployment?: ApiObject;
+  /** Names of the routes Argo Rollouts inserts for header and mirror steps. */
+  private readonly managedRoutes: string[];
 
   constructor(scope: Construct, id: string, private readonly props: ArgoRolloutProps) {
     super(scope, id);
@@ -78,24 +88,32 @@ export class ArgoRollout extends Construct {
 
     const stableDeployment = service.deploymentOf(release.stable);
     const canaryDeployment = service.deploymentOf(release.canary);
-    // The Rollout runs these versions' pods: their Deployments are not emitted.
-    service.node.tryRemoveChild(stableDeployment.node.id);
+    const firstRevision = props.revision === 'STABLE';
+    // The Rollout runs these versions' pods: their Deployments are not emitted, except the stable
+    // one at the first revision: the Rollout takes its template by workloadRef, and keeping it in Git
+    // stops Argo CD from pruning the running stable pods when moving from the static driver
+    // (Argo Rollouts scales it down as the Rollout's pods become ready).
+    if (!firstRevision) service.node.tryRemoveChild(stableDeployment.node.id);
     service.node.tryRemoveChild(canaryDeployment.node.id);
+    this.stableDeployment = firstRevision ? ApiObject.of(stableDeployment) : undefined;
 
     const managedRoutes = [...routes];
+    this.managedRoutes = managedRoutes;
     this.resource = new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
       metadata: { name: service.serviceName, namespace: service.namespace, labels: { 'app': service.serviceName, 'app.kubernetes.io/name': service.serviceName } },
       spec: Lazy.any({
         produce: () => {
-          const template = ApiObject.of(canaryDeployment).toJson().spec.template;
           const svc = model.findService(service.host);
           const stableReplicas = svc?.versions.find((v) => v.name === release.stable)?.replicas ?? 1;
+          const workload = this.stableDeployment
+            ? { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.stableDeployment.name, scaleDown: 'progressively' } }
+            : { template: ApiObject.of(canaryDeployment).toJson().spec.template };
           return {
             replicas: replicas ?? stableReplicas,
             selector: { matchLabels: { app: service.serviceName } },
-            template,
+            ...workload,
             strategy: {
               canary: {
                 trafficRouting: {
@@ -155,9 +173,25 @@ export class ArgoRollout extends Construct {
       kind: 'VirtualService',
       name: v.name,
       namespace: v.namespace,
-      jqPathExpressions: v.routes.map((route) => `.spec.http[] | select(.name == "${route}") | .route[].weight`),
+      jqPathExpressions: [
+        ...v.routes.map((route) => `.spec.http[] | select(.name == "${route}") | .route[].weight`),
+        // routes Argo Rollouts inserts for header/mirror steps while a step is active
+        ...this.managedRoutes.map((name) => `.spec.http[] | select(.name == "${name}")`),
+      ],
       manager,
     }));
+    if (this.stableDeployment) {
+      // workloadRef with scaleDown: progressively: Argo Rollouts scales the stable Deployment down
+      out.push({
+        objectPath: this.stableDeployment.node.path,
+        group: 'apps',
+        kind: 'Deployment',
+        name: this.stableDeployment.name,
+        namespace: service.namespace,
+        jqPathExpressions: ['.spec.replicas'],
+        manager,
+      });
+    }
     const { stable, canary } = this.props.subsets;
     out.push({
       objectPath: service.destinationRule.node.path,

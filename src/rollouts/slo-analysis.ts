@@ -82,8 +82,10 @@ export interface SloAnalysisProps {
  * - success rate: non-5xx share of `istio_requests_total` >= `successRatePercent`;
  * - latency: p99 of `istio_request_duration_milliseconds_bucket` <= `p99LatencyMs`.
  *
- * A measurement with no traffic (empty or NaN result) fails, so a canary
- * that receives no requests is not promoted by default.
+ * A measurement with no traffic (an empty or NaN result) is inconclusive,
+ * neither success nor failure: Argo Rollouts then pauses the rollout
+ * (`inconclusiveLimit` 0) until a person promotes or aborts it, so a quiet
+ * interval at night never aborts a canary and never promotes one unseen.
  *
  * @see https://argoproj.github.io/argo-rollouts/features/analysis/
  * @see https://istio.io/latest/docs/reference/config/metrics/
@@ -149,7 +151,7 @@ export class SloAnalysis extends Construct {
       metrics.push({
         name: 'success-rate',
         ...common,
-        successCondition: `len(result) > 0 && result[0] >= ${p.successRatePercent / 100}`,
+        ...conditions(`result[0] >= ${p.successRatePercent / 100}`, `result[0] < ${p.successRatePercent / 100}`),
         provider: {
           prometheus: {
             address,
@@ -162,7 +164,7 @@ export class SloAnalysis extends Construct {
       metrics.push({
         name: 'p99-latency',
         ...common,
-        successCondition: `len(result) > 0 && result[0] <= ${p.p99LatencyMs}`,
+        ...conditions(`result[0] <= ${p.p99LatencyMs}`, `result[0] > ${p.p99LatencyMs}`),
         provider: {
           prometheus: {
             address,
@@ -183,6 +185,16 @@ export class SloAnalysis extends Construct {
       'must name the Prometheus that collects Istio\'s metrics: without the prop, the App must contain exactly one PrometheusAddon', got,
       'add a PrometheusAddon (or ObservabilityStack) to the App, or pass prometheus: { prometheusUrl: \'http://prometheus.monitoring:9090\' }')}`];
   }
+}
+
+/**
+ * Success and failure conditions that both require a number: with no traffic
+ * Prometheus returns an empty vector (or NaN for 0/0), which meets neither, so
+ * Argo Rollouts records the measurement as Inconclusive.
+ */
+function conditions(success: string, failure: string): { successCondition: string; failureCondition: string } {
+  const hasData = 'len(result) > 0 && !isNaN(result[0])';
+  return { successCondition: `${hasData} && ${success}`, failureCondition: `${hasData} && ${failure}` };
 }
 
 function findPrometheus(scope: IConstruct): PrometheusAddon[] {

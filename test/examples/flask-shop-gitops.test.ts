@@ -1,14 +1,15 @@
 import { App } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
+import { GitOps, RolloutRevision } from '../../src';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
 const OPTIONS = 'argocd.argoproj.io/sync-options';
 const ORDERS = 'order-service.shop.svc.cluster.local';
 
-function synthShop() {
+function synthShop(revision?: RolloutRevision) {
   const app = new App({ outdir: 'cdk.out.unused' });
-  buildShop(app);
+  buildShop(app, revision);
   return synthAppAndValidate(app);
 }
 
@@ -51,13 +52,49 @@ describe('examples/flask-shop gitops', () => {
     expect(largest[0]).toBe('destinationrules.networking.istio.io');
   });
 
-  test('custom resources whose CRD is in the same Application skip the dry run', () => {
+  test('every custom resource skips the dry run: its CRD may come from another Application or a prerequisite', () => {
     const cp = charts.get('istio-control-plane')!.objects;
     const istioCrs = cp.filter((o) => o.apiVersion.includes('istio.io/'));
     for (const o of istioCrs) expect(o.metadata.annotations[OPTIONS]).toContain('SkipDryRunOnMissingResource=true');
-    // the shop's CRs are applied by another Application, after the CRDs exist
-    const vs = findObject(charts.get('flask-shop')!.objects, 'VirtualService', 'order-service');
-    expect(vs.metadata.annotations[OPTIONS]).toBeUndefined();
+    // the shop's Istio objects (CRDs in istio-control-plane) and Argo Rollouts objects (CRDs installed
+    // with Argo Rollouts) are in other Applications: a dry run before the CRD exists would fail the sync
+    const shop = charts.get('flask-shop')!.objects;
+    for (const [kind, name] of [['VirtualService', 'order-service'], ['DestinationRule', 'order-service'], ['Rollout', 'order-service'], ['AnalysisTemplate', 'order-service-v2-slo']]) {
+      expect([kind, findObject(shop, kind, name).metadata.annotations[OPTIONS]]).toEqual([kind, 'SkipDryRunOnMissingResource=true']);
+    }
+    const telemetry = all.filter((o) => o.kind === 'Telemetry');
+    expect(telemetry.length).toBeGreaterThan(0);
+    for (const o of telemetry) expect(o.metadata.annotations[OPTIONS]).toBe('SkipDryRunOnMissingResource=true');
+  });
+
+  test('fresh cluster: child Applications in waves, each retried for ~17 min; health check for the root to wait on', () => {
+    const apps = findObjects(charts.get('argocd')!.objects, 'Application');
+    const children = apps.filter((a) => a.metadata.name !== 'mesh');
+    // the order the root Application applies them: CRDs + control plane, then gateways, then the rest
+    const order = [...children].sort((a, b) => wave(a) - wave(b)).map((a) => [wave(a), a.metadata.name]);
+    expect(order).toEqual([[-3, 'istio-control-plane'], [-1, 'gateways'], [0, 'flask-shop'], [0, 'observability']]);
+    for (const a of apps) expect(a.spec.syncPolicy.retry.limit).toBe(10);
+    expect(GitOps.ARGO_CD_APPLICATION_HEALTH_LUA).toContain('obj.status.sync.status');
+  });
+
+  test('fresh cluster, revision 1 (STABLE): order-service-v1 keeps running under the Rollout, which starts from v1', () => {
+    // GIVEN the first Git revision on a fresh cluster (or the move from the static driver)
+    const first = synthShop(RolloutRevision.STABLE);
+    const shop = first.get('flask-shop')!.objects;
+    // THEN the stable Deployment stays in Git (Argo CD does not prune running pods) ...
+    expect(findObjects(shop, 'Deployment').map((d) => d.metadata.name)).toEqual(['user-service-v1', 'order-service-v1']);
+    // ... and is the Rollout's first revision: Argo Rollouts' "Initial deploy" deploys v1, which is what runs
+    const rollout = findObject(shop, 'Rollout', 'order-service');
+    expect(rollout.spec.workloadRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'order-service-v1', scaleDown: 'progressively' });
+    expect(findObject(shop, 'Deployment', 'order-service-v1').spec.template.metadata.labels.version).toBe('v1');
+    // Argo Rollouts scales that Deployment down: its replicas are not Git's to revert
+    const shopApp = findObject(first.get('argocd')!.objects, 'Application', 'flask-shop');
+    expect(shopApp.spec.ignoreDifferences).toContainEqual({ group: 'apps', kind: 'Deployment', name: 'order-service-v1', namespace: 'shop', jqPathExpressions: ['.spec.replicas'] });
+    // THEN revision 2 (the committed CANARY output) changes the Rollout's template to v2: a canary with steps
+    const second = findObject(charts.get('flask-shop')!.objects, 'Rollout', 'order-service');
+    expect(second.spec.workloadRef).toBeUndefined();
+    expect(second.spec.template.metadata.labels.version).toBe('v2');
+    expect(second.spec.strategy).toEqual(rollout.spec.strategy);
   });
 
   test('Applications: one per chart file, app-of-apps, automated sync with prune and self-heal', () => {
@@ -94,11 +131,14 @@ describe('examples/flask-shop gitops', () => {
       { group: 'networking.istio.io', kind: 'VirtualService', name: 'order-service', namespace: 'shop', jqPathExpressions: ['.spec.http[] | select(.name == "default") | .route[].weight'] },
       { group: 'networking.istio.io', kind: 'DestinationRule', name: 'order-service', namespace: 'shop', jqPathExpressions: ['.spec.subsets[] | select(.name == "stable" or .name == "canary") | .labels["rollouts-pod-template-hash"]'] },
     ]);
-    expect(shopApp.spec.syncPolicy.syncOptions).toEqual(['RespectIgnoreDifferences=true', 'ApplyOutOfSyncOnly=true']);
+    // Rollouts-managed objects: ignored in the diff only (a RespectIgnoreDifferences merge patch would
+    // replace spec.http / spec.subsets with the live arrays and drop Git edits), applied when OutOfSync
+    expect(shopApp.spec.syncPolicy.syncOptions).toEqual(['ApplyOutOfSyncOnly=true']);
     const gwApp = findObject(argo, 'Application', 'gateways');
     expect(gwApp.spec.ignoreDifferences).toEqual([
       { group: 'networking.istio.io', kind: 'VirtualService', name: 'istio-ingressgateway-shop-example-com', namespace: 'istio-system', jqPathExpressions: ['.spec.http[] | select(.name == "order-service-0") | .route[].weight'] },
     ]);
+    expect(gwApp.spec.syncPolicy.syncOptions).toEqual(['ApplyOutOfSyncOnly=true']);
     // the webhook names in ignoreDifferences are the emitted ones
     const cp = charts.get('istio-control-plane')!.objects;
     expect(findObjects(cp, 'MutatingWebhookConfiguration').map((w) => w.metadata.name)).toEqual(['istio-sidecar-injector']);

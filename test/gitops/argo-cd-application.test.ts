@@ -24,7 +24,7 @@ describe('ArgoCdApplication', () => {
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
         syncOptions: ['RespectIgnoreDifferences=true'],
-        retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+        retry: { limit: 10, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
       },
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', name: 'web', jsonPointers: ['/spec/replicas'] }],
     });
@@ -40,7 +40,28 @@ describe('ArgoCdApplication', () => {
     expect(findObject(synthAndValidate(chart), 'Application', 'manual').spec.syncPolicy.automated).toBeUndefined();
   });
 
+  test('retries outlast a cold istiod start: about 17 minutes of back-off by default', () => {
+    const chart = Testing.chart();
+    new ArgoCdApplication(chart, 'a', { repoUrl: REPO, path: 'dist' });
+    new ArgoCdApplication(chart, 'b', { repoUrl: REPO, path: 'dist', syncRetryLimit: 3 });
+    const out = synthAndValidate(chart);
+    const retry = findObject(out, 'Application', 'a').spec.syncPolicy.retry;
+    // Argo CD's back-off: duration * factor^n, capped at maxDuration
+    const secs = (d: string) => (d.endsWith('m') ? 60 : 1) * parseInt(d, 10);
+    let total = 0;
+    const [first, cap] = [secs(retry.backoff.duration), secs(retry.backoff.maxDuration)];
+    for (let n = 0; n < retry.limit; n++) total += Math.min(first * retry.backoff.factor ** n, cap);
+    expect(total).toBe(1035);
+    // istiod's image pull, start and readiness (a few minutes on a cold node) fit well inside
+    expect(total).toBeGreaterThan(10 * 60);
+    expect(findObject(out, 'Application', 'b').spec.syncPolicy.retry.limit).toBe(3);
+  });
+
   describe('errors', () => {
+    test('retry limit', () => {
+      expect(() => new ArgoCdApplication(Testing.chart(), 'a', { repoUrl: REPO, path: 'dist', syncRetryLimit: 0 })).toThrow(
+        "[test/a] 'syncRetryLimit' must be a whole number of at least 1, got 0. Fix: use e.g. 10 (about 17 minutes of retries)");
+    });
     test('repoUrl', () => {
       expect(() => new ArgoCdApplication(Testing.chart(), 'a', { repoUrl: 'github.com/acme', path: 'dist' })).toThrow(
         "[test/a] 'repoUrl' must be a Git URL (https://, ssh:// or git@), got \"github.com/acme\". Fix: use e.g. 'https://github.com/acme/shop-deploy.git'");

@@ -60,6 +60,33 @@ describe('GitOps.argoCd', () => {
     });
   });
 
+  describe('cross-Application ordering', () => {
+    test('every custom resource skips the dry run, wherever its CRD comes from (another Application, Argo Rollouts)', () => {
+      // GIVEN CRDs in one chart, Istio objects and a Rollout in another
+      const app = Testing.app();
+      new IstioControlPlane(new Chart(app, 'cp'), 'istio');
+      const shop = new Chart(app, 'shop', { namespace: 'shop' });
+      new MeshService(shop, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
+      // WHEN
+      GitOps.argoCd(app, { repoUrl: REPO });
+      const charts = synthAppAndValidate(app);
+      // THEN
+      const shopObjects = charts.get('shop')!.objects;
+      const custom = shopObjects.filter((o) => o.apiVersion.includes('.io/') && !o.apiVersion.includes('k8s.io/'));
+      expect(custom.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(['DestinationRule', 'VirtualService']));
+      for (const o of custom) expect([o.kind, o.metadata.annotations[OPTIONS]]).toEqual([o.kind, 'SkipDryRunOnMissingResource=true']);
+      // built-in kinds keep the dry run
+      for (const o of shopObjects.filter((x) => ['Deployment', 'Service', 'ServiceAccount'].includes(x.kind))) {
+        expect(o.metadata.annotations[OPTIONS]).toBeUndefined();
+      }
+    });
+
+    test('the Application health check (Lua) for argocd-cm is exposed', () => {
+      expect(GitOps.ARGO_CD_APPLICATION_HEALTH_LUA).toContain('hs.status = "Healthy"');
+      expect(GitOps.ARGO_CD_APPLICATION_HEALTH_LUA).toMatch(/return hs\n$/);
+    });
+  });
+
   describe('server-side apply', () => {
     test('a CRD over 256 KiB gets ServerSideApply=true; its custom resources skip the dry run', () => {
       const app = Testing.app();

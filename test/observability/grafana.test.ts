@@ -41,6 +41,29 @@ describe('GrafanaAddon', () => {
       expect(out).toMatchSnapshot();
     });
 
+    test('panels tile the 24-column grid: no overlap, no gaps within a row, none past the right edge', () => {
+      const chart = Testing.chart();
+      new GrafanaAddon(chart, 'grafana', { prometheus });
+      const dashboards = findObject(synthAndValidate(chart), 'ConfigMap', 'grafana-dashboards-istio').data;
+      for (const [file, json] of Object.entries(dashboards) as [string, string][]) {
+        const grid = JSON.parse(json).panels.map((p: any) => p.gridPos);
+        for (const g of grid) expect([file, g.x + g.w <= 24]).toEqual([file, true]);
+        // no two panels share a cell
+        for (let i = 0; i < grid.length; i++) {
+          for (let j = i + 1; j < grid.length; j++) {
+            const [a, b] = [grid[i], grid[j]];
+            const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+            expect([file, i, j, overlap]).toEqual([file, i, j, false]);
+          }
+        }
+        // panels of one row start where the previous one ends (reading order), so no staircase of empty cells
+        const rows = new Map<number, any[]>();
+        for (const g of grid) rows.set(g.y, [...(rows.get(g.y) ?? []), g]);
+        for (const row of rows.values()) row.reduce((x: number, g: any) => (expect([file, g.x]).toEqual([file, x]), x + g.w), 0);
+        expect([file, rows.size < grid.length]).toEqual([file, true]);
+      }
+    });
+
     test('an admin Secret enables the login form', () => {
       const chart = Testing.chart();
       const secret = kplus.Secret.fromSecretName(chart, 'admin', 'grafana-admin');

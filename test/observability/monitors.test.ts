@@ -19,6 +19,11 @@ describe('IstioMetricsMonitors', () => {
       const sm = findObject(out, 'ServiceMonitor', 'istiod');
       expect(sm.spec).toMatchObject({ selector: { matchLabels: { app: 'istiod' } }, namespaceSelector: { matchNames: ['istio-system'] } });
       expect(sm.spec.endpoints[0]).toMatchObject({ port: 'http-monitoring', interval: '30s' });
+      // jobLabel names a label of the selected objects: the istiod Service carries app=istiod; the
+      // PodMonitor sets none (the job is then <namespace>/envoy-stats)
+      expect(sm.spec.jobLabel).toBe('app');
+      expect(Object.keys(sm.spec.selector.matchLabels)).toContain(sm.spec.jobLabel);
+      expect(pm.spec.jobLabel).toBeUndefined();
       expect(out).toMatchSnapshot();
     });
   });

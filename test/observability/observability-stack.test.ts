@@ -64,7 +64,7 @@ describe('ObservabilityStack', () => {
       expect(findObjects(out, 'Deployment').filter((d) => d.spec.template.spec.automountServiceAccountToken).map((d) => d.metadata.name).sort()).toEqual(['kiali', 'prometheus']);
     });
 
-    test('RBAC is read-only: no write verbs, no Secrets', () => {
+    test('RBAC is read-only: no write verbs, no Secrets (Kiali may open port-forwards to read istiod and Envoy)', () => {
       const { out } = stack();
       const roles = findObjects(out, 'ClusterRole');
       expect(roles.map((r) => r.metadata.name).sort()).toEqual(['kiali-istio-system', 'prometheus-istio-system']);
@@ -72,8 +72,10 @@ describe('ObservabilityStack', () => {
         for (const rule of r.rules) {
           expect(rule.resources).not.toContain('secrets');
           const writes = rule.verbs.filter((v: string) => !['get', 'list', 'watch'].includes(v));
-          // creating a TokenReview / SelfSubjectAccessReview reads, it does not write state
-          if (writes.length) expect(rule.resources.every((x: string) => ['tokenreviews', 'selfsubjectaccessreviews'].includes(x))).toBe(true);
+          // creating a TokenReview / SelfSubjectAccessReview reads, it does not write state; a port-forward
+          // (Kiali only) opens a stream to read istiod's debug endpoints and Envoy's config dump
+          const readLike = r.metadata.name.startsWith('kiali') ? ['tokenreviews', 'selfsubjectaccessreviews', 'pods/portforward'] : ['tokenreviews', 'selfsubjectaccessreviews'];
+          if (writes.length) expect([rule.resources, rule.resources.every((x: string) => readLike.includes(x))]).toEqual([rule.resources, true]);
         }
       }
       for (const b of findObjects(out, 'ClusterRoleBinding')) {

@@ -81,7 +81,40 @@ describe('PrometheusAddon', () => {
     });
   });
 
+  describe('alerting', () => {
+    test('firing alerts go to the given Alertmanager (alerting: section); none is configured by default', () => {
+      // GIVEN
+      const chart = Testing.chart();
+      // WHEN
+      new PrometheusAddon(chart, 'with', { namespace: 'mon', alertmanager: { alertmanagerUrl: 'http://alertmanager.monitoring.svc.cluster.local:9093' } });
+      new PrometheusAddon(chart, 'prefixed', { namespace: 'mon2', alertmanager: { alertmanagerUrl: 'https://am.example.com/am' } });
+      new PrometheusAddon(chart, 'without', { namespace: 'mon3' });
+      const out = synthAndValidate(chart);
+      const prom = (ns: string) => YAML.parse(out.find((o: any) => o.kind === 'ConfigMap' && o.metadata.namespace === ns).data['prometheus.yml']);
+      // THEN
+      expect(prom('mon').alerting).toEqual({
+        alertmanagers: [{ scheme: 'http', api_version: 'v2', static_configs: [{ targets: ['alertmanager.monitoring.svc.cluster.local:9093'] }] }],
+      });
+      expect(prom('mon2').alerting.alertmanagers[0]).toEqual({ scheme: 'https', path_prefix: '/am', api_version: 'v2', static_configs: [{ targets: ['am.example.com:443'] }] });
+      expect(prom('mon3').alerting).toBeUndefined();
+      expect(prom('mon').rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    });
+
+    test('no console flags: Prometheus 3 images ship no console templates', () => {
+      const chart = Testing.chart();
+      new PrometheusAddon(chart, 'prometheus');
+      const args: string[] = findObject(synthAndValidate(chart), 'Deployment', 'prometheus').spec.template.spec.containers[0].args;
+      expect(args.filter((a) => a.startsWith('--web.console'))).toEqual([]);
+    });
+  });
+
   describe('input errors', () => {
+    test('Alertmanager URL', () => {
+      const chart = Testing.chart();
+      expect(() => new PrometheusAddon(chart, 'a', { alertmanager: { alertmanagerUrl: 'alertmanager:9093' } })).toThrow(
+        "[test/a] 'alertmanager.alertmanagerUrl' must be an http:// or https:// URL of an Alertmanager (host, optional port and path, no query), got \"alertmanager:9093\". Fix: use e.g. 'http://alertmanager.monitoring.svc.cluster.local:9093'");
+    });
+
     test('bad interval, retention, image, namespace or resources', () => {
       const chart = Testing.chart();
       expect(() => new PrometheusAddon(chart, 'a', { scrapeInterval: Duration.millis(10) })).toThrow(

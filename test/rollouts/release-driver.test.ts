@@ -1,13 +1,13 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  CanaryRelease, HeaderMatch, HttpMatch, MeshService, PrometheusAddon, ReleaseDriver, RolloutStep, SloAnalysis,
+  CanaryRelease, GitOps, HeaderMatch, HttpMatch, MeshService, PrometheusAddon, ReleaseDriver, RolloutRevision, RolloutStep, SloAnalysis,
 } from '../../src';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
 const HOST = 'orders.default.svc.cluster.local';
 const PROM = { prometheusUrl: 'http://prometheus.monitoring.svc.cluster.local:9090' };
 
-function shop(steps?: (analysis: SloAnalysis) => RolloutStep[], extra: Partial<{ pinHeader: HeaderMatch }> = {}) {
+function shop(steps?: (analysis: SloAnalysis) => RolloutStep[], extra: Partial<{ pinHeader: HeaderMatch }> = {}, revision = RolloutRevision.CANARY) {
   const chart = Testing.chart();
   const svc = new MeshService(chart, 'orders', {
     versions: [
@@ -23,6 +23,7 @@ function shop(steps?: (analysis: SloAnalysis) => RolloutStep[], extra: Partial<{
     canaryPercentage: 0,
     ...extra,
     driver: ReleaseDriver.argoRollouts({
+      revision,
       steps: steps ? steps(analysis) : [
         RolloutStep.weight(10), RolloutStep.pause(), RolloutStep.weight(50), RolloutStep.analysis(analysis), RolloutStep.weight(100),
       ],
@@ -56,6 +57,31 @@ describe('ReleaseDriver.argoRollouts', () => {
         { name: 'canary', labels: { app: 'orders' } },
       ]);
       expect(out).toMatchSnapshot();
+    });
+
+    test('first revision (STABLE): the Rollout takes the stable Deployment\'s template by workloadRef; that Deployment stays in Git', () => {
+      // GIVEN a fresh cluster, or a service moving from the static driver (order-service-v1 runs)
+      const { chart } = shop(undefined, {}, RolloutRevision.STABLE);
+      // WHEN
+      const out = synthAndValidate(chart);
+      // THEN the stable Deployment is still emitted (Argo CD does not prune the running pods) ...
+      const stable = findObject(out, 'Deployment', 'orders-v1');
+      expect(stable.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/orders:1.0.0');
+      expect(findObjects(out, 'Deployment').map((d) => d.metadata.name)).toEqual(['orders-v1']);
+      // ... and the Rollout's first revision is v1 (Argo Rollouts' "Initial deploy" deploys what already runs)
+      const rollout = findObject(out, 'Rollout', 'orders');
+      expect(rollout.spec.template).toBeUndefined();
+      expect(rollout.spec.workloadRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'orders-v1', scaleDown: 'progressively' });
+      // the workloadRef's pods match the Rollout's selector
+      expect(stable.spec.template.metadata.labels).toMatchObject(rollout.spec.selector.matchLabels);
+      expect(rollout.spec.strategy.canary.steps).toHaveLength(5);
+    });
+
+    test('first revision under Argo CD: the stable Deployment\'s replicas are Argo Rollouts\' (ignored, never reverted)', () => {
+      const { chart } = shop(undefined, {}, RolloutRevision.STABLE);
+      const argo = GitOps.argoCd(chart.node.root as any, { repoUrl: 'https://github.com/acme/deploy.git' });
+      const app = findObject(synthAndValidate(argo), 'Application', 'test');
+      expect(app.spec.ignoreDifferences).toContainEqual({ group: 'apps', kind: 'Deployment', name: 'orders-v1', namespace: 'default', jqPathExpressions: ['.spec.replicas'] });
     });
 
     test('the Rollout runs the canary pod template and replaces the version Deployments', () => {
@@ -117,7 +143,7 @@ describe('ReleaseDriver.argoRollouts', () => {
     test('canaryPercentage must be 0', () => {
       const chart = Testing.chart();
       const svc = new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }, { name: 'v2', image: 'a:2' }] });
-      expect(() => new CanaryRelease(chart, 'c', { service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 10, driver: ReleaseDriver.argoRollouts({ steps: [RolloutStep.weight(10)] }) })).toThrow(
+      expect(() => new CanaryRelease(chart, 'c', { service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 10, driver: ReleaseDriver.argoRollouts({ revision: RolloutRevision.CANARY, steps: [RolloutStep.weight(10)] }) })).toThrow(
         "[test/c] 'canaryPercentage' must be 0 with the Argo Rollouts driver (the Rollout steps own the weights; Git keeps 100% on stable), got 10. Fix: set canaryPercentage: 0 and express the weights as RolloutStep.weight() steps");
     });
 

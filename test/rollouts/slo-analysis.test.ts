@@ -25,7 +25,8 @@ describe('SloAnalysis', () => {
         interval: '30s',
         count: 4,
         failureLimit: 1,
-        successCondition: 'len(result) > 0 && result[0] >= 0.995',
+        successCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.995',
+        failureCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] < 0.995',
         provider: { prometheus: { address: PROM.prometheusUrl, query: `sum(rate(istio_requests_total{${SEL},response_code!~"5.*"}[30s])) / sum(rate(istio_requests_total{${SEL}}[30s]))` } },
       },
       {
@@ -33,7 +34,8 @@ describe('SloAnalysis', () => {
         interval: '30s',
         count: 4,
         failureLimit: 1,
-        successCondition: 'len(result) > 0 && result[0] <= 300',
+        successCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] <= 300',
+        failureCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] > 300',
         provider: { prometheus: { address: PROM.prometheusUrl, query: `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${SEL}}[30s])))` } },
       },
     ]);

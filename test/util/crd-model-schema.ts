@@ -36,7 +36,31 @@ const KINDS: Record<string, { pkg: string; file: string }> = {
   'monitoring.coreos.com/v1/PrometheusRule': { pkg: '@kubernetes-models/prometheus-operator', file: 'monitoring.coreos.com/v1/PrometheusRule' },
 };
 
+/**
+ * Fields newer than the published model package (the models lag the CRDs):
+ * `apiVersion/kind` -> field paths, each checked against the CRD of the
+ * controller release we target, and by the `conformance/argo` Go check,
+ * which decodes our Rollouts strictly with that release's own types.
+ */
+const NEWER_FIELDS: Record<string, string[][]> = {
+  // argo-rollouts v1.10.2 ObjectRef.ScaleDown (manifests/crds/rollout-crd.yaml: spec.workloadRef.scaleDown, string)
+  'argoproj.io/v1alpha1/Rollout': [['spec', 'workloadRef', 'scaleDown']],
+};
+
 const trees = new Map<string, FieldTree>();
+
+function addField(tree: FieldTree, fieldPath: string[]): void {
+  let node = tree;
+  for (const [i, name] of fieldPath.entries()) {
+    if (node.kind !== 'object') throw new Error(`NEWER_FIELDS: ${fieldPath.join('.')} does not lead through objects`);
+    let next = node.props.get(name);
+    if (!next) {
+      next = i === fieldPath.length - 1 ? LEAF : { kind: 'object', props: new Map() };
+      node.props.set(name, next);
+    }
+    node = next;
+  }
+}
 
 function convert(node: ts.TypeNode | undefined): FieldTree {
   if (!node) return ANY;
@@ -81,6 +105,7 @@ function treeOf(key: string, kind: string): FieldTree {
       props.set(ts.isStringLiteral(m.name) || ts.isIdentifier(m.name) ? m.name.text : m.name.getText(), convert(m.type));
     }
     tree = { kind: 'object', props };
+    for (const p of NEWER_FIELDS[key] ?? []) addField(tree, p);
     trees.set(key, tree);
   }
   return tree;
