@@ -119,47 +119,22 @@ const copyTemplates = project.addTask('copy:istio-templates', {
   description: 'Copy the injection templates of ../shared/istio/1.30.3 into assets/istio/injection/ (gitignored, packaged)',
   exec: 'node scripts/copy-istio-templates.js',
 });
-project.preCompileTask.spawn(copyTemplates);
+project.compileTask.prependSpawn(copyTemplates);
 project.testTask.prependSpawn(copyTemplates);
+// both, for every task that synthesizes with the library's sources
+const copyIstio = project.addTask('copy:istio', {
+  description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/',
+  steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }],
+});
 
 // --- the main example -------------------------------------------------------
 project.addTask('example', {
   description: 'Synthesize examples/flask-shop into examples/flask-shop/dist/',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
   steps: [
-    { spawn: copyCrds.name },
+    { spawn: copyIstio.name },
     { exec: 'cdk8s synth --no-check-upgrade', cwd: 'examples/flask-shop' },
     { exec: 'node scripts/list-output.js examples/flask-shop/dist' },
-  ],
-});
-
-// --- conformance: Istio's own code judges the output (conformance/, issue 13) ---
-project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
-project.npmignore?.exclude('/conformance/');
-project.addTask('conformance', {
-  description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, then run Istio's validation and analyzers on each (needs Go)",
-  env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
-  steps: [
-    { spawn: copyCrds.name },
-    { exec: 'go build -o bin/conformance ./cmd/conformance', cwd: 'conformance' },
-    { exec: 'go test ./...', cwd: 'conformance' },
-    // last: its final line is the "N passed, N failed" that .ci/run adds to the jest counts
-    { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/synth.ts --run', receiveArgs: true },
-  ],
-});
-
-// --- README and @example snippets must compile ------------------------------
-const rosetta = project.addTask('rosetta:extract', {
-  description: 'Compile every README and @example snippet against the API (jsii-rosetta --strict)',
-  exec: 'jsii-rosetta extract --strict --compile --fail .jsii',
-});
-project.postCompileTask.spawn(rosetta);
-
-project.addTask('test:coverage', {
-  description: 'Run the tests with a coverage report (coverage/)',
-  steps: [
-    { spawn: copyCrds.name },
-    { exec: 'jest --passWithNoTests --coverage', receiveArgs: true },
   ],
 });
 
@@ -174,7 +149,7 @@ project.addTask('conformance:argo', {
   description: 'Argo Rollouts / Argo CD behaviour on the GitOps example (conformance/argo, Go)',
   env: { CDK8S_CHECK_UPGRADE: 'false', GOTOOLCHAIN: 'go1.27.3', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
   steps: [
-    { spawn: copyCrds.name },
+    { spawn: copyIstio.name },
     { exec: 'ts-node --project test/tsconfig.json --transpile-only scripts/synth-argo-revisions.ts cdk.out/conformance-argo' },
     { exec: 'go build -o ../../cdk.out/conformance-argo/argo .', cwd: 'conformance/argo' },
     {
@@ -183,6 +158,39 @@ project.addTask('conformance:argo', {
     },
   ],
 });
+
+// --- conformance: Istio's own code judges the output (conformance/, issue 13) ---
+project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
+project.npmignore?.exclude('/conformance/');
+project.addTask('conformance', {
+  description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, run Istio's validation, analyzers, injection webhook and xDS generation on each, then conformance:argo (needs Go)",
+  env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  steps: [
+    { spawn: copyIstio.name },
+    { exec: 'go build -o bin/conformance ./cmd/conformance', cwd: 'conformance' },
+    { exec: 'go test ./...', cwd: 'conformance' },
+    // prints "N passed, N failed"; .ci/run adds every such line of this task to the jest counts
+    { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/synth.ts --run', receiveArgs: true },
+    // Argo Rollouts' and Argo CD's own code on the GitOps example (below); prints its own counts
+    { spawn: 'conformance:argo' },
+  ],
+});
+
+// --- README and @example snippets must compile ------------------------------
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README and @example snippet against the API (jsii-rosetta --strict)',
+  exec: 'jsii-rosetta extract --strict --compile --fail .jsii',
+});
+project.postCompileTask.spawn(rosetta);
+
+project.addTask('test:coverage', {
+  description: 'Run the tests with a coverage report (coverage/)',
+  steps: [
+    { spawn: copyIstio.name },
+    { exec: 'jest --passWithNoTests --coverage', receiveArgs: true },
+  ],
+});
+
 
 // --- synth benchmark (never part of `npm test`) --------------------------------
 project.addTask('bench', {

@@ -8,6 +8,7 @@
  */
 import { App, Chart, Duration } from 'cdk8s';
 import {
+  RolloutRevision,
   AuthzSource, CanaryRelease, DefaultDeny, EgressGateway, ExternalProtocol, ExternalResolution, ExternalService, GatewayServer, GatewayTls,
   GitOps, GoldenSignalAlerts, HeaderMatch, HttpMatch, HttpMethod, IngressGateway, IstioControlPlane, IstioMetric, JwtAuthentication,
   MeshNamespace, MeshProviders, MeshService, MeshTelemetry, MetricTag, MtlsMode, ObservabilityStack, PathMatch, Protocol,
@@ -43,7 +44,8 @@ export function build(app: App): void {
   // authorization: every source kind, operations, DENY rules, default deny, JWT with claims
   accounts.allowFrom(frontend, { methods: [HttpMethod.GET, HttpMethod.POST], paths: ['/accounts', '/accounts/*'] });
   accounts.allowFrom(partnerApi, { methods: [HttpMethod.GET], ports: [80] });
-  accounts.allowFromSource(AuthzSource.serviceAccount('bank', 'ledger'), { ports: [5432] });
+  // a service-account source (frontend's identity, which calls accounts) on the TCP port
+  accounts.allowFromSource(AuthzSource.serviceAccount('bank', 'frontend'), { ports: [5432] });
   ledger.allowFrom(accounts);
   ledger.allowFromNamespace('bank', { methods: [HttpMethod.GET] });
   accounts.denyFrom(AuthzSource.namespace('partners'), { paths: ['/admin/*'] });
@@ -83,6 +85,7 @@ export function build(app: App): void {
     service: accounts, stable: 'v1', canary: 'v2', canaryPercentage: 0,
     pinHeader: HeaderMatch.exact('x-canary', 'always'),
     driver: ReleaseDriver.argoRollouts({
+      revision: RolloutRevision.CANARY,
       steps: [
         RolloutStep.headerRoute({ name: 'beta', headers: [HeaderMatch.prefix('user-agent', 'BankApp/')] }),
         RolloutStep.mirrorRoute({ name: 'reads', percentage: 20, match: [HttpMatch.of({ method: HttpMethod.GET, path: PathMatch.prefix('/accounts') })] }),

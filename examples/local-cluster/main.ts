@@ -7,14 +7,14 @@
  * - `platform`: Istio CRDs, istiod, the injected `shop` namespace
  * - `edge`: the ingress gateway (istio-system) serving `shop.local` on port 80
  * - `shop`: user-service (v1) and order-service (v1 90%, v2 10%), STRICT mTLS;
- *   user-service admits only order-service, so the gateway's `/users` route
- *   answers 403 (RBAC: access denied).
+ *   user-service admits order-service, and the gateway for GET only, so a
+ *   POST through the gateway's `/users` route answers 403 (RBAC: access denied).
  *
  * Synthesize with `cdk8s synth` here (writes dist/).
  */
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryRelease, GatewayServer, HttpMatch, IngressGateway, IstioControlPlane, MeshApp, MeshNamespace, MeshService,
+  CanaryRelease, GatewayServer, HttpMatch, HttpMethod, IngressGateway, IstioControlPlane, MeshApp, MeshNamespace, MeshService,
   MeshServiceVersion, Protocol, StrictMtls,
 } from '../../src';
 
@@ -47,9 +47,10 @@ export function buildLocalCluster(app: App) {
 
   const edge = new Chart(app, 'edge', { namespace: 'istio-system' });
   const gateway = new IngressGateway(edge, 'ingress', { servers: [GatewayServer.http({ hosts: [SHOP_HOST] })] });
-  // /users reaches user-service, which does not admit the gateway: 403 by design
+  // /users reaches user-service, which admits the gateway for GET only: a POST is denied with 403 by design
   gateway.addRoute({ host: SHOP_HOST, match: [HttpMatch.pathPrefix('/users')], service: users });
   gateway.addRoute({ host: SHOP_HOST, service: orders });
+  users.allowFrom(gateway, { methods: [HttpMethod.GET] });
   orders.allowFrom(gateway);
   return { platform, shop, edge, gateway };
 }

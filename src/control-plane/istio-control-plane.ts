@@ -328,6 +328,15 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.trustDomain)) {
       throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', this.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
     }
+    if (props.trustDomain !== undefined) {
+      // one mesh, one trust domain: every principal (authorization, gateways) reads it from the model
+      if (this.model.trustDomainSetBy && this.model.trustDomain !== this.trustDomain) {
+        throw propError(this, 'trustDomain', `must equal the trust domain of ${this.model.trustDomainSetBy} (${this.model.trustDomain}): `
+          + 'the workload identities of one mesh share one trust domain', this.trustDomain, `use '${this.model.trustDomain}' on every control plane of the app`);
+      }
+      this.model.trustDomain = this.trustDomain;
+      this.model.trustDomainSetBy ??= this.node.path;
+    }
     const replicas = props.replicas ?? 1;
     const maxReplicas = props.autoscaleMaxReplicas ?? Math.max(5, replicas);
     this.validateWhole('replicas', replicas, 1, 100);

@@ -8,6 +8,7 @@ import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway, regist
 import { MeshModel } from '../model/mesh-model';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 
 /** Ports Envoy or the agent bind in every gateway pod; servers cannot use them. */
@@ -50,6 +51,7 @@ export interface GatewayWorkloadNameOptions {
 export abstract class GatewayWorkload {
   /** The gateway pods carrying these labels in `namespace`. */
   public static fromSelector(options: GatewayWorkloadSelectorOptions): GatewayWorkload {
+    checkArgs('GatewayWorkload.fromSelector', 'GatewayWorkload.fromSelector', arguments);
     return new WorkloadImpl(options.namespace, options.selector, undefined);
   }
 
@@ -60,6 +62,7 @@ export abstract class GatewayWorkload {
    * is selected by `istio: ingressgateway`.
    */
   public static fromName(options: GatewayWorkloadNameOptions): GatewayWorkload {
+    checkArgs('GatewayWorkload.fromName', 'GatewayWorkload.fromName', arguments);
     const name = options.name;
     const label = typeof name === 'string' ? (name.replace(/^istio-/, '') || name) : name;
     return new WorkloadImpl(options.namespace, { istio: label }, name);
@@ -67,6 +70,7 @@ export abstract class GatewayWorkload {
 
   /** The workload of an `IngressGateway` declared in this app (e.g. by the platform team's chart). */
   public static fromIngressGateway(gateway: IngressGateway): GatewayWorkload {
+    checkArgs('GatewayWorkload.fromIngressGateway', 'GatewayWorkload.fromIngressGateway', arguments);
     return new WorkloadImpl(gateway.namespace, gateway.selector, gateway.gatewayName);
   }
 
@@ -194,6 +198,7 @@ export class ExistingIngressGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: ExistingIngressGatewayProps) {
     super(scope, id);
+    checkArgs(this, 'ExistingIngressGateway.new', arguments);
     this.model = MeshModel.of(this);
     registerGatewayRules(this.model);
     if (!(props.workload instanceof GatewayWorkload)) {
@@ -260,6 +265,7 @@ export class ExistingIngressGateway extends Construct {
    * @returns the server
    */
   public addServer(server: GatewayServer): GatewayServer {
+    checkArgs(this, 'ExistingIngressGateway.addServer', arguments);
     const prop = `servers[${this.bound.length}]`;
     if (!(server instanceof GatewayServer)) {
       throw propError(this, prop, 'must be a GatewayServer', server, 'use GatewayServer.http(...) or GatewayServer.https(...)');
@@ -289,6 +295,7 @@ export class ExistingIngressGateway extends Construct {
    * @returns the VirtualService that carries the route
    */
   public addRoute(options: GatewayRouteOptions): ApiObject {
+    checkArgs(this, 'ExistingIngressGateway.addRoute', arguments);
     return this.routeTable.add(options);
   }
 

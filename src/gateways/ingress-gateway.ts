@@ -126,6 +126,7 @@ export class IngressGateway extends MeshGateway {
    * gw.addRoute({ host: IngressGateway.ANY_HOST, match: [HttpMatch.pathPrefix('/orders')], service: orders });
    */
   public static fromExisting(scope: Construct, id: string, props: ExistingIngressGatewayProps): ExistingIngressGateway {
+    checkArgs('IngressGateway.fromExisting', 'IngressGateway.fromExisting', arguments);
     return new ExistingIngressGateway(scope, id, props);
   }
 

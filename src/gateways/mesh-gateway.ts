@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
+import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
 import { MeshNamespace } from '../control-plane/mesh-namespace';
 import { envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
@@ -233,7 +234,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     this.image = props.image;
     if (this.image !== undefined && (!this.image.includes('/') || /\s/.test(this.image))) {
       throw propError(this, 'image', 'must be a full container image reference (registry/name:tag) without whitespace', this.image,
-        'use e.g. \'docker.io/istio/proxyv2:1.30.3\', or leave image unset to run the control plane\'s proxy image');
+        `use e.g. '${ISTIO_DEFAULT_HUB}/proxyv2:${ISTIO_VERSION}', or leave image unset to run the control plane's proxy image`);
     }
     this.replicas = props.replicas ?? 1;
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {

@@ -147,8 +147,10 @@ export class MeshModel {
 
   /** Kubernetes cluster DNS domain used for FQDN hosts. */
   public clusterDomain = 'cluster.local';
-  /** SPIFFE trust domain of workload identities. */
+  /** SPIFFE trust domain of workload identities (set by the control plane that declares one). */
   public trustDomain = 'cluster.local';
+  /** Construct path of the control plane that set `trustDomain`, if any. */
+  public trustDomainSetBy?: string;
 
   private readonly _services: ServiceModel[] = [];
   private readonly _byHost = new Map<string, ServiceModel>();

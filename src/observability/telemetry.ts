@@ -143,7 +143,8 @@ export interface TelemetryAccessLogging {
   /**
    * Where access logs go.
    *
-   * @default - the mesh config's `defaultProviders.accessLogging`
+   * @default - the mesh config's `defaultProviders.accessLogging` (named explicitly when the
+   * entry has a `filter`, since istiod applies a filter only to providers the entry names)
    */
   readonly providers?: IAccessLogProvider[];
 
@@ -466,12 +467,26 @@ export class MeshTelemetry extends Construct {
     this._metrics.push(entry);
   }
 
+  /**
+   * An entry without providers means "the mesh's default access-log providers", but istiod
+   * applies an entry's `filter` only to providers the entry names (pilot's mergeLogs; the
+   * conformance xDS stage showed the filter dropped). So an entry that filters names the
+   * control planes' default providers explicitly (each istiod ignores names its mesh config
+   * does not define, as with one provider per revision).
+   */
+  private withDefaultAccessLogProviders(entry: Record<string, unknown>): Record<string, unknown> {
+    if (entry.providers || entry.filter === undefined) return entry;
+    const defaults = [...new Set(this.model.controlPlanes.flatMap((cp) => (cp.accessLog ? [cp.accessLog.provider] : [])))].sort();
+    if (!defaults.length) return entry;
+    return { ...entry, providers: defaults.map((name) => ({ name })) };
+  }
+
   /** @internal */
   public _toKube(): Record<string, unknown> {
     const spec: Record<string, unknown> = {};
     if (this.selector) spec.selector = { matchLabels: { ...this.selector } };
     if (this._tracing.length) spec.tracing = this._tracing;
-    if (this._accessLogging.length) spec.accessLogging = this._accessLogging;
+    if (this._accessLogging.length) spec.accessLogging = this._accessLogging.map((e) => this.withDefaultAccessLogProviders(e));
     if (this._metrics.length) spec.metrics = this._metrics;
     return spec;
   }

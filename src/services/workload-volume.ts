@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { propError } from '../private/errors';
 import { isDnsLabel, suggestDnsLabel } from '../private/names';
+import { checkArgs } from '../private/runtime-types';
 
 /** Volume names the Istio sidecar injector adds to every injected pod. */
 const ISTIO_VOLUMES = ['credential-socket', 'workload-socket', 'workload-certs', 'gke-workload-certificate', 'custom-bootstrap-volume', 'lightstep-certs'];
@@ -117,16 +118,19 @@ export interface SecretWorkloadVolumeOptions extends KeyedWorkloadVolumeOptions 
 export abstract class WorkloadVolume {
   /** A scratch directory that lives as long as the pod. */
   public static emptyDir(options: EmptyDirWorkloadVolumeOptions): WorkloadVolume {
+    checkArgs('WorkloadVolume.emptyDir', 'WorkloadVolume.emptyDir', arguments);
     return new EmptyDirVolume(options);
   }
 
   /** The keys of a ConfigMap as files (read-only). */
   public static configMap(options: ConfigMapWorkloadVolumeOptions): WorkloadVolume {
+    checkArgs('WorkloadVolume.configMap', 'WorkloadVolume.configMap', arguments);
     return new KeyedVolume('configMap', options, options.configMapName, 0o444);
   }
 
   /** The keys of a Secret as files (read-only). */
   public static secret(options: SecretWorkloadVolumeOptions): WorkloadVolume {
+    checkArgs('WorkloadVolume.secret', 'WorkloadVolume.secret', arguments);
     return new KeyedVolume('secret', options, options.secretName, 0o440);
   }
 

@@ -18,7 +18,7 @@ describe('examples/flask-shop observability', () => {
     expect(t.metadata.namespace).toBe('istio-system');
     expect(t.spec.tracing).toEqual([{ providers: [{ name: 'jaeger' }], randomSamplingPercentage: 10 }]);
     // the filter applies to the mesh default provider: the control plane's JSON access log
-    expect(t.spec.accessLogging).toEqual([{ filter: { expression: 'response.code >= 400' } }]);
+    expect(t.spec.accessLogging).toEqual([{ providers: [{ name: 'mesh-access-log' }], filter: { expression: 'response.code >= 400' } }]);
     const mesh = YAML.parse(findObject(charts.get('istio-control-plane')!.objects, 'ConfigMap', 'istio').data.mesh);
     expect(mesh.defaultProviders.accessLogging).toEqual(['mesh-access-log']);
     expect(mesh.extensionProviders).toContainEqual({ name: 'mesh-access-log', envoyFileAccessLog: { path: '/dev/stdout', logFormat: { labels: {} } } });

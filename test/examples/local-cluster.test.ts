@@ -87,7 +87,7 @@ describe('README: Try it on a local cluster', () => {
     expect(gatewayService.spec.ports.map((p: any) => p.port)).toContain(80);
     // the Host header is the host the gateway serves
     expect(findObject(edge, 'Gateway', 'ingress').spec.servers[0].hosts).toEqual([SHOP_HOST]);
-    expect(trafficBlock.match(/-H 'Host: ([^']+)'/g)).toEqual([`-H 'Host: ${SHOP_HOST}'`, `-H 'Host: ${SHOP_HOST}'`]);
+    expect(trafficBlock.match(/-H 'Host: ([^']+)'/g)).toEqual([`-H 'Host: ${SHOP_HOST}'`, `-H 'Host: ${SHOP_HOST}'`, `-H 'Host: ${SHOP_HOST}'`]);
     // '/' goes 90/10 to order-service v1/v2 through the gateway
     const routes = findObject(edge, 'VirtualService', 'ingress-shop-local').spec.http;
     const defaultRoute = routes[routes.length - 1];
@@ -102,15 +102,18 @@ describe('README: Try it on a local cluster', () => {
     expect(argsOf('order-service-v2')).toContain('-text=order-service v2');
     expect(README).toContain('about 90 `order-service v1` and 10 `order-service v2`');
     expect(findObject(shop, 'Deployment', 'user-service-v1').spec.template.spec.containers[0].image).toBe(ECHO_IMAGE);
-    // '/users' goes to user-service, whose allow rules name order-service only, not the gateway: 403
+    // '/users' goes to user-service, whose allow rules admit the gateway for GET only: a POST gets 403
     expect(routes[0].match).toEqual([{ uri: { prefix: '/users' } }]);
     expect(routes[0].route[0].destination.host).toBe('user-service.shop.svc.cluster.local');
-    expect(trafficBlock).toContain('http://localhost:8080/users');
+    expect(trafficBlock).toContain("-X POST -H 'Host: shop.local' http://localhost:8080/users");
     const allow = findObject(shop, 'AuthorizationPolicy', 'user-service-allow');
-    const principals = allow.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals ?? []));
     const gatewayAccount = findObject(edge, 'Deployment', 'ingress').spec.template.spec.serviceAccountName;
-    expect(principals).toEqual(['cluster.local/ns/shop/sa/order-service']);
-    expect(principals).not.toContain(`cluster.local/ns/istio-system/sa/${gatewayAccount}`);
+    const gatewayPrincipal = `cluster.local/ns/istio-system/sa/${gatewayAccount}`;
+    const principals = allow.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals ?? []));
+    expect(principals.sort()).toEqual(['cluster.local/ns/istio-system/sa/' + gatewayAccount, 'cluster.local/ns/shop/sa/order-service'].sort());
+    // the gateway's rule admits GET only, so the POST is denied
+    const gatewayRules = allow.spec.rules.filter((r: any) => r.from.some((f: any) => (f.source.principals ?? []).includes(gatewayPrincipal)));
+    expect(gatewayRules.flatMap((r: any) => r.to.flatMap((t: any) => t.operation.methods))).toEqual(['GET']);
     // and order-service admits the gateway, which is why '/' works
     const orderPrincipals = findObject(shop, 'AuthorizationPolicy', 'order-service-allow').spec.rules
       .flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals ?? []));

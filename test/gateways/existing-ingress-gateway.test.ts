@@ -124,7 +124,7 @@ describe('IngressGateway.fromExisting', () => {
   describe('validation', () => {
     test('the workload reference', () => {
       expect(err(() => setup({ workload: undefined as any }))).toBe(
-        "[test/shop-gateway] 'workload' must be a GatewayWorkload, got undefined. Fix: pass GatewayWorkload.fromName({ name, namespace }) or GatewayWorkload.fromSelector({ namespace, selector })");
+        "[IngressGateway.fromExisting] 'workload' is required by ExistingIngressGatewayProps, got undefined. Fix: pass a GatewayWorkload object");
       expect(err(() => setup({ workload: GatewayWorkload.fromSelector({ namespace: 'edge', selector: {} }) }))).toBe(
         "[test/shop-gateway] 'workload.selector' must list at least one pod label (an empty selector would bind the servers to every gateway of the cluster), got {}. " +
         "Fix: pass the labels of the gateway pods, e.g. { istio: 'ingressgateway' }");
@@ -147,7 +147,7 @@ describe('IngressGateway.fromExisting', () => {
         "[test/shop-gateway] 'servers' must list at least one server (Istio rejects a Gateway without servers), got []. Fix: pass servers:");
       const { gw } = setup();
       expect(err(() => gw.addServer('x' as any))).toBe(
-        "[test/shop-gateway] 'servers[1]' must be a GatewayServer, got \"x\". Fix: use GatewayServer.http(...) or GatewayServer.https(...)");
+        "[test/shop-gateway] 'addServer.server' must be a GatewayServer object, got \"x\". Fix: create it with the GatewayServer API (its static methods or constructor), not a plain object");
       expect(err(() => gw.addServer(GatewayServer.http({ hosts: [HOST], port: 443 })))).toBe(
         "[test/shop-gateway] 'servers[1].port' must not be shared by servers of different protocols: servers[0] serves HTTPS on it and this server HTTP, got 443. " +
         'Fix: put each protocol on its own port (e.g. HTTP on 80, HTTPS on 443)');

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AuthorizationAction, AuthzSource, DefaultDeny, HttpMethod, MeshService, Protocol } from '../../src';
+import * as YAML from 'yaml';
+import { AuthorizationAction, AuthzSource, DefaultDeny, HttpMethod, IstioControlPlane, MeshService, Protocol } from '../../src';
 import { MeshModel } from '../../src/model';
 import { addIdentity } from '../../src/model/security';
 import { findObject, findObjects, runValidations, synthAndValidate } from '../util';
@@ -59,12 +60,25 @@ describe('authorization from the service graph', () => {
       expect(edges).toEqual(['order-service->user-service:allowFrom', 'admin->user-service:allowFrom']);
     });
 
-    test('principals follow the trust domain at synth time', () => {
+    test('principals follow the control plane\'s trustDomain, declared before or after the rules', () => {
       const { chart, users, orders } = shop();
       users.allowFrom(orders);
-      MeshModel.of(chart).trustDomain = 'acme.example';
-      const ap = findObject(synthAndValidate(chart), 'AuthorizationPolicy', 'user-service-allow');
+      new IstioControlPlane(chart, 'istio', { trustDomain: 'acme.example' });
+      const out = synthAndValidate(chart);
+      const ap = findObject(out, 'AuthorizationPolicy', 'user-service-allow');
       expect(ap.spec.rules[0].from[0].source.principals).toEqual(['acme.example/ns/shop/sa/orders-sa']);
+      // the mesh config and the injector values (read by every injected proxy and gateway) say the same
+      const mesh = YAML.parse(findObject(out, 'ConfigMap', 'istio').data.mesh);
+      expect(mesh.trustDomain).toBe('acme.example');
+      expect(JSON.parse(findObject(out, 'ConfigMap', 'istio-sidecar-injector').data.values).global.trustDomain).toBe('acme.example');
+    });
+
+    test('two control planes with different trust domains are an error', () => {
+      const { chart } = shop();
+      new IstioControlPlane(chart, 'istio', { trustDomain: 'acme.example', revision: 'a' });
+      expect(() => new IstioControlPlane(chart, 'istio-b', { trustDomain: 'other.example', revision: 'b' })).toThrow(
+        "[test/istio-b] 'trustDomain' must equal the trust domain of test/istio (acme.example): the workload identities of one mesh share one trust domain, "
+        + "got \"other.example\". Fix: use 'acme.example' on every control plane of the app");
     });
 
     test('without any rule no AuthorizationPolicy is emitted (Istio then allows all)', () => {

@@ -109,8 +109,9 @@ describe('MeshService version volumes', () => {
     test('emptyDir fields', () => {
       expect(V([WorkloadVolume.emptyDir({ name: 'cache', path: '/cache', sizeLimit: Size.kibibytes(512) })])).toBe(
         "[test/orders] 'versions[0].volumes[0].sizeLimit' must be a whole number of mebibytes, at least 1, got \"0.5Mi\". Fix: use e.g. Size.mebibytes(256) or Size.gibibytes(1)");
-      expect(V([WorkloadVolume.emptyDir({ name: 'cache', path: '/cache', medium: 'Disk' as any })])).toBe(
-        "[test/orders] 'versions[0].volumes[0].medium' must be one of \"\", \"Memory\", got \"Disk\". Fix: use EmptyDirMedium.DEFAULT (disk) or EmptyDirMedium.MEMORY (tmpfs)");
+      // a wrong enum value is stopped at the factory (jsii boundary check)
+      expect(() => WorkloadVolume.emptyDir({ name: 'cache', path: '/cache', medium: 'Disk' as any })).toThrow(
+        "[WorkloadVolume.emptyDir] 'medium' must be an EmptyDirMedium (one of EmptyDirMedium.DEFAULT, EmptyDirMedium.MEMORY), got \"Disk\". Fix: use a member of the EmptyDirMedium enum, e.g. EmptyDirMedium.DEFAULT");
     });
 
     test('configMap and secret fields', () => {
@@ -132,7 +133,7 @@ describe('MeshService version volumes', () => {
 
     test('not a volume; nothing is emitted for a rejected version', () => {
       expect(V(['/data' as any])).toBe(
-        "[test/orders] 'versions[0].volumes[0]' must be a WorkloadVolume, got \"/data\". Fix: use WorkloadVolume.emptyDir(...), WorkloadVolume.configMap(...) or WorkloadVolume.secret(...)");
+        "[test/orders] 'versions[0].volumes[0]' must be a WorkloadVolume object, got \"/data\". Fix: create it with the WorkloadVolume API (its static methods or constructor), not a plain object");
       const { chart, svc } = setup([]);
       expect(() => svc.addVersion({ name: 'v2', image: 'x:2', volumes: [WorkloadVolume.emptyDir({ name: 'a', path: 'rel' })] })).toThrow("'versions[1].volumes[0].path'");
       expect(svc.versions).toEqual(['v1']);

@@ -15,9 +15,8 @@ func init() {
 				"does not set it either, and the CIDRs to block depend on where the user's JWKS servers live; follow-up: a control-plane option",
 		},
 	}
-	InjectorValuesFinding = "known finding for branch inject (owns the injector ConfigMap): the emitted `values` lacks " +
-		"sidecarInjectorWebhook.enableNamespacesByDefault, which upstream's values always carry (false); `istioctl analyze` " +
-		"against such a cluster crashes; shipping upstream values fixes it"
+	// The injector values now carry sidecarInjectorWebhook.enableNamespacesByDefault (upstream's
+	// shape), so a ConfigMap without it is a regression and fails: InjectorValuesFinding stays empty.
 }
 
 // IST0103 (PodMissingProxy) on a Pod derived from a pod template is expected: the template is

@@ -20,6 +20,7 @@ package analysis
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,10 @@ func Run(ex *manifest.Example, r *report.Report) error {
 			continue
 		}
 		if reason, ok := accepted(m); ok {
+			r.List(ex.Name, Stage, subject, text, reason)
+			continue
+		}
+		if reason, ok := controlPlaneNamespace(ex, m); ok {
 			r.List(ex.Name, Stage, subject, text, reason)
 			continue
 		}
@@ -197,6 +202,21 @@ func istioNamespace(ex *manifest.Example) string {
 	return "istio-system"
 }
 
+// controlPlaneNamespace accepts IST0102 (NamespaceNotInjected, an Info) on the namespace that
+// runs istiod: like upstream's istio-system it carries no injection label (istiod is never
+// injected; a gateway placed there is injected by its pod label), and the analyzer exempts
+// only the literal name istio-system, not a control plane installed elsewhere.
+func controlPlaneNamespace(ex *manifest.Example, m *diag.Message) (string, bool) {
+	if m.Type.Code() != "IST0102" || m.Resource == nil {
+		return "", false
+	}
+	if m.Resource.Metadata.FullName.Name.String() != istioNamespace(ex) {
+		return "", false
+	}
+	return "the control-plane namespace carries no injection label, as upstream's istio-system does; " +
+		"the analyzer exempts only the name istio-system", true
+}
+
 // meshConfigMap returns the mesh config istiod reads: ConfigMap `istio` in the istio
 // namespace, else (revisioned control planes only) the last `istio-<rev>` by name.
 func meshConfigMap(ex *manifest.Example, ns string) (string, string, bool) {
@@ -259,7 +279,12 @@ const DerivedPodSuffix = "-derived"
 
 const derivedPodsSource = "derived-pods"
 
-// derivedPods builds one Pod per Deployment and Argo Rollout from its pod template.
+// derivedPods builds one Pod per Deployment and Argo Rollout from its pod template. An
+// injected gateway's `istio-proxy` carries `image: auto`, which the injection webhook replaces
+// at admission with the proxy image of the injector's values; the derived Pod gets that image,
+// as the running pod would (a Pod still carrying `auto` is IST0147, and its image is compared
+// with the injector's by IST0158). Whether the webhooks select the pod at all is checked on
+// the Deployment by the same analyzer and by the inject stage.
 func derivedPods(ex *manifest.Example) (string, int, error) {
 	var docs []string
 	workloads := append(ex.ByKind("apps", "Deployment"), ex.ByKind("argoproj.io", "Rollout")...)
@@ -269,6 +294,10 @@ func derivedPods(ex *manifest.Example) (string, int, error) {
 			continue // e.g. a Rollout with workloadRef: its Deployment is derived instead
 		}
 		meta, _ := tmpl["metadata"].(map[string]any)
+		spec, err := resolveAutoImage(ex, w, meta, tmpl["spec"])
+		if err != nil {
+			return "", 0, err
+		}
 		pod := map[string]any{
 			"apiVersion": "v1",
 			"kind":       "Pod",
@@ -278,7 +307,7 @@ func derivedPods(ex *manifest.Example) (string, int, error) {
 				"labels":      meta["labels"],
 				"annotations": meta["annotations"],
 			},
-			"spec": tmpl["spec"],
+			"spec": spec,
 		}
 		b, err := yaml.Marshal(pod)
 		if err != nil {
@@ -287,6 +316,75 @@ func derivedPods(ex *manifest.Example) (string, int, error) {
 		docs = append(docs, string(b))
 	}
 	return strings.Join(docs, "\n---\n"), len(docs), nil
+}
+
+// resolveAutoImage returns spec with `image: auto` of istio-proxy replaced by the proxy image of
+// the injector ConfigMap of the pod's revision (istio.io/rev label of pod or namespace).
+func resolveAutoImage(ex *manifest.Example, w manifest.Object, meta map[string]any, specAny any) (any, error) {
+	spec, ok := specAny.(map[string]any)
+	if !ok {
+		return specAny, nil
+	}
+	containers, _ := spec["containers"].([]any)
+	auto := -1
+	for i, c := range containers {
+		cm, _ := c.(map[string]any)
+		if cm["name"] == "istio-proxy" && cm["image"] == "auto" {
+			auto = i
+		}
+	}
+	if auto < 0 {
+		return spec, nil
+	}
+	rev := ""
+	if labels, ok := meta["labels"].(map[string]any); ok {
+		rev, _ = labels["istio.io/rev"].(string)
+	}
+	if rev == "" {
+		if ns, ok := ex.Find("", "Namespace", "", w.GetNamespace()); ok {
+			rev = ns.GetLabels()["istio.io/rev"]
+		}
+	}
+	name := "istio-sidecar-injector"
+	if rev != "" && rev != "default" {
+		name += "-" + rev
+	}
+	var image string
+	for _, cm := range ex.ByKind("", "ConfigMap") {
+		if cm.GetName() != name {
+			continue
+		}
+		values, ok, _ := unstructuredString(cm.Object, "data", "values")
+		if !ok {
+			continue
+		}
+		v := struct {
+			Global struct {
+				Hub   string `json:"hub"`
+				Tag   any    `json:"tag"`
+				Proxy struct {
+					Image string `json:"image"`
+				} `json:"proxy"`
+			} `json:"global"`
+		}{}
+		if err := json.Unmarshal([]byte(values), &v); err != nil {
+			return nil, fmt.Errorf("%s: values is not JSON: %v", cm.ID(), err)
+		}
+		image = v.Global.Proxy.Image
+		if !strings.Contains(image, "/") {
+			image = fmt.Sprintf("%s/%s:%v", v.Global.Hub, image, v.Global.Tag)
+		}
+	}
+	if image == "" {
+		return spec, nil // no injector of that revision: left as `auto`, so IST0147 reports it
+	}
+	out := maps.Clone(spec)
+	cs := append([]any(nil), containers...)
+	c := maps.Clone(cs[auto].(map[string]any))
+	c["image"] = image
+	cs[auto] = c
+	out["containers"] = cs
+	return out, nil
 }
 
 func origin(m *diag.Message) string {

@@ -124,7 +124,7 @@ func injectorConfigMap(t *testing.T, editConfig func(map[string]any), editValues
 	if editConfig != nil {
 		editConfig(cfg)
 	}
-	valuesJSON, err := up.values("", "istio-system")
+	valuesJSON, err := up.values("", "istio-system", "{}")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,16 +220,28 @@ func TestTemplateDroppingProxyMetadataFails(t *testing.T) {
 	}
 }
 
-// A value choice that is not in the Deliberate table fails.
+// A value that is neither one of the InstallChoices (which the upstream side takes over) nor in
+// the Deliberate table fails.
 func TestUnlistedValueDifferenceFails(t *testing.T) {
+	requireShared(t)
+	cm := injectorConfigMap(t, nil, func(v map[string]any) {
+		v["global"].(map[string]any)["proxy"].(map[string]any)["includeIPRanges"] = "10.0.0.0/8"
+	})
+	f := strings.Join(failures(runFixture(t, cm)), "\n")
+	want := `Deployment shop/reviews-v1: differs from upstream injection: spec.initContainers[istio-init].args`
+	if !strings.Contains(f, want) || !strings.Contains(f, "10.0.0.0/8") {
+		t.Fatalf("want a failure containing %q with 10.0.0.0/8, got:\n%s", want, f)
+	}
+}
+
+// An install choice (proxy log level) is taken over by the upstream side: no difference.
+func TestInstallChoiceIsComparedLikeForLike(t *testing.T) {
 	requireShared(t)
 	cm := injectorConfigMap(t, nil, func(v map[string]any) {
 		v["global"].(map[string]any)["proxy"].(map[string]any)["logLevel"] = "debug"
 	})
-	f := strings.Join(failures(runFixture(t, cm)), "\n")
-	want := `Deployment shop/reviews-v1: differs from upstream injection: spec.containers[istio-proxy].args: ours [`
-	if !strings.Contains(f, want) || !strings.Contains(f, "--proxyLogLevel=debug") {
-		t.Fatalf("want a failure containing %q with --proxyLogLevel=debug, got:\n%s", want, f)
+	if f := failures(runFixture(t, cm)); len(f) > 0 {
+		t.Fatalf("want no failure, got:\n%s", strings.Join(f, "\n"))
 	}
 }
 

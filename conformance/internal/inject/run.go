@@ -382,7 +382,7 @@ func controlPlanes(ex *manifest.Example, up upstream) (map[string]*controlPlane,
 		if err != nil {
 			return nil, fmt.Errorf("ConfigMap %s/%s: %w", o.GetNamespace(), name, err)
 		}
-		upValues, err := up.values(v.Revision, o.GetNamespace())
+		upValues, err := up.values(v.Revision, o.GetNamespace(), values)
 		if err != nil {
 			return nil, err
 		}
@@ -549,12 +549,49 @@ func loadUpstream(dir string) (upstream, error) {
 	return upstream{config: string(cfg), defaults: defaults}, nil
 }
 
+// InstallChoices are the chart values that express an install's own choices (what a Helm
+// user sets with --set for the same IstioControlPlane props): image hub and tag, cluster id,
+// trust domain, proxy resources and log levels, holdApplicationUntilProxyStarts. The upstream
+// side takes exactly these from the library's values, so a difference that remains is one
+// the same choices made through Helm would not give.
+var InstallChoices = [][]string{
+	{"global", "hub"},
+	{"global", "tag"},
+	{"global", "multiCluster", "clusterName"},
+	{"global", "trustDomain"},
+	{"global", "logging", "level"},
+	{"global", "proxy", "resources"},
+	{"global", "proxy", "logLevel"},
+	{"global", "proxy", "componentLogLevel"},
+	{"global", "proxy", "holdApplicationUntilProxyStarts"},
+}
+
 // values renders the `values` key as the istiod chart does for an install of
-// `revision` into `namespace` with otherwise default values.
-func (u upstream) values(revision, namespace string) (string, error) {
+// `revision` into `namespace` with default values except the InstallChoices of ours.
+func (u upstream) values(revision, namespace, ours string) (string, error) {
 	b, _ := json.Marshal(u.defaults)
 	var d map[string]any
 	_ = json.Unmarshal(b, &d)
+	var o map[string]any
+	if err := json.Unmarshal([]byte(ours), &o); err != nil {
+		return "", fmt.Errorf("values: %w", err)
+	}
+	for _, path := range InstallChoices {
+		v, ok := lookup(o, path...)
+		if !ok {
+			continue
+		}
+		parent := d
+		for _, k := range path[:len(path)-1] {
+			next, ok := parent[k].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				parent[k] = next
+			}
+			parent = next
+		}
+		parent[path[len(path)-1]] = v
+	}
 	global, _ := d["global"].(map[string]any)
 	global["istioNamespace"] = namespace
 	pick := func(m map[string]any, keys ...string) map[string]any {
@@ -576,6 +613,20 @@ func (u upstream) values(revision, namespace string) (string, error) {
 	}
 	out, err := json.Marshal(v)
 	return string(out), err
+}
+
+func lookup(m map[string]any, path ...string) (any, bool) {
+	var cur any = m
+	for _, k := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
 }
 
 // quietIstioLogs keeps the webhook's per-request logging out of the report.

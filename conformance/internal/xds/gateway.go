@@ -13,6 +13,33 @@ import (
 	"istio.io/istio/pkg/config/schema/gvk"
 )
 
+// hasTLSRoute reports whether a VirtualService bound to the gateway has a `tls` route for one of hosts.
+func (c *checker) hasTLSRoute(gwName string, hosts []string) bool {
+	for _, vsCfg := range c.env.configs(gvk.VirtualService) {
+		vs := vsCfg.Spec.(*networking.VirtualService)
+		if len(vs.Tls) == 0 {
+			continue
+		}
+		bound := false
+		for _, g := range vs.Gateways {
+			if g == gwName || vsCfg.Namespace+"/"+g == gwName {
+				bound = true
+			}
+		}
+		if !bound {
+			continue
+		}
+		for _, h := range vs.Hosts {
+			for _, want := range hosts {
+				if h == want || want == "*" || strings.HasSuffix(want, "/"+h) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // gateway asserts, for each Gateway selecting this router: a listener per server on
 // the gateway Service's target port, TLS where declared, the declared hosts in its
 // routes (with the HTTPS redirect), and the bound VirtualServices' routes.
@@ -29,7 +56,14 @@ func (c *checker) gateway(p *Proxy, cfg *Config) {
 			subject := fmt.Sprintf("%s Gateway %s server %s:%d", p.Name, gwName, srv.GetPort().GetProtocol(), port)
 			l := cfg.Listener(fmt.Sprintf("0.0.0.0_%d", lp))
 			if l == nil {
-				c.fail(subject, fmt.Sprintf("no listener 0.0.0.0_%d (the gateway Service maps port %d to %d)", lp, port, lp))
+				msg := fmt.Sprintf("no listener 0.0.0.0_%d (the gateway Service maps port %d to %d)", lp, port, lp)
+				if srv.GetTls() != nil && srv.GetTls().GetMode() == networking.ServerTLSSettings_PASSTHROUGH && !c.hasTLSRoute(gwName, srv.Hosts) {
+					c.r.List(c.ex, Stage, subject, msg, "a PASSTHROUGH server carries traffic only for hosts a VirtualService "+
+						"routes with `tls` routes, and the library has no TLS route API yet (GatewayTls.passthrough() declares the server "+
+						"only), so pilot builds no filter chain for it: known gap, see the CHANGELOG")
+					continue
+				}
+				c.fail(subject, msg)
 				continue
 			}
 			var problems []string

@@ -66,6 +66,13 @@ func routeProblems(got *route.Route, in *networking.HTTPRoute, m *networking.HTT
 				bad("header match %q missing", name)
 				continue
 			}
+			if sm == nil || sm.MatchType == nil {
+				// an empty StringMatch declares "header present" (pilot: present_match)
+				if !hm.GetPresentMatch() {
+					bad("header match %q: declared presence, Envoy %v", name, hm.GetHeaderMatchSpecifier())
+				}
+				continue
+			}
 			if !stringMatchEqual(sm, hm.GetStringMatch()) {
 				bad("header match %q: declared %v, Envoy %v", name, sm, hm.GetStringMatch())
 			}
