@@ -55,12 +55,16 @@ func buildShop(app cdk8s.App) {
 		PeriodSeconds: cdk8s.Duration_Seconds(jsii.Number(10)),
 	})
 
+	// the Flask apps' own metrics, merged by Istio into the sidecar's 15020 scrape
+	metrics := &cdk8smesh.MeshServiceMetrics{Port: jsii.Number(5000), Path: jsii.String("/metrics")}
+
 	users := cdk8smesh.NewMeshService(shop, jsii.String("user-service"), &cdk8smesh.MeshServiceProps{
 		Ports:     flaskPort,
 		Versions:  &[]*cdk8smesh.MeshServiceVersion{{Name: jsii.String("v1"), Image: jsii.String(registry + "/user-service:1.4.2"), Replicas: jsii.Number(2)}},
 		Env:       &map[string]*string{"FLASK_RUN_PORT": jsii.String("5000"), "GUNICORN_WORKERS": jsii.String("2")},
 		Readiness: health,
 		Liveness:  health,
+		Metrics:   metrics,
 	})
 	// Go maps have no order: the jsii runtime sends them with sorted keys, so the
 	// container's env lists these variables alphabetically (as the other examples do).
@@ -75,6 +79,7 @@ func buildShop(app cdk8s.App) {
 		},
 		Readiness: health,
 		Liveness:  health,
+		Metrics:   metrics,
 	})
 	orders.DependsOn(users)
 
@@ -93,7 +98,9 @@ func buildShop(app cdk8s.App) {
 		Canary:           jsii.String("v2"),
 		CanaryPercentage: jsii.Number(0), // Git keeps 100% on stable; the Rollout's steps move the weights
 		PinHeader:        cdk8smesh.HeaderMatch_Exact(jsii.String("x-canary"), jsii.String("always")),
+		// CANARY: the Rollout's template is v2 and its steps run (RolloutRevision_STABLE deploys v1 first)
 		Driver: cdk8smesh.ReleaseDriver_ArgoRollouts(&cdk8smesh.ArgoRolloutsOptions{
+			Revision: cdk8smesh.RolloutRevision_CANARY,
 			Steps: &[]cdk8smesh.RolloutStep{
 				cdk8smesh.RolloutStep_Weight(jsii.Number(10)),
 				cdk8smesh.RolloutStep_Pause(nil),
@@ -189,9 +196,9 @@ func buildShop(app cdk8s.App) {
 	stack := cdk8smesh.NewObservabilityStack(observability, jsii.String("stack"), nil)
 	cdk8smesh.NewMeshTelemetry(observability, jsii.String("mesh-telemetry"), &cdk8smesh.MeshTelemetryProps{
 		Tracing: &[]*cdk8smesh.TelemetryTracing{{Provider: stack.TracingProvider(), RandomSamplingPercentage: jsii.Number(10)}},
+		// no providers: the mesh default, the control plane's JSON access log
 		AccessLogging: &[]*cdk8smesh.TelemetryAccessLogging{{
-			Providers: &[]cdk8smesh.IAccessLogProvider{cdk8smesh.MeshProviders_EnvoyAccessLog()},
-			Filter:    jsii.String("response.code >= 400"),
+			Filter: jsii.String("response.code >= 400"),
 		}},
 	})
 	for _, service := range []cdk8smesh.MeshService{users, orders} {

@@ -54,6 +54,7 @@ from cdk8s_mesh import (
     ReleaseDriver,
     RetryOn,
     RetryPolicy,
+    RolloutRevision,
     RolloutStep,
     SloAnalysis,
     StrictMtls,
@@ -132,7 +133,8 @@ def build_shop(app: App) -> None:
         canary="v2",
         canary_percentage=0,  # Git keeps 100% on stable; the Rollout's steps move the weights
         pin_header=HeaderMatch.exact("x-canary", "always"),
-        driver=ReleaseDriver.argo_rollouts(steps=[
+        # CANARY: the Rollout's template is v2 and its steps run (RolloutRevision.STABLE deploys v1 first)
+        driver=ReleaseDriver.argo_rollouts(revision=RolloutRevision.CANARY, steps=[
             RolloutStep.weight(10),
             RolloutStep.pause(),
             RolloutStep.weight(50),
