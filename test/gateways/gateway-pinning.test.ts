@@ -114,7 +114,10 @@ describe('tester pinning through the ingress gateway', () => {
       canary: 'v2',
       canaryPercentage: 0,
       pinHeader: HeaderMatch.exact('x-canary', 'always'),
-      driver: ReleaseDriver.argoRollouts({ revision: RolloutRevision.CANARY, steps: [RolloutStep.weight(10), RolloutStep.pause(), RolloutStep.weight(100)] }),
+      driver: ReleaseDriver.argoRollouts({
+        revision: RolloutRevision.CANARY,
+        steps: [RolloutStep.weight(10), RolloutStep.pause(), RolloutStep.weight(100)],
+      }),
     });
     gw.addRoute({ host: HOST, service: orders, match: [HttpMatch.pathPrefix('/orders')] });
     gw.addRoute({ host: '*', service: orders, match: [HttpMatch.pathPrefix('/api/orders')] });
