@@ -1,6 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { GatewayServer, GatewayTls, HttpMatch, IngressGateway, MeshService, PathMatch } from '../../src';
-import { findObject, findObjects, synthAndValidate } from '../util';
+import { err, findObject, findObjects, synthAndValidate } from '../util';
 
 function setup(hosts: string[] = ['*']) {
   const chart = Testing.chart();
@@ -14,15 +14,6 @@ function setup(hosts: string[] = ['*']) {
 }
 
 const dest = (name: string) => ({ destination: { host: `${name}.shop.svc.cluster.local`, subset: 'v1' } });
-
-const err = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-};
 
 describe('IngressGateway any-host routes', () => {
   test('a gateway reached by IP routes every host by path (several path matches)', () => {

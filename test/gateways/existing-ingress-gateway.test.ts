@@ -3,7 +3,7 @@ import {
   CanaryRelease, ExistingIngressGateway, ExistingIngressGatewayProps, GatewayServer, GatewayTls, GatewayWorkload, HeaderMatch, HttpMatch,
   IngressGateway, MeshService,
 } from '../../src';
-import { findObject, synthAndValidate } from '../util';
+import { err, findObject, synthAndValidate } from '../util';
 
 const HOST = 'shop.example.com';
 const PLATFORM = GatewayWorkload.fromName({ name: 'istio-ingressgateway', namespace: 'istio-ingress' });
@@ -18,15 +18,6 @@ function setup(props: Partial<ExistingIngressGatewayProps> = {}) {
   });
   return { chart, gw, orders };
 }
-
-const err = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-};
 
 describe('IngressGateway.fromExisting', () => {
   test('emits the Gateway and route VirtualServices only: no Deployment, Service, ServiceAccount or RBAC', () => {

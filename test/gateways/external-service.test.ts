@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { EgressGateway, ExternalProtocol, ExternalResolution, ExternalService, ExternalServiceProps } from '../../src';
-import { findObject, findObjects, synthAndValidate } from '../util';
+import { err, findObject, findObjects, synthAndValidate } from '../util';
 
 const HOST = 'api.payments.example';
 
@@ -10,15 +10,6 @@ function setup(props: Partial<ExternalServiceProps> = {}, withEgress = false) {
   const es = new ExternalService(chart, 'payments', { namespace: 'shop', hosts: [HOST], egressGateway: egress, ...props });
   return { chart, egress, es };
 }
-
-const err = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-};
 
 describe('ExternalService', () => {
   describe('ServiceEntry', () => {

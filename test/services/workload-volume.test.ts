@@ -1,7 +1,7 @@
 import { Size, Testing } from 'cdk8s';
 import { EmptyDirMedium } from 'cdk8s-plus-28';
 import { MeshService, MeshServiceVersion, WorkloadVolume } from '../../src';
-import { findObject, synthAndValidate } from '../util';
+import { err, findObject, synthAndValidate } from '../util';
 
 function setup(volumes: WorkloadVolume[], extra: Partial<MeshServiceVersion> = {}, readOnlyRootFilesystem = true) {
   const chart = Testing.chart();
@@ -14,15 +14,6 @@ function setup(volumes: WorkloadVolume[], extra: Partial<MeshServiceVersion> = {
 }
 
 const podOf = (chart: any) => findObject(synthAndValidate(chart), 'Deployment', 'orders-v1').spec.template.spec;
-
-const err = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error');
-};
 
 describe('MeshService version volumes', () => {
   test('emptyDir (medium, sizeLimit, readOnly), configMap and secret are mounted into the app container', () => {

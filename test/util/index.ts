@@ -3,3 +3,4 @@ export { validateIstioObject, strictify, SHARED_DIR, ISTIO_RELEASE_DIR, ISTIO_CR
 export { validateKubernetesObject } from './k8s-schema';
 export { validateCrdModelObject } from './crd-model-schema';
 export { ownObjects } from './upstream-templates';
+export { err } from './errors';
