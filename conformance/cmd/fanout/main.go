@@ -14,7 +14,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/xds"
 )
 
@@ -54,12 +53,7 @@ func main() {
 	}
 	dir := flag.Arg(0)
 	t0 := time.Now()
-	ex, err := manifest.Load("fanout", dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	env, err := xds.Load(ex)
+	env, err := xds.LoadDir("fanout", dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/xds"
 )
 
@@ -19,12 +18,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: xdsdump <output dir> <out dir> [proxy name substring]")
 		os.Exit(2)
 	}
-	ex, err := manifest.Load("dump", os.Args[1])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	env, err := xds.Load(ex)
+	env, err := xds.LoadDir("dump", os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

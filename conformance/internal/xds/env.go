@@ -98,6 +98,15 @@ var istioGroups = map[string]bool{
 	"networking.istio.io": true, "security.istio.io": true, "telemetry.istio.io": true, "extensions.istio.io": true,
 }
 
+// LoadDir loads the output folder dir (every *.k8s.yaml) into pilot, as Load does.
+func LoadDir(name, dir string) (*Env, error) {
+	ex, err := manifest.Load(name, dir)
+	if err != nil {
+		return nil, err
+	}
+	return Load(ex)
+}
+
 // Load builds the Env: Istio configs, Kubernetes Services/Namespaces/ServiceAccounts,
 // pods derived from every workload's pod template, EndpointSlices, mesh config.
 func Load(ex *manifest.Example) (*Env, error) {
