@@ -1,5 +1,5 @@
-export * from './services/identity';
-export * from './services/service-port';
+export * from './model/shared-interfaces';
+export * from './model/service-port';
 export * from './services/workload-security';
 export * from './services/workload-volume';
 export * from './services/mesh-service';
@@ -24,7 +24,7 @@ export * from './gateways/ingress-gateway';
 export * from './gateways/existing-ingress-gateway';
 export * from './gateways/egress-gateway';
 export * from './gateways/external-service';
-export * from './observability/providers';
+export * from './control-plane/providers';
 export * from './observability/telemetry';
 export * from './observability/prometheus';
 export * from './observability/grafana';

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
-import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from '../observability/providers';
+import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
 import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';

@@ -9,7 +9,7 @@ import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
-import { IMeshDestination } from '../services/identity';
+import { IMeshDestination } from '../model/shared-interfaces';
 
 /** Protocol of an external service port, in Istio's terms. */
 export enum ExternalProtocol {

@@ -16,7 +16,7 @@ import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/
 import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
-import { IMeshIdentity } from '../services/identity';
+import { IMeshIdentity } from '../model/shared-interfaces';
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {

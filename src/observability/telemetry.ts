@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IAccessLogProvider, IMetricsProvider, ITracingProvider } from './providers';
+import { IAccessLogProvider, IMetricsProvider, ITracingProvider } from '../control-plane/providers';
 import { Telemetry } from '../imports/telemetry.istio.io';
 import { MeshModel } from '../model';
 import { addProviderReference, addTelemetryTarget } from '../model/observability';

@@ -9,6 +9,7 @@ import { addManagedFields, GitOpsRule, managedGatewayRouteName, ManagedFieldsMod
 import { propError, propMessage } from '../private/errors';
 import { checkInt } from '../private/values';
 import { renderVirtualServiceSpec } from '../render/istio-service';
+import { MeshService } from '../services/mesh-service';
 import type { CanaryRelease } from '../traffic/canary-release';
 
 /** The route of the service's VirtualService that carries the default split. */
@@ -51,7 +52,7 @@ export class ArgoRollout extends Construct {
   constructor(scope: Construct, id: string, private readonly props: ArgoRolloutProps) {
     super(scope, id);
     const release = props.release;
-    const service = release.service;
+    const service = meshServiceOf(release);
     const model = MeshModel.of(this);
     if (release.canaryPercentage !== 0) {
       throw propError(release, 'canaryPercentage', 'must be 0 with the Argo Rollouts driver (the Rollout steps own the weights; Git keeps 100% on stable)',
@@ -137,7 +138,7 @@ export class ArgoRollout extends Construct {
 
   /** VirtualServices (and their managed route) whose weights the Rollout moves. */
   private virtualServices(model: MeshModel): { ref: string; name: string; namespace: string; routes: string[]; objectPath: string }[] {
-    const service = this.props.release.service;
+    const service = meshServiceOf(this.props.release);
     const out = [{
       ref: service.serviceName,
       name: service.serviceName,
@@ -165,7 +166,7 @@ export class ArgoRollout extends Construct {
   }
 
   private managedFields(model: MeshModel): ManagedFieldsModel[] {
-    const service = this.props.release.service;
+    const service = meshServiceOf(this.props.release);
     const manager = `Argo Rollouts (${this.node.path})`;
     const out: ManagedFieldsModel[] = this.virtualServices(model).map((v) => ({
       objectPath: v.objectPath,
@@ -226,4 +227,12 @@ export class ArgoRollout extends Construct {
     }
     return errors;
   }
+}
+
+/** The MeshService of a release (the driver edits its Deployments and Istio objects). */
+function meshServiceOf(release: CanaryRelease): MeshService {
+  if (!(release.service instanceof MeshService)) {
+    throw propError(release, 'service', 'must be a MeshService with the Argo Rollouts driver', release.service.node.path, 'pass the MeshService object');
+  }
+  return release.service;
 }

@@ -8,7 +8,7 @@ import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '..
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { IMeshService } from '../model/shared-interfaces';
 import { HttpMethod } from '../traffic/http-match';
 
 /**
@@ -142,11 +142,12 @@ const PATH_WILDCARD_MISUSE = /.\*./;
  */
 export class ServiceAuthorization extends Construct {
   /** The authorization of `service` (created on first use). */
-  public static of(service: MeshService): ServiceAuthorization {
+  public static of(service: IMeshService): ServiceAuthorization {
     checkArgs('ServiceAuthorization.of', 'ServiceAuthorization.of', arguments);
     const existing = service.node.tryFindChild(AUTHZ_ID);
     if (existing) return existing as ServiceAuthorization;
-    return new ServiceAuthorization(service, AUTHZ_ID, service);
+    // a MeshService (the one implementation) is a Construct: the policies are its children
+    return new ServiceAuthorization(service as Construct, AUTHZ_ID, service);
   }
 
   private readonly model: MeshModel;
@@ -157,7 +158,7 @@ export class ServiceAuthorization extends Construct {
   private denyPolicy?: ApiObject;
   private jwtPolicy?: ApiObject;
 
-  private constructor(scope: Construct, id: string, private readonly service: MeshService) {
+  private constructor(scope: Construct, id: string, private readonly service: IMeshService) {
     super(scope, id);
     this.model = MeshModel.of(this);
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });

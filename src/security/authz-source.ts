@@ -4,7 +4,7 @@ import { principalOf } from '../model/security';
 import { propError } from '../private/errors';
 import { isDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshIdentity } from '../services/identity';
+import { IMeshIdentity } from '../model/shared-interfaces';
 
 /**
  * Who a request comes from, in an authorization rule

@@ -6,7 +6,7 @@ import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { IMeshService } from '../model/shared-interfaces';
 
 /** Where a token is read from: a request header, with an optional value prefix. */
 export interface JwtHeader {
@@ -41,7 +41,7 @@ export interface JwtAuthenticationProps {
    *
    * @default - not workload-scoped
    */
-  readonly service?: MeshService;
+  readonly service?: IMeshService;
 
   /**
    * Validate tokens for every workload of this namespace.

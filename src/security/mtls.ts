@@ -6,7 +6,7 @@ import { addPeerAuthentication, namespaceOf, PeerAuthenticationModel, PeerAuthen
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * Which connections a workload's sidecar accepts.
@@ -61,7 +61,7 @@ export interface StrictMtlsProps {
    *
    * @default - not workload-scoped
    */
-  readonly service?: MeshService;
+  readonly service?: IMeshService;
 
   /**
    * Apply to every workload of this namespace.

@@ -1,8 +1,8 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IMeshDestination, IMeshIdentity } from './identity';
-import { MeshServicePort, Protocol } from './service-port';
+import { IMeshDestination, IMeshIdentity } from '../model/shared-interfaces';
+import { MeshServicePort, Protocol } from '../model/service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
 import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
@@ -12,11 +12,11 @@ import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
-import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
+import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../data-plane/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { trafficPolicyToModel } from '../private/traffic-policy';
+import { trafficPolicyToModel } from '../traffic/private/traffic-policy';
 import { checkPort } from '../private/values';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { renderSidecarSpec } from '../render/istio-sidecar';

@@ -3,14 +3,14 @@ import { HeaderMatch, HttpMatch } from './http-match';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * Properties of a `BlueGreenRelease`.
  */
 export interface BlueGreenReleaseProps {
   /** The service being released. The release owns its default routing. */
-  readonly service: MeshService;
+  readonly service: IMeshService;
 
   /** The version that receives 100% of the service's traffic. */
   readonly active: string;
@@ -53,7 +53,7 @@ export interface BlueGreenReleaseProps {
  */
 export class BlueGreenRelease extends Construct {
   /** The service being released. */
-  public readonly service: MeshService;
+  public readonly service: IMeshService;
   /** The version receiving all traffic. */
   public readonly active: string;
   /** The idle version. */

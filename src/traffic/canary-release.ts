@@ -7,7 +7,7 @@ import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage } from '../private/values';
 import { ReleaseDriver } from '../rollouts/release-driver';
-import type { MeshService } from '../services/mesh-service';
+import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * A cookie that pins a tester to the canary: requests whose `Cookie` header
@@ -25,7 +25,7 @@ export interface CanaryCookie {
  */
 export interface CanaryReleaseProps {
   /** The service being released. The release owns its default routing. */
-  readonly service: MeshService;
+  readonly service: IMeshService;
 
   /** The version that serves most traffic (a version of `service`). */
   readonly stable: string;
@@ -114,7 +114,7 @@ function escapeRegex(s: string): string {
  */
 export class CanaryRelease extends Construct {
   /** The service being released. */
-  public readonly service: MeshService;
+  public readonly service: IMeshService;
   /** The stable version. */
   public readonly stable: string;
   /** The canary version. */

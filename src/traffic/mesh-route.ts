@@ -12,7 +12,7 @@ import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage, optDuration, optInt } from '../private/values';
-import type { MeshService } from '../services/mesh-service';
+import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * Options of `MeshService.addRoute()`: one HTTP routing rule of the service's
@@ -122,7 +122,7 @@ export interface MeshRouteOptions {
  */
 export interface MeshRouteProps extends MeshRouteOptions {
   /** The service whose VirtualService gets the rule. */
-  readonly service: MeshService;
+  readonly service: IMeshService;
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -145,7 +145,7 @@ export class MeshRoute extends Construct {
   /** Rule name (the `name` of the VirtualService HTTP route). */
   public readonly routeName: string;
   /** The service the rule belongs to. */
-  public readonly service: MeshService;
+  public readonly service: IMeshService;
 
   constructor(scope: Construct, id: string, props: MeshRouteProps) {
     super(scope, id);

@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import { buildApiShapes, renderApiShapes, SHAPES_FILE } from '../../scripts/api-shapes';
 import * as api from '../../src';
 import { API_SHAPES } from '../../src/private/api-shapes';
-import { Param, Shape } from '../../src/private/runtime-types';
+import { Param, Shape } from '../../src/private/api-shape-types';
 
 /**
  * The jsii boundary: JavaScript and Python callers bypass TypeScript's

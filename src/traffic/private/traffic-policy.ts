@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
-import { propError } from './errors';
-import { checkPercentage, optDuration, optInt, optPercentage } from './values';
-import { ConnectionPoolModel, OutlierDetectionModel, TrafficPolicyModel } from '../model/traffic';
-import { ConnectionPool, OutlierDetection, TrafficPolicy } from '../traffic/traffic-policy';
+import { ConnectionPoolModel, OutlierDetectionModel, TrafficPolicyModel } from '../../model/traffic';
+import { propError } from '../../private/errors';
+import { checkPercentage, optDuration, optInt, optPercentage } from '../../private/values';
+import { ConnectionPool, OutlierDetection, TrafficPolicy } from '../traffic-policy';
 
 /** Validates a traffic policy and converts it to model data. */
 export function trafficPolicyToModel(scope: IConstruct, prop: string, p: TrafficPolicy): TrafficPolicyModel {
