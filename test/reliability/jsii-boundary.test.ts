@@ -220,7 +220,7 @@ describe('the messages Python and JavaScript callers get', () => {
   test('a service name string in place of a service', () => {
     const c = chart();
     expect(() => new api.CanaryRelease(c, 'canary', { service: 'users' as any, stable: 'v1', canary: 'v2' } as any)).toThrow(
-      '[shop/canary] \'service\' must be a MeshService construct, got "users". Fix: pass the MeshService construct object itself (not its name or a copy of its properties)');
+      '[shop/canary] \'service\' must be a construct implementing IMeshService, got "users". Fix: pass the construct object itself (not its name)');
   });
 
   test('a plain object where a Duration is expected', () => {
