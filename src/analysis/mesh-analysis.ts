@@ -3,7 +3,7 @@ import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { dependencyHosts } from '../render/istio-sidecar';
 import { renderMermaid } from '../render/mermaid';
-import { registerAnalysisRules } from './rules/mesh-rules';
+import './rules/catalog';
 import { checkArgs } from '../private/runtime-types';
 
 /** How serious a finding of the mesh analysis is. */
@@ -57,7 +57,6 @@ export class MeshAnalysis {
   /** The analysis of the app `scope` belongs to. */
   public static of(scope: IConstruct): MeshAnalysis {
     checkArgs('MeshAnalysis.of', 'MeshAnalysis.of', arguments);
-    registerAnalysisRules(scope);
     return new MeshAnalysis(MeshModel.of(scope));
   }
 

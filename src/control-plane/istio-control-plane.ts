@@ -249,8 +249,6 @@ function quantity(value: string): k8s.Quantity {
 }
 
 
-const CP_DUPLICATE_REVISION = 'CP001';
-
 /** Shared objects (the namespace, the CRDs) already emitted by a control plane of the same app. */
 const EMITTED = new WeakMap<MeshModel, Set<string>>();
 function firstToEmit(model: MeshModel, what: string): boolean {
@@ -371,26 +369,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name: accessLog.provider, path: accessLog.path, encoding: accessLog.encoding });
     }
     this.model.addControlPlane({ path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision, accessLog });
-    this.model.addRule(CP_DUPLICATE_REVISION, (m) => {
-      const seen = new Map<string, string>();
-      const out = [];
-      for (const cp of m.controlPlanes) {
-        const key = cp.revision ?? 'default';
-        const first = seen.get(key);
-        if (first) {
-          out.push({
-            code: CP_DUPLICATE_REVISION,
-            severity: 'error' as const,
-            path: cp.path,
-            message: propMessage('revision', `must be unique in the app: ${first} already installs that revision`, cp.revision ?? 'default',
-              'give the second control plane another revision (canary upgrade) or remove it'),
-          });
-        } else {
-          seen.set(key, cp.path);
-        }
-      }
-      return out;
-    });
+    // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     if (props.defaultTracingProvider) {

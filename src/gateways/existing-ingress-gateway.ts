@@ -4,7 +4,7 @@ import { GatewayServer } from './gateway-server';
 import type { GatewayRouteOptions, IngressGateway } from './ingress-gateway';
 import { GatewayRoutes } from './private/gateway-routes';
 import { Gateway } from '../imports/networking.istio.io';
-import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway, registerGatewayRules } from '../model/gateways';
+import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
@@ -200,7 +200,6 @@ export class ExistingIngressGateway extends Construct {
     super(scope, id);
     checkArgs(this, 'ExistingIngressGateway.new', arguments);
     this.model = MeshModel.of(this);
-    registerGatewayRules(this.model);
     if (!(props.workload instanceof GatewayWorkload)) {
       throw propError(this, 'workload', 'must be a GatewayWorkload', props.workload,
         'pass GatewayWorkload.fromName({ name, namespace }) or GatewayWorkload.fromSelector({ namespace, selector })');

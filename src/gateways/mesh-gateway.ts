@@ -8,7 +8,7 @@ import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release
 import { MeshNamespace } from '../control-plane/mesh-namespace';
 import { envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
-import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway, registerGatewayRules } from '../model/gateways';
+import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
 import { propError, propMessage } from '../private/errors';
@@ -212,7 +212,6 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     checkArgs(this, direction === 'ingress' ? 'IngressGateway.new' : 'EgressGateway.new', [scope, id, props]);
     this.direction = direction;
     this._model = MeshModel.of(this);
-    registerGatewayRules(this._model);
 
     this.gatewayName = props.gatewayName !== undefined
       ? validateDnsLabel(this, 'gatewayName', props.gatewayName)

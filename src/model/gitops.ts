@@ -23,9 +23,22 @@ export interface ManagedFieldsModel {
   readonly manager: string;
 }
 
+/** A service whose traffic split a progressive-delivery controller (Argo Rollouts) runs. */
+export interface ManagedRolloutModel {
+  /** Construct path of the rollout (findings ROLLOUT001/002 are reported here). */
+  readonly path: string;
+  /** Host of the service the rollout runs. */
+  readonly serviceHost: string;
+  readonly stable: string;
+  readonly canary: string;
+  /** Name of the VirtualService route whose weights the controller moves. */
+  readonly defaultRoute: string;
+}
+
 interface GitOpsState {
   /** Producers of managed fields, asked at synth (routes may be added after the producer). */
   readonly managedFields: (() => ManagedFieldsModel[])[];
+  readonly rollouts: ManagedRolloutModel[];
 }
 
 const STATES = new WeakMap<MeshModel, GitOpsState>();
@@ -34,7 +47,7 @@ const STATES = new WeakMap<MeshModel, GitOpsState>();
 export function gitopsOf(model: MeshModel): GitOpsState {
   let state = STATES.get(model);
   if (!state) {
-    state = { managedFields: [] };
+    state = { managedFields: [], rollouts: [] };
     STATES.set(model, state);
   }
   return state;
@@ -49,6 +62,17 @@ export function addManagedFields(model: MeshModel, producer: () => ManagedFields
 /** Every field set owned by a run-time controller, in registration order. */
 export function managedFieldsOf(model: MeshModel): ManagedFieldsModel[] {
   return gitopsOf(model).managedFields.flatMap((p) => p());
+}
+
+/** Records a rollout that runs a service's split (checked by ROLLOUT001/002). */
+export function addManagedRollout(model: MeshModel, rollout: ManagedRolloutModel): void {
+  gitopsOf(model).rollouts.push(rollout);
+  model.touch();
+}
+
+/** Every managed rollout, in registration order. */
+export function managedRolloutsOf(model: MeshModel): readonly ManagedRolloutModel[] {
+  return gitopsOf(model).rollouts;
 }
 
 /** Rule codes of GitOps and progressive delivery. */

@@ -138,8 +138,9 @@ export class MeshModel {
 
   /**
    * Runs `init` for the model of every app, when the app's first mesh
-   * construct creates it (the analysis registers its whole-app rules this
-   * way, so they run whatever constructs the app holds).
+   * construct creates it. The rule catalog (`analysis/rules/catalog.ts`, a
+   * layer above this one) registers every rule this way, so all rules run
+   * whatever constructs the app holds.
    */
   public static onCreate(init: (root: IConstruct, model: MeshModel) => void): void {
     INITIALIZERS.push(init);
@@ -279,6 +280,11 @@ export class MeshModel {
   /** Extra egress entries of a service (see `addEgressHost`). */
   public extraEgressHosts(fromHost: string): string[] {
     return [...(this._extraEgress.get(fromHost) ?? [])];
+  }
+
+  /** Codes of the registered rules, in registration order. */
+  public get ruleCodes(): string[] {
+    return [...this._rules.keys()];
   }
 
   /** Registers a whole-graph rule once under its code. */

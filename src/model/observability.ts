@@ -70,12 +70,16 @@ export function observabilityOf(model: MeshModel): ObservabilityState {
   if (!state) {
     state = { references: [], telemetries: [], alertGroups: [], ruleLoaders: [] };
     STATES.set(model, state);
-    model.addRule('OBS001', undeclaredProviders);
-    model.addRule('OBS002', conflictingTelemetry);
-    model.addRule('OBS003', unloadedAlertGroups);
-    model.addRule('OBS004', builtinAccessLogOverridesDeclared);
   }
   return state;
+}
+
+/** Registers the observability rules (`OBSnnn`); called once per model by the rule catalog (`analysis/rules`). */
+export function registerObservabilityRules(model: MeshModel): void {
+  model.addRule('OBS001', undeclaredProviders);
+  model.addRule('OBS002', conflictingTelemetry);
+  model.addRule('OBS003', unloadedAlertGroups);
+  model.addRule('OBS004', builtinAccessLogOverridesDeclared);
 }
 
 export function addProviderReference(model: MeshModel, ref: ProviderReference): void {

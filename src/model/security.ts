@@ -98,7 +98,6 @@ function stateOf(model: MeshModel): SecurityState {
       jwtRequirements: [],
     };
     STATES.set(model, state);
-    registerSecurityRules(model);
   }
   return state;
 }
@@ -232,7 +231,8 @@ export function effectiveMtlsOf(model: MeshModel, service: ServiceModel): Effect
   return { mode: 'PERMISSIVE' };
 }
 
-function registerSecurityRules(model: MeshModel): void {
+/** Registers the security rules (`SECnnn`); called once per model by the rule catalog (`analysis/rules`). */
+export function registerSecurityRules(model: MeshModel): void {
   model.addRule(SECURITY_RULES.PEER_AUTHENTICATION_CONFLICT, (m) => {
     const out: Diagnostic[] = [];
     const seen = new Map<string, PeerAuthenticationModel>();

@@ -5,10 +5,9 @@ import { RolloutStep, RolloutStepInfo } from './rollout-step';
 import { hostToLabel } from '../gateways/private/hosts';
 import { MeshModel } from '../model';
 import { gatewayRouteTables, gatewaysOf } from '../model/gateways';
-import { addManagedFields, GitOpsRule, managedGatewayRouteName, ManagedFieldsModel } from '../model/gitops';
-import { propError, propMessage } from '../private/errors';
+import { addManagedFields, addManagedRollout, managedGatewayRouteName, ManagedFieldsModel } from '../model/gitops';
+import { propError } from '../private/errors';
 import { checkInt } from '../private/values';
-import { renderVirtualServiceSpec } from '../render/istio-service';
 import { MeshService } from '../services/mesh-service';
 import type { CanaryRelease } from '../traffic/canary-release';
 
@@ -133,7 +132,9 @@ export class ArgoRollout extends Construct {
     });
 
     addManagedFields(model, () => this.managedFields(model));
-    this.node.addValidation({ validate: () => this.validateGraph(model) });
+    // ROLLOUT001/002 are model rules (analysis/rules/rollout-rules.ts), reported here
+    addManagedRollout(model, { path: this.node.path, serviceHost: release.service.host, stable: release.stable, canary: release.canary, defaultRoute: DEFAULT_ROUTE });
+    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
   }
 
   /** VirtualServices (and their managed route) whose weights the Rollout moves. */
@@ -204,28 +205,6 @@ export class ArgoRollout extends Construct {
       manager,
     });
     return out;
-  }
-
-  private validateGraph(model: MeshModel): string[] {
-    const release = this.props.release;
-    const service = model.findService(release.service.host);
-    if (!service) return [];
-    const errors: string[] = [];
-    const others = service.versions.map((v) => v.name).filter((v) => v !== release.stable && v !== release.canary);
-    if (others.length > 0) {
-      errors.push(`${GitOpsRule.EXTRA_VERSIONS}: ${propMessage('service', `must have only the released versions ${JSON.stringify(release.stable)} and ${JSON.stringify(release.canary)} while Argo Rollouts runs it (the Rollout selects every pod of app=${service.name})`,
-        others, 'remove the other versions from the MeshService, or use the static driver')}`);
-    }
-    if (service.ports.every((p) => p.protocol === 'tcp')) {
-      errors.push(`${GitOpsRule.MANAGED_ROUTE}: ${propMessage('service', 'must have an HTTP port: Argo Rollouts moves the weights of HTTP routes', service.name, 'add an HTTP port, or use the static driver')}`);
-      return errors;
-    }
-    const http: any[] = renderVirtualServiceSpec(model, service).http ?? [];
-    if (!http.some((r) => r.name === DEFAULT_ROUTE)) {
-      errors.push(`${GitOpsRule.MANAGED_ROUTE}: ${propMessage('service', `must keep the '${DEFAULT_ROUTE}' route Argo Rollouts manages in its VirtualService, but a catch-all route replaces it`,
-        http.map((r) => r.name), 'give the last route added with addRoute() a match so the default route stays last')}`);
-    }
-    return errors;
   }
 }
 

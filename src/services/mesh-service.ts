@@ -5,7 +5,6 @@ import { IMeshDestination, IMeshIdentity } from '../model/shared-interfaces';
 import { MeshServicePort, Protocol } from '../model/service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
-import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
 import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
@@ -378,9 +377,6 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
     trafficOf(this.model, this.host);
     // --- end traffic ---
-    // --- analysis (issue 7): whole-mesh rules MESHnnn and the unreported-findings safety net ---
-    registerAnalysisRules(this);
-    // --- end analysis ---
     const clash = this.model.addService(this._toModel());
     if (clash) {
       throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
