@@ -113,7 +113,9 @@ function check(shape: Shape, value: unknown, prop: string, shapes: ApiShapes, sc
     return;
   }
   if ('e' in shape) {
-    if (!Object.values(shapes.enums[shape.e] ?? {}).includes(value as string)) wrong();
+    // members are recorded as text; a numeric enum (cdk8s's YamlOutputType) passes numbers
+    const member = typeof value === 'number' ? String(value) : value;
+    if (!Object.values(shapes.enums[shape.e] ?? {}).includes(member as string)) wrong();
     return;
   }
   if ('a' in shape) {
