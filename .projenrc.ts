@@ -241,4 +241,16 @@ project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/
 project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
 project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
 
+// --- architecture (issue 14, arch-core): folders are layers, no import cycle, no `any` ---
+// test/architecture.test.ts is the strict check (it counts `import type` too, which
+// eslint-plugin-import's no-cycle ignores); src/imports/ is generated and not linted.
+project.eslint?.addOverride({
+  files: ['src/**/*.ts'],
+  rules: {
+    'import/no-cycle': ['error', { ignoreExternal: true }],
+    '@typescript-eslint/no-explicit-any': 'error',
+  },
+});
+// --- end architecture ---
+
 project.synth();

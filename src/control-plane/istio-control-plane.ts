@@ -12,7 +12,7 @@ import { InjectorInput, injectorConfig, injectorValues } from './private/injecto
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
 import { recordImage } from '../analysis/rules/risk-rules';
-import { envoyDefaultResources } from '../data-plane/envoy-proxy';
+import { envoyDefaultResources, EnvoyPorts } from '../data-plane/envoy-proxy';
 import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
@@ -301,7 +301,6 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
 
   private readonly model: MeshModel;
   private readonly props: IstioControlPlaneProps;
-  private readonly trustDomain: string;
 
   constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
     super(scope, id);
@@ -322,18 +321,16 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     this.hub = this.validateImagePart('hub', props.hub ?? ISTIO_DEFAULT_HUB);
     this.tag = this.validateImagePart('tag', props.tag ?? ISTIO_VERSION);
     recordImage(this, 'tag', this.tag);
-    this.trustDomain = props.trustDomain ?? this.model.trustDomain;
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.trustDomain)) {
-      throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', this.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
-    }
     if (props.trustDomain !== undefined) {
-      // one mesh, one trust domain: every principal (authorization, gateways) reads it from the model
-      if (this.model.trustDomainSetBy && this.model.trustDomain !== this.trustDomain) {
-        throw propError(this, 'trustDomain', `must equal the trust domain of ${this.model.trustDomainSetBy} (${this.model.trustDomain}): `
-          + 'the workload identities of one mesh share one trust domain', this.trustDomain, `use '${this.model.trustDomain}' on every control plane of the app`);
+      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.trustDomain)) {
+        throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', props.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
       }
-      this.model.trustDomain = this.trustDomain;
-      this.model.trustDomainSetBy ??= this.node.path;
+      // one mesh, one trust domain: every principal, proxy and gateway reads it from the control-plane handle
+      const source = this.model.trustDomainSource;
+      if (source && source.trustDomain !== props.trustDomain) {
+        throw propError(this, 'trustDomain', `must equal the trust domain of ${source.path} (${source.trustDomain}): `
+          + 'the workload identities of one mesh share one trust domain', props.trustDomain, `use '${source.trustDomain}' on every control plane of the app`);
+      }
     }
     const replicas = props.replicas ?? 1;
     const maxReplicas = props.autoscaleMaxReplicas ?? Math.max(5, replicas);
@@ -361,14 +358,17 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     const labels = { 'app': 'istiod', 'app.kubernetes.io/name': 'istiod', 'app.kubernetes.io/part-of': 'istio', 'istio.io/rev': revLabel };
     const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: ns, labels: { ...labels, ...extra } });
     const clusterMeta = (name: string, extra: Record<string, string> = {}) => ({ name, labels: { ...labels, ...extra } });
-    const caAddress = `${istiod}.${ns}.svc:15012`;
+    const istiodAddress = `${istiod}.${ns}.svc:${EnvoyPorts.XDS_MTLS}`;
 
     let accessLog: { provider: string; path: string; encoding: AccessLogEncoding } | undefined;
     if (props.accessLogFile !== undefined) {
       accessLog = { provider: `mesh-access-log${suffix}`, path: props.accessLogFile, encoding: props.accessLogEncoding ?? AccessLogEncoding.TEXT };
       this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name: accessLog.provider, path: accessLog.path, encoding: accessLog.encoding });
     }
-    this.model.addControlPlane({ path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision, accessLog });
+    this.model.addControlPlane({
+      path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision, accessLog,
+      trustDomain: props.trustDomain, hub: this.hub, tag: this.tag, istiodAddress,
+    });
     // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
@@ -434,29 +434,30 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     this.meshConfigMap = new k8s.KubeConfigMap(this, 'MeshConfig', {
       metadata: meta(`istio${suffix}`),
       data: {
-        mesh: Lazy.any({ produce: () => YAML.stringify(this._meshConfig(caAddress), { lineWidth: 0 }) }) as any,
+        mesh: Lazy.any({ produce: () => YAML.stringify(this._meshConfig(istiodAddress), { lineWidth: 0 }) }),
         meshNetworks: 'networks: {}',
       },
     });
     const proxyResources = props.proxyResources ? toResourceRequirements(props.proxyResources) : envoyDefaultResources();
     // The one place that decides what every injected proxy (sidecars and gateways) runs:
     // istiod renders Istio's own templates with these values.
-    const injectorInput: InjectorInput = {
+    // The trust domain is the mesh's (the handle's), read when the ConfigMap renders.
+    const injectorInput = (): InjectorInput => ({
       istioNamespace: ns,
       revision: this.revision,
       hub: this.hub,
       tag: this.tag,
       clusterDomain: this.model.clusterDomain,
-      trustDomain: this.trustDomain,
+      trustDomain: this.model.controlPlane.trustDomain,
       clusterId: props.clusterId ?? 'Kubernetes',
       proxyLogLevel: 'warning',
       holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
       proxyResources,
       gatewayApiTemplates: props.gatewayApiDeploymentController ?? false,
-    };
+    });
     this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
       metadata: meta(`istio-sidecar-injector${suffix}`),
-      data: { config: injectorConfig(injectorInput), values: injectorValues(injectorInput) },
+      data: { config: injectorConfig(injectorInput()), values: Lazy.any({ produce: () => injectorValues(injectorInput()) }) },
     });
 
     // --- webhooks --------------------------------------------------------------
@@ -606,7 +607,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       defaultProviders,
       enablePrometheusMerge: true,
       rootNamespace: this.rootNamespace,
-      trustDomain: this.trustDomain,
+      trustDomain: this.model.controlPlane.trustDomain,
       outboundTrafficPolicy: { mode: p.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY },
     };
     const providers = this.model.extensionProviders.map((e) => e.entry);

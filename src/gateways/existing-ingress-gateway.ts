@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { GatewayServer } from './gateway-server';
 import type { GatewayRouteOptions, IngressGateway } from './ingress-gateway';
 import { GatewayRoutes } from './private/gateway-routes';
+import { ENVOY_RESERVED_PORTS } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
@@ -12,7 +13,7 @@ import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 
 /** Ports Envoy or the agent bind in every gateway pod; servers cannot use them. */
-const RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+const RESERVED_PORTS = ENVOY_RESERVED_PORTS;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /**

@@ -6,7 +6,7 @@ import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
 import { MeshNamespace } from '../control-plane/mesh-namespace';
-import { envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
+import { ENVOY_RESERVED_PORTS, envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
@@ -137,7 +137,7 @@ export interface MeshGatewayOptions {
 }
 
 /** Ports Envoy or the agent bind in the gateway pod; servers cannot use them. */
-const RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+const RESERVED_PORTS = ENVOY_RESERVED_PORTS;
 /** Unprivileged container ports that Service ports 80 and 443 forward to. */
 const HTTP_TARGET = 8080;
 const HTTPS_TARGET = 8443;

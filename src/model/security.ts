@@ -176,7 +176,7 @@ export function serviceWithIdentity(model: MeshModel, namespace: string, service
 
 /** SPIFFE principal as Istio authorization matches it: `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`. */
 export function principalOf(model: MeshModel, namespace: string, serviceAccount: string): string {
-  return `${model.trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+  return `${model.controlPlane.trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
 }
 
 /** Namespace a PeerAuthentication lives in. */

@@ -63,7 +63,7 @@ export class IstioMetricsMonitors extends Construct {
     checkArgs(this, 'IstioMetricsMonitors.new', arguments);
     const model = MeshModel.of(this);
     const namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
-    const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system');
+    const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlane.namespace);
     const interval = props.interval ?? Duration.seconds(15);
     if (interval.toMilliseconds() < 1000) {
       throw propError(this, 'interval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');

@@ -185,7 +185,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
 
   /** @internal */
   public _scrapeConfig(): Record<string, unknown> {
-    const istiodNamespace = this.controlPlaneNamespace ?? this.model.controlPlanes[0]?.namespace ?? 'istio-system';
+    const istiodNamespace = this.controlPlaneNamespace ?? this.model.controlPlane.namespace;
     return {
       global: { scrape_interval: this.interval, evaluation_interval: this.interval },
       rule_files: ['/etc/prometheus/alerts.yml'],

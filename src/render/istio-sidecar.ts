@@ -10,7 +10,7 @@ import { externalServicesOf, gatewaysOf } from '../model/gateways';
  * control plane namespace.
  */
 export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
-  const cpNamespaces = new Set([model.controlPlanes[0]?.namespace ?? 'istio-system']);
+  const cpNamespaces = new Set([model.controlPlane.namespace]);
   // `<ns>/*` already admits every host of a control-plane namespace; Istio's validation
   // warns about a host listed again beside it ("duplicated egress host")
   const hosts = dependencyHosts(model, service).filter((h) => !cpNamespaces.has(h.split('/')[0]));

@@ -11,6 +11,7 @@ import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
+import { ENVOY_RESERVED_PORTS, PROXY_UID } from '../data-plane/envoy-proxy';
 import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../data-plane/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
@@ -28,10 +29,6 @@ import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
 import { TrafficPolicy } from '../traffic/traffic-policy';
 // --- end security ---
 
-/** Ports the Envoy sidecar binds inside every injected pod. */
-const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
-/** UID of the istio-proxy container; an app running as it escapes traffic capture. */
-const ISTIO_PROXY_UID = 1337;
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
@@ -717,8 +714,8 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       }
     }
     const ensureNonRoot = s.ensureNonRoot ?? true;
-    if (user === ISTIO_PROXY_UID) {
-      throw propError(this, 'security.user', `must not be ${ISTIO_PROXY_UID}, the UID of the Envoy sidecar (its traffic bypasses the mesh)`, user,
+    if (user === PROXY_UID) {
+      throw propError(this, 'security.user', `must not be ${PROXY_UID}, the UID of the Envoy sidecar (its traffic bypasses the mesh)`, user,
         'choose another UID, e.g. 1000');
     }
     if (user === 0 && ensureNonRoot) {

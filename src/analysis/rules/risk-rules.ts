@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Diagnostic, MeshModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
-import { peerAuthentications } from '../../model/security';
+import { peerAuthentications, principalOf } from '../../model/security';
 import { propMessage } from '../../private/errors';
 import { egressHosts } from '../../render/istio-sidecar';
 
@@ -138,7 +138,7 @@ function gatewayDenied(root: IConstruct, model: MeshModel): Diagnostic[] {
   for (const g of gateways) {
     const identity = byPath.get(g.path) as any;
     if (!identity?.identityNamespace) continue;
-    const principal = `${model.trustDomain}/ns/${identity.identityNamespace}/sa/${identity.identityServiceAccount}`;
+    const principal = principalOf(model, identity.identityNamespace, identity.identityServiceAccount);
     for (const r of g.routes) {
       const service = model.findService(r.serviceHost);
       if (!service) continue;
