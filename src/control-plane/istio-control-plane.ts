@@ -6,14 +6,14 @@ import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
-import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
-import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
+import { MeshModel } from '../model';
+import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
 import { recordImage } from '../analysis/rules/risk-rules';
 import { envoyDefaultResources, EnvoyPorts } from '../data-plane/envoy-proxy';
-import { MeshModel } from '../model';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -366,8 +366,15 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name: accessLog.provider, path: accessLog.path, encoding: accessLog.encoding });
     }
     this.model.addControlPlane({
-      path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision, accessLog,
-      trustDomain: props.trustDomain, hub: this.hub, tag: this.tag, istiodAddress,
+      path: this.node.path,
+      namespace: ns,
+      rootNamespace: this.rootNamespace,
+      revision: this.revision,
+      accessLog,
+      trustDomain: props.trustDomain,
+      hub: this.hub,
+      tag: this.tag,
+      istiodAddress,
     });
     // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
@@ -391,8 +398,9 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
         throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
       }
-      const crds = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);
-      if (crds.length === 0 || crds.some((c) => c.kind !== 'CustomResourceDefinition')) {
+      const docs = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);
+      const crds = docs.filter(isCrd);
+      if (crds.length === 0 || crds.length !== docs.length) {
         throw propError(this, 'crdFile', 'must contain only CustomResourceDefinition documents', props.crdFile ?? DEFAULT_CRD_FILE,
           'pass manifests/charts/base/files/crd-all.gen.yaml of an Istio release');
       }

@@ -5,11 +5,11 @@ import { isDnsName, isHostPattern, suggestHost } from './private/hosts';
 import { DestinationRule, ServiceEntry, VirtualService } from '../imports/networking.istio.io';
 import { addExternalService, ExternalPortModel, ExternalServiceModel } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
+import { IMeshDestination } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
-import { IMeshDestination } from '../model/shared-interfaces';
 
 /** Protocol of an external service port, in Istio's terms. */
 export enum ExternalProtocol {

@@ -11,12 +11,12 @@ import { Gateway } from '../imports/networking.istio.io';
 import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
+import { IMeshIdentity } from '../model/shared-interfaces';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
-import { IMeshIdentity } from '../model/shared-interfaces';
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {

@@ -305,7 +305,8 @@ export class MeshModel {
     const cp = this._controlPlanes[0];
     const trustDomain = this.trustDomainSource?.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     if (!cp) {
-      return { namespace: DEFAULT_CONTROL_PLANE_NAMESPACE, rootNamespace: DEFAULT_CONTROL_PLANE_NAMESPACE, trustDomain, clusterDomain: this.clusterDomain };
+      const namespace = DEFAULT_CONTROL_PLANE_NAMESPACE;
+      return { namespace, rootNamespace: namespace, trustDomain, clusterDomain: this.clusterDomain };
     }
     return {
       path: cp.path,

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { API_SHAPES } from './api-shapes';
 import { ApiShapes, Shape } from './api-shape-types';
+import { API_SHAPES } from './api-shapes';
 import { MeshValidationError, propMessage } from './errors';
 
 /**
@@ -39,7 +39,9 @@ function isInstanceOf(v: unknown, name: string): boolean {
 }
 
 function isConstruct(v: unknown): v is IConstruct {
-  return v !== null && typeof v === 'object' && typeof (v as any).node === 'object' && typeof (v as any).node?.path === 'string';
+  if (v === null || typeof v !== 'object') return false;
+  const node: unknown = (v as { node?: unknown }).node;
+  return node !== null && typeof node === 'object' && typeof (node as { path?: unknown }).path === 'string';
 }
 
 /** `a` or `an` before a type name. */

@@ -133,7 +133,8 @@ export class ArgoRollout extends Construct {
 
     addManagedFields(model, () => this.managedFields(model));
     // ROLLOUT001/002 are model rules (analysis/rules/rollout-rules.ts), reported here
-    addManagedRollout(model, { path: this.node.path, serviceHost: release.service.host, stable: release.stable, canary: release.canary, defaultRoute: DEFAULT_ROUTE });
+    const { stable, canary } = release;
+    addManagedRollout(model, { path: this.node.path, serviceHost: release.service.host, stable, canary, defaultRoute: DEFAULT_ROUTE });
     this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
   }
 

@@ -5,10 +5,10 @@ import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
 import { AuthorizationPolicy } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshService } from '../model/shared-interfaces';
 import { HttpMethod } from '../traffic/http-match';
 
 /**

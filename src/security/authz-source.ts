@@ -1,10 +1,10 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
 import { principalOf } from '../model/security';
+import { IMeshIdentity } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { isDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshIdentity } from '../model/shared-interfaces';
 
 /**
  * Who a request comes from, in an authorization rule

@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { RequestAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshService } from '../model/shared-interfaces';
 
 /** Where a token is read from: a request header, with an optional value prefix. */
 export interface JwtHeader {

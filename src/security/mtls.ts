@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { PeerAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { addPeerAuthentication, namespaceOf, PeerAuthenticationModel, PeerAuthenticationScope } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * Which connections a workload's sidecar accepts.

@@ -1,22 +1,21 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IMeshDestination, IMeshIdentity } from '../model/shared-interfaces';
-import { MeshServicePort, Protocol } from '../model/service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
 import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
+import { ENVOY_RESERVED_PORTS, PROXY_UID } from '../data-plane/envoy-proxy';
+import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../data-plane/scrape';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
+import { MeshServicePort, Protocol } from '../model/service-port';
+import { IMeshDestination, IMeshIdentity } from '../model/shared-interfaces';
 import { trafficOf } from '../model/traffic';
-import { ENVOY_RESERVED_PORTS, PROXY_UID } from '../data-plane/envoy-proxy';
-import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../data-plane/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { trafficPolicyToModel } from '../traffic/private/traffic-policy';
 import { checkPort } from '../private/values';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { renderSidecarSpec } from '../render/istio-sidecar';
@@ -26,6 +25,7 @@ import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';
 import { ClientTlsMode } from '../security/mtls';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
+import { trafficPolicyToModel } from '../traffic/private/traffic-policy';
 import { TrafficPolicy } from '../traffic/traffic-policy';
 // --- end security ---
 

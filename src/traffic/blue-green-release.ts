@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * Properties of a `BlueGreenRelease`.

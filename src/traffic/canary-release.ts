@@ -1,13 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
+import { IMeshService } from '../model/shared-interfaces';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage } from '../private/values';
 import { ReleaseDriver } from '../rollouts/release-driver';
-import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * A cookie that pins a tester to the canary: requests whose `Cookie` header

@@ -5,6 +5,7 @@ import {
   CorsPolicy, FaultInjection, HeaderOperations, HttpRedirect, HttpRewrite, MirrorPolicy, RetryPolicy, RouteDestination,
 } from './route-options';
 import { MeshModel } from '../model/mesh-model';
+import { IMeshService } from '../model/shared-interfaces';
 import {
   CorsModel, DestinationModel, FaultModel, HeaderOpsModel, RedirectModel, RetriesModel, RewriteModel, RouteModel, trafficOf,
 } from '../model/traffic';
@@ -12,7 +13,6 @@ import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage, optDuration, optInt } from '../private/values';
-import { IMeshService } from '../model/shared-interfaces';
 
 /**
  * Options of `MeshService.addRoute()`: one HTTP routing rule of the service's

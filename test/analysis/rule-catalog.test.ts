@@ -1,6 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryRelease, ExternalProtocol, ExternalService, IstioControlPlane, MeshAnalysis, MeshNamespace, MeshService, ReleaseDriver, RolloutRevision, RolloutStep, StrictMtls,
+  CanaryRelease, ExternalProtocol, ExternalService, IstioControlPlane, MeshAnalysis, MeshNamespace, MeshService,
+  ReleaseDriver, RolloutRevision, RolloutStep, StrictMtls,
 } from '../../src';
 import { MeshModel } from '../../src/model';
 import { synthAndValidate } from '../util';
@@ -68,8 +69,14 @@ describe('the rule catalog', () => {
         versions: [{ name: 'v1', image: 'ghcr.io/acme/orders:1.0.0' }, { name: 'v2', image: 'ghcr.io/acme/orders:2.0.0' }],
       });
       new CanaryRelease(chart, 'orders-canary', {
-        service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 0,
-        driver: ReleaseDriver.argoRollouts({ revision: RolloutRevision.CANARY, steps: [RolloutStep.weight(50), RolloutStep.pause(Duration.minutes(1))] }),
+        service: svc,
+        stable: 'v1',
+        canary: 'v2',
+        canaryPercentage: 0,
+        driver: ReleaseDriver.argoRollouts({
+          revision: RolloutRevision.CANARY,
+          steps: [RolloutStep.weight(50), RolloutStep.pause(Duration.minutes(1))],
+        }),
       });
       return { chart, svc };
     }
