@@ -142,6 +142,16 @@ const RESERVED_NAMES = ['default', 'canary-pinned', 'preview-pinned'];
  * });
  */
 export class MeshRoute extends Construct {
+  /**
+   * `MeshService.addRoute()`: a route under the service, named `route-<n>` unless `options.name` is given.
+   * @internal
+   */
+  public static _add(service: IMeshService, options: MeshRouteOptions): MeshRoute {
+    const id = options.name ?? `route-${trafficOf(MeshModel.of(service), service.host).routes.length + 1}`;
+    // a MeshService (the one implementation) is a Construct: the route is its child
+    return new MeshRoute(service as Construct, id, { ...options, service });
+  }
+
   /** Rule name (the `name` of the VirtualService HTTP route). */
   public readonly routeName: string;
   /** The service the rule belongs to. */
