@@ -9,6 +9,7 @@ import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
 import { MeshModel } from '../model';
 import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
+import { istiodDeploymentSpec } from './private/istiod';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
 import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
@@ -242,10 +243,6 @@ export interface IstioControlPlaneProps {
    * @default false
    */
   readonly multiclusterReader?: boolean;
-}
-
-function quantity(value: string): k8s.Quantity {
-  return k8s.Quantity.fromString(value);
 }
 
 
@@ -496,76 +493,23 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     const selector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { istio: 'pilot' };
     const serviceSelector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { app: 'istiod', istio: 'pilot' };
     const autoscale = maxReplicas > replicas;
-    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const field = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
-      spec: {
-        replicas: autoscale ? undefined : replicas,
-        selector: { matchLabels: selector },
-        strategy: { rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromString('25%') } },
-        template: {
-          metadata: {
-            labels: podLabels,
-            annotations: { 'prometheus.io/port': '15014', 'prometheus.io/scrape': 'true', 'sidecar.istio.io/inject': 'false' },
-          },
-          spec: {
-            serviceAccountName: istiod,
-            tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }],
-            containers: [{
-              name: 'discovery',
-              image: `${this.hub}/pilot:${this.tag}`,
-              args: ['discovery', '--monitoringAddr=:15014', '--log_output_level=default:info', '--domain', this.model.clusterDomain, '--keepaliveMaxServerConnectionAge', '30m'],
-              env: [
-                env('REVISION', revLabel),
-                env('PILOT_CERT_PROVIDER', 'istiod'),
-                field('POD_NAME', 'metadata.name'),
-                field('POD_NAMESPACE', 'metadata.namespace'),
-                field('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
-                env('KUBECONFIG', '/var/run/secrets/remote/config'),
-                env('PILOT_TRACE_SAMPLING', String(traceSampling)),
-                env('PILOT_ENABLE_ANALYSIS', 'false'),
-                env('CLUSTER_ID', props.clusterId ?? 'Kubernetes'),
-                env('PLATFORM', ''),
-                ...(gatewayController ? [] : [env('PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', 'false')]),
-              ],
-              ports: [
-                { containerPort: 8080, name: 'http-debug', protocol: 'TCP' },
-                { containerPort: 15010, name: 'grpc-xds', protocol: 'TCP' },
-                { containerPort: 15012, name: 'tls-xds', protocol: 'TCP' },
-                { containerPort: 15017, name: 'https-webhooks', protocol: 'TCP' },
-                { containerPort: 15014, name: 'http-monitoring', protocol: 'TCP' },
-              ],
-              readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromNumber(8080) }, initialDelaySeconds: 1, periodSeconds: 3, timeoutSeconds: 5 },
-              resources: props.resources ? toResourceRequirements(props.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              volumeMounts: [
-                { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
-                { name: 'local-certs', mountPath: '/var/run/secrets/istio-dns' },
-                { name: 'cacerts', mountPath: '/etc/cacerts', readOnly: true },
-                { name: 'istio-kubeconfig', mountPath: '/var/run/secrets/remote', readOnly: true },
-                { name: 'istio-csr-dns-cert', mountPath: '/var/run/secrets/istiod/tls', readOnly: true },
-                { name: 'istio-csr-ca-configmap', mountPath: '/var/run/secrets/istiod/ca', readOnly: true },
-              ],
-            }],
-            volumes: [
-              { name: 'local-certs', emptyDir: { medium: 'Memory' } },
-              { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
-              // plug-in CA (optional): https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/
-              { name: 'cacerts', secret: { secretName: 'cacerts', optional: true } },
-              { name: 'istio-kubeconfig', secret: { secretName: 'istio-kubeconfig', optional: true } },
-              { name: 'istio-csr-dns-cert', secret: { secretName: 'istiod-tls', optional: true } },
-              { name: 'istio-csr-ca-configmap', configMap: { name: 'istio-ca-root-cert', defaultMode: 420, optional: true } },
-            ],
-          },
-        },
-      },
+      spec: istiodDeploymentSpec({
+        istiod,
+        revLabel,
+        hub: this.hub,
+        tag: this.tag,
+        clusterDomain: this.model.clusterDomain,
+        clusterId: props.clusterId ?? 'Kubernetes',
+        traceSampling,
+        gatewayController,
+        replicas,
+        autoscale,
+        selector,
+        podLabels,
+        resources: props.resources ? toResourceRequirements(props.resources) : undefined,
+      }),
     });
     new k8s.KubeService(this, 'Service', {
       metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
