@@ -427,7 +427,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`, optionally only
    * some methods, paths and ports. Records the caller -> callee edge.
    *
-   * Deny by default: once a service has any allow rule, every request no
+   * Deny by default: once a service has an allow rule, every request no
    * allow rule matches is denied (Istio ALLOW semantics).
    *
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
