@@ -4,8 +4,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { buildApiShapes, renderApiShapes, SHAPES_FILE } from '../../scripts/api-shapes';
 import * as api from '../../src';
-import { API_SHAPES } from '../../src/private/api-shapes';
 import { Param, Shape } from '../../src/private/api-shape-types';
+import { API_SHAPES } from '../../src/private/api-shapes';
 
 /**
  * The jsii boundary: JavaScript and Python callers bypass TypeScript's
