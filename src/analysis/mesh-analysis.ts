@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
-import { dependencyHosts } from '../render/istio-sidecar';
+import { dependencyHosts } from '../render/sidecar';
 import { renderMermaid } from '../render/mermaid';
 import { registerAnalysisRules } from './rules/mesh-rules';
 import { checkArgs } from '../private/runtime-types';

@@ -8,7 +8,7 @@ import { gatewayRouteTables, gatewaysOf } from '../model/gateways';
 import { addManagedFields, GitOpsRule, managedGatewayRouteName, ManagedFieldsModel } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
 import { checkInt } from '../private/values';
-import { renderVirtualServiceSpec } from '../render/istio-service';
+import { renderVirtualServiceSpec } from '../render/virtual-service';
 import type { CanaryRelease } from '../traffic/canary-release';
 
 /** The route of the service's VirtualService that carries the default split. */

@@ -18,8 +18,9 @@ import { validateDnsLabel, validateEnvName, validateServiceName } from '../priva
 import { checkArgs } from '../private/runtime-types';
 import { trafficPolicyToModel } from '../private/traffic-policy';
 import { checkPort } from '../private/values';
-import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
-import { renderSidecarSpec } from '../render/istio-sidecar';
+import { renderDestinationRuleSpec } from '../render/destination-rule';
+import { renderSidecarSpec } from '../render/sidecar';
+import { renderVirtualServiceSpec } from '../render/virtual-service';
 // --- security (src/security) ---
 import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';

@@ -4,7 +4,7 @@ import { Diagnostic, MeshModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
 import { peerAuthentications } from '../../model/security';
 import { propMessage } from '../../private/errors';
-import { egressHosts } from '../../render/istio-sidecar';
+import { egressHosts } from '../../render/sidecar';
 
 /**
  * Risky choices that synthesize valid objects but leave the mesh insecure or
