@@ -247,7 +247,7 @@ export function gatewayRouteTables(gateway: Pick<GatewayModel, 'routes'>): { hos
 export const GATEWAY_HOST_COLLISION = 'MESH-GW001';
 /** Rule code: a gateway route answers a host no server of the gateway serves over HTTP. */
 export const GATEWAY_ROUTE_HOST_NOT_SERVED = 'MESH-GW002';
-/** Rule code: any-host routes would be merged into a concrete host's routes in an order Istio does not define. */
+/** Rule code: the any-host routes would be merged into a concrete host's routes in an order Istio does not define. */
 export const GATEWAY_ANY_HOST_MERGE = 'MESH-GW003';
 
 function hostCollisions(model: MeshModel): Diagnostic[] {
