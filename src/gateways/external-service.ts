@@ -4,7 +4,8 @@ import { EgressGateway } from './egress-gateway';
 import { isDnsName, isHostPattern, suggestHost } from './private/hosts';
 import { DestinationRule, ServiceEntry, VirtualService } from '../imports/networking.istio.io';
 import {
-  addExternalService, EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalPortModel, ExternalResolutionName, ExternalServiceModel, TlsOriginationModel,
+  addExternalService, EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalPortModel, ExternalResolutionName, ExternalServiceModel,
+  TlsOriginationModel,
 } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { propError } from '../private/errors';

@@ -89,8 +89,14 @@ describe('egress and external DestinationRules', () => {
 
   test('TLS origination: SIMPLE TLS with SNI and the system trust store on the port the app calls; none without origination', () => {
     const external = {
-      path: 'test/pay', name: 'pay', namespace: 'shop', hosts: ['api.pay.example'], originatesTls: true, resolution: 'DNS' as const,
-      ports: [{ name: 'http-80', number: 80, protocol: 'HTTP' }], tlsOrigination: { port: 80, targetPort: 443, sni: 'api.pay.example' },
+      path: 'test/pay',
+      name: 'pay',
+      namespace: 'shop',
+      hosts: ['api.pay.example'],
+      originatesTls: true,
+      resolution: 'DNS' as const,
+      ports: [{ name: 'http-80', number: 80, protocol: 'HTTP' }],
+      tlsOrigination: { port: 80, targetPort: 443, sni: 'api.pay.example' },
     };
     expect(JSON.parse(JSON.stringify(renderTlsOriginationDestinationRuleSpec(external)))).toEqual({
       host: 'api.pay.example',

@@ -5,7 +5,12 @@ import { synthAndValidate } from '../util';
 import { handModel } from './fixtures';
 
 const pay: ExternalServiceModel = {
-  path: 'test/pay', name: 'pay', namespace: 'shop', hosts: ['api.pay.example'], originatesTls: false, resolution: 'DNS',
+  path: 'test/pay',
+  name: 'pay',
+  namespace: 'shop',
+  hosts: ['api.pay.example'],
+  originatesTls: false,
+  resolution: 'DNS',
   ports: [{ name: 'tls-443', number: 443, protocol: 'TLS' }],
 };
 

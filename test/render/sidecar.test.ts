@@ -11,11 +11,23 @@ describe('renderSidecarSpec', () => {
     const orders = addService(model, 'orders');
     model.addEdge({ from: web, to: orders, reason: 'dependsOn' });
     putGateway(model, {
-      path: 'test/egress', direction: 'egress', name: 'egress', namespace: 'istio-egress', selector: { istio: 'egress' },
-      serviceHost: 'egress.istio-egress.svc.cluster.local', servers: [], routes: [],
+      path: 'test/egress',
+      direction: 'egress',
+      name: 'egress',
+      namespace: 'istio-egress',
+      selector: { istio: 'egress' },
+      serviceHost: 'egress.istio-egress.svc.cluster.local',
+      servers: [],
+      routes: [],
     });
     addExternalService(model, {
-      path: 'test/pay', name: 'pay', namespace: 'shop', hosts: ['api.pay.example'], ports: [], originatesTls: false, resolution: 'DNS',
+      path: 'test/pay',
+      name: 'pay',
+      namespace: 'shop',
+      hosts: ['api.pay.example'],
+      ports: [],
+      originatesTls: false,
+      resolution: 'DNS',
       egressGatewayPath: 'test/egress',
     });
     model.addEgressHost(web.host, 'shop/api.pay.example');

@@ -1,6 +1,6 @@
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as fs from 'fs';
 import * as ts from 'typescript';
 
 /**
@@ -20,7 +20,10 @@ function diagnostics(source: string): string[] {
   const file = path.join(dir, 'probe.ts');
   fs.writeFileSync(file, source);
   try {
-    const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true });
+    const options: ts.CompilerOptions = {
+      strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true,
+    };
+    const program = ts.createProgram([file], options);
     return ts.getPreEmitDiagnostics(program)
       .filter((d) => d.file?.fileName === file)
       .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));

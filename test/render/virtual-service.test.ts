@@ -39,8 +39,11 @@ describe('renderVirtualServiceSpec (a service\'s own VirtualService)', () => {
     const orders = addService(model, 'orders', ['v1', 'v2'], [HTTP_80, TCP_5432]);
     addCanary(model, orders, 'v1', 'v2', 10, { mirrorPercentage: 50 });
     trafficOf(model, HOST).routes.push({
-      path: 'test/orders/api', name: 'api', matches: [match({ path: { kind: 'prefix', value: '/api' }, method: 'GET' })],
-      timeoutMs: 1500, retries: { attempts: 2, perTryTimeoutMs: 500, retryOn: ['5xx', 'reset'] },
+      path: 'test/orders/api',
+      name: 'api',
+      matches: [match({ path: { kind: 'prefix', value: '/api' }, method: 'GET' })],
+      timeoutMs: 1500,
+      retries: { attempts: 2, perTryTimeoutMs: 500, retryOn: ['5xx', 'reset'] },
     });
     const spec = renderVirtualServiceSpec(model, orders);
     expect(spec.http?.map((r) => r.name)).toEqual(['canary-pinned', 'api', 'default']);
@@ -149,7 +152,12 @@ describe('renderEgressVirtualServiceSpec (an external service through an egress 
   test('HTTP: mesh -> gateway port 80 (subset), gateway -> external port; TLS: by SNI through 443', () => {
     const { chart } = handModel();
     const spec = renderEgressVirtualServiceSpec({
-      path: 'test/pay', name: 'pay', namespace: 'shop', hosts: ['api.pay.example'], originatesTls: false, resolution: 'DNS',
+      path: 'test/pay',
+      name: 'pay',
+      namespace: 'shop',
+      hosts: ['api.pay.example'],
+      originatesTls: false,
+      resolution: 'DNS',
       ports: [{ name: 'http-8080', number: 8080, protocol: 'HTTP' }, { name: 'tls-443', number: 443, protocol: 'TLS' }],
       egressGatewayPath: 'test/egress',
     }, { name: 'egress', namespace: 'istio-egress', serviceHost: 'egress.istio-egress.svc.cluster.local' });

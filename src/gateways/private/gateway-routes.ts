@@ -121,7 +121,9 @@ export class GatewayRoutes {
   private render(host: string): VirtualServiceSpec {
     const gateway = { name: this.owner.gatewayName, namespace: this.owner.namespace, routes: this.models };
     for (const e of this.entries) this.checkPinnable(e);
-    return renderGatewayRouteSpec(this.model, gateway, host, (r) => this.model.findService(r.serviceHost) ?? this.entries[r.index].options.service._toModel());
+    // a destination service of another app is not in this model: its own view of itself stands in
+    const serviceOf = (r: GatewayRouteModel) => this.model.findService(r.serviceHost) ?? this.entries[r.index].options.service._toModel();
+    return renderGatewayRouteSpec(this.model, gateway, host, serviceOf);
   }
 
   /**
