@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
-import { dependencyHosts } from '../render/sidecar';
 import { renderMermaid } from '../render/mermaid';
+import { dependencyHosts } from '../render/sidecar';
 import { registerAnalysisRules } from './rules/mesh-rules';
 import { checkArgs } from '../private/runtime-types';
 
