@@ -47,7 +47,7 @@ export function renderGatewaySpec(gateway: Pick<GatewayModel, 'selector' | 'serv
 }
 
 /** A server's `tls`: its TLS mode and certificate, or the HTTPS redirect of a plain-HTTP server. */
-export function renderServerTls(s: GatewayServerModel): GatewaySpecServersTls | undefined {
+function renderServerTls(s: GatewayServerModel): GatewaySpecServersTls | undefined {
   if (s.tlsMode) {
     return {
       mode: TLS_MODE[s.tlsMode],
