@@ -19,6 +19,7 @@ export * from './control-plane/mesh-config';
 export * from './control-plane/istio-control-plane';
 export * from './control-plane/mesh-namespace';
 export * from './gateways/gateway-server';
+export * from './gateways/gateway-route';
 export * from './gateways/mesh-gateway';
 export * from './gateways/ingress-gateway';
 export * from './gateways/existing-ingress-gateway';

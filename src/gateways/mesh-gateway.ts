@@ -7,8 +7,8 @@ import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
 import { MeshNamespace } from '../control-plane/mesh-namespace';
 import { ENVOY_RESERVED_PORTS, envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
-import { Gateway } from '../imports/networking.istio.io';
-import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
+import { Gateway, GatewaySpec } from '../imports/networking.istio.io';
+import { EgressLegModel, GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
 import { IMeshIdentity } from '../model/shared-interfaces';
@@ -17,6 +17,7 @@ import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/
 import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
+import { renderGatewaySpec } from '../render/gateway';
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {
@@ -158,8 +159,6 @@ function targetPortOf(port: number): number {
 interface BoundServer {
   readonly server: GatewayServer | undefined;
   readonly model: GatewayServerModel;
-  /** The Istio `Server` object. */
-  readonly istio: any;
 }
 
 
@@ -196,6 +195,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected readonly _servers: BoundServer[] = [];
   /** @internal */
   protected readonly _routes: GatewayRouteModel[] = [];
+  /** @internal external services leaving through the gateway (egress) */
+  protected readonly _egressLegs: EgressLegModel[] = [];
   private readonly direction: GatewayDirection;
   private readonly serviceAccountName: string;
   private readonly image?: string;
@@ -336,25 +337,16 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     return this._gateway;
   }
 
-  /** @internal renders the Gateway spec; fails on an empty server list. */
-  protected _gatewaySpec(): any {
-    const names = new Map<string, number>();
-    const servers = this._servers.map((s) => {
-      // port names: `<protocol>-<port>`, suffixed when several servers share the port
-      const base = s.istio.port.name ?? `${s.model.protocol.toLowerCase()}-${s.model.port}`;
-      const n = (names.get(base) ?? 0) + 1;
-      names.set(base, n);
-      const name = n === 1 ? base : `${base}-${n}`;
-      return { ...s.istio, port: { ...s.istio.port, name } };
-    });
-    return { selector: this.selectorLabels(), servers };
+  /** @internal renders the Gateway spec from the gateway's model. */
+  protected _gatewaySpec(): GatewaySpec {
+    return renderGatewaySpec(this._toModel());
   }
 
   /**
    * @internal validates and records a server (its Service port follows).
    * @returns the bound server model
    */
-  protected _addServer(prop: string, model: GatewayServerModel, istio: any, server?: GatewayServer): GatewayServerModel {
+  protected _addServer(prop: string, model: GatewayServerModel, server?: GatewayServer): GatewayServerModel {
     const port = model.port;
     checkPort(this, `${prop}.port`, port, 'use 80 for HTTP and 443 for HTTPS');
     if (port < 1024 && port !== 80 && port !== 443) {
@@ -370,7 +362,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       throw propError(this, `${prop}.port`, `must not be shared by servers of different protocols: servers[${this._servers.indexOf(other)}] ` +
         `serves ${other.model.protocol} on it and this server ${model.protocol}`, port, 'put each protocol on its own port (e.g. HTTP on 80, HTTPS on 443)');
     }
-    this._servers.push({ server, model, istio });
+    this._servers.push({ server, model });
     this._register();
     return model;
   }
@@ -391,6 +383,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       serviceHost: this.host,
       servers: this._servers.map((s) => s.model),
       routes: [...this._routes],
+      egressLegs: this._egressLegs.length ? [...this._egressLegs] : undefined,
     };
   }
 

@@ -1,4 +1,4 @@
-import { defaultDestinations } from './destinations';
+import { defaultDestinations } from './virtual-service';
 import { MeshModel, ServiceModel } from '../model';
 import { externalServicesOf, ExternalServiceModel, GatewayModel, gatewaysOf } from '../model/gateways';
 import { clientTlsModeOf, effectiveMtlsOf } from '../model/security';

@@ -16,8 +16,9 @@ import { trafficOf } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
-import { renderSidecarSpec } from '../render/istio-sidecar';
+import { renderDestinationRuleSpec } from '../render/destination-rule';
+import { renderSidecarSpec } from '../render/sidecar';
+import { renderVirtualServiceSpec } from '../render/virtual-service';
 // --- security (src/security) ---
 import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';

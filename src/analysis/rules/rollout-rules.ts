@@ -1,7 +1,7 @@
 import { Diagnostic, MeshModel } from '../../model';
 import { GitOpsRule, managedRolloutsOf } from '../../model/gitops';
 import { propMessage } from '../../private/errors';
-import { renderVirtualServiceSpec } from '../../render/istio-service';
+import { renderVirtualServiceSpec } from '../../render/virtual-service';
 
 /** Registers the progressive-delivery rules (ROLLOUT001, ROLLOUT002); called once per model by the rule catalog. */
 export function registerRolloutRules(model: MeshModel): void {

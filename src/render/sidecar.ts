@@ -1,5 +1,11 @@
+import { SidecarSpec } from '../imports/networking.istio.io';
 import { MeshModel, ServiceModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
+
+/**
+ * Sidecar rendering: a service's Envoy egress scoped to what it calls. Pure
+ * functions from the model to `SidecarSpec`.
+ */
 
 /**
  * Hosts a service's Envoy needs to know about: every service it calls
@@ -38,7 +44,7 @@ export function dependencyHosts(model: MeshModel, service: ServiceModel): string
 }
 
 /** `spec` of the service's Sidecar: egress limited to its dependencies. */
-export function renderSidecarSpec(model: MeshModel, service: ServiceModel): any {
+export function renderSidecarSpec(model: MeshModel, service: ServiceModel): SidecarSpec {
   return {
     workloadSelector: { labels: { ...service.selector } },
     egress: [{ hosts: egressHosts(model, service) }],
