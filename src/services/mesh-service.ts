@@ -25,6 +25,7 @@ import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions
 import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';
 import { ClientTlsMode } from '../security/mtls';
+import { IMeshServiceRef } from '../security/service-ref';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
 import { TrafficPolicy } from '../traffic/traffic-policy';
 // --- end security ---
@@ -286,7 +287,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
  * });
  */
-export class MeshService extends Construct implements IMeshIdentity, IMeshDestination {
+export class MeshService extends Construct implements IMeshIdentity, IMeshDestination, IMeshServiceRef {
   /** Service, ServiceAccount and Istio object name; the `app` label. */
   public readonly serviceName: string;
   /** Namespace of every object of this service. */
