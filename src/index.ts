@@ -1,3 +1,4 @@
+export * from './model/shared-interfaces';
 export * from './services/identity';
 export * from './services/service-port';
 export * from './services/workload-security';
@@ -15,7 +16,6 @@ export * from './security/mtls';
 export * from './security/authz-source';
 export * from './security/authorization';
 export * from './security/jwt';
-export * from './security/service-ref';
 export * from './control-plane/mesh-config';
 export * from './control-plane/istio-control-plane';
 export * from './control-plane/mesh-namespace';

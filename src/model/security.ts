@@ -270,18 +270,6 @@ export function authorizationPolicyAt(model: MeshModel, path: string): Authoriza
   return policy;
 }
 
-/** Every AuthorizationPolicy of the app, in registration order. */
-export function authorizationPolicies(model: MeshModel): readonly AuthorizationPolicyModel[] {
-  return [...(STATES.get(model)?.authorizationPolicies.values() ?? [])];
-}
-
-/** The JWT provider registered by the construct at `path`. */
-export function jwtProviderAt(model: MeshModel, path: string): JwtProviderModel {
-  const provider = STATES.get(model)?.jwtProviders.find((p) => p.path === path);
-  if (!provider) throw new Error(`internal: JWT provider ${path} is not registered`);
-  return provider;
-}
-
 const IDENTITY_INDEX = new WeakMap<MeshModel, { size: number; byIdentity: Map<string, ServiceModel> }>();
 
 /** The service that runs as `namespace/serviceAccount`, if any (indexed; rebuilt when services are added). */

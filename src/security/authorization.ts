@@ -2,14 +2,14 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
-import { registeredService } from './private/registered-service';
-import { IMeshServiceRef } from './service-ref';
 import { AuthorizationPolicy, AuthorizationPolicySpecRules } from '../imports/security.istio.io';
 import { MeshModel, PortModel } from '../model';
+import { registeredService } from './private/registered-service';
 import {
   addAuthorizationPolicy, addAuthorizationRules, addIdentityReference, addJwtRequirement, AuthorizationActionName, AuthorizationOperationModel,
   AuthorizationRuleModel, authorizationPolicyAt, serviceWithIdentity,
 } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -138,7 +138,7 @@ const PATH_WILDCARD_MISUSE = /.\*./;
  */
 export class ServiceAuthorization extends Construct {
   /** The authorization of `service` (created on first use). */
-  public static of(service: IMeshServiceRef): ServiceAuthorization {
+  public static of(service: IMeshService): ServiceAuthorization {
     checkArgs('ServiceAuthorization.of', 'ServiceAuthorization.of', arguments);
     const existing = service.node.tryFindChild(AUTHZ_ID);
     if (existing) return existing as ServiceAuthorization;
@@ -151,7 +151,7 @@ export class ServiceAuthorization extends Construct {
   private denyPolicy?: ApiObject;
   private jwtPolicy?: ApiObject;
 
-  private constructor(scope: Construct, id: string, private readonly service: IMeshServiceRef) {
+  private constructor(scope: Construct, id: string, private readonly service: IMeshService) {
     super(scope, id);
     this.model = MeshModel.of(this);
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });

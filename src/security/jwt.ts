@@ -1,10 +1,10 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { registeredService } from './private/registered-service';
-import { IMeshServiceRef } from './service-ref';
 import { RequestAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -43,7 +43,7 @@ export interface JwtAuthenticationProps {
    *
    * @default - not workload-scoped
    */
-  readonly service?: IMeshServiceRef;
+  readonly service?: IMeshService;
 
   /**
    * Validate tokens for every workload of this namespace.

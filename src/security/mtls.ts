@@ -1,10 +1,10 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { registeredService } from './private/registered-service';
-import { IMeshServiceRef } from './service-ref';
 import { PeerAuthentication, PeerAuthenticationSpec } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { addPeerAuthentication, namespaceOf, PeerAuthenticationModel, PeerAuthenticationScope } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -63,7 +63,7 @@ export interface StrictMtlsProps {
    *
    * @default - not workload-scoped
    */
-  readonly service?: IMeshServiceRef;
+  readonly service?: IMeshService;
 
   /**
    * Apply to every workload of this namespace.

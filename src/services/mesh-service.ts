@@ -11,6 +11,7 @@ import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { trafficOf } from '../model/traffic';
 import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
@@ -25,7 +26,6 @@ import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions
 import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';
 import { ClientTlsMode } from '../security/mtls';
-import { IMeshServiceRef } from '../security/service-ref';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
 import { TrafficPolicy } from '../traffic/traffic-policy';
 // --- end security ---
@@ -287,7 +287,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
  * });
  */
-export class MeshService extends Construct implements IMeshIdentity, IMeshDestination, IMeshServiceRef {
+export class MeshService extends Construct implements IMeshIdentity, IMeshDestination, IMeshService {
   /** Service, ServiceAccount and Istio object name; the `app` label. */
   public readonly serviceName: string;
   /** Namespace of every object of this service. */

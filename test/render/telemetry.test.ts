@@ -5,7 +5,9 @@ import { validateIstioObject } from '../util';
 
 const noControlPlane = { controlPlanes: [] as ControlPlaneModel[] };
 const cp = (path: string, provider?: string): ControlPlaneModel => ({
-  path, namespace: 'istio-system', rootNamespace: 'istio-system',
+  path,
+  namespace: 'istio-system',
+  rootNamespace: 'istio-system',
   accessLog: provider ? { provider, path: '/dev/stdout', encoding: 'JSON' } : undefined,
 });
 

@@ -1,23 +1,30 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AuthzSource, IMeshServiceRef, JwtAuthentication, MeshService, ServiceAuthorization, StrictMtls } from '../../src';
+import { AuthzSource, IMeshService, JwtAuthentication, MeshService, ServiceAuthorization, StrictMtls } from '../../src';
 import { err, findObject, synthAndValidate } from '../util';
 
-/** An object with the shape of a service that no MeshService registered in the app's model. */
-class Unregistered extends Construct implements IMeshServiceRef {
+/** An object with the shape of a MeshService that registered nothing in the app's model. */
+class Unregistered extends Construct implements IMeshService {
   public readonly serviceName = 'ghost';
   public readonly namespace = 'shop';
   public readonly host = 'ghost.shop.svc.cluster.local';
+  public readonly identityNamespace = 'shop';
+  public readonly identityServiceAccount = 'ghost';
+  public readonly destinationNamespace = 'shop';
+  public readonly destinationHosts = ['ghost.shop.svc.cluster.local'];
+  public readonly ports = [];
+  public readonly versions = ['v1'];
+  public readonly stableVersion = 'v1';
 }
 
 const issuer = 'https://auth.acme.example';
 const jwksUri = 'https://auth.acme.example/jwks.json';
 
-describe('security takes IMeshServiceRef', () => {
+describe('security takes IMeshService', () => {
   test('a MeshService is one: policies select its app label in its namespace', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
     const users = new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'ghcr.io/acme/users:1.0.0' }] });
-    const ref: IMeshServiceRef = users;
+    const ref: IMeshService = users;
     new StrictMtls(chart, 'mtls', { service: ref });
     new JwtAuthentication(chart, 'jwt', { service: ref, issuer, jwksUri });
     ServiceAuthorization.of(ref).allowFrom(AuthzSource.namespace('shop'));
@@ -40,7 +47,7 @@ describe('security takes IMeshServiceRef', () => {
 
   test('a name instead of the object fails at the jsii boundary', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
-    expect(err(() => new StrictMtls(chart, 'mtls', { service: 'users' as unknown as IMeshServiceRef }))).toContain(
-      '[test/mtls] \'service\' must be a construct implementing IMeshServiceRef, got "users".');
+    expect(err(() => new StrictMtls(chart, 'mtls', { service: 'users' as unknown as IMeshService }))).toContain(
+      '[test/mtls] \'service\' must be a construct implementing IMeshService, got "users".');
   });
 });
