@@ -137,9 +137,9 @@ export interface AuthorizationConditionModel {
 
 /** One rule of an AuthorizationPolicy. */
 export interface AuthorizationRuleModel {
-  /** Sources, one `from[]` entry each (any of them matches); undefined: any source. */
+  /** Sources, one `from[]` entry each (one of them must match); undefined: every source. */
   readonly from?: readonly AuthorizationSourceModel[];
-  /** Operation; undefined: any operation. */
+  /** Operation; undefined: every operation. */
   readonly operation?: AuthorizationOperationModel;
   /** Conditions (all must hold); undefined: none. */
   readonly when?: readonly AuthorizationConditionModel[];

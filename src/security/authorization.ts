@@ -22,7 +22,7 @@ import { HttpMethod } from '../traffic/http-match';
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#AuthorizationPolicy-Action
  */
 export enum AuthorizationAction {
-  /** Admit matching requests. Once a workload has any ALLOW rule, every request no ALLOW rule matches is denied. */
+  /** Admit matching requests. Once a workload has an ALLOW rule, every request no ALLOW rule matches is denied. */
   ALLOW = 'ALLOW',
   /** Reject matching requests. DENY rules are evaluated before ALLOW rules. */
   DENY = 'DENY',
@@ -92,17 +92,17 @@ export class AuthorizationRule {
     private readonly operation: AuthorizationOperationModel | undefined,
     private readonly rules: readonly AuthorizationRuleModel[]) {}
 
-  /** HTTP methods the rule is restricted to (empty: any). */
+  /** HTTP methods the rule is restricted to (empty: every method). */
   public get methods(): string[] {
     return [...(this.operation?.methods ?? [])];
   }
 
-  /** Paths the rule is restricted to (empty: any). */
+  /** Paths the rule is restricted to (empty: every path). */
   public get paths(): string[] {
     return [...(this.operation?.paths ?? [])];
   }
 
-  /** Workload (container) ports the rule is restricted to (empty: any). */
+  /** Workload (container) ports the rule is restricted to (empty: every port). */
   public get ports(): number[] {
     return (this.operation?.ports ?? []).map((p) => Number(p));
   }
