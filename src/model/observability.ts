@@ -43,6 +43,71 @@ export interface TelemetryTargetModel {
   readonly selector?: Readonly<Record<string, string>>;
 }
 
+/** Which side of a request a telemetry setting applies to. */
+export type TrafficModeName = 'CLIENT_AND_SERVER' | 'CLIENT' | 'SERVER';
+
+/** A tag added to every span: a literal, a request header, or a proxy environment variable. */
+export type CustomTagModel =
+  | { readonly tag: string; readonly kind: 'literal'; readonly value: string }
+  | { readonly tag: string; readonly kind: 'header' | 'environment'; readonly name: string; readonly defaultValue?: string };
+
+/** One `tracing[]` entry of a Telemetry. */
+export interface TracingModel {
+  /** Undefined: both sides. */
+  readonly mode?: TrafficModeName;
+  /** Provider name; undefined: the mesh's default tracing provider. */
+  readonly provider?: string;
+  readonly randomSamplingPercentage?: number;
+  /** In declaration order; tag names are unique. */
+  readonly customTags: readonly CustomTagModel[];
+  readonly disableSpanReporting?: boolean;
+}
+
+/** One `accessLogging[]` entry of a Telemetry. */
+export interface AccessLoggingModel {
+  /** Undefined: both sides. */
+  readonly mode?: TrafficModeName;
+  /** Provider names; empty: the mesh's default access-log providers. */
+  readonly providers: readonly string[];
+  readonly disabled?: boolean;
+  /** CEL expression selecting the requests to log. */
+  readonly filter?: string;
+}
+
+/** A change to one tag of a metric. */
+export interface TagOverrideModel {
+  readonly tag: string;
+  readonly operation: 'REMOVE' | 'UPSERT';
+  /** CEL expression (UPSERT only). */
+  readonly value?: string;
+}
+
+/** One override of the standard metrics. */
+export interface MetricsOverrideModel {
+  /** Istio standard metric name, e.g. `REQUEST_COUNT` or `ALL_METRICS`. */
+  readonly metric: string;
+  /** Undefined: not matched on (both sides). */
+  readonly mode?: TrafficModeName;
+  readonly disabled?: boolean;
+  /** Sorted by tag name. */
+  readonly tagOverrides: readonly TagOverrideModel[];
+}
+
+/** One `metrics[]` entry of a Telemetry. */
+export interface MetricsModel {
+  /** Provider names; empty: the mesh's default metrics providers. */
+  readonly providers: readonly string[];
+  readonly overrides: readonly MetricsOverrideModel[];
+}
+
+/** A Telemetry resource: its target and its entries, in the order they were added. */
+export interface TelemetryModel extends TelemetryTargetModel {
+  readonly name: string;
+  readonly tracing: readonly TracingModel[];
+  readonly accessLogging: readonly AccessLoggingModel[];
+  readonly metrics: readonly MetricsModel[];
+}
+
 /** A group of alerting rules that a Prometheus addon loads from its rule file. */
 export interface AlertGroupModel {
   readonly path: string;
@@ -90,6 +155,35 @@ export function addProviderReference(model: MeshModel, ref: ProviderReference): 
 export function addTelemetryTarget(model: MeshModel, target: TelemetryTargetModel): void {
   observabilityOf(model).telemetries.push(target);
   model.touch();
+}
+
+const TELEMETRIES = new WeakMap<MeshModel, Map<string, TelemetryModel>>();
+
+/** Registers a Telemetry resource (its target takes part in OBS002); entries are added with `addTelemetryEntry`. */
+export function addTelemetry(model: MeshModel, telemetry: TelemetryModel): void {
+  let byPath = TELEMETRIES.get(model);
+  if (!byPath) TELEMETRIES.set(model, (byPath = new Map()));
+  if (byPath.has(telemetry.path)) throw new Error(`internal: telemetry ${telemetry.path} is already registered`);
+  byPath.set(telemetry.path, telemetry);
+  addTelemetryTarget(model, { path: telemetry.path, namespace: telemetry.namespace, scope: telemetry.scope, selector: telemetry.selector });
+}
+
+/** Appends one tracing, access logging or metrics entry to the Telemetry registered under `path`. */
+export function addTelemetryEntry(model: MeshModel, path: string, entry:
+| { readonly tracing: TracingModel } | { readonly accessLogging: AccessLoggingModel } | { readonly metrics: MetricsModel }): void {
+  const t = telemetryAt(model, path);
+  const next: TelemetryModel = 'tracing' in entry ? { ...t, tracing: [...t.tracing, entry.tracing] }
+    : 'accessLogging' in entry ? { ...t, accessLogging: [...t.accessLogging, entry.accessLogging] }
+      : { ...t, metrics: [...t.metrics, entry.metrics] };
+  TELEMETRIES.get(model)!.set(path, next);
+  model.touch();
+}
+
+/** The Telemetry registered under `path`. */
+export function telemetryAt(model: MeshModel, path: string): TelemetryModel {
+  const t = TELEMETRIES.get(model)?.get(path);
+  if (!t) throw new Error(`internal: telemetry ${path} is not registered`);
+  return t;
 }
 
 export function addAlertGroup(model: MeshModel, group: AlertGroupModel): void {

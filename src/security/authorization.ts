@@ -2,13 +2,18 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
-import { AuthorizationPolicy } from '../imports/security.istio.io';
-import { MeshModel } from '../model';
-import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
+import { AuthorizationPolicy, AuthorizationPolicySpecRules } from '../imports/security.istio.io';
+import { MeshModel, PortModel } from '../model';
+import { registeredService } from './private/registered-service';
+import {
+  addAuthorizationPolicy, addAuthorizationRules, addIdentityReference, addJwtRequirement, AuthorizationActionName, AuthorizationOperationModel,
+  AuthorizationRuleModel, authorizationPolicyAt, serviceWithIdentity,
+} from '../model/security';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
+import { renderAuthorizationPolicySpec, renderAuthorizationRules } from '../render/authorization-policy';
 import { HttpMethod } from '../traffic/http-match';
 
 /**
@@ -17,7 +22,7 @@ import { HttpMethod } from '../traffic/http-match';
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#AuthorizationPolicy-Action
  */
 export enum AuthorizationAction {
-  /** Admit matching requests. Once a workload has any ALLOW rule, every request no ALLOW rule matches is denied. */
+  /** Admit matching requests. Once a workload has an ALLOW rule, every request no ALLOW rule matches is denied. */
   ALLOW = 'ALLOW',
   /** Reject matching requests. DENY rules are evaluated before ALLOW rules. */
   DENY = 'DENY',
@@ -67,9 +72,6 @@ export interface RequireJwtOptions extends AllowFromOptions {
   readonly claims?: JwtClaimRequirement[];
 }
 
-/** Renders one or more Istio rules at synth time. */
-type RuleRenderer = (model: MeshModel) => any[];
-
 /**
  * One rule added to a service's authorization (what `allowFrom()`,
  * `denyFrom()` and `requireJwt()` return).
@@ -77,8 +79,8 @@ type RuleRenderer = (model: MeshModel) => any[];
 export class AuthorizationRule {
   /** @internal */
   public static _create(scope: IConstruct, action: AuthorizationAction, description: string,
-    operation: OperationData | undefined, render: RuleRenderer): AuthorizationRule {
-    return new AuthorizationRule(scope, action, description, operation, render);
+    operation: AuthorizationOperationModel | undefined, rules: readonly AuthorizationRuleModel[]): AuthorizationRule {
+    return new AuthorizationRule(scope, action, description, operation, rules);
   }
 
   private constructor(
@@ -87,44 +89,38 @@ export class AuthorizationRule {
     public readonly action: AuthorizationAction,
     /** Who the rule is about, for humans. */
     public readonly description: string,
-    private readonly operation: OperationData | undefined,
-    private readonly render: RuleRenderer) {}
+    private readonly operation: AuthorizationOperationModel | undefined,
+    private readonly rules: readonly AuthorizationRuleModel[]) {}
 
-  /** HTTP methods the rule is restricted to (empty: any). */
+  /** HTTP methods the rule is restricted to (empty: every method). */
   public get methods(): string[] {
     return [...(this.operation?.methods ?? [])];
   }
 
-  /** Paths the rule is restricted to (empty: any). */
+  /** Paths the rule is restricted to (empty: every path). */
   public get paths(): string[] {
     return [...(this.operation?.paths ?? [])];
   }
 
-  /** Workload (container) ports the rule is restricted to (empty: any). */
+  /** Workload (container) ports the rule is restricted to (empty: every port). */
   public get ports(): number[] {
     return (this.operation?.ports ?? []).map((p) => Number(p));
   }
 
   /** Peer principals the rule names, rendered with the current trust domain. */
   public get principals(): string[] {
-    return this._toIstio(MeshModel.of(this.scope)).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.principals ?? []));
+    return this._toIstio(MeshModel.of(this.scope)).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? []));
   }
 
   /** Namespaces the rule names. */
   public get namespaces(): string[] {
-    return this._toIstio(MeshModel.of(this.scope)).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.namespaces ?? []));
+    return this._toIstio(MeshModel.of(this.scope)).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.namespaces ?? []));
   }
 
-  /** @internal */
-  public _toIstio(model: MeshModel): any[] {
-    return this.render(model);
+  /** @internal the Istio rules this rule contributes to its policy. */
+  public _toIstio(model: MeshModel): AuthorizationPolicySpecRules[] {
+    return renderAuthorizationRules(this.rules, model.controlPlane);
   }
-}
-
-interface OperationData {
-  readonly methods?: string[];
-  readonly paths?: string[];
-  readonly ports?: string[];
 }
 
 const PATH_WILDCARD_MISUSE = /.\*./;
@@ -146,14 +142,11 @@ export class ServiceAuthorization extends Construct {
     checkArgs('ServiceAuthorization.of', 'ServiceAuthorization.of', arguments);
     const existing = service.node.tryFindChild(AUTHZ_ID);
     if (existing) return existing as ServiceAuthorization;
-    // a MeshService (the one implementation) is a Construct: the policies are its children
-    return new ServiceAuthorization(service as Construct, AUTHZ_ID, service);
+    registeredService(service, 'service', service);
+    return new ServiceAuthorization(service, AUTHZ_ID, service);
   }
 
   private readonly model: MeshModel;
-  private readonly allowRules: AuthorizationRule[] = [];
-  private readonly denyRules: AuthorizationRule[] = [];
-  private readonly jwtRules: AuthorizationRule[] = [];
   private allowPolicy?: ApiObject;
   private denyPolicy?: ApiObject;
   private jwtPolicy?: ApiObject;
@@ -175,11 +168,8 @@ export class ServiceAuthorization extends Construct {
     source._validate(this.service, prop, false);
     const operation = this.operation(`${prop}.options`, options);
     this.recordIdentity(source, prop);
-    const rule = AuthorizationRule._create(this, AuthorizationAction.ALLOW, source.description, operation,
-      (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
-    this.allowRules.push(rule);
-    this.allowPolicy ??= this.policy('Allow', 'allow', AuthorizationAction.ALLOW, this.allowRules);
-    return rule;
+    this.allowPolicy ??= this.policy('Allow', 'allow', 'ALLOW');
+    return this.addRules(this.allowPolicy, AuthorizationAction.ALLOW, source.description, operation, [{ from: [source._toModel()], operation }]);
   }
 
   /** Rejects requests from `source` (optionally only some operations), before any ALLOW rule. */
@@ -187,11 +177,8 @@ export class ServiceAuthorization extends Construct {
     checkArgs(this, 'ServiceAuthorization.denyFrom', arguments);
     source._validate(this.service, 'denyFrom', true);
     const operation = this.operation('denyFrom.options', options, true);
-    const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, source.description, operation,
-      (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
-    this.denyRules.push(rule);
-    this.denyPolicy ??= this.policy('Deny', 'deny', AuthorizationAction.DENY, this.denyRules);
-    return rule;
+    this.denyPolicy ??= this.policy('Deny', 'deny', 'DENY');
+    return this.addRules(this.denyPolicy, AuthorizationAction.DENY, source.description, operation, [{ from: [source._toModel()], operation }]);
   }
 
   /**
@@ -207,26 +194,30 @@ export class ServiceAuthorization extends Construct {
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
     addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
-    const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, () => [
-      withOperation({ from: [{ source: { notRequestPrincipals: [`${issuer}/*`] } }] }, operation),
-      ...claims.map((c) => withOperation({}, operation, [{ key: `request.auth.claims[${c.claim}]`, notValues: [...c.values] }])),
+    this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', 'DENY');
+    return this.addRules(this.jwtPolicy, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, [
+      { from: [{ notRequestPrincipals: [`${issuer}/*`] }], operation },
+      ...claims.map((c) => ({ operation, when: [{ key: `request.auth.claims[${c.claim}]`, notValues: [...c.values] }] })),
     ]);
-    this.jwtRules.push(rule);
-    this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', AuthorizationAction.DENY, this.jwtRules);
-    return rule;
   }
 
-  private policy(id: string, suffix: string, action: AuthorizationAction, rules: AuthorizationRule[]): ApiObject {
+  /** Creates one of the service's policies: registered in the model, its spec rendered from the model at synth. */
+  private policy(id: string, suffix: string, action: AuthorizationActionName): ApiObject {
+    const path = `${this.node.path}/${id}`;
+    const name = `${this.service.serviceName}-${suffix}`;
+    const app = this.service.serviceName;
+    addAuthorizationPolicy(this.model, { path, name, namespace: this.service.namespace, selector: { app }, action, rules: [] });
     return new AuthorizationPolicy(this, id, {
-      metadata: { name: `${this.service.serviceName}-${suffix}`, namespace: this.service.namespace, labels: { 'app': this.service.serviceName, 'app.kubernetes.io/name': this.service.serviceName } },
-      spec: Lazy.any({
-        produce: () => ({
-          selector: { matchLabels: { app: this.service.serviceName } },
-          action,
-          rules: rules.flatMap((r) => r._toIstio(this.model)),
-        }),
-      }),
+      metadata: { name, namespace: this.service.namespace, labels: { 'app': app, 'app.kubernetes.io/name': app } },
+      spec: Lazy.any({ produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane) }),
     });
+  }
+
+  /** Appends `rules` to `policy` in the model; returns the public handle. */
+  private addRules(policy: ApiObject, action: AuthorizationAction, description: string, operation: AuthorizationOperationModel | undefined,
+    rules: AuthorizationRuleModel[]): AuthorizationRule {
+    addAuthorizationRules(this.model, policy.node.path, rules);
+    return AuthorizationRule._create(this, action, description, operation, rules);
   }
 
   private recordIdentity(source: AuthzSource, prop: string) {
@@ -250,7 +241,7 @@ export class ServiceAuthorization extends Construct {
    * ports: Istio applies such a DENY rule to TCP traffic as "deny everything" (its validation
    * warns about it), which is never what an HTTP condition means.
    */
-  private operation(prop: string, options: AllowFromOptions, deny = false, httpOnly = false): OperationData | undefined {
+  private operation(prop: string, options: AllowFromOptions, deny = false, httpOnly = false): AuthorizationOperationModel | undefined {
     const scope = this.service;
     const out: { methods?: string[]; paths?: string[]; ports?: string[] } = {};
     if (options.methods !== undefined) {
@@ -267,7 +258,7 @@ export class ServiceAuthorization extends Construct {
       options.paths.forEach((p, i) => validatePath(scope, `${prop}.paths[${i}]`, p));
       out.paths = [...new Set(options.paths)];
     }
-    const servicePorts = this.service.ports;
+    const servicePorts: readonly PortModel[] = registeredService(scope, 'service', this.service).ports;
     let selected = servicePorts;
     if (options.ports !== undefined) {
       if (options.ports.length === 0) {
@@ -281,7 +272,7 @@ export class ServiceAuthorization extends Construct {
         }
         return sp;
       });
-      out.ports = [...new Set(selected.map((s) => String(s.targetPort ?? s.port)))];
+      out.ports = [...new Set(selected.map((s) => String(s.targetPort)))];
     }
     if ((out.methods || out.paths) && selected.every((s) => s.protocol === 'tcp')) {
       throw propError(scope, `${prop}.${out.paths ? 'paths' : 'methods'}`, 'only apply to HTTP traffic, but every selected port is TCP, so the rule could never match', out.paths ?? out.methods,
@@ -289,26 +280,13 @@ export class ServiceAuthorization extends Construct {
     }
     if (deny && options.ports === undefined && (httpOnly || out.methods || out.paths)) {
       const http = servicePorts.filter((s) => s.protocol !== 'tcp');
-      if (http.length > 0) out.ports = [...new Set(http.map((s) => String(s.targetPort ?? s.port)))];
+      if (http.length > 0) out.ports = [...new Set(http.map((s) => String(s.targetPort)))];
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
 }
 
 const AUTHZ_ID = 'Authorization';
-
-function withOperation(rule: any, operation: OperationData | undefined, when?: any[]): any {
-  const out = { ...rule };
-  if (operation) {
-    const op: any = {};
-    if (operation.methods) op.methods = [...operation.methods];
-    if (operation.paths) op.paths = [...operation.paths];
-    if (operation.ports) op.ports = [...operation.ports];
-    out.to = [{ operation: op }];
-  }
-  if (when) out.when = when;
-  return out;
-}
 
 function validatePath(scope: IConstruct, prop: string, path: string): void {
   const suffixMatch = path.startsWith('*/');
@@ -371,9 +349,12 @@ export class DefaultDeny extends Construct {
       throw propError(this, 'namespace', 'must be set when the chart has no namespace (the policy is namespace-wide)', ns, 'set namespace, e.g. \'shop\'');
     }
     this.namespace = validateDnsLabel(this, 'namespace', ns);
+    const model = MeshModel.of(this);
+    const policy = { path: `${this.node.path}/Resource`, name: 'allow-nothing', namespace: this.namespace };
+    addAuthorizationPolicy(model, policy);
     this.resource = new AuthorizationPolicy(this, 'Resource', {
-      metadata: { name: 'allow-nothing', namespace: this.namespace },
-      spec: {},
+      metadata: { name: policy.name, namespace: policy.namespace },
+      spec: renderAuthorizationPolicySpec(policy, model.controlPlane),
     });
   }
 }

@@ -11,7 +11,7 @@ import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { MeshServicePort, Protocol } from '../model/service-port';
-import { IMeshDestination, IMeshIdentity } from '../model/shared-interfaces';
+import { IMeshDestination, IMeshIdentity, IMeshService } from '../model/shared-interfaces';
 import { trafficOf } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
@@ -281,7 +281,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
  * });
  */
-export class MeshService extends Construct implements IMeshIdentity, IMeshDestination {
+export class MeshService extends Construct implements IMeshIdentity, IMeshDestination, IMeshService {
   /** Service, ServiceAccount and Istio object name; the `app` label. */
   public readonly serviceName: string;
   /** Namespace of every object of this service. */

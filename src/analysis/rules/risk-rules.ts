@@ -167,7 +167,7 @@ function gatewayDenied(root: IConstruct, model: MeshModel): Diagnostic[] {
   for (const g of gateways) {
     const identity = identityOf(byPath.get(g.path));
     if (!identity) continue;
-    const principal = principalOf(model, identity.identityNamespace, identity.identityServiceAccount);
+    const principal = principalOf(model.controlPlane, identity.identityNamespace, identity.identityServiceAccount);
     for (const r of g.routes) {
       const service = model.findService(r.serviceHost);
       if (!service) continue;
