@@ -100,7 +100,7 @@ function toSchema(node: ts.TypeNode, where: string): Schema {
     if (types.size === 1) return schemas[0];
     const kinds = new Set(schemas.map((s) => s.type));
     // Kubernetes IntOrString (e.g. a port, a duration in seconds or "5m")
-    if (kinds.size === 2 && kinds.has('number') && kinds.has('string')) return { 'x-kubernetes-int-or-string': true };
+    if (kinds.size === 2 && kinds.has('number') && kinds.has('string')) return { 'anyOf': [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true };
     return fail(`unsupported union at ${where}: ${node.getText().slice(0, 120)}`);
   }
   if (ts.isArrayTypeNode(node)) return { type: 'array', items: toSchema(node.elementType, `${where}[]`) };

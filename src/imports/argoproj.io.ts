@@ -226,12 +226,12 @@ export interface AnalysisTemplateSpecMetrics {
   /**
    * @schema AnalysisTemplateSpecMetrics#consecutiveErrorLimit
    */
-  readonly consecutiveErrorLimit?: any;
+  readonly consecutiveErrorLimit?: AnalysisTemplateSpecMetricsConsecutiveErrorLimit;
 
   /**
    * @schema AnalysisTemplateSpecMetrics#count
    */
-  readonly count?: any;
+  readonly count?: AnalysisTemplateSpecMetricsCount;
 
   /**
    * @schema AnalysisTemplateSpecMetrics#failureCondition
@@ -241,12 +241,12 @@ export interface AnalysisTemplateSpecMetrics {
   /**
    * @schema AnalysisTemplateSpecMetrics#failureLimit
    */
-  readonly failureLimit?: any;
+  readonly failureLimit?: AnalysisTemplateSpecMetricsFailureLimit;
 
   /**
    * @schema AnalysisTemplateSpecMetrics#inconclusiveLimit
    */
-  readonly inconclusiveLimit?: any;
+  readonly inconclusiveLimit?: AnalysisTemplateSpecMetricsInconclusiveLimit;
 
   /**
    * @schema AnalysisTemplateSpecMetrics#initialDelay
@@ -281,11 +281,11 @@ export interface AnalysisTemplateSpecMetrics {
 export function toJson_AnalysisTemplateSpecMetrics(obj: AnalysisTemplateSpecMetrics | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'consecutiveErrorLimit': obj.consecutiveErrorLimit,
-    'count': obj.count,
+    'consecutiveErrorLimit': obj.consecutiveErrorLimit?.value,
+    'count': obj.count?.value,
     'failureCondition': obj.failureCondition,
-    'failureLimit': obj.failureLimit,
-    'inconclusiveLimit': obj.inconclusiveLimit,
+    'failureLimit': obj.failureLimit?.value,
+    'inconclusiveLimit': obj.inconclusiveLimit?.value,
     'initialDelay': obj.initialDelay,
     'interval': obj.interval,
     'name': obj.name,
@@ -326,6 +326,62 @@ export function toJson_AnalysisTemplateSpecArgsValueFrom(obj: AnalysisTemplateSp
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsConsecutiveErrorLimit
+ */
+export class AnalysisTemplateSpecMetricsConsecutiveErrorLimit {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsConsecutiveErrorLimit {
+    return new AnalysisTemplateSpecMetricsConsecutiveErrorLimit(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsConsecutiveErrorLimit {
+    return new AnalysisTemplateSpecMetricsConsecutiveErrorLimit(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsCount
+ */
+export class AnalysisTemplateSpecMetricsCount {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsCount {
+    return new AnalysisTemplateSpecMetricsCount(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsCount {
+    return new AnalysisTemplateSpecMetricsCount(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsFailureLimit
+ */
+export class AnalysisTemplateSpecMetricsFailureLimit {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsFailureLimit {
+    return new AnalysisTemplateSpecMetricsFailureLimit(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsFailureLimit {
+    return new AnalysisTemplateSpecMetricsFailureLimit(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsInconclusiveLimit
+ */
+export class AnalysisTemplateSpecMetricsInconclusiveLimit {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsInconclusiveLimit {
+    return new AnalysisTemplateSpecMetricsInconclusiveLimit(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsInconclusiveLimit {
+    return new AnalysisTemplateSpecMetricsInconclusiveLimit(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProvider
@@ -912,7 +968,7 @@ export interface AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueries 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueries#period
    */
-  readonly period?: any;
+  readonly period?: AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueries#returnData
@@ -931,7 +987,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQu
     'id': obj.id,
     'label': obj.label,
     'metricStat': toJson_AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStat(obj.metricStat),
-    'period': obj.period,
+    'period': obj.period?.value,
     'returnData': obj.returnData,
   };
   // filter undefined values
@@ -1161,7 +1217,7 @@ export interface AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesM
   /**
    * @schema AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStat#period
    */
-  readonly period?: any;
+  readonly period?: AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStat#stat
@@ -1182,7 +1238,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQu
   if (obj === undefined) { return undefined; }
   const result = {
     'metric': toJson_AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatMetric(obj.metric),
-    'period': obj.period,
+    'period': obj.period?.value,
     'stat': obj.stat,
     'unit': obj.unit,
   };
@@ -1190,6 +1246,20 @@ export function toJson_AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQu
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod
+ */
+export class AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod {
+    return new AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod {
+    return new AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesPeriod(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecPodFailurePolicy
@@ -1408,6 +1478,20 @@ export function toJson_AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQu
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod
+ */
+export class AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod {
+    return new AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod {
+    return new AnalysisTemplateSpecMetricsProviderCloudWatchMetricDataQueriesMetricStatPeriod(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecPodFailurePolicyRules
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecPodFailurePolicyRules {
@@ -1611,7 +1695,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpec {
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpec#overhead
    */
-  readonly overhead?: { [key: string]: any };
+  readonly overhead?: { [key: string]: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead };
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpec#preemptionPolicy
@@ -1725,7 +1809,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpec(ob
     'nodeName': obj.nodeName,
     'nodeSelector': ((obj.nodeSelector) === undefined) ? undefined : (Object.entries(obj.nodeSelector).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
     'os': toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOs(obj.os),
-    'overhead': ((obj.overhead) === undefined) ? undefined : (Object.entries(obj.overhead).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'overhead': ((obj.overhead) === undefined) ? undefined : (Object.entries(obj.overhead).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.value }), {})),
     'preemptionPolicy': obj.preemptionPolicy,
     'priority': obj.priority,
     'priorityClassName': obj.priorityClassName,
@@ -2450,6 +2534,20 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOs(
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecOverhead(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecReadinessGates
@@ -5155,7 +5253,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGet#scheme
@@ -5173,7 +5271,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -5193,7 +5291,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort;
 }
 
 /**
@@ -5204,7 +5302,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -5287,7 +5385,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGet#scheme
@@ -5305,7 +5403,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -5325,7 +5423,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort;
 }
 
 /**
@@ -5336,7 +5434,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -5563,7 +5661,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGet#scheme
@@ -5581,7 +5679,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -5601,7 +5699,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort;
 }
 
 /**
@@ -5612,7 +5710,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -5869,7 +5967,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGet#scheme
@@ -5887,7 +5985,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -5907,7 +6005,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort;
 }
 
 /**
@@ -5918,7 +6016,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -6001,7 +6099,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGet#scheme
@@ -6019,7 +6117,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -6039,7 +6137,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort;
 }
 
 /**
@@ -6050,7 +6148,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -6277,7 +6375,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGet#scheme
@@ -6295,7 +6393,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -6315,7 +6413,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort;
 }
 
 /**
@@ -6326,7 +6424,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -6583,7 +6681,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGet#scheme
@@ -6601,7 +6699,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -6621,7 +6719,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort;
 }
 
 /**
@@ -6632,7 +6730,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -6715,7 +6813,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGet#scheme
@@ -6733,7 +6831,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -6753,7 +6851,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort;
 }
 
 /**
@@ -6764,7 +6862,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -6991,7 +7089,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGet#scheme
@@ -7009,7 +7107,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -7029,7 +7127,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort;
 }
 
 /**
@@ -7040,7 +7138,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -7425,7 +7523,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRef#divisor
    */
-  readonly divisor?: any;
+  readonly divisor?: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRef#resource
@@ -7441,7 +7539,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   if (obj === undefined) { return undefined; }
   const result = {
     'containerName': obj.containerName,
-    'divisor': obj.divisor,
+    'divisor': obj.divisor?.value,
     'resource': obj.resource,
   };
   // filter undefined values
@@ -7531,7 +7629,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGet#scheme
@@ -7549,7 +7647,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -7569,7 +7667,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort;
 }
 
 /**
@@ -7580,7 +7678,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -7633,7 +7731,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGet#scheme
@@ -7651,7 +7749,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -7671,7 +7769,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainer
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort;
 }
 
 /**
@@ -7682,7 +7780,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -7720,6 +7818,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLivenessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetHttpHeaders {
@@ -7750,6 +7876,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersReadinessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetHttpHeaders {
@@ -7778,6 +7932,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersStartupProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromConfigMapKeyRef
@@ -7857,7 +8039,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef#divisor
    */
-  readonly divisor?: any;
+  readonly divisor?: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRef#resource
@@ -7873,7 +8055,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   if (obj === undefined) { return undefined; }
   const result = {
     'containerName': obj.containerName,
-    'divisor': obj.divisor,
+    'divisor': obj.divisor?.value,
     'resource': obj.resource,
   };
   // filter undefined values
@@ -7963,7 +8145,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGet#scheme
@@ -7981,7 +8163,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -8001,7 +8183,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort;
 }
 
 /**
@@ -8012,7 +8194,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -8065,7 +8247,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGet#scheme
@@ -8083,7 +8265,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -8103,7 +8285,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeral
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort;
 }
 
 /**
@@ -8114,7 +8296,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -8152,6 +8334,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLivenessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetHttpHeaders {
@@ -8182,6 +8392,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersReadinessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetHttpHeaders {
@@ -8210,6 +8448,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersStartupProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromConfigMapKeyRef
@@ -8289,7 +8555,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRef#divisor
    */
-  readonly divisor?: any;
+  readonly divisor?: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRef#resource
@@ -8305,7 +8571,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   if (obj === undefined) { return undefined; }
   const result = {
     'containerName': obj.containerName,
-    'divisor': obj.divisor,
+    'divisor': obj.divisor?.value,
     'resource': obj.resource,
   };
   // filter undefined values
@@ -8395,7 +8661,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGet#scheme
@@ -8413,7 +8679,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -8433,7 +8699,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort;
 }
 
 /**
@@ -8444,7 +8710,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -8497,7 +8763,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGet#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort;
 
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGet#scheme
@@ -8515,7 +8781,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
     'host': obj.host,
     'httpHeaders': obj.httpHeaders?.map(y => toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders(y)),
     'path': obj.path,
-    'port': obj.port,
+    'port': obj.port?.value,
     'scheme': obj.scheme,
   };
   // filter undefined values
@@ -8535,7 +8801,7 @@ export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitConta
   /**
    * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocket#port
    */
-  readonly port: any;
+  readonly port: AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort;
 }
 
 /**
@@ -8546,7 +8812,7 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   if (obj === undefined) { return undefined; }
   const result = {
     'host': obj.host,
-    'port': obj.port,
+    'port': obj.port?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -8584,6 +8850,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLivenessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetHttpHeaders {
@@ -8614,6 +8908,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersReadinessProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetHttpHeaders {
@@ -8642,6 +8964,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersStartupProbeTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions
@@ -9052,6 +9402,20 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecAff
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetHttpHeaders {
@@ -9080,6 +9444,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetHttpHeaders
@@ -9112,6 +9504,48 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecCon
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetHttpHeaders {
@@ -9140,6 +9574,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetHttpHeaders
@@ -9172,6 +9634,48 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEph
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecEphemeralContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersEnvValueFromResourceFieldRefDivisor(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetHttpHeaders {
@@ -9202,6 +9706,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePostStartTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders
  */
 export interface AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetHttpHeaders {
@@ -9230,6 +9762,34 @@ export function toJson_AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecIni
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopHttpGetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort
+ */
+export class AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort {
+  public static fromNumber(value: number): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  public static fromString(value: string): AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort {
+    return new AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecInitContainersLifecyclePreStopTcpSocketPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema AnalysisTemplateSpecMetricsProviderJobSpecTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions
@@ -10829,7 +11389,7 @@ export interface ApplicationSpecSourceKustomizeReplicas {
   /**
    * @schema ApplicationSpecSourceKustomizeReplicas#count
    */
-  readonly count: any;
+  readonly count: ApplicationSpecSourceKustomizeReplicasCount;
 
   /**
    * @schema ApplicationSpecSourceKustomizeReplicas#name
@@ -10844,7 +11404,7 @@ export interface ApplicationSpecSourceKustomizeReplicas {
 export function toJson_ApplicationSpecSourceKustomizeReplicas(obj: ApplicationSpecSourceKustomizeReplicas | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'count': obj.count,
+    'count': obj.count?.value,
     'name': obj.name,
   };
   // filter undefined values
@@ -11075,7 +11635,7 @@ export interface ApplicationSpecSourcesKustomizeReplicas {
   /**
    * @schema ApplicationSpecSourcesKustomizeReplicas#count
    */
-  readonly count: any;
+  readonly count: ApplicationSpecSourcesKustomizeReplicasCount;
 
   /**
    * @schema ApplicationSpecSourcesKustomizeReplicas#name
@@ -11090,7 +11650,7 @@ export interface ApplicationSpecSourcesKustomizeReplicas {
 export function toJson_ApplicationSpecSourcesKustomizeReplicas(obj: ApplicationSpecSourcesKustomizeReplicas | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'count': obj.count,
+    'count': obj.count?.value,
     'name': obj.name,
   };
   // filter undefined values
@@ -11339,6 +11899,20 @@ export function toJson_ApplicationSpecSourceKustomizePatchesTarget(obj: Applicat
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * @schema ApplicationSpecSourceKustomizeReplicasCount
+ */
+export class ApplicationSpecSourceKustomizeReplicasCount {
+  public static fromNumber(value: number): ApplicationSpecSourceKustomizeReplicasCount {
+    return new ApplicationSpecSourceKustomizeReplicasCount(value);
+  }
+  public static fromString(value: string): ApplicationSpecSourceKustomizeReplicasCount {
+    return new ApplicationSpecSourceKustomizeReplicasCount(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
  * @schema ApplicationSpecSourcesDirectoryJsonnetExtVars
  */
 export interface ApplicationSpecSourcesDirectoryJsonnetExtVars {
@@ -11469,6 +12043,20 @@ export function toJson_ApplicationSpecSourcesKustomizePatchesTarget(obj: Applica
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema ApplicationSpecSourcesKustomizeReplicasCount
+ */
+export class ApplicationSpecSourcesKustomizeReplicasCount {
+  public static fromNumber(value: number): ApplicationSpecSourcesKustomizeReplicasCount {
+    return new ApplicationSpecSourcesKustomizeReplicasCount(value);
+  }
+  public static fromString(value: string): ApplicationSpecSourcesKustomizeReplicasCount {
+    return new ApplicationSpecSourcesKustomizeReplicasCount(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 
 /**
@@ -12499,7 +13087,7 @@ export interface RolloutSpecStrategyBlueGreen {
   /**
    * @schema RolloutSpecStrategyBlueGreen#maxUnavailable
    */
-  readonly maxUnavailable?: any;
+  readonly maxUnavailable?: RolloutSpecStrategyBlueGreenMaxUnavailable;
 
   /**
    * @schema RolloutSpecStrategyBlueGreen#postPromotionAnalysis
@@ -12550,7 +13138,7 @@ export function toJson_RolloutSpecStrategyBlueGreen(obj: RolloutSpecStrategyBlue
     'antiAffinity': toJson_RolloutSpecStrategyBlueGreenAntiAffinity(obj.antiAffinity),
     'autoPromotionEnabled': obj.autoPromotionEnabled,
     'autoPromotionSeconds': obj.autoPromotionSeconds,
-    'maxUnavailable': obj.maxUnavailable,
+    'maxUnavailable': obj.maxUnavailable?.value,
     'postPromotionAnalysis': toJson_RolloutSpecStrategyBlueGreenPostPromotionAnalysis(obj.postPromotionAnalysis),
     'prePromotionAnalysis': toJson_RolloutSpecStrategyBlueGreenPrePromotionAnalysis(obj.prePromotionAnalysis),
     'previewMetadata': toJson_RolloutSpecStrategyBlueGreenPreviewMetadata(obj.previewMetadata),
@@ -12601,12 +13189,12 @@ export interface RolloutSpecStrategyCanary {
   /**
    * @schema RolloutSpecStrategyCanary#maxSurge
    */
-  readonly maxSurge?: any;
+  readonly maxSurge?: RolloutSpecStrategyCanaryMaxSurge;
 
   /**
    * @schema RolloutSpecStrategyCanary#maxUnavailable
    */
-  readonly maxUnavailable?: any;
+  readonly maxUnavailable?: RolloutSpecStrategyCanaryMaxUnavailable;
 
   /**
    * @schema RolloutSpecStrategyCanary#minPodsPerReplicaSet
@@ -12662,8 +13250,8 @@ export function toJson_RolloutSpecStrategyCanary(obj: RolloutSpecStrategyCanary 
     'canaryMetadata': toJson_RolloutSpecStrategyCanaryCanaryMetadata(obj.canaryMetadata),
     'canaryService': obj.canaryService,
     'dynamicStableScale': obj.dynamicStableScale,
-    'maxSurge': obj.maxSurge,
-    'maxUnavailable': obj.maxUnavailable,
+    'maxSurge': obj.maxSurge?.value,
+    'maxUnavailable': obj.maxUnavailable?.value,
     'minPodsPerReplicaSet': obj.minPodsPerReplicaSet,
     'pingPong': toJson_RolloutSpecStrategyCanaryPingPong(obj.pingPong),
     'scaleDownDelayRevisionLimit': obj.scaleDownDelayRevisionLimit,
@@ -12737,6 +13325,20 @@ export function toJson_RolloutSpecStrategyBlueGreenAntiAffinity(obj: RolloutSpec
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RolloutSpecStrategyBlueGreenMaxUnavailable
+ */
+export class RolloutSpecStrategyBlueGreenMaxUnavailable {
+  public static fromNumber(value: number): RolloutSpecStrategyBlueGreenMaxUnavailable {
+    return new RolloutSpecStrategyBlueGreenMaxUnavailable(value);
+  }
+  public static fromString(value: string): RolloutSpecStrategyBlueGreenMaxUnavailable {
+    return new RolloutSpecStrategyBlueGreenMaxUnavailable(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema RolloutSpecStrategyBlueGreenPostPromotionAnalysis
@@ -12959,6 +13561,34 @@ export function toJson_RolloutSpecStrategyCanaryCanaryMetadata(obj: RolloutSpecS
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RolloutSpecStrategyCanaryMaxSurge
+ */
+export class RolloutSpecStrategyCanaryMaxSurge {
+  public static fromNumber(value: number): RolloutSpecStrategyCanaryMaxSurge {
+    return new RolloutSpecStrategyCanaryMaxSurge(value);
+  }
+  public static fromString(value: string): RolloutSpecStrategyCanaryMaxSurge {
+    return new RolloutSpecStrategyCanaryMaxSurge(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * @schema RolloutSpecStrategyCanaryMaxUnavailable
+ */
+export class RolloutSpecStrategyCanaryMaxUnavailable {
+  public static fromNumber(value: number): RolloutSpecStrategyCanaryMaxUnavailable {
+    return new RolloutSpecStrategyCanaryMaxUnavailable(value);
+  }
+  public static fromString(value: string): RolloutSpecStrategyCanaryMaxUnavailable {
+    return new RolloutSpecStrategyCanaryMaxUnavailable(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema RolloutSpecStrategyCanaryPingPong
@@ -13651,7 +14281,7 @@ export interface RolloutSpecStrategyCanaryStepsPause {
   /**
    * @schema RolloutSpecStrategyCanaryStepsPause#duration
    */
-  readonly duration?: any;
+  readonly duration?: RolloutSpecStrategyCanaryStepsPauseDuration;
 }
 
 /**
@@ -13661,7 +14291,7 @@ export interface RolloutSpecStrategyCanaryStepsPause {
 export function toJson_RolloutSpecStrategyCanaryStepsPause(obj: RolloutSpecStrategyCanaryStepsPause | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
-    'duration': obj.duration,
+    'duration': obj.duration?.value,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -14369,6 +14999,20 @@ export function toJson_RolloutSpecStrategyCanaryStepsExperimentTemplates(obj: Ro
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema RolloutSpecStrategyCanaryStepsPauseDuration
+ */
+export class RolloutSpecStrategyCanaryStepsPauseDuration {
+  public static fromNumber(value: number): RolloutSpecStrategyCanaryStepsPauseDuration {
+    return new RolloutSpecStrategyCanaryStepsPauseDuration(value);
+  }
+  public static fromString(value: string): RolloutSpecStrategyCanaryStepsPauseDuration {
+    return new RolloutSpecStrategyCanaryStepsPauseDuration(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema RolloutSpecStrategyCanaryStepsSetHeaderRouteMatch

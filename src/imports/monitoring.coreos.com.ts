@@ -322,7 +322,7 @@ export interface PodMonitorSpecPodMetricsEndpoints {
   /**
    * @schema PodMonitorSpecPodMetricsEndpoints#targetPort
    */
-  readonly targetPort?: any;
+  readonly targetPort?: PodMonitorSpecPodMetricsEndpointsTargetPort;
 
   /**
    * @schema PodMonitorSpecPodMetricsEndpoints#tlsConfig
@@ -355,7 +355,7 @@ export function toJson_PodMonitorSpecPodMetricsEndpoints(obj: PodMonitorSpecPodM
     'relabelings': obj.relabelings?.map(y => toJson_PodMonitorSpecPodMetricsEndpointsRelabelings(y)),
     'scheme': obj.scheme,
     'scrapeTimeout': obj.scrapeTimeout,
-    'targetPort': obj.targetPort,
+    'targetPort': obj.targetPort?.value,
     'tlsConfig': toJson_PodMonitorSpecPodMetricsEndpointsTlsConfig(obj.tlsConfig),
   };
   // filter undefined values
@@ -656,6 +656,20 @@ export function toJson_PodMonitorSpecPodMetricsEndpointsRelabelings(obj: PodMoni
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema PodMonitorSpecPodMetricsEndpointsTargetPort
+ */
+export class PodMonitorSpecPodMetricsEndpointsTargetPort {
+  public static fromNumber(value: number): PodMonitorSpecPodMetricsEndpointsTargetPort {
+    return new PodMonitorSpecPodMetricsEndpointsTargetPort(value);
+  }
+  public static fromString(value: string): PodMonitorSpecPodMetricsEndpointsTargetPort {
+    return new PodMonitorSpecPodMetricsEndpointsTargetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema PodMonitorSpecPodMetricsEndpointsTlsConfig
@@ -1401,7 +1415,7 @@ export interface PrometheusRuleSpecGroupsRules {
   /**
    * @schema PrometheusRuleSpecGroupsRules#expr
    */
-  readonly expr: any;
+  readonly expr: PrometheusRuleSpecGroupsRulesExpr;
 
   /**
    * @schema PrometheusRuleSpecGroupsRules#for
@@ -1428,7 +1442,7 @@ export function toJson_PrometheusRuleSpecGroupsRules(obj: PrometheusRuleSpecGrou
   const result = {
     'alert': obj.alert,
     'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-    'expr': obj.expr,
+    'expr': obj.expr?.value,
     'for': obj.for,
     'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
     'record': obj.record,
@@ -1437,6 +1451,20 @@ export function toJson_PrometheusRuleSpecGroupsRules(obj: PrometheusRuleSpecGrou
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema PrometheusRuleSpecGroupsRulesExpr
+ */
+export class PrometheusRuleSpecGroupsRulesExpr {
+  public static fromNumber(value: number): PrometheusRuleSpecGroupsRulesExpr {
+    return new PrometheusRuleSpecGroupsRulesExpr(value);
+  }
+  public static fromString(value: string): PrometheusRuleSpecGroupsRulesExpr {
+    return new PrometheusRuleSpecGroupsRulesExpr(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 
 /**
@@ -1739,7 +1767,7 @@ export interface ServiceMonitorSpecEndpoints {
   /**
    * @schema ServiceMonitorSpecEndpoints#targetPort
    */
-  readonly targetPort?: any;
+  readonly targetPort?: ServiceMonitorSpecEndpointsTargetPort;
 
   /**
    * @schema ServiceMonitorSpecEndpoints#tlsConfig
@@ -1773,7 +1801,7 @@ export function toJson_ServiceMonitorSpecEndpoints(obj: ServiceMonitorSpecEndpoi
     'relabelings': obj.relabelings?.map(y => toJson_ServiceMonitorSpecEndpointsRelabelings(y)),
     'scheme': obj.scheme,
     'scrapeTimeout': obj.scrapeTimeout,
-    'targetPort': obj.targetPort,
+    'targetPort': obj.targetPort?.value,
     'tlsConfig': toJson_ServiceMonitorSpecEndpointsTlsConfig(obj.tlsConfig),
   };
   // filter undefined values
@@ -2104,6 +2132,20 @@ export function toJson_ServiceMonitorSpecEndpointsRelabelings(obj: ServiceMonito
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema ServiceMonitorSpecEndpointsTargetPort
+ */
+export class ServiceMonitorSpecEndpointsTargetPort {
+  public static fromNumber(value: number): ServiceMonitorSpecEndpointsTargetPort {
+    return new ServiceMonitorSpecEndpointsTargetPort(value);
+  }
+  public static fromString(value: string): ServiceMonitorSpecEndpointsTargetPort {
+    return new ServiceMonitorSpecEndpointsTargetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * @schema ServiceMonitorSpecEndpointsTlsConfig

@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { VirtualService } from '../../imports/networking.istio.io';
 import { MeshModel } from '../../model';
-import { ANY_HOST, gatewayRouteTables, GatewayRouteModel } from '../../model/gateways';
+import { ANY_HOST, gatewayRouteTableName, gatewayRouteTables, GatewayRouteModel } from '../../model/gateways';
 import { managedGatewayRouteName } from '../../model/gitops';
 import { describeMatch, MatchModel, NamedMatchModel, releaseOf } from '../../model/traffic';
 import { propError } from '../../private/errors';
@@ -10,7 +10,7 @@ import { defaultDestinations, renderRoute } from '../../render/destinations';
 import { renderMatch } from '../../render/istio-service';
 import { MeshService } from '../../services/mesh-service';
 import type { GatewayRouteOptions } from '../ingress-gateway';
-import { hostToLabel, isDnsName, suggestHost } from './hosts';
+import { isDnsName, suggestHost } from './hosts';
 
 /** What a route table needs from the gateway that owns it. */
 export interface GatewayRouteOwner {
@@ -75,7 +75,7 @@ export class GatewayRoutes {
     if (!vs) {
       vs = new VirtualService(scope, `Route-${host}`, {
         metadata: {
-          name: `${this.owner.gatewayName}-${hostToLabel(host)}`,
+          name: gatewayRouteTableName(this.owner.gatewayName, host),
           namespace: this.owner.namespace,
           labels: { 'app.kubernetes.io/name': this.owner.gatewayName },
         },
