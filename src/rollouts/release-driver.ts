@@ -94,11 +94,17 @@ export abstract class ReleaseDriver implements IReleaseDriver {
   /**
    * Binds the driver to a release (called by the `CanaryRelease` constructor).
    */
-  public abstract bind(release: CanaryRelease): ReleaseDriverBinding;
+  public bindRelease(release: CanaryRelease): ReleaseDriverBinding {
+    checkArgs('ReleaseDriver.bindRelease', 'ReleaseDriver.bindRelease', arguments);
+    return this._bind(release);
+  }
+
+  /** @internal */
+  public abstract _bind(release: CanaryRelease): ReleaseDriverBinding;
 }
 
 class StaticDriver extends ReleaseDriver {
-  public bind(): ReleaseDriverBinding {
+  public _bind(): ReleaseDriverBinding {
     return {};
   }
 }
@@ -108,7 +114,7 @@ class ArgoRolloutsDriver extends ReleaseDriver {
     super();
   }
 
-  public bind(release: CanaryRelease): ReleaseDriverBinding {
+  public _bind(release: CanaryRelease): ReleaseDriverBinding {
     const managedSubsets = { stable: 'stable', canary: 'canary' };
     if (release.mirrorPercentage !== undefined) {
       throw propError(release, 'mirrorPercentage', 'must not be set with the Argo Rollouts driver', release.mirrorPercentage, 'use a RolloutStep.mirrorRoute() step instead');

@@ -54,7 +54,7 @@ export interface IReleaseDriver {
    * driver and creates what the driver emits, under the release. Called once,
    * by the `CanaryRelease` constructor.
    */
-  bind(release: CanaryRelease): ReleaseDriverBinding;
+  bindRelease(release: CanaryRelease): ReleaseDriverBinding;
 }
 
 /**
@@ -201,7 +201,7 @@ export class CanaryRelease extends Construct {
       pinned.push(HttpMatch.header(cookie)._toModel(this, 'pinCookie'));
     }
     // the driver checks the release against itself and creates what it emits (an Argo Rollouts Rollout)
-    const binding: ReleaseDriverBinding = props.driver?.bind(this) ?? {};
+    const binding: ReleaseDriverBinding = props.driver?.bindRelease(this) ?? {};
     const managedSubsets = binding.managedSubsets ? { stable: binding.managedSubsets.stable, canary: binding.managedSubsets.canary } : undefined;
     const model = MeshModel.of(this);
     addRelease(model, props.service.host, {
