@@ -100,7 +100,9 @@ function toSchema(node: ts.TypeNode, where: string): Schema {
     return fail(`unsupported literal type at ${where}: ${node.getText()}`);
   }
   if (ts.isUnionTypeNode(node)) {
-    const members = node.types.filter((t) => !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword) && t.kind !== ts.SyntaxKind.UndefinedKeyword);
+    const isNull = (t: ts.TypeNode) => t.kind === ts.SyntaxKind.UndefinedKeyword
+      || (ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword);
+    const members = node.types.filter((t) => !isNull(t));
     const schemas = members.map((t) => toSchema(t, where));
     const types = new Set(schemas.map((s) => JSON.stringify(s)));
     if (types.size === 1) return schemas[0];

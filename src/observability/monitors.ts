@@ -1,8 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
 import { promDuration } from './addon-base';
 import { EnvoyPorts } from '../data-plane/envoy-proxy';
+import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';

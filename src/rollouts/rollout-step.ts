@@ -153,8 +153,10 @@ export abstract class RolloutStep {
   public abstract _bind(scope: IConstruct, prop: string): { step: RolloutStepModel; info: RolloutStepInfo };
 }
 
+type StepRenderer = (scope: IConstruct, prop: string) => { step: RolloutStepModel; info: RolloutStepInfo };
+
 class StepImpl extends RolloutStep {
-  constructor(public readonly kind: string, private readonly render: (scope: IConstruct, prop: string) => { step: RolloutStepModel; info: RolloutStepInfo }) {
+  constructor(public readonly kind: string, private readonly render: StepRenderer) {
     super();
   }
 

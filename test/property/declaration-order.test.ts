@@ -57,7 +57,7 @@ const release: fc.Arbitrary<ReleaseSpec> = fc.oneof(
   fc.record({ kind: fc.constant('blue-green' as const), previewHeader: fc.boolean() }),
   fc.record({ kind: fc.constant('rollouts' as const), revision: fc.constantFrom(RolloutRevision.STABLE, RolloutRevision.CANARY), headerStep: fc.boolean() }),
 );
-const service: fc.Arbitrary<ServiceSpec> = fc.record({
+const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.record({
   namespace: fc.constantFrom('shop', 'billing'),
   v2InProps: fc.boolean(),
   v3: fc.boolean(),
@@ -65,7 +65,7 @@ const service: fc.Arbitrary<ServiceSpec> = fc.record({
   release,
 }).map((s) => (s.release.kind === 'rollouts' ? { ...s, v3: false } : s));
 
-const program: fc.Arbitrary<Program> = fc.array(service, { minLength: 1, maxLength: 3 }).chain((services) => fc.record({
+const program: fc.Arbitrary<Program> = fc.array(serviceSpec, { minLength: 1, maxLength: 3 }).chain((services) => fc.record({
   services: fc.constant(services),
   edges: fc.array(fc.record({
     from: fc.nat({ max: services.length - 1 }),
@@ -103,7 +103,11 @@ function steps(p: Program): Step[] {
   const svc = (i: number) => `svc${i}`;
   p.services.forEach((s, i) => {
     out.push({
-      label: `new MeshService(svc${i})`, chain: CHART, creates: svc(i), needs: [], run: (ctx) => {
+      label: `new MeshService(svc${i})`,
+      chain: CHART,
+      creates: svc(i),
+      needs: [],
+      run: (ctx) => {
         const created = new MeshService(ctx.chart, svc(i), {
           namespace: s.namespace,
           versions: [{ name: 'v1', image: `ghcr.io/acme/svc${i}:1`, replicas: 2 }, ...(s.v2InProps ? [{ name: 'v2', image: `ghcr.io/acme/svc${i}:2` }] : [])],
@@ -133,7 +137,10 @@ function steps(p: Program): Step[] {
     const r = s.release;
     if (r.kind === 'none') return;
     out.push({
-      label: `new ${r.kind} release of svc${i}`, chain: CHART, needs: [svc(i)], run: (ctx) => {
+      label: `new ${r.kind} release of svc${i}`,
+      chain: CHART,
+      needs: [svc(i)],
+      run: (ctx) => {
         const service = ctx.services.get(i)!;
         if (r.kind === 'blue-green') {
           new BlueGreenRelease(ctx.chart, `release${i}`, { service, active: 'v1', preview: 'v2', previewHeader: r.previewHeader ? HeaderMatch.exact('x-preview', 'true') : undefined });
@@ -143,7 +150,10 @@ function steps(p: Program): Step[] {
           });
         } else {
           new CanaryRelease(ctx.chart, `release${i}`, {
-            service, stable: 'v1', canary: 'v2', canaryPercentage: 0,
+            service,
+            stable: 'v1',
+            canary: 'v2',
+            canaryPercentage: 0,
             driver: ReleaseDriver.argoRollouts({
               revision: r.revision,
               steps: [
@@ -158,7 +168,11 @@ function steps(p: Program): Step[] {
   });
   if (p.gatewayRoutes.length > 0) {
     out.push({
-      label: 'new IngressGateway', chain: CHART, creates: 'gw', needs: [], run: (ctx) => {
+      label: 'new IngressGateway',
+      chain: CHART,
+      creates: 'gw',
+      needs: [],
+      run: (ctx) => {
         ctx.gateway = new IngressGateway(ctx.chart, 'gw', {
           namespace: 'istio-ingress',
           servers: [GatewayServer.https({ hosts: ['shop.example.com', 'api.shop.example.com'], tls: GatewayTls.simple('shop-cert') })],

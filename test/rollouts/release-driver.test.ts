@@ -1,6 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  CanaryRelease, GatewayServer, GitOps, HeaderMatch, HttpMatch, IngressGateway, MeshAnalysis, MeshService, PrometheusAddon, ReleaseDriver, RolloutRevision, RolloutStep, SloAnalysis,
+  CanaryRelease, GatewayServer, GitOps, HeaderMatch, HttpMatch, IngressGateway, MeshAnalysis, MeshService, PrometheusAddon, ReleaseDriver,
+  RolloutRevision, RolloutStep, SloAnalysis,
 } from '../../src';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
@@ -136,7 +137,10 @@ describe('ReleaseDriver.argoRollouts', () => {
       const svc = new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'ghcr.io/acme/orders:1.0.0', replicas: 3 }] });
       const gw = new IngressGateway(chart, 'gw', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['shop.example.com'] })] });
       const release = () => new CanaryRelease(chart, 'orders-canary', {
-        service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 0,
+        service: svc,
+        stable: 'v1',
+        canary: 'v2',
+        canaryPercentage: 0,
         driver: ReleaseDriver.argoRollouts({ revision, steps: [RolloutStep.weight(10), RolloutStep.pause(), RolloutStep.weight(100)] }),
       });
       if (releaseFirst) {
