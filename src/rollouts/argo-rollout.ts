@@ -1,10 +1,9 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { RolloutRevision } from './release-driver';
 import { RolloutStep } from './rollout-step';
 import { Rollout } from '../imports/argoproj.io';
 import { MeshModel } from '../model';
-import { addRollout, DEFAULT_ROUTE, RolloutStepModel } from '../model/releases';
+import { addRollout, DEFAULT_ROUTE, RolloutRevisionName, RolloutStepModel } from '../model/releases';
 import { propError } from '../private/errors';
 import { checkInt } from '../private/values';
 import { renderRolloutSpec } from '../render/rollout';
@@ -15,7 +14,7 @@ export interface ArgoRolloutProps {
   readonly steps: RolloutStep[];
   readonly replicas?: number;
   readonly subsets: { readonly stable: string; readonly canary: string };
-  readonly revision: RolloutRevision;
+  readonly revision: RolloutRevisionName;
 }
 
 /**
@@ -80,7 +79,7 @@ export class ArgoRollout extends Construct {
       path: this.node.path,
       releasePath: release.node.path,
       serviceHost: service.host,
-      revision: String(props.revision) === 'STABLE' ? 'STABLE' as const : 'CANARY' as const,
+      revision: props.revision,
       replicas,
       steps,
       subsets: { stable: props.subsets.stable, canary: props.subsets.canary },
