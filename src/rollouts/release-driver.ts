@@ -120,7 +120,10 @@ class ArgoRolloutsDriver extends ReleaseDriver {
       throw propError(release, 'mirrorPercentage', 'must not be set with the Argo Rollouts driver', release.mirrorPercentage, 'use a RolloutStep.mirrorRoute() step instead');
     }
     const rollout = new ArgoRollout(release, 'Rollout', {
-      release, steps: this.options.steps, replicas: this.options.replicas, subsets: managedSubsets,
+      release,
+      steps: this.options.steps,
+      replicas: this.options.replicas,
+      subsets: managedSubsets,
       revision: this.options.revision === RolloutRevision.STABLE ? 'STABLE' : 'CANARY',
     });
     return { managedSubsets, resource: rollout.resource };
