@@ -341,3 +341,15 @@ export function registerGatewayRules(model: MeshModel): void {
   model.addRule(GATEWAY_ROUTE_HOST_NOT_SERVED, routesToUnservedHosts);
   model.addRule(GATEWAY_ANY_HOST_MERGE, anyHostMerges);
 }
+
+// --- Argo Rollouts (issue 14): the gateway route objects a Rollout names --------
+/**
+ * Name of the VirtualService that carries a gateway's routes for one host:
+ * `<gateway>-<host as a DNS label>` (`<gateway>-any` for `*`,
+ * `<gateway>-wildcard-example-com` for `*.example.com`).
+ */
+export function gatewayRouteTableName(gatewayName: string, host: string): string {
+  const label = host.replace(/^\*$/, 'any').replace(/^\*\./, 'wildcard.').replace(/\./g, '-').slice(0, 63).replace(/-+$/, '');
+  return `${gatewayName}-${label}`;
+}
+// --- end Argo Rollouts

@@ -10,8 +10,8 @@ import { releaseOf } from './traffic';
 
 /** One object field set owned by a run-time controller. */
 export interface ManagedFieldsModel {
-  /** Construct path of the API object whose fields are managed (maps the entry to its chart). */
-  readonly objectPath: string;
+  /** Construct path of the construct that emits the object (maps the entry to its chart). */
+  readonly ownerPath: string;
   /** API group of the object (`''` for the core group). */
   readonly group: string;
   readonly kind: string;
@@ -23,22 +23,9 @@ export interface ManagedFieldsModel {
   readonly manager: string;
 }
 
-/** A service whose traffic split a progressive-delivery controller (Argo Rollouts) runs. */
-export interface ManagedRolloutModel {
-  /** Construct path of the rollout (findings ROLLOUT001/002 are reported here). */
-  readonly path: string;
-  /** Host of the service the rollout runs. */
-  readonly serviceHost: string;
-  readonly stable: string;
-  readonly canary: string;
-  /** Name of the VirtualService route whose weights the controller moves. */
-  readonly defaultRoute: string;
-}
-
 interface GitOpsState {
   /** Producers of managed fields, asked at synth (routes may be added after the producer). */
   readonly managedFields: (() => ManagedFieldsModel[])[];
-  readonly rollouts: ManagedRolloutModel[];
 }
 
 const STATES = new WeakMap<MeshModel, GitOpsState>();
@@ -47,7 +34,7 @@ const STATES = new WeakMap<MeshModel, GitOpsState>();
 export function gitopsOf(model: MeshModel): GitOpsState {
   let state = STATES.get(model);
   if (!state) {
-    state = { managedFields: [], rollouts: [] };
+    state = { managedFields: [] };
     STATES.set(model, state);
   }
   return state;
@@ -62,17 +49,6 @@ export function addManagedFields(model: MeshModel, producer: () => ManagedFields
 /** Every field set owned by a run-time controller, in registration order. */
 export function managedFieldsOf(model: MeshModel): ManagedFieldsModel[] {
   return gitopsOf(model).managedFields.flatMap((p) => p());
-}
-
-/** Records a rollout that runs a service's split (checked by ROLLOUT001/002). */
-export function addManagedRollout(model: MeshModel, rollout: ManagedRolloutModel): void {
-  gitopsOf(model).rollouts.push(rollout);
-  model.touch();
-}
-
-/** Every managed rollout, in registration order. */
-export function managedRolloutsOf(model: MeshModel): readonly ManagedRolloutModel[] {
-  return gitopsOf(model).rollouts;
 }
 
 /** Rule codes of GitOps and progressive delivery. */

@@ -147,7 +147,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
     const data = () => ({ 'prometheus.yml': this.renderConfig(), 'alerts.yml': this.renderAlerts() });
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
       metadata: { name: 'prometheus', namespace: this.namespace, labels: { app: 'prometheus' } },
-      data: Lazy.any({ produce: data }) as any,
+      data: Lazy.any({ produce: data }),
     });
 
     const { deployment } = addonWorkload(this, {

@@ -1,5 +1,8 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import {
+  AnalysisTemplate, AnalysisTemplateSpec, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit,
+} from '../imports/argoproj.io';
 import { GitOpsRule } from '../model/gitops';
 import { IPrometheusEndpoint, PrometheusAddon } from '../observability/prometheus';
 import { propError, propMessage } from '../private/errors';
@@ -130,9 +133,7 @@ export class SloAnalysis extends Construct {
     }
     this.namespace = props.service.namespace;
     this.templateName = props.templateName ?? `${props.service.serviceName}-${props.canary}-slo`;
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AnalysisTemplate',
+    this.resource = new AnalysisTemplate(this, 'Resource', {
       metadata: { name: this.templateName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': props.service.serviceName } },
       spec: Lazy.any({ produce: () => this._toArgo() }),
     });
@@ -140,13 +141,17 @@ export class SloAnalysis extends Construct {
   }
 
   /** @internal */
-  public _toArgo(): any {
+  public _toArgo(): AnalysisTemplateSpec {
     const p = this.props;
     const address = p.prometheus?.prometheusUrl ?? findPrometheus(this)[0]?.prometheusUrl;
     const window = `${this.intervalSeconds}s`;
     const selector = `reporter="destination",destination_service="${p.service.host}",destination_version="${p.canary}"`;
-    const common = { interval: window, count: p.count ?? 5, failureLimit: p.failureLimit ?? 1 };
-    const metrics: any[] = [];
+    const common = {
+      interval: window,
+      count: AnalysisTemplateSpecMetricsCount.fromNumber(p.count ?? 5),
+      failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(p.failureLimit ?? 1),
+    };
+    const metrics: AnalysisTemplateSpecMetrics[] = [];
     if (p.successRatePercent !== undefined) {
       metrics.push({
         name: 'success-rate',

@@ -9,6 +9,7 @@ import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } from '../data-plane/scrape';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { emitsDeployment, onWorkloadsChanged, putWorkload } from '../model/releases';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { MeshServicePort, Protocol } from '../model/service-port';
 import { IMeshDestination, IMeshIdentity, IMeshService } from '../model/shared-interfaces';
@@ -369,6 +370,9 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     }
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
+    // --- releases: a version run by an Argo Rollouts Rollout gets no Deployment of its own (asked of the model) ---
+    onWorkloadsChanged(this.model, this.host, () => this.emitDeployments());
+    // --- end releases ---
     for (const v of props.versions) this.addVersion(v);
     // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
     trafficOf(this.model, this.host);
@@ -613,6 +617,14 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
 
     this._versions.push({ name: version.name, replicas, podLabels });
     this._deployments.set(version.name, deployment);
+    // --- releases: the version's workload, for a Rollout that runs it ---
+    putWorkload(this.model, this.host, version.name, {
+      ownerPath: this.node.path,
+      deploymentName: deployment.name,
+      podTemplate: () => ApiObject.of(deployment).toJson().spec.template,
+    });
+    this.emitDeployments();
+    // --- end releases ---
     if (this.model.findService(this.host)?.path === this.node.path) this.model.updateService(this._toModel());
     return deployment;
   }
@@ -649,6 +661,18 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
         'pass an existing version name');
     }
     return d;
+  }
+
+  /**
+   * Emits the Deployment of each version unless the model says a Rollout
+   * runs that version (`emitsDeployment()`); asked whenever a version, a
+   * release or a Rollout of this service is declared, so the order of those
+   * declarations does not matter.
+   */
+  private emitDeployments(): void {
+    for (const [version, deployment] of this._deployments) {
+      if (!emitsDeployment(this.model, this.host, version)) this.node.tryRemoveChild(deployment.node.id);
+    }
   }
 
   /** @internal */

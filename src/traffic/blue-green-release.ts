@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
 import { IMeshService } from '../model/shared-interfaces';
+import { MeshModel } from '../model/mesh-model';
+import { addRelease } from '../model/releases';
 import { propError } from '../private/errors';
-import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
 
 /**
@@ -68,7 +69,8 @@ export class BlueGreenRelease extends Construct {
     if (props.active === props.preview) {
       throw propError(this, 'preview', 'must differ from \'active\'', props.preview, 'name the idle version as preview');
     }
-    registerRelease(this, props.service, {
+    const model = MeshModel.of(this);
+    addRelease(model, props.service.host, {
       path: this.node.path,
       kind: 'blue-green',
       stable: props.active,
@@ -76,5 +78,6 @@ export class BlueGreenRelease extends Construct {
       canaryWeight: 0,
       pinned: props.previewHeader ? [HttpMatch.header(props.previewHeader)._toModel(this, 'previewHeader')] : [],
     });
+    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
   }
 }

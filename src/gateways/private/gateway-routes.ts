@@ -2,13 +2,13 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { VirtualService, VirtualServiceSpec } from '../../imports/networking.istio.io';
 import { MeshModel } from '../../model';
-import { ANY_HOST, GatewayRouteModel } from '../../model/gateways';
+import { ANY_HOST, gatewayRouteTableName, GatewayRouteModel } from '../../model/gateways';
 import { describeMatch, releaseOf } from '../../model/traffic';
 import { propError } from '../../private/errors';
 import { pinConflict, renderGatewayRouteSpec } from '../../render/virtual-service';
 import { MeshService } from '../../services/mesh-service';
 import type { GatewayRouteOptions } from '../gateway-route';
-import { hostToLabel, isDnsName, suggestHost } from './hosts';
+import { isDnsName, suggestHost } from './hosts';
 
 /** What a route table needs from the gateway that owns it. */
 export interface GatewayRouteOwner {
@@ -70,7 +70,7 @@ export class GatewayRoutes {
     if (!vs) {
       vs = new VirtualService(scope, `Route-${host}`, {
         metadata: {
-          name: `${this.owner.gatewayName}-${hostToLabel(host)}`,
+          name: gatewayRouteTableName(this.owner.gatewayName, host),
           namespace: this.owner.namespace,
           labels: { 'app.kubernetes.io/name': this.owner.gatewayName },
         },
