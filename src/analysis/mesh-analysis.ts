@@ -2,8 +2,8 @@ import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { checkArgs } from '../private/runtime-types';
-import { dependencyHosts } from '../render/sidecar';
 import { renderMermaid } from '../render/mermaid';
+import { dependencyHosts } from '../render/sidecar';
 // the rule catalog: registers every rule when an app's model is created
 import './rules/catalog';
 

@@ -2,11 +2,11 @@ import { IConstruct } from 'constructs';
 import { AuthorizationPolicySpecRulesFromSource } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { AuthorizationSourceModel } from '../model/security';
+import { IMeshIdentity } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { isDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { renderAuthorizationSource } from '../render/authorization-policy';
-import { IMeshIdentity } from '../model/shared-interfaces';
 
 /**
  * Who a request comes from, in an authorization rule

@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
-import { IMeshService } from '../model/shared-interfaces';
 import { MeshModel } from '../model/mesh-model';
 import { addRelease } from '../model/releases';
+import { IMeshService } from '../model/shared-interfaces';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
