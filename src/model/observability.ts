@@ -120,11 +120,27 @@ export interface RuleLoaderModel {
   readonly path: string;
 }
 
+/** A Prometheus server declared in the app (a `PrometheusAddon`). */
+export interface PrometheusModel {
+  readonly path: string;
+  /** In-cluster URL of its HTTP API, e.g. `http://prometheus.istio-system.svc.cluster.local:9090`. */
+  readonly url: string;
+}
+
+/** An analysis that queries the app's Prometheus (an `SloAnalysis`), checked by ROLLOUT003. */
+export interface PrometheusQueryModel {
+  readonly path: string;
+  /** The URL the analysis was given; undefined when it uses the app's one Prometheus. */
+  readonly url?: string;
+}
+
 interface ObservabilityState {
   readonly references: ProviderReference[];
   readonly telemetries: TelemetryTargetModel[];
   readonly alertGroups: AlertGroupModel[];
   readonly ruleLoaders: RuleLoaderModel[];
+  readonly prometheuses: PrometheusModel[];
+  readonly prometheusQueries: PrometheusQueryModel[];
 }
 
 const STATES = new WeakMap<MeshModel, ObservabilityState>();
@@ -133,7 +149,7 @@ const STATES = new WeakMap<MeshModel, ObservabilityState>();
 export function observabilityOf(model: MeshModel): ObservabilityState {
   let state = STATES.get(model);
   if (!state) {
-    state = { references: [], telemetries: [], alertGroups: [], ruleLoaders: [] };
+    state = { references: [], telemetries: [], alertGroups: [], ruleLoaders: [], prometheuses: [], prometheusQueries: [] };
     STATES.set(model, state);
   }
   return state;
@@ -194,6 +210,28 @@ export function addAlertGroup(model: MeshModel, group: AlertGroupModel): void {
 export function addRuleLoader(model: MeshModel, loader: RuleLoaderModel): void {
   observabilityOf(model).ruleLoaders.push(loader);
   model.touch();
+}
+
+/** Registers a Prometheus server of the app. */
+export function addPrometheus(model: MeshModel, prometheus: PrometheusModel): void {
+  observabilityOf(model).prometheuses.push(prometheus);
+  model.touch();
+}
+
+/** The app's Prometheus servers, in registration order. */
+export function prometheusesOf(model: MeshModel): readonly PrometheusModel[] {
+  return observabilityOf(model).prometheuses;
+}
+
+/** Registers an analysis that queries Prometheus (checked by ROLLOUT003). */
+export function addPrometheusQuery(model: MeshModel, query: PrometheusQueryModel): void {
+  observabilityOf(model).prometheusQueries.push(query);
+  model.touch();
+}
+
+/** Analyses that query Prometheus, in registration order. */
+export function prometheusQueriesOf(model: MeshModel): readonly PrometheusQueryModel[] {
+  return observabilityOf(model).prometheusQueries;
 }
 
 /** Alert groups to be loaded from rule files, in registration order. */

@@ -8,7 +8,7 @@ import {
 } from './addon-base';
 import { AddonCommonProps } from './addon-props';
 import { MeshModel } from '../model';
-import { addRuleLoader, alertGroups } from '../model/observability';
+import { addPrometheus, addRuleLoader, alertGroups } from '../model/observability';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -181,6 +181,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ]);
     addRuleLoader(this.model, { path: this.node.path });
+    addPrometheus(this.model, { path: this.node.path, url: this.prometheusUrl });
   }
 
   /** @internal */

@@ -1,11 +1,12 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import {
   AnalysisTemplate, AnalysisTemplateSpec, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit,
 } from '../imports/argoproj.io';
-import { GitOpsRule } from '../model/gitops';
-import { IPrometheusEndpoint, PrometheusAddon } from '../observability/prometheus';
-import { propError, propMessage } from '../private/errors';
+import { MeshModel } from '../model';
+import { addPrometheusQuery, prometheusesOf } from '../model/observability';
+import { IPrometheusEndpoint } from '../observability/prometheus';
+import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt } from '../private/values';
 import type { MeshService } from '../services/mesh-service';
@@ -137,13 +138,16 @@ export class SloAnalysis extends Construct {
       metadata: { name: this.templateName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': props.service.serviceName } },
       spec: Lazy.any({ produce: () => this._toArgo() }),
     });
-    this.node.addValidation({ validate: () => this.validatePrometheus() });
+    // ROLLOUT003 (analysis/rules/rollout-rules.ts) checks that the app has the one Prometheus the template queries
+    const model = MeshModel.of(this);
+    addPrometheusQuery(model, { path: this.node.path, url: props.prometheus?.prometheusUrl });
+    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
   }
 
   /** @internal */
   public _toArgo(): AnalysisTemplateSpec {
     const p = this.props;
-    const address = p.prometheus?.prometheusUrl ?? findPrometheus(this)[0]?.prometheusUrl;
+    const address = p.prometheus?.prometheusUrl ?? prometheusesOf(MeshModel.of(this))[0]?.url;
     const window = `${this.intervalSeconds}s`;
     const selector = `reporter="destination",destination_service="${p.service.host}",destination_version="${p.canary}"`;
     const common = {
@@ -181,15 +185,6 @@ export class SloAnalysis extends Construct {
     return { metrics };
   }
 
-  private validatePrometheus(): string[] {
-    if (this.props.prometheus) return [];
-    const found = findPrometheus(this);
-    if (found.length === 1) return [];
-    const got = found.length === 0 ? 'none' : found.map((f) => f.node.path).join(', ');
-    return [`${GitOpsRule.PROMETHEUS}: ${propMessage('prometheus',
-      'must name the Prometheus that collects Istio\'s metrics: without the prop, the App must contain exactly one PrometheusAddon', got,
-      'add a PrometheusAddon (or ObservabilityStack) to the App, or pass prometheus: { prometheusUrl: \'http://prometheus.monitoring:9090\' }')}`];
-  }
 }
 
 /**
@@ -200,8 +195,4 @@ export class SloAnalysis extends Construct {
 function conditions(success: string, failure: string): { successCondition: string; failureCondition: string } {
   const hasData = 'len(result) > 0 && !isNaN(result[0])';
   return { successCondition: `${hasData} && ${success}`, failureCondition: `${hasData} && ${failure}` };
-}
-
-function findPrometheus(scope: IConstruct): PrometheusAddon[] {
-  return scope.node.root.node.findAll().filter((c): c is PrometheusAddon => c instanceof PrometheusAddon);
 }
