@@ -99,6 +99,14 @@ const importIstio = project.addTask('import:istio', {
 });
 importIstio.say('Istio L1 classes regenerated in src/imports/');
 
+// --- Gateway API (issue 17): L1 classes from the pinned standard-channel CRDs ---
+const importGatewayApi = project.addTask('import:gateway-api', {
+  description: 'Regenerate src/imports/gateway.networking.k8s.io.ts from ../shared/gateway-api/<GATEWAY_API_VERSION>/standard/*.yaml (v1 only, descriptions stripped)',
+  exec: 'ts-node --project test/tsconfig.json scripts/import-gateway-api.ts',
+});
+importGatewayApi.say('Gateway API L1 classes regenerated in src/imports/gateway.networking.k8s.io.ts');
+// --- end Gateway API imports
+
 // --- the pinned Istio CRD file, shipped in the npm tarball (not committed) ------
 // IstioControlPlane reads assets/istio/crd-all.gen.yaml from src/ (ts-jest) and
 // lib/ alike; copy it before compiling and before tests (fresh clones run tests
