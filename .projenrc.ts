@@ -129,10 +129,19 @@ const copyTemplates = project.addTask('copy:istio-templates', {
 });
 project.compileTask.prependSpawn(copyTemplates);
 project.testTask.prependSpawn(copyTemplates);
+// --- Gateway API (issue 17): the pinned standard-channel CRDs, shipped (not committed) ---
+// IstioControlPlane({ gatewayApiCrds: true }) emits them from assets/gateway-api/standard/.
+const copyGatewayApiCrds = project.addTask('copy:gateway-api-crds', {
+  description: 'Copy the Gateway API v1.5.1 standard-channel CRDs of ../shared into assets/gateway-api/standard/ (gitignored, packaged)',
+  exec: 'node scripts/copy-gateway-api-crds.js',
+});
+project.compileTask.prependSpawn(copyGatewayApiCrds);
+project.testTask.prependSpawn(copyGatewayApiCrds);
+// --- end Gateway API CRDs
 // both, for every task that synthesizes with the library's sources
 const copyIstio = project.addTask('copy:istio', {
   description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/',
-  steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }],
+  steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }, { spawn: copyGatewayApiCrds.name }],
 });
 
 // --- the main example -------------------------------------------------------
