@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph } from 'cdk8s';
 import { MeshAnalysis } from './mesh-analysis';
+import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -22,6 +23,17 @@ export interface MeshAppProps extends AppProps {
    * @default 'mesh.md'
    */
   readonly topologyFile?: string;
+
+  // --- Gateway API (issue 17) ---
+  /**
+   * The API every mesh construct of the app renders its routing with (a chart
+   * can choose its own with `MeshRouting.use(chart, api)`, a service with its
+   * `routingApi` prop).
+   *
+   * @default RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
+  // --- end Gateway API ---
 }
 
 /** True if `file` is `dir` itself or lies inside it. */
@@ -49,6 +61,7 @@ export class MeshApp extends App {
     checkArgs(this, 'MeshApp.new', arguments);
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
+    if (props.routingApi !== undefined) MeshRouting.use(this, props.routingApi); // Gateway API (issue 17)
   }
 
   /**
