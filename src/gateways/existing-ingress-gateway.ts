@@ -6,6 +6,7 @@ import { GatewayRoutes } from './private/gateway-routes';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway, registerGatewayRules } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
+import { MeshRouting, RoutingApi } from '../model/routing';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -201,6 +202,12 @@ export class ExistingIngressGateway extends Construct {
     checkArgs(this, 'ExistingIngressGateway.new', arguments);
     this.model = MeshModel.of(this);
     registerGatewayRules(this.model);
+    // --- Gateway API (issue 17) ---
+    if (MeshRouting.of(this) === RoutingApi.GATEWAY_API) {
+      throw propError(this, 'routingApi', 'must be RoutingApi.ISTIO for a gateway bound to an existing workload: its Gateway API rendering (a Gateway addressing the existing Service) is not implemented',
+        RoutingApi.GATEWAY_API, 'create it in a chart routed with the Istio API (MeshRouting.use(chart, RoutingApi.ISTIO)), or deploy the gateway with new IngressGateway(...)');
+    }
+    // --- end Gateway API ---
     if (!(props.workload instanceof GatewayWorkload)) {
       throw propError(this, 'workload', 'must be a GatewayWorkload', props.workload,
         'pass GatewayWorkload.fromName({ name, namespace }) or GatewayWorkload.fromSelector({ namespace, selector })');

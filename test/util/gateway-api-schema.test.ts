@@ -60,3 +60,16 @@ describe('strict validation of Gateway API kinds (standard channel v1.5.1, struc
       .toEqual([expect.stringContaining('unknown Gateway API kind TCPRoute')]);
   });
 });
+
+describe('oneOf branches stay constraints, not structure', () => {
+  const gateway = (addresses: unknown[]) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' },
+    spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }], addresses },
+  });
+  test('a Hostname address is valid, an IPAddress must be an IP, an unknown address field fails', () => {
+    expect(validateObject(gateway([{ type: 'Hostname', value: 'gw.istio-system.svc.cluster.local' }]))).toEqual([]);
+    expect(validateObject(gateway([{ type: 'IPAddress', value: '10.0.0.1' }]))).toEqual([]);
+    expect(validateObject(gateway([{ type: 'IPAddress', value: 'not-an-ip' }])).join()).toContain('must match format "ipv4"');
+    expect(validateObject(gateway([{ type: 'Hostname', value: 'a', port: 80 }])).join()).toContain("must NOT have additional properties 'port'");
+  });
+});

@@ -56,6 +56,29 @@ export function gatewayApiCrds(): Map<string, CrdVersion[]> {
   return crds;
 }
 
+/**
+ * The branches of `oneOf`/`anyOf`/`allOf`/`not` constrain an object the
+ * enclosing schema already describes (e.g. Gateway `addresses`: a branch lists
+ * only `type` to say "then `value` is an IP"): they must not be made strict on
+ * their own, or they would reject the object's other fields. Marks each branch
+ * as open before `strictify` runs; the enclosing schema stays strict.
+ */
+function openBranches(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(openBranches);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    if (k === 'oneOf' || k === 'anyOf' || k === 'allOf') {
+      out[k] = (v as unknown[]).map((b) => ({ ...(openBranches(b) as object), 'x-kubernetes-preserve-unknown-fields': true }));
+    } else if (k === 'not') {
+      out[k] = { ...(openBranches(v) as object), 'x-kubernetes-preserve-unknown-fields': true };
+    } else {
+      out[k] = openBranches(v);
+    }
+  }
+  return out;
+}
+
 function validatorFor(version: string, kind: string): ValidateFunction | string {
   const key = `${version}/${kind}`;
   const cached = compiled.get(key);
@@ -65,7 +88,7 @@ function validatorFor(version: string, kind: string): ValidateFunction | string 
   const v = versions.find((x) => x.name === version);
   if (!v) return `${kind} has no version ${version} (known: ${versions.map((x) => x.name).join(', ')})`;
   if (!v.served) return `${kind} version ${version} is not served`;
-  const root = strictify(v.schema);
+  const root = strictify(openBranches(v.schema));
   root.properties = {
     apiVersion: { type: 'string' },
     kind: { type: 'string' },

@@ -20,6 +20,8 @@ export interface GatewayRouteOwner {
   readonly gatewayRef: string;
   /** Records a new route in the mesh model. */
   onRoute(route: GatewayRouteModel): void;
+  /** Gateway API (issue 17): creates the object carrying a host's routes instead of the VirtualService. */
+  createRouteObject?(host: string): ApiObject;
 }
 
 interface RouteEntry {
@@ -72,6 +74,10 @@ export class GatewayRoutes {
     }
 
     let vs = this.virtualServices.get(host);
+    if (!vs && this.owner.createRouteObject) {
+      vs = this.owner.createRouteObject(host);
+      this.virtualServices.set(host, vs);
+    }
     if (!vs) {
       vs = new VirtualService(scope, `Route-${host}`, {
         metadata: {
@@ -92,6 +98,20 @@ export class GatewayRoutes {
   /** The route models, in the order added (copies). */
   public get models(): GatewayRouteModel[] {
     return this.entries.map((e) => e.model);
+  }
+
+  /**
+   * Gateway API (issue 17): the routes in model terms, in the order added, with
+   * the service port each one sends to (the only HTTP port when not given).
+   */
+  public entriesForGatewayApi(): { model: GatewayRouteModel; matches: MatchModel[]; port: number; rewritePrefix?: string; timeoutMs?: number }[] {
+    return this.entries.map((e) => ({
+      model: e.model,
+      matches: e.matches,
+      port: e.options.port ?? e.options.service.ports.filter((p) => p.protocol !== 'tcp')[0].port,
+      rewritePrefix: e.options.rewritePrefix,
+      timeoutMs: e.options.timeout?.toMilliseconds(),
+    }));
   }
 
   private resolvePort(prop: string, options: GatewayRouteOptions): number | undefined {
