@@ -13,7 +13,7 @@ import { addGitOps } from './gitops';
 import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
-import { MeshApp, MeshService, Protocol, RolloutRevision } from '../../src';
+import { MeshApp, MeshService, Protocol, RolloutRevision, RoutingApi } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -72,7 +72,8 @@ export function buildShop(app: App, rolloutRevision?: RolloutRevision): { shop: 
 
 if (require.main === module) {
   // MeshApp: all-or-nothing synthesis, analysis warnings, and dist/mesh.md (topology diagram)
-  const app = new MeshApp();
+  // SHOP_ROUTING=gateway-api: the same shop routed with the Kubernetes Gateway API (see traffic.ts)
+  const app = new MeshApp(process.env.SHOP_ROUTING === 'gateway-api' ? { routingApi: RoutingApi.GATEWAY_API } : {});
   buildShop(app);
   app.synth();
 }
