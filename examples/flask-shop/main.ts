@@ -58,11 +58,15 @@ export class ShopChart extends Chart {
   }
 }
 
-/** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
-export function buildShop(app: App, rolloutRevision?: RolloutRevision): { shop: ShopChart } {
+/**
+ * Builds the whole example into `app` (used by `cdk8s synth` and by the tests).
+ * `gatewayApiIntent`: the traffic of the Gateway API flavour (default: when the app routes with
+ * `RoutingApi.GATEWAY_API`; see traffic.ts).
+ */
+export function buildShop(app: App, rolloutRevision?: RolloutRevision, gatewayApiIntent?: boolean): { shop: ShopChart } {
   addControlPlane(app, SHOP_NAMESPACE);
   const shop = new ShopChart(app, 'flask-shop');
-  addShopTraffic(shop, shop, rolloutRevision);
+  addShopTraffic(shop, shop, rolloutRevision, gatewayApiIntent);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
   addObservability(app, [shop.users, shop.orders]);

@@ -20,11 +20,14 @@ import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, MeshRouting, Relea
 /**
  * @param revision which version the order-service Rollout runs at this Git revision (see above):
  *   the committed output is the second revision, the canary of v2.
+ * @param gatewayApiIntent the traffic intent of the Gateway API flavour (below), whichever API renders it
  */
-export function addShopTraffic(scope: Construct, shop: ShopChart, revision: RolloutRevision = RolloutRevision.CANARY): CanaryRelease {
+export function addShopTraffic(scope: Construct, shop: ShopChart, revision: RolloutRevision = RolloutRevision.CANARY,
+  gatewayApiIntent: boolean = MeshRouting.of(scope) === RoutingApi.GATEWAY_API): CanaryRelease {
   shop.orders.addVersion({ name: 'v2', image: 'ghcr.io/acme-shop/order-service:2.1.0', replicas: 1 });
-  // --- the Gateway API flavour (RoutingApi.GATEWAY_API, see README "Routing with the Gateway API") ---
-  if (MeshRouting.of(scope) === RoutingApi.GATEWAY_API) return addGatewayApiShopTraffic(scope, shop);
+  // --- the Gateway API flavour (RoutingApi.GATEWAY_API, see README "Routing with the Gateway API"); the
+  // conformance oracle also renders this intent with the Istio API to compare the two (equivalence) ---
+  if (gatewayApiIntent) return addGatewayApiShopTraffic(scope, shop);
   // --- end Gateway API flavour ---
   const analysis = new SloAnalysis(scope, 'order-service-v2-slo', {
     service: shop.orders,
