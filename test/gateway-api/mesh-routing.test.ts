@@ -156,3 +156,11 @@ describe('RoutingApi.GATEWAY_API: a service\'s mesh routing as a GAMMA HTTPRoute
     });
   });
 });
+
+describe('found by the conformance equivalence check', () => {
+  test('consistent-hash load balancing is rejected: pilot adds no hash policy to routes converted from an HTTPRoute', () => {
+    const chart = shopChart();
+    orders(chart).configureTrafficPolicy({ loadBalancer: LoadBalancer.consistentHashByHeader('x-user') });
+    expect(() => synthAndValidate(chart)).toThrow(/\[shop\/orders\] GWAPI001: 'trafficPolicy.loadBalancer' must not be consistent hashing with the Gateway API: Istio 1.30 adds the hash policy of a DestinationRule to VirtualService routes only.*got \{"hashHeader":"x-user"\}. Fix: use LoadBalancer.leastRequest\(\)/);
+  });
+});

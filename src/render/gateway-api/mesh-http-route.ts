@@ -6,6 +6,7 @@ import { HttpRouteSpec, HttpRouteSpecRules, HttpRouteSpecRulesFilters, HttpRoute
 import { MeshModel, PortModel, ServiceModel } from '../../model';
 import {
   defaultMirror, defaultVersions, describeMatch, DestinationModel, findTraffic, isCatchAllRoute, MatchModel, MirrorModel, releaseOf, RouteModel,
+  TrafficPolicyModel,
 } from '../../model/traffic';
 
 /**
@@ -121,6 +122,19 @@ export function renderMeshHttpRoutes(model: MeshModel, service: ServiceModel, pr
     problems.add(GatewayApiRule.ROLLOUTS_PLUGIN, service.path, 'routingApi',
       `must be RoutingApi.ISTIO while ${release.path} hands the split to Argo Rollouts (ReleaseDriver.argoRollouts): Argo Rollouts shifts Gateway API weights only through its Gateway API traffic-router plugin, which cdk8s-mesh does not install or configure`,
       'gateway-api', `route ${service.name} with the Istio API (routingApi: RoutingApi.ISTIO on the MeshService, or MeshRouting.use(chart, RoutingApi.ISTIO)), or release it without Argo Rollouts (a CanaryRelease without driver)`);
+  }
+  // measured by the conformance equivalence check: pilot (Istio 1.30) adds the DestinationRule's
+  // consistent-hash policy to the routes of a VirtualService only, not to those it converts from an HTTPRoute
+  const hashed = (policy: TrafficPolicyModel | undefined) => policy?.loadBalancer !== undefined && !('simple' in policy.loadBalancer);
+  const hashedAt = [
+    ...(hashed(traffic?.policy) ? [{ path: service.path, prop: 'trafficPolicy.loadBalancer', lb: traffic!.policy!.loadBalancer }] : []),
+    ...[...(traffic?.versionPolicies ?? new Map()).entries()].filter(([, v]) => hashed(v.policy))
+      .map(([version, v]) => ({ path: v.path, prop: `versionTrafficPolicy(${version}).loadBalancer`, lb: v.policy.loadBalancer })),
+  ];
+  for (const h of hashedAt) {
+    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, service.path, h.prop,
+      'must not be consistent hashing with the Gateway API: Istio 1.30 adds the hash policy of a DestinationRule to VirtualService routes only, so the routes it converts from an HTTPRoute would balance without session affinity',
+      h.lb, `use LoadBalancer.leastRequest() / roundRobin() / random(), or route ${service.name} with the Istio API (routingApi: RoutingApi.ISTIO on the MeshService)`);
   }
   const tcp = service.ports.filter((p) => p.protocol === 'tcp');
   if (tcp.length > 0 && service.versions.length > 1) {
