@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { GatewayApiServiceRouting } from './gateway-api-routing';
 import { IMeshDestination, IMeshIdentity } from './identity';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
@@ -10,6 +11,7 @@ import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { MeshRouting, RoutingApi, setRoutingApi } from '../model/routing';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
 import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
@@ -20,8 +22,6 @@ import { trafficPolicyToModel } from '../private/traffic-policy';
 import { checkPort } from '../private/values';
 import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
 import { renderSidecarSpec } from '../render/istio-sidecar';
-import { GatewayApiServiceRouting } from './gateway-api-routing';
-import { MeshRouting, RoutingApi, setRoutingApi } from '../model/routing';
 // --- security (src/security) ---
 import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';

@@ -1,6 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryRelease, CorsOrigin, HeaderMatch, HttpMatch, HttpMethod, LoadBalancer, PathMatch, MeshApp, MeshRouting, MeshService, ReleaseDriver, RetryOn, RoutingApi, RolloutRevision, RolloutStep,
+  CanaryRelease, CorsOrigin, HeaderMatch, HttpMatch, HttpMethod, LoadBalancer, PathMatch, MeshApp, MeshRouting, MeshService, ReleaseDriver, RetryOn,
+  RoutingApi, RolloutRevision, RolloutStep,
 } from '../../src';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
@@ -143,7 +144,10 @@ describe('RoutingApi.GATEWAY_API: a service\'s mesh routing as a GAMMA HTTPRoute
       const chart = shopChart();
       const svc = orders(chart);
       new CanaryRelease(chart, 'canary', {
-        service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 0,
+        service: svc,
+        stable: 'v1',
+        canary: 'v2',
+        canaryPercentage: 0,
         driver: ReleaseDriver.argoRollouts({ revision: RolloutRevision.CANARY, steps: [RolloutStep.weight(50)] }),
       });
       expect(() => synthAndValidate(chart)).toThrow(/\[shop\/orders\] GWAPI003: 'routingApi' must be RoutingApi.ISTIO while shop\/canary hands the split to Argo Rollouts \(ReleaseDriver.argoRollouts\): Argo Rollouts shifts Gateway API weights only through its Gateway API traffic-router plugin, which cdk8s-mesh does not install or configure, got "gateway-api". Fix: route orders with the Istio API/);

@@ -63,7 +63,9 @@ describe('strict validation of Gateway API kinds (standard channel v1.5.1, struc
 
 describe('oneOf branches stay constraints, not structure', () => {
   const gateway = (addresses: unknown[]) => ({
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' },
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'g' },
     spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }], addresses },
   });
   test('a Hostname address is valid, an IPAddress must be an IP, an unknown address field fails', () => {

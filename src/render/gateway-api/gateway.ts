@@ -5,7 +5,8 @@ import { versionServiceName } from './mesh-http-route';
 import { GatewayApiRule, ProblemList } from './problems';
 import {
   GatewaySpec, GatewaySpecListeners, GatewaySpecListenersTlsMode, HttpRouteSpec, HttpRouteSpecParentRefs, HttpRouteSpecRules,
-  HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType, ReferenceGrantSpec,
+  HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType,
+  ReferenceGrantSpec,
 } from '../../imports/gateway.networking.k8s.io';
 import { MeshModel, ServiceModel } from '../../model';
 import { ANY_HOST, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewayRouteTables } from '../../model/gateways';
@@ -135,7 +136,9 @@ interface Draft { readonly entry: GatewayRouteEntry; readonly matches: readonly 
  * `spec` of the HTTPRoute carrying the routes of one host, in the order of
  * `gatewayRouteTables()` (the any-host routes follow a concrete host's own).
  */
-export function renderGatewayRouteSpec(model: MeshModel, gateway: GatewayModel, host: string, entries: readonly GatewayRouteEntry[], problems: ProblemList): HttpRouteSpec {
+export function renderGatewayRouteSpec(
+  model: MeshModel, gateway: GatewayModel, host: string, entries: readonly GatewayRouteEntry[], problems: ProblemList,
+): HttpRouteSpec {
   const table = gatewayRouteTables(gateway).find((t) => t.host === host);
   const ordered = (table?.routes ?? []).map((m) => entries.find((e) => e.model.index === m.index)!).filter((e) => e !== undefined);
   const drafts: Draft[] = [];
@@ -155,19 +158,21 @@ export function renderGatewayRouteSpec(model: MeshModel, gateway: GatewayModel, 
       for (const o of own.length ? own : [{ headers: [], queryParams: [], ignoreUriCase: false }]) {
         for (const p of release.pinned) {
           const c = combine(o, p);
-          if (c) combined.push(c);
-          else {
+          if (c) {combined.push(c);} else {
             problems.add(GatewayApiRule.NOT_EXPRESSIBLE, gateway.path, `routes[${entry.model.index}].match`,
               `must not test a header the release of ${service.name} uses to pin testers (${describeMatch(p)})`, describeMatch(o), 'match on another header');
           }
         }
       }
       const ns = service.namespace === gateway.namespace ? undefined : service.namespace;
-      drafts.push({ entry, matches: combined, rule: { matches: renderMatches(combined, source, problems), ...common, backendRefs: [serviceBackend(pinnedTo, entry.port, undefined, ns)] } });
+      const backendRefs = [serviceBackend(pinnedTo, entry.port, undefined, ns)];
+      drafts.push({ entry, matches: combined, rule: { matches: renderMatches(combined, source, problems), ...common, backendRefs } });
     }
-    drafts.push({ entry, matches: own, rule: { matches: renderMatches(own, source, problems), ...common, backendRefs: defaultBackends(model, gateway, entry, service, problems) } });
+    const backendRefs = defaultBackends(model, gateway, entry, service, problems);
+    drafts.push({ entry, matches: own, rule: { matches: renderMatches(own, source, problems), ...common, backendRefs } });
   }
-  const flat = drafts.flatMap((d, rule) => (d.matches.length ? d.matches : [{ headers: [], queryParams: [], ignoreUriCase: false }]).map((match) => ({ rule, match })));
+  const flat = drafts.flatMap((d, rule) => (d.matches.length ? d.matches : [{ headers: [], queryParams: [], ignoreUriCase: false }])
+    .map((match) => ({ rule, match })));
   const conflict = precedenceConflict(flat);
   if (conflict) {
     const earlier = drafts[flat[conflict.earlier].rule].entry;
@@ -198,7 +203,10 @@ export function renderHttpsRedirectRouteSpec(gateway: GatewayModel): HttpRouteSp
       name: 'https-redirect',
       filters: [{
         type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-        requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301 },
+        requestRedirect: {
+          scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+          statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+        },
       }],
     }],
   };
@@ -209,7 +217,9 @@ export function renderHttpsRedirectRouteSpec(gateway: GatewayModel): HttpRouteSp
  * Service other than the gateway's, one grant letting the gateway
  * namespace's HTTPRoutes refer to exactly those Services.
  */
-export function renderReferenceGrantSpecs(model: MeshModel, gateway: GatewayModel, entries: readonly GatewayRouteEntry[]): Map<string, ReferenceGrantSpec> {
+export function renderReferenceGrantSpecs(
+  model: MeshModel, gateway: GatewayModel, entries: readonly GatewayRouteEntry[],
+): Map<string, ReferenceGrantSpec> {
   const byNamespace = new Map<string, Set<string>>();
   const add = (ns: string, name: string) => {
     if (ns === gateway.namespace) return;

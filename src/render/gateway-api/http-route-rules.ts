@@ -1,3 +1,4 @@
+import { escapeRegex, gatewayApiDuration, GatewayApiRule, ProblemList } from './problems';
 import {
   HttpRouteSpecRules, HttpRouteSpecRulesBackendRefs, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersCorsAllowMethods,
   HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType,
@@ -6,7 +7,6 @@ import {
   HttpRouteSpecRulesFiltersRequestRedirectPathType,
 } from '../../imports/gateway.networking.k8s.io';
 import { CorsModel, describeMatch, HeaderOpsModel, MatchModel, NamedMatchModel, RedirectModel, RewriteModel, StringMatchModel } from '../../model/traffic';
-import { escapeRegex, gatewayApiDuration, GatewayApiRule, ProblemList } from './problems';
 
 /**
  * Conversion of the model's HTTP route pieces (matches, filters, timeouts)
@@ -91,7 +91,8 @@ export function renderMatches(matches: readonly MatchModel[], src: RuleSource, p
 }
 
 function headerModifier(h: HeaderOpsModel): { set?: { name: string; value: string }[]; add?: { name: string; value: string }[]; remove?: string[] } {
-  const pairs = (r: Readonly<Record<string, string>> | undefined) => (r && Object.keys(r).length ? Object.entries(r).map(([name, value]) => ({ name, value })) : undefined);
+  const pairs = (r: Readonly<Record<string, string>> | undefined) =>
+    (r && Object.keys(r).length ? Object.entries(r).map(([name, value]) => ({ name, value })) : undefined);
   const out: { set?: { name: string; value: string }[]; add?: { name: string; value: string }[]; remove?: string[] } = {};
   const set = pairs(h.set);
   const add = pairs(h.add);
@@ -147,7 +148,8 @@ export function redirectFilter(r: RedirectModel, src: RuleSource, problems: Prob
  * (`ReplacePrefixMatch` needs exactly one `PathPrefix` match).
  */
 export function rewriteFilter(r: RewriteModel, matches: readonly MatchModel[], src: RuleSource, problems: ProblemList): HttpRouteSpecRulesFilters {
-  const out: { hostname?: string; path?: { type: HttpRouteSpecRulesFiltersUrlRewritePathType; replacePrefixMatch?: string; replaceFullPath?: string } } = {};
+  type RewritePath = { type: HttpRouteSpecRulesFiltersUrlRewritePathType; replacePrefixMatch?: string; replaceFullPath?: string };
+  const out: { hostname?: string; path?: RewritePath } = {};
   if (r.uriRegex) {
     problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}rewrite.uriRegex`, 'has no Gateway API equivalent (URLRewrite replaces a prefix or the full path only)',
       r.uriRegex, 'rewrite a path prefix instead, or route this service with RoutingApi.ISTIO');
@@ -190,7 +192,9 @@ export function corsFilter(c: CorsModel, src: RuleSource, problems: ProblemList)
     type: HttpRouteSpecRulesFiltersType.CORS,
     cors: {
       ...(origins.length ? { allowOrigins: origins } : {}),
-      ...(c.allowMethods.length ? { allowMethods: c.allowMethods.filter((m) => CORS_METHODS.has(m)) as HttpRouteSpecRulesFiltersCorsAllowMethods[] } : {}),
+      ...(c.allowMethods.length
+        ? { allowMethods: c.allowMethods.filter((m) => CORS_METHODS.has(m)) as HttpRouteSpecRulesFiltersCorsAllowMethods[] }
+        : {}),
       ...(c.allowHeaders.length ? { allowHeaders: [...c.allowHeaders] } : {}),
       ...(c.exposeHeaders.length ? { exposeHeaders: [...c.exposeHeaders] } : {}),
       ...(c.maxAgeMs !== undefined ? { maxAge: Math.round(c.maxAgeMs / 1000) } : {}),
@@ -221,7 +225,9 @@ export function serviceBackend(name: string, port: number, weight?: number, name
  * both, their indexes in `ordered` (undefined when the declared order
  * survives).
  */
-export function precedenceConflict(ordered: readonly { readonly rule: number; readonly match: MatchModel }[]): { earlier: number; later: number } | undefined {
+export function precedenceConflict(
+  ordered: readonly { readonly rule: number; readonly match: MatchModel }[],
+): { earlier: number; later: number } | undefined {
   const rank = (m: MatchModel) => (!m.path ? 2 : m.path.kind === 'exact' ? 3 : m.path.kind === 'prefix' ? 2 : 1);
   const len = (m: MatchModel) => (m.path ? m.path.value.length : 1);
   const before = (a: MatchModel, b: MatchModel): boolean => {

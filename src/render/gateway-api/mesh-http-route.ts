@@ -114,7 +114,7 @@ export function renderMeshHttpRoutes(model: MeshModel, service: ServiceModel, pr
   for (const v of service.versions) {
     const name = versionServiceName(service, v.name);
     if (!isServiceName(name)) {
-      problems.add(GatewayApiRule.NAME, service.path, 'versions', `must give Service names with the Gateway API: each version is a Service '<service>-<version>', which must be a DNS-1035 label of at most 63 characters (lower-case letters, digits, '-', starting with a letter)`,
+      problems.add(GatewayApiRule.NAME, service.path, 'versions', 'must give Service names with the Gateway API: each version is a Service \'<service>-<version>\', which must be a DNS-1035 label of at most 63 characters (lower-case letters, digits, \'-\', starting with a letter)',
         v.name, 'use a short lower-case version name such as \'v2\' (and a shorter serviceName), or route this service with RoutingApi.ISTIO');
     }
   }
@@ -190,7 +190,8 @@ export function renderMeshHttpRoutes(model: MeshModel, service: ServiceModel, pr
 }
 
 function checkOrder(drafts: readonly RuleDraft[], problems: ProblemList): void {
-  const flat = drafts.flatMap((d, rule) => (d.matches.length ? d.matches : [{ headers: [], queryParams: [], ignoreUriCase: false }]).map((match) => ({ rule, match })));
+  const flat = drafts.flatMap((d, rule) => (d.matches.length ? d.matches : [{ headers: [], queryParams: [], ignoreUriCase: false }])
+    .map((match) => ({ rule, match })));
   const conflict = precedenceConflict(flat);
   if (!conflict) return;
   const earlier = drafts[flat[conflict.earlier].rule];

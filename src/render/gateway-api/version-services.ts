@@ -40,7 +40,9 @@ export interface ServiceDestinationRule {
  * it field by field (Istio merges a subset's policy into the top-level one
  * the same way).
  */
-export function renderVersionDestinationRuleSpec(model: MeshModel, service: ServiceModel, version: VersionModel, serviceRule: ServiceDestinationRule): DestinationRuleSpec {
+export function renderVersionDestinationRuleSpec(
+  model: MeshModel, service: ServiceModel, version: VersionModel, serviceRule: ServiceDestinationRule,
+): DestinationRuleSpec {
   const subset = serviceRule.subsets?.find((s) => s.name === version.name);
   const trafficPolicy: DestinationRuleSpecTrafficPolicy = { ...(serviceRule.trafficPolicy ?? {}), ...(subset?.trafficPolicy ?? {}) };
   return {
