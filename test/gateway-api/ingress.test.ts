@@ -110,3 +110,12 @@ describe('RoutingApi.GATEWAY_API: ingress gateways as Gateway API Gateway + HTTP
     })).toThrow(/\[gateways\/existing\] 'routingApi' must be RoutingApi.ISTIO for a gateway bound to an existing workload/);
   });
 });
+
+test('a catch-all route with rewritePrefix rewrites the PathPrefix / match', () => {
+  const { app, gwChart, users } = shop();
+  const gw = new IngressGateway(gwChart, 'gw', { servers: [GatewayServer.http({ hosts: ['api.example.com'] })] });
+  gw.addRoute({ host: 'api.example.com', service: users, rewritePrefix: '/v1/' });
+  const route = findObject(all(app), 'HTTPRoute', 'gw-api-example-com');
+  expect(route.spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+  expect(route.spec.rules[0].filters).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v1/' } } }]);
+});

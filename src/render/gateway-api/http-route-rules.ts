@@ -156,7 +156,8 @@ export function rewriteFilter(r: RewriteModel, matches: readonly MatchModel[], s
   }
   if (r.authority !== undefined) out.hostname = r.authority;
   if (r.uri !== undefined) {
-    const paths = matches.map((m) => m.path);
+    // a rule without matches is PathPrefix / in the Gateway API (and a catch-all VirtualService rule matches prefix /)
+    const paths = matches.length ? matches.map((m) => m.path) : [{ kind: 'prefix' as const, value: '/' }];
     if (paths.length === 1 && paths[0]?.kind === 'prefix') {
       out.path = { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: r.uri };
     } else if (paths.length > 0 && paths.every((p) => p?.kind === 'exact')) {
