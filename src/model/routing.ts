@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from './mesh-model';
 import { MeshValidationError, propMessage } from '../private/errors';
+import { checkArgs } from '../private/runtime-types';
 
 /**
  * The API a mesh's routing is rendered with. The constructs declare the same
@@ -46,6 +47,7 @@ export class MeshRouting {
    * longer take.
    */
   public static use(scope: IConstruct, api: RoutingApi): void {
+    checkArgs('MeshRouting.use', 'MeshRouting.use', arguments);
     if (!Object.values(RoutingApi).includes(api)) {
       throw new MeshValidationError(`[${scope.node.path || '<app>'}] ${propMessage('api', `must be one of ${Object.values(RoutingApi).map((v) => JSON.stringify(v)).join(', ')}`,
         api, 'pass RoutingApi.ISTIO or RoutingApi.GATEWAY_API')}`);
@@ -60,6 +62,7 @@ export class MeshRouting {
 
   /** The routing API in effect at `scope` (its own or an ancestor's choice; `RoutingApi.ISTIO` when none). */
   public static of(scope: IConstruct): RoutingApi {
+    checkArgs('MeshRouting.of', 'MeshRouting.of', arguments);
     const value: unknown = scope.node.tryGetContext(ROUTING_API_CONTEXT);
     return value === RoutingApi.GATEWAY_API ? RoutingApi.GATEWAY_API : RoutingApi.ISTIO;
   }
