@@ -168,3 +168,18 @@ describe('found by the conformance equivalence check', () => {
     expect(() => synthAndValidate(chart)).toThrow(/\[shop\/orders\] GWAPI001: 'trafficPolicy.loadBalancer' must not be consistent hashing with the Gateway API: Istio 1.30 adds the hash policy of a DestinationRule to VirtualService routes only.*got \{"hashHeader":"x-user"\}. Fix: use LoadBalancer.leastRequest\(\)/);
   });
 });
+
+test('a tester pin keeps winning over path routes: it is repeated with each route\'s match (Gateway API precedence ranks longer paths first)', () => {
+  const chart = shopChart();
+  const svc = orders(chart);
+  svc.addRoute({ name: 'slow', match: [HttpMatch.pathPrefix('/reports')], timeout: Duration.seconds(30) });
+  new CanaryRelease(chart, 'canary', { service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 10, pinHeader: HeaderMatch.exact('x-canary', 'always') });
+  const route = findObject(synthAndValidate(chart), 'HTTPRoute', 'orders');
+  const pin = { name: 'x-canary', type: 'Exact', value: 'always' };
+  expect(route.spec.rules[0]).toEqual({
+    name: 'canary-pinned',
+    matches: [{ path: { type: 'PathPrefix', value: '/reports' }, headers: [pin] }, { path: { type: 'PathPrefix', value: '/' }, headers: [pin] }],
+    backendRefs: [{ group: '', kind: 'Service', name: 'orders-v2', port: 80 }],
+  });
+  expect(route.spec.rules.map((r: any) => r.name)).toEqual(['canary-pinned', 'slow', 'default']);
+});

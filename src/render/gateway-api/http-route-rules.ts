@@ -6,7 +6,9 @@ import {
   HttpRouteSpecRulesMatchesMethod, HttpRouteSpecRulesMatchesPathType, HttpRouteSpecRulesMatchesQueryParams, HttpRouteSpecRulesMatchesQueryParamsType,
   HttpRouteSpecRulesFiltersRequestRedirectPathType,
 } from '../../imports/gateway.networking.k8s.io';
-import { CorsModel, describeMatch, HeaderOpsModel, MatchModel, NamedMatchModel, RedirectModel, RewriteModel, StringMatchModel } from '../../model/traffic';
+import {
+  CorsModel, describeMatch, HeaderOpsModel, MatchModel, matchSubsumes, NamedMatchModel, RedirectModel, RewriteModel, StringMatchModel,
+} from '../../model/traffic';
 
 /**
  * Conversion of the model's HTTP route pieces (matches, filters, timeouts)
@@ -241,10 +243,38 @@ export function precedenceConflict(
   for (let j = 0; j < ordered.length; j++) {
     for (let i = 0; i < j; i++) {
       if (ordered[i].rule === ordered[j].rule) continue;
-      if (before(ordered[j].match, ordered[i].match) && mayOverlap(ordered[i].match, ordered[j].match)) return { earlier: i, later: j };
+      if (!before(ordered[j].match, ordered[i].match) || !mayOverlap(ordered[i].match, ordered[j].match)) continue;
+      // harmless when another match of the earlier rule, evaluated before the later one, takes every request both match
+      const both = intersect(ordered[i].match, ordered[j].match);
+      const covered = both !== undefined && ordered.some((k) => k.rule === ordered[i].rule && before(k.match, ordered[j].match) && matchSubsumes(k.match, both));
+      if (!covered) return { earlier: i, later: j };
     }
   }
   return undefined;
+}
+
+/** The conditions of two matches together (undefined when they test one header or parameter differently). */
+export function intersect(a: MatchModel, b: MatchModel): MatchModel | undefined {
+  const named = (x: readonly NamedMatchModel[], y: readonly NamedMatchModel[]): NamedMatchModel[] | undefined => {
+    const out = [...x];
+    for (const n of y) {
+      const same = out.find((o) => o.name === n.name);
+      if (!same) out.push(n);
+      else if (JSON.stringify(same.match) !== JSON.stringify(n.match)) return undefined;
+    }
+    return out;
+  };
+  const headers = named(a.headers, b.headers);
+  const queryParams = named(a.queryParams, b.queryParams);
+  if (!headers || !queryParams) return undefined;
+  if (a.method !== undefined && b.method !== undefined && a.method !== b.method) return undefined;
+  let path = a.path ?? b.path;
+  if (a.path && b.path) {
+    if (!pathsMayOverlap(a.path, b.path)) return undefined;
+    // the narrower of two overlapping non-regex paths (a regex keeps the first: never subsumed by a plain path)
+    if (b.path.kind === 'exact' || (b.path.kind === 'prefix' && a.path.kind === 'prefix' && b.path.value.length > a.path.value.length)) path = b.path;
+  }
+  return { path, headers, queryParams, method: a.method ?? b.method, ignoreUriCase: a.ignoreUriCase || b.ignoreUriCase };
 }
 
 function pathsMayOverlap(a: StringMatchModel | undefined, b: StringMatchModel | undefined): boolean {

@@ -1,5 +1,5 @@
 import {
-  corsFilter, headerFilters, precedenceConflict, redirectFilter, renderMatches, rewriteFilter, RuleSource, ruleName, serviceBackend, timeouts,
+  corsFilter, headerFilters, intersect, precedenceConflict, redirectFilter, renderMatches, rewriteFilter, RuleSource, ruleName, serviceBackend, timeouts,
 } from './http-route-rules';
 import { GatewayApiRule, isServiceName, ProblemList } from './problems';
 import { HttpRouteSpec, HttpRouteSpecRules, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersType } from '../../imports/gateway.networking.k8s.io';
@@ -146,12 +146,28 @@ export function renderMeshHttpRoutes(model: MeshModel, service: ServiceModel, pr
   const drafts: RuleDraft[] = [];
   if (release && release.pinned.length > 0) {
     const canary = release.managedSubsets?.canary ?? release.canary;
-    const source: RuleSource = { path: release.path, prop: release.kind === 'canary' ? 'pin' : 'previewHeader' };
-    const matches = renderMatches(release.pinned, source, problems);
+    const source: RuleSource = { path: service.path, prop: `routes (release ${release.path}) ` };
+    // The VirtualService evaluates the tester-pinned rule first, whatever the path; the Gateway API
+    // ranks a longer path first. So the pin is repeated with every route's match (more conditions:
+    // it outranks that route) and with the catch-all.
+    const pinned: MatchModel[] = [];
+    const seen = new Set<string>();
+    const bases = [...routes.flatMap((r) => (isCatchAllRoute(r) ? [] : r.matches)), { headers: [], queryParams: [], ignoreUriCase: false }];
+    for (const base of bases) {
+      for (const pin of release.pinned) {
+        const m = intersect(base, pin);
+        const key = JSON.stringify(m);
+        if (m && !seen.has(key)) {
+          seen.add(key);
+          pinned.push(m);
+        }
+      }
+    }
+    const matches = renderMatches(pinned, source, problems);
     drafts.push({
       source,
       name: release.kind === 'canary' ? 'canary-pinned' : 'preview-pinned',
-      matches: release.pinned,
+      matches: pinned,
       build: (port) => ({ name: release.kind === 'canary' ? 'canary-pinned' : 'preview-pinned', matches, backendRefs: backends(service, [{ version: canary }], port) }),
     });
   }
