@@ -140,7 +140,7 @@ project.testTask.prependSpawn(copyGatewayApiCrds);
 // --- end Gateway API CRDs
 // both, for every task that synthesizes with the library's sources
 const copyIstio = project.addTask('copy:istio', {
-  description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/',
+  description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/ (and the Gateway API CRDs into assets/gateway-api/)',
   steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }, { spawn: copyGatewayApiCrds.name }],
 });
 

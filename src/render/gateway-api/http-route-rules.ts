@@ -246,7 +246,8 @@ export function precedenceConflict(
       if (!before(ordered[j].match, ordered[i].match) || !mayOverlap(ordered[i].match, ordered[j].match)) continue;
       // harmless when another match of the earlier rule, evaluated before the later one, takes every request both match
       const both = intersect(ordered[i].match, ordered[j].match);
-      const covered = both !== undefined && ordered.some((k) => k.rule === ordered[i].rule && before(k.match, ordered[j].match) && matchSubsumes(k.match, both));
+      const covered = both !== undefined
+        && ordered.some((k) => k.rule === ordered[i].rule && before(k.match, ordered[j].match) && matchSubsumes(k.match, both));
       if (!covered) return { earlier: i, later: j };
     }
   }

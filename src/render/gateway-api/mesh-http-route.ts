@@ -1,5 +1,6 @@
 import {
-  corsFilter, headerFilters, intersect, precedenceConflict, redirectFilter, renderMatches, rewriteFilter, RuleSource, ruleName, serviceBackend, timeouts,
+  corsFilter, headerFilters, intersect, precedenceConflict, redirectFilter, renderMatches, rewriteFilter, RuleSource, ruleName, serviceBackend,
+  timeouts,
 } from './http-route-rules';
 import { GatewayApiRule, isServiceName, ProblemList } from './problems';
 import { HttpRouteSpec, HttpRouteSpecRules, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersType } from '../../imports/gateway.networking.k8s.io';
