@@ -183,3 +183,10 @@ test('a tester pin keeps winning over path routes: it is repeated with each rout
   });
   expect(route.spec.rules.map((r: any) => r.name)).toEqual(['canary-pinned', 'slow', 'default']);
 });
+
+test('GWAPI004: a version whose Service name would not be a DNS-1035 label', () => {
+  const chart = shopChart();
+  const long = `v${'x'.repeat(58)}`;
+  new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }, { name: long, image: 'a:2' }] });
+  expect(() => synthAndValidate(chart)).toThrow(new RegExp(`\\[shop/orders\\] GWAPI004: 'versions' must give Service names with the Gateway API: each version is a Service '<service>-<version>', which must be a DNS-1035 label of at most 63 characters .*got "${long}". Fix: use a short lower-case version name`));
+});

@@ -123,3 +123,18 @@ func TestLiteralPrefix(t *testing.T) {
 		}
 	}
 }
+
+// Without the ReferenceGrant pilot may not send the gateway's traffic to the backend Services in
+// the shop namespace: the gateway's routes then differ from the Istio API rendering's.
+func TestMissingReferenceGrantFails(t *testing.T) {
+	_, fail, _ := run(t, [2]string{"      kind: HTTPRoute\n      namespace: istio-system", "      kind: HTTPRoute\n      namespace: elsewhere"})
+	found := false
+	for _, e := range fail {
+		if strings.HasPrefix(e.Subject, "gateway istio-system/istio-ingressgateway route 443") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("expected the gateway's HTTPS routes to differ without a matching ReferenceGrant, got %v", fail)
+	}
+}
