@@ -109,6 +109,14 @@ const importCrdKinds = project.addTask('import:crd-kinds', {
 importCrdKinds.say('Argo CD, Argo Rollouts and Prometheus-operator L1 classes regenerated in src/imports/');
 // --- end import:crd-kinds
 
+// --- Gateway API (issue 17): L1 classes from the pinned standard-channel CRDs ---
+const importGatewayApi = project.addTask('import:gateway-api', {
+  description: 'Regenerate src/imports/gateway.networking.k8s.io.ts from ../shared/gateway-api/<GATEWAY_API_VERSION>/standard/*.yaml (v1 only, descriptions stripped)',
+  exec: 'ts-node --project test/tsconfig.json scripts/import-gateway-api.ts',
+});
+importGatewayApi.say('Gateway API L1 classes regenerated in src/imports/gateway.networking.k8s.io.ts');
+// --- end Gateway API imports
+
 // --- the pinned Istio CRD file, shipped in the npm tarball (not committed) ------
 // IstioControlPlane reads assets/istio/crd-all.gen.yaml from src/ (ts-jest) and
 // lib/ alike; copy it before compiling and before tests (fresh clones run tests
@@ -131,10 +139,19 @@ const copyTemplates = project.addTask('copy:istio-templates', {
 });
 project.compileTask.prependSpawn(copyTemplates);
 project.testTask.prependSpawn(copyTemplates);
+// --- Gateway API (issue 17): the pinned standard-channel CRDs, shipped (not committed) ---
+// IstioControlPlane({ gatewayApiCrds: true }) emits them from assets/gateway-api/standard/.
+const copyGatewayApiCrds = project.addTask('copy:gateway-api-crds', {
+  description: 'Copy the Gateway API v1.5.1 standard-channel CRDs of ../shared into assets/gateway-api/standard/ (gitignored, packaged)',
+  exec: 'node scripts/copy-gateway-api-crds.js',
+});
+project.compileTask.prependSpawn(copyGatewayApiCrds);
+project.testTask.prependSpawn(copyGatewayApiCrds);
+// --- end Gateway API CRDs
 // both, for every task that synthesizes with the library's sources
 const copyIstio = project.addTask('copy:istio', {
-  description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/',
-  steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }],
+  description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/ (and the Gateway API CRDs into assets/gateway-api/)',
+  steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }, { spawn: copyGatewayApiCrds.name }],
 });
 
 // --- the main example -------------------------------------------------------

@@ -12,7 +12,7 @@ import { App } from 'cdk8s';
 import { buildUpgrade, UpgradeStep } from '../examples/canary-upgrade/main';
 import { buildShop } from '../examples/flask-shop/main';
 import { buildMultiTeam } from '../examples/multi-team/main';
-import { MeshApp } from '../src';
+import { MeshApp, RoutingApi } from '../src';
 import { QUICK_START_HEADING, runSnippet, snippetAfter } from '../test/docs/readme-snippet';
 
 const ROOT = path.join(__dirname, '..');
@@ -55,6 +55,31 @@ for (const file of fs.readdirSync(CORPUS).filter((f) => f.endsWith('.ts')).sort(
   if (typeof mod.build !== 'function') throw new Error(`conformance/corpus/${file} must export build(app: App)`);
   programs.set(`corpus-${path.basename(file, '.ts')}`, meshApp(mod.build));
 }
+
+// --- Gateway API (issue 17): each equivalence program twice, rendered with the Istio API
+// (`<name>.istio-api`) and with the Gateway API (`<name>.gateway-api`); the oracle compares the
+// Envoy config pilot generates from the two (internal/equivalence). flask-shop: the intent of its
+// Gateway API flavour (examples/flask-shop, SHOP_ROUTING=gateway-api).
+function meshAppWith(routingApi: RoutingApi, build: (app: App) => unknown): Program {
+  return (outdir) => {
+    const app = new MeshApp({ outdir, routingApi });
+    build(app);
+    return app;
+  };
+}
+const EQUIVALENCE = path.join(__dirname, 'equivalence');
+const equivalence = new Map<string, (app: App) => unknown>([['flask-shop', (app) => buildShop(app, undefined, true)]]);
+for (const file of fs.readdirSync(EQUIVALENCE).filter((f) => f.endsWith('.ts')).sort()) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(EQUIVALENCE, file)) as { build?: (app: App) => unknown };
+  if (typeof mod.build !== 'function') throw new Error(`conformance/equivalence/${file} must export build(app: App)`);
+  equivalence.set(path.basename(file, '.ts'), mod.build);
+}
+for (const [name, build] of equivalence) {
+  programs.set(`${name}.istio-api`, meshAppWith(RoutingApi.ISTIO, build));
+  programs.set(`${name}.gateway-api`, meshAppWith(RoutingApi.GATEWAY_API, build));
+}
+// --- end Gateway API
 
 const args = process.argv.slice(2);
 const run = args.includes('--run');

@@ -3,7 +3,7 @@
  * cluster into a working mesh through GitOps.
  */
 import { App, Chart, Duration } from 'cdk8s';
-import { AccessLogEncoding, IstioControlPlane, MeshNamespace, OutboundTrafficPolicyMode } from '../../src';
+import { AccessLogEncoding, IstioControlPlane, MeshNamespace, MeshRouting, OutboundTrafficPolicyMode, RoutingApi } from '../../src';
 
 /** Adds the `istio-control-plane` chart (CRDs, istiod, config, webhooks) and the injected `shop` namespace. */
 export function addControlPlane(app: App, shopNamespace: string): { controlPlane: IstioControlPlane; namespace: MeshNamespace } {
@@ -14,6 +14,8 @@ export function addControlPlane(app: App, shopNamespace: string): { controlPlane
     accessLogEncoding: AccessLogEncoding.JSON,
     outboundTrafficPolicy: OutboundTrafficPolicyMode.REGISTRY_ONLY,
     terminationDrainDuration: Duration.seconds(10),
+    // the Gateway API flavour installs the Gateway API CRDs (standard channel) with Istio's
+    ...(MeshRouting.of(app) === RoutingApi.GATEWAY_API ? { gatewayApiCrds: true } : {}),
   });
   const namespace = new MeshNamespace(chart, 'shop-namespace', { name: shopNamespace, controlPlane });
   return { controlPlane, namespace };

@@ -13,7 +13,7 @@ import { addGitOps } from './gitops';
 import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
-import { MeshApp, MeshService, Protocol, RolloutRevision } from '../../src';
+import { MeshApp, MeshService, Protocol, RolloutRevision, RoutingApi } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -58,11 +58,15 @@ export class ShopChart extends Chart {
   }
 }
 
-/** Builds the whole example into `app` (used by `cdk8s synth` and by the tests). */
-export function buildShop(app: App, rolloutRevision?: RolloutRevision): { shop: ShopChart } {
+/**
+ * Builds the whole example into `app` (used by `cdk8s synth` and by the tests).
+ * `gatewayApiIntent`: the traffic of the Gateway API flavour (default: when the app routes with
+ * `RoutingApi.GATEWAY_API`; see traffic.ts).
+ */
+export function buildShop(app: App, rolloutRevision?: RolloutRevision, gatewayApiIntent?: boolean): { shop: ShopChart } {
   addControlPlane(app, SHOP_NAMESPACE);
   const shop = new ShopChart(app, 'flask-shop');
-  addShopTraffic(shop, shop, rolloutRevision);
+  addShopTraffic(shop, shop, rolloutRevision, gatewayApiIntent);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
   addObservability(app, [shop.users, shop.orders]);
@@ -72,7 +76,8 @@ export function buildShop(app: App, rolloutRevision?: RolloutRevision): { shop: 
 
 if (require.main === module) {
   // MeshApp: all-or-nothing synthesis, analysis warnings, and dist/mesh.md (topology diagram)
-  const app = new MeshApp();
+  // SHOP_ROUTING=gateway-api: the same shop routed with the Kubernetes Gateway API (see traffic.ts)
+  const app = new MeshApp(process.env.SHOP_ROUTING === 'gateway-api' ? { routingApi: RoutingApi.GATEWAY_API } : {});
   buildShop(app);
   app.synth();
 }

@@ -15,14 +15,20 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ShopChart } from './main';
-import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, ReleaseDriver, RetryOn, RolloutRevision, RolloutStep, SloAnalysis } from '../../src';
+import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, MeshRouting, ReleaseDriver, RetryOn, RolloutRevision, RolloutStep, RoutingApi, SloAnalysis } from '../../src';
 
 /**
  * @param revision which version the order-service Rollout runs at this Git revision (see above):
  *   the committed output is the second revision, the canary of v2.
+ * @param gatewayApiIntent the traffic intent of the Gateway API flavour (below), whichever API renders it
  */
-export function addShopTraffic(scope: Construct, shop: ShopChart, revision: RolloutRevision = RolloutRevision.CANARY): CanaryRelease {
+export function addShopTraffic(scope: Construct, shop: ShopChart, revision: RolloutRevision = RolloutRevision.CANARY,
+  gatewayApiIntent: boolean = MeshRouting.of(scope) === RoutingApi.GATEWAY_API): CanaryRelease {
   shop.orders.addVersion({ name: 'v2', image: 'ghcr.io/acme-shop/order-service:2.1.0', replicas: 1 });
+  // --- the Gateway API flavour (RoutingApi.GATEWAY_API, see README "Routing with the Gateway API"); the
+  // conformance oracle also renders this intent with the Istio API to compare the two (equivalence) ---
+  if (gatewayApiIntent) return addGatewayApiShopTraffic(scope, shop);
+  // --- end Gateway API flavour ---
   const analysis = new SloAnalysis(scope, 'order-service-v2-slo', {
     service: shop.orders,
     canary: 'v2',
@@ -63,6 +69,33 @@ export function addShopTraffic(scope: Construct, shop: ShopChart, revision: Roll
     retries: { attempts: 1, perTryTimeout: Duration.millis(2500), retryOn: [RetryOn.CONNECT_FAILURE, RetryOn.REFUSED_STREAM] },
   });
 
+  addCircuitBreaker(shop);
+  return canary;
+}
+
+/**
+ * The same shop routed with the Kubernetes Gateway API (HTTPRoutes whose parent is the Service):
+ * - order-service's canary is a static split held in Git (10% to v2, testers pinned with
+ *   `x-canary: always`): Argo Rollouts would need its Gateway API traffic-router plugin;
+ * - user-service's routes keep their matches and timeouts but no retries: HTTPRouteRule.retry is
+ *   in the experimental channel only (the mesh-wide default retry policy applies);
+ * - the circuit breaker is unchanged (DestinationRules, one per version Service).
+ */
+function addGatewayApiShopTraffic(scope: Construct, shop: ShopChart): CanaryRelease {
+  const canary = new CanaryRelease(scope, 'order-service-canary', {
+    service: shop.orders,
+    stable: 'v1',
+    canary: 'v2',
+    canaryPercentage: 10,
+    pinHeader: HeaderMatch.exact('x-canary', 'always'),
+  });
+  shop.users.addRoute({ name: 'reads', match: [HttpMatch.pathPrefix('/users')], timeout: Duration.seconds(3) });
+  shop.users.addRoute({ name: 'default-timeout', timeout: Duration.seconds(5) });
+  addCircuitBreaker(shop);
+  return canary;
+}
+
+function addCircuitBreaker(shop: ShopChart): void {
   shop.users.configureTrafficPolicy({
     loadBalancer: LoadBalancer.leastRequest(),
     connectionPool: {
@@ -79,5 +112,4 @@ export function addShopTraffic(scope: Construct, shop: ShopChart, revision: Roll
       maxEjectionPercent: 50,
     },
   });
-  return canary;
 }

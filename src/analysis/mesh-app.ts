@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
+import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -23,6 +24,17 @@ export interface MeshAppProps extends AppProps {
    * @default 'mesh.md'
    */
   readonly topologyFile?: string;
+
+  // --- Gateway API (issue 17) ---
+  /**
+   * The API every mesh construct of the app renders its routing with (a chart
+   * can choose its own with `MeshRouting.use(chart, api)`, a service with its
+   * `routingApi` prop).
+   *
+   * @default RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
+  // --- end Gateway API ---
 }
 
 /** True if `file` is `dir` itself or lies inside it. */
@@ -52,6 +64,7 @@ export class MeshApp extends App {
     this.recordMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
+    if (props.routingApi !== undefined) MeshRouting.use(this, props.routingApi); // Gateway API (issue 17)
   }
 
   /**

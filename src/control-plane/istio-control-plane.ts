@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectProps, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -8,6 +8,7 @@ import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
 import { MeshModel } from '../model';
 import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
+import { loadGatewayApiCrds } from './private/gateway-api-crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
 import { istiodDeploymentSpec } from './private/istiod';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
@@ -84,6 +85,17 @@ export interface IstioControlPlaneProps {
    * @default - the CRD file of Istio 1.30.3 shipped with cdk8s-mesh
    */
   readonly crdFile?: string;
+
+  /**
+   * Also emit the Kubernetes Gateway API CustomResourceDefinitions (standard channel of
+   * Gateway API v1.5.1, the release Istio 1.30.3 is built against: GatewayClass, Gateway,
+   * HTTPRoute, GRPCRoute, ReferenceGrant, BackendTLSPolicy, ListenerSet, TLSRoute), in the
+   * same sync wave as the Istio CRDs. Needed for `MeshRoutingApi.GATEWAY_API` routing on a
+   * cluster that does not install them already (many managed clusters do: leave it off there).
+   *
+   * @default false
+   */
+  readonly gatewayApiCrds?: boolean;
 
   /**
    * Minimum (and initial) number of istiod replicas.
@@ -402,6 +414,13 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
           'pass manifests/charts/base/files/crd-all.gen.yaml of an Istio release');
       }
       for (const crd of crds) clusterScoped(new ApiObject(this, `Crd-${crd.metadata.name}`, crd));
+    }
+    // --- Gateway API CRDs (issue 17): opt-in, shared by control planes side by side like the Istio CRDs
+    if (props.gatewayApiCrds === true && firstToEmit(this.model, 'gateway-api-crds')) {
+      for (const crd of loadGatewayApiCrds()) {
+        const name = (crd.metadata as { name: string }).name;
+        clusterScoped(new ApiObject(this, `GatewayApiCrd-${name}`, crd as unknown as ApiObjectProps));
+      }
     }
 
     // --- identity and RBAC ---------------------------------------------------

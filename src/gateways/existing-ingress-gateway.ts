@@ -7,6 +7,7 @@ import { ENVOY_RESERVED_PORTS } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
 import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
+import { MeshRouting, RoutingApi } from '../model/routing';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -215,6 +216,12 @@ export class ExistingIngressGateway extends Construct {
     super(scope, id);
     checkArgs(this, 'ExistingIngressGateway.new', arguments);
     this.model = MeshModel.of(this);
+    // --- Gateway API (issue 17) ---
+    if (MeshRouting.of(this) === RoutingApi.GATEWAY_API) {
+      throw propError(this, 'routingApi', 'must be RoutingApi.ISTIO for a gateway bound to an existing workload: its Gateway API rendering (a Gateway addressing the existing Service) is not implemented',
+        RoutingApi.GATEWAY_API, 'create it in a chart routed with the Istio API (MeshRouting.use(chart, RoutingApi.ISTIO)), or deploy the gateway with new IngressGateway(...)');
+    }
+    // --- end Gateway API ---
     if (!(props.workload instanceof GatewayWorkload)) {
       throw propError(this, 'workload', 'must be a GatewayWorkload', props.workload,
         'pass GatewayWorkload.fromName({ name, namespace }) or GatewayWorkload.fromSelector({ namespace, selector })');

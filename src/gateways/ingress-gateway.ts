@@ -5,8 +5,10 @@ import { ExistingIngressGateway, ExistingIngressGatewayProps, IIngressGateway } 
 import { GatewayRouteOptions } from './gateway-route';
 import { GatewayServer } from './gateway-server';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
+import { GatewayApiIngress } from './private/gateway-api-ingress';
 import { GatewayRoutes } from './private/gateway-routes';
 import { ANY_HOST } from '../model/gateways';
+import { MeshRouting, RoutingApi } from '../model/routing';
 import { propError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -76,25 +78,42 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
     return new ExistingIngressGateway(scope, id, props);
   }
 
-  /** The Istio Gateway resource (escape hatch: `addJsonPatch`). */
+  /**
+   * The gateway resource (escape hatch: `addJsonPatch`): the Istio Gateway, or
+   * with `RoutingApi.GATEWAY_API` the Gateway API Gateway (class `istio`).
+   */
   public readonly gateway: ApiObject;
+  /** The API the gateway's servers and routes are rendered with (the chart's or app's `MeshRouting` choice). */
+  public readonly routingApi: RoutingApi;
   /** Role that lets the gateway read TLS secrets in its namespace. */
   public readonly secretReaderRole: ApiObject;
 
   private readonly routeTable: GatewayRoutes;
+  private readonly gatewayApi?: GatewayApiIngress;
 
   constructor(scope: Construct, id: string, props: IngressGatewayProps = {}) {
     super(scope, id, props, 'ingress', GatewayServiceType.LOAD_BALANCER, props.serviceType);
     checkArgs(this, 'IngressGateway.new', arguments);
-    this.gateway = this._gatewayResource();
+    // --- Gateway API (issue 17): a Gateway API Gateway and HTTPRoutes instead of the Istio Gateway and VirtualServices ---
+    this.routingApi = MeshRouting.of(this);
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      this.gatewayApi = new GatewayApiIngress(this, this._model, () => this._toModel(), () => this.routeTable.entriesForGatewayApi(), {
+        'app.kubernetes.io/name': this.gatewayName, 'app.kubernetes.io/component': 'ingress-gateway', 'app.kubernetes.io/part-of': 'istio',
+      });
+    }
+    this.gateway = this.gatewayApi?.gateway ?? this._gatewayResource();
+    const gatewayApi = this.gatewayApi;
     this.routeTable = new GatewayRoutes(this, this._model, {
       gatewayName: this.gatewayName,
       namespace: this.namespace,
       onRoute: (route) => {
         this._routes.push(route);
         this._register();
+        gatewayApi?.onRoute(route);
       },
+      ...(gatewayApi ? { createRouteObject: (host: string) => gatewayApi.routeObject(host) } : {}),
     });
+    // --- end Gateway API ---
 
     // istiod checks (SubjectAccessReview) that the gateway may list secrets
     // before it hands it a `credentialName` certificate.
@@ -141,6 +160,7 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
     }
     const model = server._bind(this, prop);
     this._addServer(prop, model, server);
+    this.gatewayApi?.onServer(model.httpsRedirect); // Gateway API (issue 17)
     return server;
   }
 

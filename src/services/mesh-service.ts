@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { GatewayApiServiceRouting } from './gateway-api-routing';
 import { resolveWorkloadSecurity, validatePorts, validateVolumes, WorkloadSecurity } from './private/workload';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
@@ -10,6 +11,7 @@ import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } fr
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { emitsDeployment, onWorkloadsChanged, putWorkload } from '../model/releases';
+import { MeshRouting, RoutingApi, setRoutingApi } from '../model/routing';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { MeshServicePort, Protocol } from '../model/service-port';
 import { IMeshDestination, IMeshIdentity, IMeshService } from '../model/shared-interfaces';
@@ -258,6 +260,20 @@ export interface MeshServiceProps {
    */
   readonly controlPlane?: IMeshControlPlane;
   // --- end control-plane area -----------------------------------------------
+  // --- Gateway API (issue 17) ---
+  /**
+   * The API this service's routing is rendered with. With
+   * `RoutingApi.GATEWAY_API` the routes, releases and default route become an
+   * `HTTPRoute` per HTTP port whose parent is this Service (GAMMA), each
+   * version gets a Service of its own (`<service>-<version>`, the HTTPRoute's
+   * backends) with a DestinationRule carrying the client traffic policy; what
+   * the Gateway API cannot express (retries, fault injection, ...) is a synth
+   * error on the route that declares it.
+   *
+   * @default - the app's or chart's choice (`MeshApp` `routingApi`, `MeshRouting.use()`), else `RoutingApi.ISTIO`
+   */
+  readonly routingApi?: RoutingApi;
+  // --- end Gateway API ---
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -295,8 +311,16 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   public readonly serviceAccount: kplus.ServiceAccount;
   /** The Istio DestinationRule (escape hatch: `addJsonPatch`). */
   public readonly destinationRule: ApiObject;
-  /** The Istio VirtualService (escape hatch: `addJsonPatch`). */
+  /**
+   * The object carrying the service's routing (escape hatch: `addJsonPatch`):
+   * the Istio VirtualService, or with `RoutingApi.GATEWAY_API` the HTTPRoute of
+   * its first HTTP port (all of them: `httpRoutes`).
+   */
   public readonly virtualService: ApiObject;
+  /** The API the service's routing is rendered with. */
+  public readonly routingApi: RoutingApi;
+  /** With `RoutingApi.GATEWAY_API`: the HTTPRoutes, one per HTTP port (empty otherwise). */
+  public readonly httpRoutes: ApiObject[];
   /** The Istio Sidecar scoping egress, unless `egressScoping` is false. */
   public readonly sidecar?: ApiObject;
 
@@ -307,6 +331,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   private readonly _deployments = new Map<string, kplus.Deployment>();
   private readonly _stableVersion: string;
   private readonly props: MeshServiceProps;
+  private readonly gatewayApi?: GatewayApiServiceRouting;
   private readonly security: WorkloadSecurity;
 
   constructor(scope: Construct, id: string, props: MeshServiceProps) {
@@ -357,10 +382,23 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       metadata,
       spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel(), this.model, clientTlsModeOf(this.model, this.host)) }),
     });
-    this.virtualService = new VirtualService(this, 'VirtualService', {
+    // --- Gateway API (issue 17): HTTPRoutes and per-version Services instead of the VirtualService ---
+    this.routingApi = props.routingApi ?? MeshRouting.of(this);
+    if (!Object.values(RoutingApi).includes(this.routingApi)) {
+      throw propError(this, 'routingApi', `must be one of ${Object.values(RoutingApi).map((v) => JSON.stringify(v)).join(', ')}`, this.routingApi, 'use RoutingApi.ISTIO or RoutingApi.GATEWAY_API');
+    }
+    setRoutingApi(this.model, this.host, this.routingApi);
+    // a TCP-only service has no HTTP routing: its L4 default route stays the VirtualService's
+    if (this.routingApi === RoutingApi.GATEWAY_API && this._ports.some((p) => p.protocol !== 'tcp')) {
+      this.gatewayApi = new GatewayApiServiceRouting(this, this.model, () => this._toModel(),
+        () => renderDestinationRuleSpec(this._toModel(), this.model, clientTlsModeOf(this.model, this.host)), labels);
+    }
+    this.httpRoutes = this.gatewayApi?.httpRoutes ?? [];
+    this.virtualService = this.gatewayApi?.httpRoutes[0] ?? new VirtualService(this, 'VirtualService', {
       metadata,
       spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.model, this._toModel()) }),
     });
+    // --- end Gateway API ---
 
     if (props.egressScoping ?? true) {
       this.sidecar = new Sidecar(this, 'Sidecar', {
@@ -625,6 +663,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     });
     this.emitDeployments();
     // --- end releases ---
+    this.gatewayApi?.addVersion(version.name); // Gateway API (issue 17): the version's Service
     if (this.model.findService(this.host)?.path === this.node.path) this.model.updateService(this._toModel());
     return deployment;
   }

@@ -4,3 +4,4 @@ export { validateKubernetesObject } from './k8s-schema';
 export { validateCrdModelObject } from './crd-model-schema';
 export { ownObjects } from './upstream-templates';
 export { err } from './errors';
+export { validateGatewayApiObject, GATEWAY_API_CRD_DIR } from './gateway-api-schema';

@@ -17,6 +17,7 @@ import (
 	istiolog "istio.io/istio/pkg/log"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/analysis"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/equivalence"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/inject"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
@@ -54,6 +55,7 @@ func main() {
 		}
 	}
 	r := report.New()
+	var loaded []*manifest.Example
 	for _, arg := range flag.Args() {
 		name, dir, ok := strings.Cut(arg, "=")
 		if !ok {
@@ -64,6 +66,7 @@ func main() {
 			r.Fail(name, "load", dir, err.Error())
 			continue
 		}
+		loaded = append(loaded, ex)
 		r.Count(name, "load", "objects", len(ex.Objects))
 		r.Count(name, "load", "files", len(ex.Files))
 		for _, st := range Stages {
@@ -76,6 +79,10 @@ func main() {
 			}
 			r.Count(name, st.Name, "ms", int(time.Since(t0).Milliseconds()))
 		}
+	}
+	// Gateway API (issue 17): pairs <name>.istio-api / <name>.gateway-api of one program
+	if len(selected) == 0 || selected[equivalence.Stage] {
+		equivalence.Run(loaded, r)
 	}
 	r.Print(os.Stdout, *verbose)
 	if _, f := r.Totals(); f > 0 {

@@ -55,6 +55,15 @@ var Accepted []AcceptedWarning
 func Run(ex *manifest.Example, r *report.Report) error {
 	n := 0
 	for _, o := range ex.Objects {
+		if o.Group() == GatewayAPIGroup {
+			n++
+			if err := ValidateGatewayAPI(o); err != nil {
+				r.Fail(ex.Name, Stage, o.ID(), err.Error())
+			} else {
+				r.Pass(ex.Name, Stage, o.ID(), "decodes strictly into Gateway API v1.5.1's Go types")
+			}
+			continue
+		}
 		if !IstioGroups[o.Group()] {
 			continue
 		}

@@ -57,3 +57,21 @@ func TestValidObjectPasses(t *testing.T) {
 		t.Fatalf("want 1 passed, 0 failed; got %d, %d: %+v", p, f, r.Entries())
 	}
 }
+
+func TestGatewayAPIStrictDecode(t *testing.T) {
+	parse := func(doc string) manifest.Object {
+		objs, err := manifest.Parse("t", []byte(doc))
+		if err != nil || len(objs) != 1 {
+			t.Fatalf("parse: %v", err)
+		}
+		return objs[0]
+	}
+	good := "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{group: '', kind: Service, name: r, port: 80}]\n  rules: [{backendRefs: [{name: r-v1, port: 80, weight: 90}]}]\n"
+	if err := ValidateGatewayAPI(parse(good)); err != nil {
+		t.Fatalf("valid HTTPRoute rejected: %v", err)
+	}
+	bad := strings.Replace(good, "weight: 90", "wieght: 90", 1)
+	if err := ValidateGatewayAPI(parse(bad)); err == nil || !strings.Contains(err.Error(), "wieght") {
+		t.Fatalf("misspelt field accepted: %v", err)
+	}
+}

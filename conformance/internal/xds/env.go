@@ -208,7 +208,16 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 		if !keep {
 			continue
 		}
-		data, err := json.Marshal(o.Object)
+		src := o.Object
+		if g == "gateway.networking.k8s.io" && k == "ReferenceGrant" && o.GroupVersionKind().Version == "v1" {
+			// the API server serves v1 and stores v1beta1 (same schema); pilot watches v1beta1
+			src = map[string]any{}
+			for key, v := range o.Object {
+				src[key] = v
+			}
+			src["apiVersion"] = "gateway.networking.k8s.io/v1beta1"
+		}
+		data, err := json.Marshal(src)
 		if err != nil {
 			return nil, err
 		}
@@ -415,6 +424,25 @@ func (e *Env) gatewaySelectors() []selector {
 			continue
 		}
 		out = append(out, selector{labels: stringMap(sel)})
+	}
+	// Gateway API (issue 17): a Gateway addressing a Service by hostname (Istio's manual
+	// deployment) runs on the pods that Service selects.
+	for _, o := range e.Example.ByKind("gateway.networking.k8s.io", "Gateway") {
+		spec, _, _ := unstructuredMap(o.Object, "spec")
+		for _, a := range asList(spec["addresses"]) {
+			if t, _ := a["type"].(string); t != "Hostname" {
+				continue
+			}
+			v, _ := a["value"].(string)
+			name, rest, _ := strings.Cut(v, ".")
+			ns, _, _ := strings.Cut(rest, ".")
+			if svc, ok := e.Example.Find("", "Service", ns, name); ok {
+				sel, _, _ := unstructuredMap(svc.Object, "spec", "selector")
+				if len(sel) > 0 {
+					out = append(out, selector{ns: ns, labels: stringMap(sel)})
+				}
+			}
+		}
 	}
 	return out
 }

@@ -9,6 +9,8 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/schema/gvk"
+
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
 
 // What the emitted objects declare, read independently of pilot: the expectation
@@ -226,7 +228,86 @@ func (e *Env) expectedVisible(w *Workload, hosts map[string]*Host) (visible map[
 			}
 		}
 	}
+	// Gateway API (issue 17): pilot converts a mesh (GAMMA) HTTPRoute into a VirtualService of
+	// its parent Service's host, so its backends are imported the same way.
+	for _, o := range e.Example.ByKind("gateway.networking.k8s.io", "HTTPRoute") {
+		parents, backends := gammaRoute(o)
+		imported := false
+		for _, parent := range parents {
+			if !visible[parent] {
+				continue
+			}
+			for _, eg := range sidecar.Spec.(*networking.Sidecar).Egress {
+				for _, pat := range eg.Hosts {
+					if h, ok := hosts[parent]; ok && egressMatch(pat, sidecar.Namespace, h) {
+						imported = true
+					}
+				}
+			}
+		}
+		if !imported {
+			continue
+		}
+		for _, b := range backends {
+			if _, ok := hosts[b]; ok {
+				visible[b] = true
+			}
+		}
+	}
 	return visible, sidecar
+}
+
+// gammaRoute returns the Service hosts a Gateway API HTTPRoute is attached to (parentRefs of
+// kind Service) and the hosts of its Service backends (backendRefs and RequestMirror filters).
+func gammaRoute(o manifest.Object) (parents, backends []string) {
+	ns := o.GetNamespace()
+	host := func(ref map[string]any) (string, bool) {
+		kind, _ := ref["kind"].(string)
+		group, _ := ref["group"].(string)
+		if kind != "Service" || group != "" {
+			return "", false
+		}
+		name, _ := ref["name"].(string)
+		refNS, _ := ref["namespace"].(string)
+		if refNS == "" {
+			refNS = ns
+		}
+		return name + "." + refNS + ".svc." + DomainSuffix, true
+	}
+	spec, _, _ := unstructuredMap(o.Object, "spec")
+	for _, p := range asList(spec["parentRefs"]) {
+		if h, ok := host(p); ok {
+			parents = append(parents, h)
+		}
+	}
+	for _, rule := range asList(spec["rules"]) {
+		for _, b := range asList(rule["backendRefs"]) {
+			if h, ok := host(b); ok {
+				backends = append(backends, h)
+			}
+		}
+		for _, f := range asList(rule["filters"]) {
+			if m, ok := f["requestMirror"].(map[string]any); ok {
+				if ref, ok := m["backendRef"].(map[string]any); ok {
+					if h, ok := host(ref); ok {
+						backends = append(backends, h)
+					}
+				}
+			}
+		}
+	}
+	return parents, backends
+}
+
+func asList(v any) []map[string]any {
+	l, _ := v.([]any)
+	var out []map[string]any
+	for _, x := range l {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func vsDestinations(vs *networking.VirtualService) []string {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { VirtualService, VirtualServiceSpec } from '../../imports/networking.istio.io';
 import { MeshModel } from '../../model';
 import { ANY_HOST, gatewayRouteTableName, GatewayRouteModel } from '../../model/gateways';
-import { describeMatch, releaseOf } from '../../model/traffic';
+import { describeMatch, MatchModel, releaseOf } from '../../model/traffic';
 import { propError } from '../../private/errors';
 import { pinConflict, renderGatewayRouteSpec } from '../../render/virtual-service';
 import { MeshService } from '../../services/mesh-service';
@@ -16,6 +16,8 @@ export interface GatewayRouteOwner {
   readonly namespace: string;
   /** Records a new route in the mesh model. */
   onRoute(route: GatewayRouteModel): void;
+  /** Gateway API (issue 17): creates the object carrying a host's routes instead of the VirtualService. */
+  createRouteObject?(host: string): ApiObject;
 }
 
 interface RouteEntry {
@@ -67,6 +69,10 @@ export class GatewayRoutes {
     }
 
     let vs = this.virtualServices.get(host);
+    if (!vs && this.owner.createRouteObject) {
+      vs = this.owner.createRouteObject(host);
+      this.virtualServices.set(host, vs);
+    }
     if (!vs) {
       vs = new VirtualService(scope, `Route-${host}`, {
         metadata: {
@@ -98,6 +104,20 @@ export class GatewayRoutes {
   /** The route models, in the order added (copies). */
   public get models(): GatewayRouteModel[] {
     return this.entries.map((e) => e.model);
+  }
+
+  /**
+   * Gateway API (issue 17): the routes in model terms, in the order added, with
+   * the service port each one sends to (the only HTTP port when not given).
+   */
+  public entriesForGatewayApi(): { model: GatewayRouteModel; matches: MatchModel[]; port: number; rewritePrefix?: string; timeoutMs?: number }[] {
+    return this.entries.map((e) => ({
+      model: e.model,
+      matches: [...e.model.matches],
+      port: e.model.port ?? e.options.service.ports.filter((p) => p.protocol !== 'tcp')[0].port,
+      rewritePrefix: e.model.rewritePrefix,
+      timeoutMs: e.model.timeoutMs,
+    }));
   }
 
   private resolvePort(prop: string, options: GatewayRouteOptions): number | undefined {
