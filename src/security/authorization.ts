@@ -4,6 +4,7 @@ import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
 import { AuthorizationPolicy } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
+import { addL7Authorization, waypointOf } from '../model/ambient';
 import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -173,6 +174,7 @@ export class ServiceAuthorization extends Construct {
   public _allow(source: AuthzSource, options: AllowFromOptions, prop: string): AuthorizationRule {
     source._validate(this.service, prop, false);
     const operation = this.operation(`${prop}.options`, options);
+    this.recordL7(`${prop}.options`, operation);
     this.recordIdentity(source, prop);
     const rule = AuthorizationRule._create(this, AuthorizationAction.ALLOW, source.description, operation,
       (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
@@ -186,6 +188,7 @@ export class ServiceAuthorization extends Construct {
     checkArgs(this, 'ServiceAuthorization.denyFrom', arguments);
     source._validate(this.service, 'denyFrom', true);
     const operation = this.operation('denyFrom.options', options, true);
+    this.recordL7('denyFrom.options', options.methods || options.paths ? operation : undefined);
     const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, source.description, operation,
       (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
     this.denyRules.push(rule);
@@ -204,6 +207,8 @@ export class ServiceAuthorization extends Construct {
     // token checks are HTTP-only attributes: pinned to the HTTP ports, else Istio's DENY also blocks every TCP port
     const operation = this.operation('requireJwt.options', options, true, true);
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
+    // tokens are HTTP: a proxy that sees requests must check them (a waypoint in ambient mode)
+    addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: 'requireJwt', value: authentication.issuer });
     addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
     const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, () => [
@@ -220,12 +225,22 @@ export class ServiceAuthorization extends Construct {
       metadata: { name: `${this.service.serviceName}-${suffix}`, namespace: this.service.namespace, labels: { 'app': this.service.serviceName, 'app.kubernetes.io/name': this.service.serviceName } },
       spec: Lazy.any({
         produce: () => ({
-          selector: { matchLabels: { app: this.service.serviceName } },
+          // ambient with a waypoint: the waypoint enforces the policy (targetRefs); otherwise
+          // the workload's proxy (sidecar) or the node's ztunnel (ambient, L4 rules only)
+          ...(waypointOf(this.model, this.service._toModel())
+            ? { targetRefs: [{ group: '', kind: 'Service', name: this.service.serviceName }] }
+            : { selector: { matchLabels: { app: this.service.serviceName } } }),
           action,
           rules: rules.flatMap((r) => r._toIstio(this.model)),
         }),
       }),
     });
+  }
+
+  /** ambient (issue 17): methods and paths are L7 conditions that ztunnel cannot enforce. */
+  private recordL7(prop: string, operation: OperationData | undefined) {
+    if (operation?.methods) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.methods`, value: operation.methods });
+    if (operation?.paths) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.paths`, value: operation.paths });
   }
 
   private recordIdentity(source: AuthzSource, prop: string) {

@@ -2,14 +2,17 @@ import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMeshDestination, IMeshIdentity } from './identity';
+import { finalizeAmbientService } from './private/ambient-service';
 import { MeshServicePort, Protocol } from './service-port';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
 import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
 import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
+import { DataPlaneMode } from '../control-plane/ambient';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
 import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
@@ -262,6 +265,21 @@ export interface MeshServiceProps {
    */
   readonly controlPlane?: IMeshControlPlane;
   // --- end control-plane area -----------------------------------------------
+
+  // --- ambient (issue 17) ---
+  /**
+   * How the pods of this service join the mesh. `AMBIENT`: no sidecar (pods
+   * labelled `sidecar.istio.io/inject: "false"` and
+   * `istio.io/dataplane-mode: ambient`), no Istio `Sidecar` resource; the
+   * node's ztunnel carries the traffic and enforces L4 authorization, and a
+   * waypoint is declared when the service's intent needs L7.
+   *
+   * @default - the mode of the service's `MeshNamespace` (declared before the
+   * service), else `DataPlaneMode.SIDECAR`
+   * @see https://istio.io/latest/docs/ambient/overview/
+   */
+  readonly dataPlaneMode?: DataPlaneMode;
+  // --- end ambient ---
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -301,8 +319,10 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   public readonly destinationRule: ApiObject;
   /** The Istio VirtualService (escape hatch: `addJsonPatch`). */
   public readonly virtualService: ApiObject;
-  /** The Istio Sidecar scoping egress, unless `egressScoping` is false. */
+  /** The Istio Sidecar scoping egress, unless `egressScoping` is false or the service is ambient. */
   public readonly sidecar?: ApiObject;
+  /** How the pods of this service join the mesh. */
+  public readonly dataPlaneMode: DataPlaneMode;
 
   private readonly model: MeshModel;
   private readonly _ports: PortModel[];
@@ -342,6 +362,22 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     }
     this._stableVersion = stable;
 
+    // --- ambient (issue 17) ---
+    const nsMode = namespaceDataPlaneOf(this.model, this.namespace)?.mode;
+    this.dataPlaneMode = props.dataPlaneMode ?? (nsMode === 'ambient' ? DataPlaneMode.AMBIENT : DataPlaneMode.SIDECAR);
+    const ambient = this.dataPlaneMode === DataPlaneMode.AMBIENT;
+    if (ambient && props.egressScoping !== undefined) {
+      throw propError(this, 'egressScoping', 'has no effect on an ambient service (an Istio Sidecar resource configures sidecars only)', props.egressScoping,
+        'remove egressScoping, or set dataPlaneMode: DataPlaneMode.SIDECAR');
+    }
+    if (ambient && props.controlPlane?.revision) {
+      throw propError(this, 'controlPlane', 'must be the default revision for an ambient service: its pods are captured by the node\'s ztunnel, not injected by a revision',
+        props.controlPlane.revision, 'remove controlPlane, or set dataPlaneMode: DataPlaneMode.SIDECAR');
+    }
+    setServiceDataPlane(this.model, {
+      path: this.node.path, host: this.host, namespace: this.namespace, mode: ambient ? 'ambient' : 'sidecar', explicit: props.dataPlaneMode !== undefined,
+    });
+    // --- end ambient ---
     const labels = { 'app': this.serviceName, 'app.kubernetes.io/name': this.serviceName };
     const metadata = { name: this.serviceName, namespace: this.namespace, labels };
 
@@ -366,13 +402,16 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.model, this._toModel()) }),
     });
 
-    if (props.egressScoping ?? true) {
+    if (!ambient && (props.egressScoping ?? true)) {
       this.sidecar = new Sidecar(this, 'Sidecar', {
         metadata,
         spec: Lazy.any({ produce: () => renderSidecarSpec(this.model, this._toModel()) }),
       });
     }
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    // ambient: the waypoint and the labels that attach the service to it depend on the whole
+    // app's intent, so they are added when cdk8s validates the app (before it renders any object)
+    if (ambient) this.node.addValidation({ validate: () => finalizeAmbientService(this, this._toModel()) });
 
     for (const v of props.versions) this.addVersion(v);
     // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
@@ -570,9 +609,15 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       'version': version.name,
       'app.kubernetes.io/name': this.serviceName,
       'app.kubernetes.io/version': version.name,
-      'sidecar.istio.io/inject': 'true',
-      // control-plane area: bind the pods to a revisioned control plane
-      ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
+      ...(this.dataPlaneMode === DataPlaneMode.AMBIENT ? {
+        // ambient: never injected, captured by the node's ztunnel
+        'sidecar.istio.io/inject': 'false',
+        'istio.io/dataplane-mode': 'ambient',
+      } : {
+        'sidecar.istio.io/inject': 'true',
+        // control-plane area: bind the pods to a revisioned control plane
+        ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
+      }),
     };
     const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
       metadata: {
