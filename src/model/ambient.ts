@@ -62,6 +62,8 @@ interface AmbientState {
   readonly namespaces: Map<string, NamespaceDataPlaneModel>;
   readonly services: Map<string, ServiceDataPlaneModel>;
   readonly l7Authorization: L7AuthorizationModel[];
+  /** Idempotent steps that add what depends on the whole app's intent (waypoints, their labels). */
+  readonly finalizers: (() => void)[];
 }
 
 const STATES = new WeakMap<MeshModel, AmbientState>();
@@ -69,7 +71,7 @@ const STATES = new WeakMap<MeshModel, AmbientState>();
 function stateOf(model: MeshModel): AmbientState {
   let state = STATES.get(model);
   if (!state) {
-    state = { namespaces: new Map(), services: new Map(), l7Authorization: [] };
+    state = { namespaces: new Map(), services: new Map(), l7Authorization: [], finalizers: [] };
     STATES.set(model, state);
     registerAmbientRules(model);
   }
@@ -115,6 +117,21 @@ export function hasAmbient(model: MeshModel): boolean {
   const s = STATES.get(model);
   if (!s) return false;
   return [...s.services.values()].some((x) => x.mode === 'ambient') || [...s.namespaces.values()].some((x) => x.mode === 'ambient');
+}
+
+/**
+ * Registers an idempotent step that adds the objects and labels that depend on
+ * the whole app's intent (an ambient service's waypoint). Run by
+ * `finalizeAmbient`: when cdk8s validates the app (before any object is
+ * rendered), and by anything that walks the app's objects earlier (GitOps).
+ */
+export function addAmbientFinalizer(model: MeshModel, fn: () => void): void {
+  stateOf(model).finalizers.push(fn);
+}
+
+/** Runs every registered ambient finalizer (idempotent). */
+export function finalizeAmbient(model: MeshModel): void {
+  for (const fn of STATES.get(model)?.finalizers ?? []) fn();
 }
 
 export function addL7Authorization(model: MeshModel, rule: L7AuthorizationModel): void {
@@ -163,6 +180,15 @@ export function waypointOf(model: MeshModel, service: ServiceModel): string | un
   if (!isAmbient(model, service.host)) return undefined;
   if (!waypointsAllowed(model, service.namespace)) return undefined;
   return l7NeedsOf(model, service).length > 0 ? WAYPOINT_NAME : undefined;
+}
+
+/**
+ * The `reporter` of a service's server-side Istio request metrics: the
+ * sidecar reports them as `destination`; in ambient mode only the waypoint
+ * sees requests and reports them as `waypoint` (ztunnel reports TCP metrics only).
+ */
+export function requestMetricsReporterOf(model: MeshModel, host: string): 'destination' | 'waypoint' {
+  return isAmbient(model, host) ? 'waypoint' : 'destination';
 }
 
 function registerAmbientRules(model: MeshModel): void {

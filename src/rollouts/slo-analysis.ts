@@ -1,5 +1,7 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { MeshModel } from '../model';
+import { requestMetricsReporterOf } from '../model/ambient';
 import { GitOpsRule } from '../model/gitops';
 import { IPrometheusEndpoint, PrometheusAddon } from '../observability/prometheus';
 import { propError, propMessage } from '../private/errors';
@@ -144,7 +146,9 @@ export class SloAnalysis extends Construct {
     const p = this.props;
     const address = p.prometheus?.prometheusUrl ?? findPrometheus(this)[0]?.prometheusUrl;
     const window = `${this.intervalSeconds}s`;
-    const selector = `reporter="destination",destination_service="${p.service.host}",destination_version="${p.canary}"`;
+    // ambient (issue 17): the waypoint reports the requests of an ambient service
+    const reporter = requestMetricsReporterOf(MeshModel.of(this), p.service.host);
+    const selector = `reporter="${reporter}",destination_service="${p.service.host}",destination_version="${p.canary}"`;
     const common = { interval: window, count: p.count ?? 5, failureLimit: p.failureLimit ?? 1 };
     const metrics: any[] = [];
     if (p.successRatePercent !== undefined) {

@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RequestAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
+import { waypointOf } from '../model/ambient';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -206,7 +207,12 @@ export class JwtAuthentication extends Construct {
         namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
       },
       spec: Lazy.any({
-        produce: () => (selector ? { selector: { matchLabels: { ...selector } }, jwtRules: [rule] } : { jwtRules: [rule] }),
+        produce: () => {
+          // ambient (issue 17): the waypoint of the service validates tokens (targetRefs), not ztunnel
+          const svc = props.service ? this.model.findService(props.service.host) : undefined;
+          if (svc && waypointOf(this.model, svc)) return { targetRefs: [{ group: '', kind: 'Service', name: svc.name }], jwtRules: [rule] };
+          return selector ? { selector: { matchLabels: { ...selector } }, jwtRules: [rule] } : { jwtRules: [rule] };
+        },
       }),
     });
   }

@@ -12,7 +12,7 @@ import { DataPlaneMode } from '../control-plane/ambient';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
-import { namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
+import { addAmbientFinalizer, finalizeAmbient, namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
 import { clientTlsModeOf, setClientTls } from '../model/security';
 import { trafficOf } from '../model/traffic';
 import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
@@ -411,7 +411,10 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
     // ambient: the waypoint and the labels that attach the service to it depend on the whole
     // app's intent, so they are added when cdk8s validates the app (before it renders any object)
-    if (ambient) this.node.addValidation({ validate: () => finalizeAmbientService(this, this._toModel()) });
+    if (ambient) {
+      addAmbientFinalizer(this.model, () => finalizeAmbientService(this, this._toModel()));
+      this.node.addValidation({ validate: () => { finalizeAmbient(this.model); return []; } });
+    }
 
     for (const v of props.versions) this.addVersion(v);
     // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---

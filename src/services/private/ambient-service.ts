@@ -26,10 +26,10 @@ const WAYPOINTS = new WeakMap<MeshModel, Map<string, ApiObject>>();
  * (ztunnel-enforced), so the waypoint's L7 policies cannot be bypassed by
  * addressing the pods directly. Idempotent (cdk8s validates once per chart).
  */
-export function finalizeAmbientService(service: AmbientServiceScope, model: ServiceModel): string[] {
+export function finalizeAmbientService(service: AmbientServiceScope, model: ServiceModel): void {
   const mesh = MeshModel.of(service);
   const waypoint = waypointOf(mesh, model);
-  if (!waypoint) return [];
+  if (!waypoint) return;
   let byNs = WAYPOINTS.get(mesh);
   if (!byNs) WAYPOINTS.set(mesh, byNs = new Map());
   if (!byNs.has(service.namespace)) {
@@ -58,5 +58,4 @@ export function finalizeAmbientService(service: AmbientServiceScope, model: Serv
       },
     });
   }
-  return [];
 }
