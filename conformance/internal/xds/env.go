@@ -54,6 +54,8 @@ type Workload struct {
 	Injected              bool // a sidecar would be injected
 	Gateway               bool // selected by an Istio Gateway (a router proxy)
 	Probe                 bool // a synthetic client added by the oracle (not emitted)
+	Ambient               bool // captured by istio-cni for ztunnel (ambient.go)
+	Waypoint              bool // a waypoint istiod deploys for a Gateway of class istio-waypoint (ambient.go)
 	Pods                  []*corev1.Pod
 }
 
@@ -69,12 +71,18 @@ type Env struct {
 	Workloads []*Workload
 	Server    *fakexds.FakeDiscoveryServer
 	failer    *failer
+	ambient   bool   // istiod serves ambient (ambient.go)
+	restore   func() // restores the pilot features set for ambient
 }
 
 // Close stops the discovery server.
 func (e *Env) Close() {
 	if e.failer != nil {
 		e.failer.cleanup()
+	}
+	if e.restore != nil {
+		e.restore()
+		e.restore = nil
 	}
 }
 
@@ -116,6 +124,16 @@ func Load(ex *manifest.Example) (*Env, error) {
 	// jwt_authn provider then carries a remote JWKS instead of an inline one).
 	features.JwksFetchMode = jwt.Envoy
 	e := &Env{Example: ex}
+	if ambientEnabled(ex) {
+		e.ambient = true
+		e.restore = enableAmbientFeatures()
+	}
+	ok := false
+	defer func() {
+		if !ok && e.restore != nil {
+			e.restore()
+		}
+	}()
 	m, err := meshConfigOf(ex)
 	if err != nil {
 		return nil, err
@@ -159,6 +177,7 @@ func Load(ex *manifest.Example) (*Env, error) {
 		return nil, fmt.Errorf("starting pilot's discovery server: %w", f.err)
 	}
 	e.Server = srv
+	ok = true
 	return e, nil
 }
 
@@ -208,7 +227,11 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 		if !keep {
 			continue
 		}
-		data, err := json.Marshal(o.Object)
+		raw := o.Object
+		if e.ambient && isWaypoint(o) {
+			raw = waypointWithStatus(o)
+		}
+		data, err := json.Marshal(raw)
 		if err != nil {
 			return nil, err
 		}
@@ -267,6 +290,10 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 			}
 		}
 		w.Injected = !w.Gateway && injected(labels, annotations, nsLabels[w.Namespace])
+		if e.ambient && !w.Gateway && ambientCaptured(w.Injected, labels, nsLabels[w.Namespace]) {
+			w.Ambient = true
+			annotations = withRedirection(annotations)
+		}
 		// labels the injector adds (what the endpoint metadata and proxy labels carry)
 		if w.Injected || w.Gateway {
 			w.Labels = copyMap(labels)
@@ -313,6 +340,18 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 			out = append(out, pod)
 		}
 		e.Workloads = append(e.Workloads, w)
+	}
+	if e.ambient {
+		for _, o := range e.Example.Objects {
+			if !isWaypoint(o) {
+				continue
+			}
+			objs, err := e.waypointDeployment(o, &podIndex, &svcIndex)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
 	}
 
 	// A probe client in every namespace with a mesh-bound VirtualService: the view of
@@ -571,7 +610,7 @@ type Proxy struct {
 func (e *Env) Proxies() []*Proxy {
 	var out []*Proxy
 	for _, w := range e.Workloads {
-		if (!w.Injected && !w.Gateway) || len(w.Pods) == 0 {
+		if (!w.Injected && !w.Gateway && !w.Waypoint) || len(w.Pods) == 0 {
 			continue
 		}
 		out = append(out, e.ProxyFor(w))
@@ -588,6 +627,9 @@ func (e *Env) ProxyFor(w *Workload) *Proxy {
 	}
 	if w.Gateway {
 		typ, kind = model.Router, "gateway"
+	}
+	if w.Waypoint {
+		typ, kind = model.Waypoint, "waypoint"
 	}
 	p := &model.Proxy{
 		Type:            typ,

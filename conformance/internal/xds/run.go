@@ -89,6 +89,10 @@ func (c *checker) assert() {
 	}
 	for _, p := range c.proxies {
 		cfg := c.configs[p]
+		if p.Workload.Waypoint {
+			c.waypoint(p, cfg) // waypoint.go: routes and authorization of the attached services
+			continue
+		}
 		if p.Workload.Gateway {
 			c.gateway(p, cfg)
 		} else {
@@ -100,6 +104,7 @@ func (c *checker) assert() {
 		c.telemetryChecks(p, cfg)
 	}
 	c.authorizedCallers()
+	c.waypointsExist()
 }
 
 // ---- Sidecar scoping ----
@@ -239,6 +244,11 @@ func (c *checker) endpoints(cfg *Config, name, subject string) {
 		if w.Namespace == h.Namespace && subset(sel, w.Labels) {
 			want += len(w.Pods)
 		}
+	}
+	if wp := c.env.ingressWaypointOf(host); wp != nil {
+		// ambient: gateways send the host's traffic to its waypoint (ambient.go); only gateways
+		// route to these hosts through outbound clusters in the outputs checked here
+		sel, want = wp.Labels, len(wp.Pods)
 	}
 	got := 0
 	for _, le := range cfg.Endpoint(name).GetEndpoints() {
@@ -807,7 +817,7 @@ func (c *checker) authorizedCallers() {
 						for _, h := range calleeHosts {
 							found := false
 							for _, cl := range cfg.Clusters {
-								if dir, _, hh, _ := parseClusterName(cl.Name); dir == "outbound" && hh == h {
+								if dir, _, hh, _ := parseClusterName(cl.Name); (dir == "outbound" || dir == "inbound-vip") && hh == h {
 									found = true
 								}
 							}
