@@ -28,8 +28,8 @@ import (
 //     gateway.networking.k8s.io/gateway-name=<name>), a pod running as ServiceAccount <name>,
 //     and the Gateway's status address (the Service's hostname), through which the ambient
 //     index binds the services labelled istio.io/use-waypoint to it.
-// Each waypoint pod becomes a Waypoint proxy whose generated config is checked against the
-// routes and authorization of the services attached to it (waypoint.go... see run.go).
+// Each waypoint pod becomes a Waypoint proxy whose generated config waypoint.go checks against
+// the routes and authorization of the services attached to it.
 
 const (
 	dataplaneModeLabel = "istio.io/dataplane-mode"
