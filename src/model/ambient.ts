@@ -1,3 +1,4 @@
+import { ExternalServiceModel, externalServicesOf } from './gateways';
 import { Diagnostic, MeshModel, ServiceModel } from './mesh-model';
 import { findTraffic } from './traffic';
 import { propMessage } from '../private/errors';
@@ -170,6 +171,18 @@ export function l7NeedsOf(model: MeshModel, service: ServiceModel): L7NeedModel[
   return out;
 }
 
+/**
+ * External services an ambient service calls whose traffic the mesh must handle at L7: routed
+ * through an egress gateway (a VirtualService) or with TLS originated (a DestinationRule).
+ * ztunnel would send such calls straight out; a waypoint attached to the ServiceEntry applies them.
+ */
+export function externalL7Of(model: MeshModel, service: ServiceModel): ExternalServiceModel[] {
+  if (!isAmbient(model, service.host)) return [];
+  const entries = new Set(model.extraEgressHosts(service.host));
+  return externalServicesOf(model).filter((x) => (x.egressGatewayPath !== undefined || x.originatesTls)
+    && x.hosts.some((h) => entries.has(`${x.namespace}/${h}`)));
+}
+
 /** Waypoints are allowed in the service's namespace (unless its MeshNamespace says `waypoints: false`). */
 export function waypointsAllowed(model: MeshModel, namespace: string): boolean {
   return namespaceDataPlaneOf(model, namespace)?.waypoints ?? true;
@@ -205,6 +218,23 @@ function registerAmbientRules(model: MeshModel): void {
           message: propMessage(need.prop, `declares L7 intent (${need.what}) on ambient service ${svc.name}, which ztunnel cannot enforce (it sees L4 only: identities, namespaces, ports), `
             + `and namespace ${svc.namespace} declares no waypoint (${ns?.path ?? 'its MeshNamespace'} has waypoints: false)`, need.value,
           'set waypoints: true on the MeshNamespace so cdk8s-mesh declares one, run the service with sidecars (dataPlaneMode: DataPlaneMode.SIDECAR), or drop the L7 condition'),
+        });
+      }
+    }
+    // ambient callers of external services routed through an egress gateway or with TLS originated
+    const reported = new Set<string>();
+    for (const svc of m.services) {
+      for (const x of externalL7Of(m, svc)) {
+        if (waypointsAllowed(m, x.namespace) || reported.has(x.path)) continue;
+        reported.add(x.path);
+        const prop = x.egressGatewayPath !== undefined ? 'egressGateway' : 'tlsOrigination';
+        out.push({
+          code: AMBIENT_RULES.L7_WITHOUT_WAYPOINT,
+          severity: 'error',
+          path: x.path,
+          message: propMessage(prop, `needs a waypoint for ambient caller ${svc.name} (ztunnel would send its calls straight out, skipping the ${x.egressGatewayPath !== undefined ? 'egress gateway' : 'TLS origination'}), `
+            + `and namespace ${x.namespace} declares no waypoint (waypoints: false)`, x.egressGatewayPath ?? true,
+          `set waypoints: true on the MeshNamespace ${x.namespace}, declare the ExternalService in a namespace with waypoints, or run ${svc.name} with sidecars`),
         });
       }
     }

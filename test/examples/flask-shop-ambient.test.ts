@@ -53,6 +53,10 @@ describe('examples/flask-shop, ambient flavour', () => {
     expect(findObject(shop, 'AuthorizationPolicy', 'user-service-waypoint-only').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/waypoint'] } }] }]);
   });
 
+  test('order-service calls the payment API through the egress gateway: the ServiceEntry uses the waypoint', () => {
+    expect(findObject(shop, 'ServiceEntry', 'payments-api').metadata.labels).toEqual({ 'istio.io/use-waypoint': 'waypoint' });
+  });
+
   test('SLO analysis and alerts read the waypoint\'s request metrics', () => {
     const text = JSON.stringify(all).replace(/\\"/g, '\'');
     expect(text).toContain('reporter=\'waypoint\',destination_service=\'order-service.shop.svc.cluster.local\'');

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { DataPlaneMode, HttpMethod, IstioControlPlane, MeshNamespace, MeshService } from '../../src';
+import { DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, MeshNamespace, MeshService } from '../../src';
 import { validateGatewayApiObject } from '../ambient-gateway-api';
 import { err, findObject, findObjects, synthAndValidate } from '../util';
 
@@ -144,6 +144,39 @@ describe('waypoints: only where the declared intent needs L7', () => {
     const b = YAML.stringify(synthAndValidate(chart));
     expect(a).toBe(b);
     expect(a).toMatchSnapshot();
+  });
+});
+
+describe('external services of ambient callers', () => {
+  test('GIVEN TLS origination to an external host THEN its ServiceEntry uses the namespace waypoint, even for an L4-only caller', () => {
+    const { chart, web } = shop();
+    const payments = new ExternalService(chart, 'payments', { hosts: ['api.payments.example'], tlsOrigination: {} });
+    web.dependsOn(payments);
+    const out = synthAndValidate(chart);
+    expect(findObject(out, 'ServiceEntry', 'payments').metadata.labels).toEqual({ 'istio.io/use-waypoint': 'waypoint' });
+    expect(findObjects(out, 'Gateway').map((g) => g.metadata.name)).toEqual(['waypoint']);
+    // web itself has no L7 intent: not attached
+    expect(findObject(out, 'Service', 'web').metadata.labels['istio.io/use-waypoint']).toBeUndefined();
+  });
+
+  test('a sidecar caller leaves the ServiceEntry alone', () => {
+    const chart = Testing.chart();
+    const web = new MeshService(chart, 'web', { versions: v1 });
+    const payments = new ExternalService(chart, 'payments', { hosts: ['api.payments.example'], tlsOrigination: {} });
+    web.dependsOn(payments);
+    const out = synthAndValidate(chart);
+    expect(findObject(out, 'ServiceEntry', 'payments').metadata.labels).toBeUndefined();
+    expect(findObjects(out, 'Gateway')).toEqual([]);
+  });
+
+  test('AMB001 when the namespace declares no waypoints', () => {
+    const { chart, web } = shop({ waypoints: false });
+    const payments = new ExternalService(chart, 'payments', { hosts: ['api.payments.example'], tlsOrigination: {} });
+    web.dependsOn(payments);
+    expect(() => synthAndValidate(chart)).toThrow(
+      '[test/payments] AMB001: \'tlsOrigination\' needs a waypoint for ambient caller web (ztunnel would send its calls straight out, skipping the TLS origination), '
+      + 'and namespace shop declares no waypoint (waypoints: false), got true. '
+      + 'Fix: set waypoints: true on the MeshNamespace shop, declare the ExternalService in a namespace with waypoints, or run web with sidecars');
   });
 });
 

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { MeshModel, ServiceModel } from '../../model';
-import { waypointOf } from '../../model/ambient';
+import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointsAllowed } from '../../model/ambient';
 import { GATEWAY_API_VERSION, renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
 
 /** What an ambient MeshService exposes to its finalization. */
@@ -26,21 +26,45 @@ const WAYPOINTS = new WeakMap<MeshModel, Map<string, ApiObject>>();
  * (ztunnel-enforced), so the waypoint's L7 policies cannot be bypassed by
  * addressing the pods directly. Idempotent (cdk8s validates once per chart).
  */
-export function finalizeAmbientService(service: AmbientServiceScope, model: ServiceModel): void {
-  const mesh = MeshModel.of(service);
-  const waypoint = waypointOf(mesh, model);
-  if (!waypoint) return;
+/** Declares the waypoint of `namespace` under `owner` unless the app already has it. */
+function ensureWaypoint(mesh: MeshModel, owner: IConstruct, namespace: string): void {
   let byNs = WAYPOINTS.get(mesh);
   if (!byNs) WAYPOINTS.set(mesh, byNs = new Map());
-  if (!byNs.has(service.namespace)) {
-    const revision = mesh.controlPlanes.find((cp) => cp.ambient)?.revision;
-    byNs.set(service.namespace, new ApiObject(service, 'Waypoint', {
-      apiVersion: GATEWAY_API_VERSION,
-      kind: 'Gateway',
-      metadata: { name: waypoint, namespace: service.namespace, labels: waypointLabels(revision) },
-      spec: renderWaypointSpec(),
-    }));
+  if (byNs.has(namespace)) return;
+  const revision = mesh.controlPlanes.find((cp) => cp.ambient)?.revision;
+  byNs.set(namespace, new ApiObject(owner, 'Waypoint', {
+    apiVersion: GATEWAY_API_VERSION,
+    kind: 'Gateway',
+    metadata: { name: WAYPOINT_NAME, namespace, labels: waypointLabels(revision) },
+    spec: renderWaypointSpec(),
+  }));
+}
+
+/**
+ * External services the ambient service calls through an egress gateway or with TLS
+ * origination: their ServiceEntry is attached to its namespace's waypoint, which applies the
+ * VirtualService to the egress gateway and the TLS-originating DestinationRule (ztunnel
+ * alone would send the calls straight out).
+ */
+function attachExternalServices(service: AmbientServiceScope, mesh: MeshModel, model: ServiceModel): void {
+  const externals = externalL7Of(mesh, model).filter((x) => waypointsAllowed(mesh, x.namespace));
+  if (externals.length === 0) return;
+  const byPath = new Map(service.node.root.node.findAll().map((c) => [c.node.path, c]));
+  for (const x of externals) {
+    const owner = byPath.get(x.path);
+    const entry = owner?.node.tryFindChild('ServiceEntry');
+    if (!owner || !entry) continue;
+    ensureWaypoint(mesh, owner, x.namespace);
+    ApiObject.of(entry).metadata.addLabel('istio.io/use-waypoint', WAYPOINT_NAME);
   }
+}
+
+export function finalizeAmbientService(service: AmbientServiceScope, model: ServiceModel): void {
+  const mesh = MeshModel.of(service);
+  attachExternalServices(service, mesh, model);
+  const waypoint = waypointOf(mesh, model);
+  if (!waypoint) return;
+  ensureWaypoint(mesh, service, service.namespace);
   const svc = ApiObject.of(service.service);
   svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
   svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
