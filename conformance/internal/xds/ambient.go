@@ -9,8 +9,10 @@ import (
 
 	"istio.io/api/annotation"
 	"istio.io/api/label"
+	networking "istio.io/api/networking/v1alpha3"
 	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pkg/config/constants"
+	"istio.io/istio/pkg/config/schema/gvk"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
@@ -37,6 +39,13 @@ const (
 	waypointClass      = "istio-waypoint"
 	gatewayAPIGroup    = "gateway.networking.k8s.io"
 )
+
+// ambientIndexKinds are the Istio kinds the ambient index watches through the Kubernetes
+// client (as istiod does): they are loaded as cluster objects as well as pilot config.
+var ambientIndexKinds = map[string]bool{
+	"networking.istio.io/ServiceEntry": true, "networking.istio.io/WorkloadEntry": true,
+	"security.istio.io/AuthorizationPolicy": true, "security.istio.io/PeerAuthentication": true,
+}
 
 // ambientEnabled reports whether the example's istiod serves ambient.
 func ambientEnabled(ex *manifest.Example) bool {
@@ -198,12 +207,25 @@ func (e *Env) waypointOf(host string) *Workload {
 	if !e.ambient {
 		return nil
 	}
-	s := e.serviceOf(host)
-	if s == nil || s.Labels[useWaypointLabel] == "" {
+	ns, name := "", ""
+	if s := e.serviceOf(host); s != nil {
+		ns, name = s.Namespace, s.Labels[useWaypointLabel]
+	} else {
+		// a ServiceEntry attached to a waypoint (e.g. egress routing for ambient callers)
+		for _, c := range e.configs(gvk.ServiceEntry) {
+			se := c.Spec.(*networking.ServiceEntry)
+			for _, h := range se.Hosts {
+				if h == host && c.Labels[useWaypointLabel] != "" {
+					ns, name = c.Namespace, c.Labels[useWaypointLabel]
+				}
+			}
+		}
+	}
+	if name == "" {
 		return nil
 	}
 	for _, w := range e.Workloads {
-		if w.Waypoint && w.Namespace == s.Namespace && w.Name == s.Labels[useWaypointLabel] {
+		if w.Waypoint && w.Namespace == ns && w.Name == name {
 			return w
 		}
 	}
@@ -214,7 +236,7 @@ func (e *Env) waypointOf(host string) *Workload {
 // (istio.io/ingress-use-waypoint: "true" on the Service, ENABLE_INGRESS_WAYPOINT_ROUTING).
 func (e *Env) ingressWaypointOf(host string) *Workload {
 	w := e.waypointOf(host)
-	if w == nil || e.serviceOf(host).Labels["istio.io/ingress-use-waypoint"] != "true" {
+	if w == nil || e.serviceOf(host) == nil || e.serviceOf(host).Labels["istio.io/ingress-use-waypoint"] != "true" {
 		return nil
 	}
 	return w

@@ -223,7 +223,9 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 		}
 		g, k := o.Group(), o.GetKind()
 		keep := (g == "" && (k == "Service" || k == "ServiceAccount" || k == "Namespace" || k == "Secret")) ||
-			g == "gateway.networking.k8s.io"
+			g == "gateway.networking.k8s.io" ||
+			// ambient: the ambient index reads these from the cluster, not from pilot's config store
+			(e.ambient && ambientIndexKinds[g+"/"+k])
 		if !keep {
 			continue
 		}
