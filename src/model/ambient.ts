@@ -65,6 +65,8 @@ interface AmbientState {
   readonly l7Authorization: L7AuthorizationModel[];
   /** Idempotent steps that add what depends on the whole app's intent (waypoints, their labels). */
   readonly finalizers: (() => void)[];
+  /** Hosts of services with authorization (an AuthorizationPolicy of their own). */
+  readonly authorized: Set<string>;
 }
 
 const STATES = new WeakMap<MeshModel, AmbientState>();
@@ -72,7 +74,7 @@ const STATES = new WeakMap<MeshModel, AmbientState>();
 function stateOf(model: MeshModel): AmbientState {
   let state = STATES.get(model);
   if (!state) {
-    state = { namespaces: new Map(), services: new Map(), l7Authorization: [], finalizers: [] };
+    state = { namespaces: new Map(), services: new Map(), l7Authorization: [], finalizers: [], authorized: new Set() };
     STATES.set(model, state);
     registerAmbientRules(model);
   }
@@ -87,7 +89,20 @@ export const AMBIENT_RULES = {
   NO_AMBIENT_CONTROL_PLANE: 'AMB002',
   /** A service inherited the sidecar mode because its ambient MeshNamespace was declared after it. */
   NAMESPACE_DECLARED_LATE: 'AMB003',
+  /** A sidecar caller of an ambient service whose pods accept its waypoint only. */
+  SIDECAR_CALLER_BYPASSES_WAYPOINT: 'AMB004',
 };
+
+/** Records that a service has authorization of its own (its pods then accept the waypoint only, when it has one). */
+export function markAuthorized(model: MeshModel, host: string): void {
+  stateOf(model).authorized.add(host);
+  model.touch();
+}
+
+/** True when the ambient service's pods accept connections from its waypoint only. */
+export function waypointOnly(model: MeshModel, service: ServiceModel): boolean {
+  return waypointOf(model, service) !== undefined && (STATES.get(model)?.authorized.has(service.host) ?? false);
+}
 
 export function setNamespaceDataPlane(model: MeshModel, ns: NamespaceDataPlaneModel): void {
   stateOf(model).namespaces.set(ns.namespace, ns);
@@ -252,6 +267,25 @@ function registerAmbientRules(model: MeshModel): void {
         + 'so no ztunnel would carry the traffic of these pods and they would run without mTLS or policy', 'AMBIENT',
       'set dataPlane: DataPlaneMode.AMBIENT on the IstioControlPlane, or leave dataPlaneMode at SIDECAR'),
     }));
+  });
+  model.addRule(AMBIENT_RULES.SIDECAR_CALLER_BYPASSES_WAYPOINT, (m) => {
+    const out: Diagnostic[] = [];
+    const seen = new Set<string>();
+    for (const e of m.edges) {
+      const from = m.findService(e.from.host) ?? e.from;
+      const to = m.findService(e.to.host) ?? e.to;
+      if (isAmbient(m, from.host) || !waypointOnly(m, to) || seen.has(`${from.host}|${to.host}`)) continue;
+      seen.add(`${from.host}|${to.host}`);
+      out.push({
+        code: AMBIENT_RULES.SIDECAR_CALLER_BYPASSES_WAYPOINT,
+        severity: 'error',
+        path: from.path,
+        message: propMessage(e.reason, `names ambient service ${to.name}, whose authorization its waypoint enforces, so its pods accept connections from the waypoint only; `
+          + `${from.name} runs a sidecar, and Istio 1.30 sidecars call ambient pods directly (not through their waypoint): every call would be rejected`, to.name,
+          `run ${from.name} in ambient mode too (dataPlaneMode: DataPlaneMode.AMBIENT), or ${to.name} with sidecars`),
+      });
+    }
+    return out;
   });
   model.addRule(AMBIENT_RULES.NAMESPACE_DECLARED_LATE, (m) => {
     const s = STATES.get(m);

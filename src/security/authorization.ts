@@ -4,7 +4,7 @@ import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
 import { AuthorizationPolicy } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
-import { addL7Authorization, waypointOf } from '../model/ambient';
+import { addL7Authorization, markAuthorized, waypointOf } from '../model/ambient';
 import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -161,6 +161,7 @@ export class ServiceAuthorization extends Construct {
   private constructor(scope: Construct, id: string, private readonly service: MeshService) {
     super(scope, id);
     this.model = MeshModel.of(this);
+    markAuthorized(this.model, service.host);
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
   }
 

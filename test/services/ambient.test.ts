@@ -210,6 +210,25 @@ describe('analysis', () => {
       + 'Fix: set dataPlane: DataPlaneMode.AMBIENT on the IstioControlPlane, or leave dataPlaneMode at SIDECAR');
   });
 
+  test('AMB004: a sidecar caller of an ambient service whose pods accept its waypoint only', () => {
+    const { chart, cart } = shop();
+    const legacy = new MeshService(chart, 'legacy', { versions: v1, dataPlaneMode: DataPlaneMode.SIDECAR });
+    cart.allowFrom(legacy, { methods: [HttpMethod.GET] });
+    expect(() => synthAndValidate(chart)).toThrow(
+      '[test/legacy] AMB004: \'allowFrom\' names ambient service cart, whose authorization its waypoint enforces, so its pods accept connections from the waypoint only; '
+      + 'legacy runs a sidecar, and Istio 1.30 sidecars call ambient pods directly (not through their waypoint): every call would be rejected, got "cart". '
+      + 'Fix: run legacy in ambient mode too (dataPlaneMode: DataPlaneMode.AMBIENT), or cart with sidecars');
+  });
+
+  test('a sidecar caller of an ambient service with routes only (no guard) is fine', () => {
+    const { chart, cart } = shop();
+    const legacy = new MeshService(chart, 'legacy', { versions: v1, dataPlaneMode: DataPlaneMode.SIDECAR });
+    legacy.dependsOn(cart);
+    cart.addRoute({ name: 'all', timeout: Duration.seconds(2) });
+    const out = synthAndValidate(chart);
+    expect(findObjects(out, 'AuthorizationPolicy')).toEqual([]);
+  });
+
   test('AMB003: the ambient namespace declared after its service', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'late' });
     new MeshService(chart, 'early', { versions: v1 });

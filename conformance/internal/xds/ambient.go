@@ -3,6 +3,7 @@ package xds
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -240,4 +241,46 @@ func (e *Env) ingressWaypointOf(host string) *Workload {
 		return nil
 	}
 	return w
+}
+
+func edsView(router bool) string {
+	if router {
+		return " (from gateways)"
+	}
+	return ""
+}
+
+// sameEndpoints reports whether a cluster's EDS addresses are exactly the pod IPs of the
+// workloads in namespace ns matching sel (HBONE endpoints carry the pod address in their
+// internal-address endpoint id).
+func sameEndpoints(cfg *Config, name string, e *Env, sel map[string]string, ns string) bool {
+	want := map[string]bool{}
+	for _, w := range e.Workloads {
+		if w.Namespace == ns && subset(sel, w.Labels) {
+			for _, p := range w.Pods {
+				want[p.Status.PodIP] = true
+			}
+		}
+	}
+	got := map[string]bool{}
+	for _, le := range cfg.Endpoint(name).GetEndpoints() {
+		for _, lb := range le.LbEndpoints {
+			a := lb.GetEndpoint().GetAddress()
+			ip := a.GetSocketAddress().GetAddress()
+			if ip == "" {
+				id := a.GetEnvoyInternalAddress().GetEndpointId()
+				ip, _, _ = strings.Cut(id, ":")
+			}
+			got[ip] = true
+		}
+	}
+	if len(got) != len(want) {
+		return false
+	}
+	for ip := range got {
+		if !want[ip] {
+			return false
+		}
+	}
+	return true
 }

@@ -187,20 +187,20 @@ func (c *checker) meshRoutes(p *Proxy, cfg *Config) {
 					c.fail(subject, fmt.Sprintf("no virtual host for %s in route %d", host, port.Number))
 					continue
 				}
-				c.routesResult(subject, cfg, vhost, vsCfg, want, port.Number)
+				c.routesResult(subject, cfg, vhost, vsCfg, want, port.Number, false)
 			}
 		}
 	}
 }
 
-func (c *checker) routesResult(subject string, cfg *Config, vh *route.VirtualHost, vsCfg config.Config, want []routeMatch, port int) {
+func (c *checker) routesResult(subject string, cfg *Config, vh *route.VirtualHost, vsCfg config.Config, want []routeMatch, port int, router bool) {
 	problems, clusters := checkVirtualHost(vh, vsCfg, want, c.hosts, port)
 	for _, cl := range clusters {
 		if cfg.Cluster(cl) == nil {
 			problems = append(problems, fmt.Sprintf("routes to cluster %s, which pilot did not generate (missing host or DestinationRule subset): traffic gets 503", cl))
 			continue
 		}
-		c.endpoints(cfg, cl, subject)
+		c.endpoints(cfg, cl, subject, router)
 	}
 	if len(problems) == 0 {
 		c.pass(subject, fmt.Sprintf("%d routes (matches, weighted clusters, retries, timeouts, faults) as declared", len(want)))
@@ -215,11 +215,12 @@ func (c *checker) routesResult(subject string, cfg *Config, vh *route.VirtualHos
 
 // endpoints asserts the EDS of a routed cluster holds exactly the pods the
 // Service selector and the DestinationRule subset select (once per cluster).
-func (c *checker) endpoints(cfg *Config, name, subject string) {
-	if c.eds[name] {
+func (c *checker) endpoints(cfg *Config, name, subject string, router bool) {
+	key := fmt.Sprintf("%s|router=%v", name, router)
+	if c.eds[key] {
 		return
 	}
-	c.eds[name] = true
+	c.eds[key] = true
 	_, subsetName, host, _ := parseClusterName(name)
 	h := c.hosts[host]
 	if h == nil || h.Selector == nil {
@@ -245,9 +246,10 @@ func (c *checker) endpoints(cfg *Config, name, subject string) {
 			want += len(w.Pods)
 		}
 	}
-	if wp := c.env.ingressWaypointOf(host); wp != nil {
-		// ambient: gateways send the host's traffic to its waypoint (ambient.go); only gateways
-		// route to these hosts through outbound clusters in the outputs checked here
+	wp := c.env.ingressWaypointOf(host)
+	if wp != nil && router {
+		// ambient: gateways send the host's traffic to its waypoint (ambient.go); sidecars send
+		// it to the pods directly (HBONE)
 		sel, want = wp.Labels, len(wp.Pods)
 	}
 	got := 0
@@ -256,6 +258,12 @@ func (c *checker) endpoints(cfg *Config, name, subject string) {
 	}
 	if want == 0 {
 		c.fail("endpoints "+name, fmt.Sprintf("no pod matches the Service selector and subset labels %v, yet %s routes to it: Envoy has 0 endpoints (503)", sel, subject))
+		return
+	}
+	if c.env.ambient {
+		// the count alone cannot tell a waypoint's pod from the service's: compare addresses
+		c.check(got == want && sameEndpoints(cfg, name, c.env, sel, h.Namespace), "endpoints "+name+edsView(router),
+			fmt.Sprintf("EDS has %d endpoints at the addresses of the pods matching %v: %d", got, sel, want))
 		return
 	}
 	c.check(got == want, "endpoints "+name, fmt.Sprintf("EDS has %d endpoints; the pods matching %v: %d", got, sel, want))

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { MeshModel, ServiceModel } from '../../model';
-import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointsAllowed } from '../../model/ambient';
+import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointOnly, waypointsAllowed } from '../../model/ambient';
 import { GATEWAY_API_VERSION, renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
 
 /** What an ambient MeshService exposes to its finalization. */
@@ -68,7 +68,7 @@ export function finalizeAmbientService(service: AmbientServiceScope, model: Serv
   const svc = ApiObject.of(service.service);
   svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
   svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
-  if (service.node.tryFindChild('Authorization') && !service.node.tryFindChild('WaypointGuard')) {
+  if (waypointOnly(mesh, model) && !service.node.tryFindChild('WaypointGuard')) {
     new AuthorizationPolicy(service, 'WaypointGuard', {
       metadata: {
         name: `${service.serviceName}-waypoint-only`,
