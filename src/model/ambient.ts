@@ -282,7 +282,7 @@ function registerAmbientRules(model: MeshModel): void {
         path: from.path,
         message: propMessage(e.reason, `names ambient service ${to.name}, whose authorization its waypoint enforces, so its pods accept connections from the waypoint only; `
           + `${from.name} runs a sidecar, and Istio 1.30 sidecars call ambient pods directly (not through their waypoint): every call would be rejected`, to.name,
-          `run ${from.name} in ambient mode too (dataPlaneMode: DataPlaneMode.AMBIENT), or ${to.name} with sidecars`),
+        `run ${from.name} in ambient mode too (dataPlaneMode: DataPlaneMode.AMBIENT), or ${to.name} with sidecars`),
       });
     }
     return out;
