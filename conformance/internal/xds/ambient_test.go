@@ -85,6 +85,8 @@ func TestWaypointGetsTheDeclaredRoutesAndRBAC(t *testing.T) {
 		{"waypoint shop/waypoint cart.shop.svc.cluster.local:80 VirtualService shop/cart", "1 routes (matches, weighted subsets, retries, timeouts, faults) as declared, served by the waypoint"},
 		{"waypoint shop/waypoint cart.shop.svc.cluster.local:80 AuthorizationPolicy shop/cart-allow", "1 rules enforced by the waypoint as ALLOW RBAC policies"},
 		{"Service shop/cart", "attached to waypoint \"waypoint\""},
+		{"ztunnel AuthorizationPolicy shop/cart-waypoint-only", "ztunnel enforces 1 of its 1 rules"},
+		{"ztunnel AuthorizationPolicy shop/cart-allow", "enforced by the waypoint, not handed to ztunnel: true"},
 	} {
 		if !containsEntry(pass, want[0], want[1]) {
 			t.Errorf("missing pass %q: %q", want[0], want[1])
@@ -107,6 +109,12 @@ func TestWaypointChecksCanFail(t *testing.T) {
 			name:  "no waypoint",
 			edits: [][2]string{{"gatewayClassName: istio-waypoint", "gatewayClassName: istio"}},
 			want:  [2]string{"Service shop/cart", "which a Gateway of class istio-waypoint in shop declares: false"},
+		},
+		{
+			// an L7 condition in a policy ztunnel enforces: the rule is dropped (the ALLOW narrows)
+			name:  "L7 rule for ztunnel",
+			edits: [][2]string{{"              - cluster.local/ns/shop/sa/waypoint\n", "              - cluster.local/ns/shop/sa/waypoint\n      to:\n        - operation:\n            methods:\n              - GET\n"}},
+			want:  [2]string{"ztunnel AuthorizationPolicy shop/cart-waypoint-only", "ztunnel enforces 0 of its 1 rules"},
 		},
 		{
 			// the route sends to a subset the DestinationRule does not declare: the waypoint has no cluster for it

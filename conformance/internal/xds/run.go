@@ -105,6 +105,7 @@ func (c *checker) assert() {
 	}
 	c.authorizedCallers()
 	c.waypointsExist()
+	c.ztunnelPolicies()
 }
 
 // ---- Sidecar scoping ----

@@ -209,3 +209,50 @@ func (c *checker) waypointsExist() {
 			fmt.Sprintf("attached to waypoint %q, which a Gateway of class istio-waypoint in %s declares: %v", name, s.Namespace, c.env.waypointOf(host) != nil))
 	}
 }
+
+// ztunnelPolicies asserts that pilot hands ztunnel every selector-based AuthorizationPolicy
+// of ambient workloads with all its rules (the ambient index's conversion drops a rule it
+// cannot enforce at L4: methods, paths, request principals... which would make an ALLOW
+// narrower and a DENY wider than declared), and hands it none of the policies that target a
+// Service or Gateway (the waypoint's).
+func (c *checker) ztunnelPolicies() {
+	if !c.env.ambient {
+		return
+	}
+	converted := map[string]int{} // namespace/name -> rule groups
+	for _, wa := range c.env.Server.Env().AmbientIndexes.Policies(nil) {
+		if wa.Authorization != nil {
+			converted[wa.Authorization.Namespace+"/"+wa.Authorization.Name] = len(wa.Authorization.Groups)
+		}
+	}
+	for _, apCfg := range c.env.configs(gvk.AuthorizationPolicy) {
+		ap := apCfg.Spec.(*security.AuthorizationPolicy)
+		key := apCfg.Namespace + "/" + apCfg.Name
+		subject := "ztunnel AuthorizationPolicy " + key
+		groups, ok := converted[key]
+		if len(ap.TargetRefs) > 0 || ap.TargetRef != nil {
+			c.check(!ok, subject, fmt.Sprintf("targets %s: enforced by the waypoint, not handed to ztunnel: %v", targetKinds(ap), !ok))
+			continue
+		}
+		ambientTarget := false
+		for _, w := range c.env.Workloads {
+			ambientTarget = ambientTarget || (w.Ambient && c.applies(w, apCfg.Namespace, ap.GetSelector().GetMatchLabels()))
+		}
+		if !ambientTarget {
+			continue
+		}
+		c.check(ok && groups == len(ap.Rules), subject,
+			fmt.Sprintf("selects ambient workloads: ztunnel enforces %d of its %d rules (a rule it drops needs L7)", groups, len(ap.Rules)))
+	}
+}
+
+func targetKinds(ap *security.AuthorizationPolicy) string {
+	var out []string
+	for _, t := range ap.TargetRefs {
+		out = append(out, t.Kind+" "+t.Name)
+	}
+	if ap.TargetRef != nil {
+		out = append(out, ap.TargetRef.Kind+" "+ap.TargetRef.Name)
+	}
+	return strings.Join(out, ", ")
+}
