@@ -34,12 +34,14 @@ const project = new cdk.JsiiProject({
   // parses the Istio CRD file and writes the injector config at synth time
   bundledDeps: ['yaml@^2.6.0'],
   devDeps: [
-    'cdk8s-cli@^2.207.0',
+    // the L1 generator of import:istio and import:crd-kinds, exact so src/imports regenerates byte-identically
+    'cdk8s-cli@2.207.60',
     'ajv@^8.17.1',
     'ajv-formats@^3.0.1',
     'kubernetes-models@^4.5.1',
     'jest-util@^29',
-    '@kubernetes-models/prometheus-operator@^4.4.4',
+    // exact: also the schema source of import:crd-kinds (src/imports/monitoring.coreos.com.ts)
+    '@kubernetes-models/prometheus-operator@4.4.4',
     // property-based tests of random mesh programs (test/property)
     'fast-check@^3.23.0',
     // gitops: schema models of Argo CD and Argo Rollouts objects (test validators)
@@ -98,6 +100,14 @@ const importIstio = project.addTask('import:istio', {
   exec: 'ts-node --project test/tsconfig.json scripts/import-istio.ts',
 });
 importIstio.say('Istio L1 classes regenerated in src/imports/');
+// --- Argo CD, Argo Rollouts and Prometheus-operator L1 classes (issue 14), from the pinned
+// @kubernetes-models/* devDeps (no network); CI checks they regenerate byte-identically.
+const importCrdKinds = project.addTask('import:crd-kinds', {
+  description: 'Regenerate src/imports/argoproj.io.ts and monitoring.coreos.com.ts from the pinned @kubernetes-models/* declarations',
+  exec: 'ts-node --project test/tsconfig.json scripts/import-crd-kinds.ts',
+});
+importCrdKinds.say('Argo CD, Argo Rollouts and Prometheus-operator L1 classes regenerated in src/imports/');
+// --- end import:crd-kinds
 
 // --- the pinned Istio CRD file, shipped in the npm tarball (not committed) ------
 // IstioControlPlane reads assets/istio/crd-all.gen.yaml from src/ (ts-jest) and
@@ -240,5 +250,17 @@ project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/
 // in the stack. It also keeps the TypeScript sources out of every lib/*.js.
 project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
 project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
+
+// --- architecture (issue 14, arch-core): folders are layers, no import cycle, no `any` ---
+// test/architecture.test.ts is the strict check (it counts `import type` too, which
+// eslint-plugin-import's no-cycle ignores); src/imports/ is generated and not linted.
+project.eslint?.addOverride({
+  files: ['src/**/*.ts'],
+  rules: {
+    'import/no-cycle': ['error', { ignoreExternal: true }],
+    '@typescript-eslint/no-explicit-any': 'error',
+  },
+});
+// --- end architecture ---
 
 project.synth();

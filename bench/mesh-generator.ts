@@ -42,7 +42,11 @@ export function generateMesh(app: App, count: number, options: GenerateMeshOptio
       egressScoping: options.egressScoping,
     });
     new CanaryRelease(charts[nsIndex], `svc-${i}-canary`, { service: svc, stable: 'v1', canary: 'v2', canaryPercentage: 10 });
-    if (i % 10 === 0) ingress.addRoute({ host: `svc-${i}.apps.example.com`, service: svc });
+    if (i % 10 === 0) {
+      ingress.addRoute({ host: `svc-${i}.apps.example.com`, service: svc });
+      // the service admits the gateway it is routed from (SEC008 otherwise: every request 403)
+      svc.allowFrom(ingress);
+    }
     services.push(svc);
   }
   // ~3 dependencies each, deterministic; the callee admits the caller (an allowFrom edge)

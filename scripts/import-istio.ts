@@ -58,14 +58,15 @@ function main() {
   const file = path.join(tmp, 'istio.yaml');
   fs.writeFileSync(file, kept.map((d) => YAML.stringify(d)).join('---\n'));
 
-  fs.rmSync(OUT, { recursive: true, force: true });
+  // only the Istio groups' files: src/imports also holds other generators' output (import:crd-kinds)
   fs.mkdirSync(OUT, { recursive: true });
+  for (const f of fs.readdirSync(OUT)) if (f.endsWith('.istio.io.ts')) fs.rmSync(path.join(OUT, f));
   execFileSync('cdk8s', ['import', file, '--output', OUT, '--language', 'typescript', '--no-check-upgrade'], {
     stdio: 'inherit',
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
   });
   fs.rmSync(tmp, { recursive: true, force: true });
-  const files = fs.readdirSync(OUT).sort();
+  const files = fs.readdirSync(OUT).filter((f) => f.endsWith('.istio.io.ts')).sort();
   console.log(`source ${SOURCE}`);
   console.log(`kept ${kept.length} CRDs at ${EMITTED_VERSION}: ${kept.map((c) => c.spec.names.kind).join(', ')}`);
   console.log(`wrote ${files.join(', ')}`);

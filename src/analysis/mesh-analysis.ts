@@ -2,10 +2,11 @@ import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
 import { isAmbient } from '../model/ambient';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
-import { dependencyHosts } from '../render/istio-sidecar';
-import { renderMermaid } from '../render/mermaid';
-import { registerAnalysisRules } from './rules/mesh-rules';
 import { checkArgs } from '../private/runtime-types';
+import { renderMermaid } from '../render/mermaid';
+import { dependencyHosts } from '../render/sidecar';
+// the rule catalog: registers every rule when an app's model is created
+import './rules/catalog';
 
 /** How serious a finding of the mesh analysis is. */
 export enum FindingSeverity {
@@ -58,7 +59,6 @@ export class MeshAnalysis {
   /** The analysis of the app `scope` belongs to. */
   public static of(scope: IConstruct): MeshAnalysis {
     checkArgs('MeshAnalysis.of', 'MeshAnalysis.of', arguments);
-    registerAnalysisRules(scope);
     return new MeshAnalysis(MeshModel.of(scope));
   }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, DependencyGraph } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
@@ -43,38 +44,66 @@ function isInside(dir: string, file: string): boolean {
 export class MeshApp extends App {
   private readonly topologyDiagram: boolean;
   private readonly topologyFile: string;
+  private readonly recordMetadata: boolean;
 
   constructor(props: MeshAppProps = {}) {
     super(props);
     checkArgs(this, 'MeshApp.new', arguments);
+    this.recordMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
   }
 
   /**
-   * cdk8s's `App.synth()` validates the app and resolves its dependencies once
-   * up front, then again for every chart it renders (`Chart.toJson()`), which
-   * makes synthesis grow with charts x app size. Within this synth the
-   * up-front pass is the only one needed, so per-chart rendering is narrowed
-   * to what `Chart.toJson()` does after that pass: the chart's API objects in
-   * dependency order. Same output, linear time.
+   * Writes every chart into `outdir`, as `App.synth()` does, with cdk8s's public
+   * API only: the same validation (every construct's `node.validate()`, the same
+   * error text), the same dependency resolution, chart order, file names and
+   * `Yaml.save` output for each `yamlOutputType`, and `construct-metadata.json`.
+   * The difference is cost: `App.synth()` renders each chart through
+   * `Chart.toJson()`, which validates and resolves the whole app again per chart
+   * (charts x app size); here the app is validated and resolved once, then each
+   * chart's API objects are rendered in dependency order. A chart class that
+   * overrides `toJson()` is still rendered through it.
    */
-  private synthOnce(): void {
-    const appClass = App as unknown as { _synthChart: (chart: Chart) => any[] };
-    const original = appClass._synthChart;
-    // App.synth() validates and resolves dependencies before it renders any chart,
-    // so every chart rendered from inside it can skip doing so again.
-    appClass._synthChart = (chart: Chart) => {
-      if (App.of(chart) !== this) return original.call(App, chart);
-      return new DependencyGraph(chart.node).topology()
-        .filter((x): x is ApiObject => x instanceof ApiObject)
-        .filter((x) => Chart.of(x) === chart)
-        .map((x) => x.toJson());
-    };
-    try {
-      super.synth();
-    } finally {
-      appClass._synthChart = original;
+  private synthInto(outdir: string): void {
+    fs.mkdirSync(outdir, { recursive: true });
+    const all = this.node.findAll();
+    const errors: string[] = [];
+    for (const c of all) for (const e of c.node.validate()) errors.push(`[${c.node.path}] ${e}`);
+    if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+    const hasDependantCharts = resolveDependencies(all);
+    const charts = this.charts;
+    const ext = this.outputFileExtension;
+    const fileOf = (kind: string, name: string | undefined) => `${kind}.${name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + ext;
+    const chartName = (chart: Chart, i: number) => (hasDependantCharts ? `${i.toString().padStart(4, '0')}-` : '') + Names.toDnsLabel(chart);
+    switch (this.yamlOutputType) {
+      case YamlOutputType.FILE_PER_APP:
+        if (charts.length > 0) Yaml.save(path.join(outdir, `app${ext}`), charts.flatMap(chartJson));
+        break;
+      case YamlOutputType.FILE_PER_CHART:
+        charts.forEach((chart, i) => Yaml.save(path.join(outdir, chartName(chart, i) + ext), chartJson(chart)));
+        break;
+      case YamlOutputType.FILE_PER_RESOURCE:
+        for (const chart of charts) {
+          for (const obj of chartJson(chart)) {
+            if (obj !== undefined) Yaml.save(path.join(outdir, fileOf(obj.kind, obj.metadata?.name)), [obj]);
+          }
+        }
+        break;
+      case YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE:
+        charts.forEach((chart, i) => {
+          const dir = path.join(outdir, chartName(chart, i));
+          fs.mkdirSync(dir, { recursive: true });
+          for (const obj of chartObjects(chart)) Yaml.save(path.join(dir, fileOf(obj.kind, obj.metadata.name)), [obj.toJson()]);
+        });
+        break;
+      default:
+        break;
+    }
+    if (this.recordMetadata) {
+      const resources: Record<string, { path: string }> = {};
+      for (const obj of charts.flatMap(chartObjects)) resources[obj.name] = { path: obj.node.path };
+      fs.writeFileSync(path.join(outdir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources }));
     }
   }
 
@@ -122,17 +151,10 @@ export class MeshApp extends App {
     const topology = path.resolve(outdir, this.topologyFile);
     const topologyOutside = this.topologyDiagram && !isInside(outdir, topology);
     const topologyTemp = topologyOutside ? `${topology}.synth-${process.pid}-${path.basename(staging)}` : undefined;
-    const configured = this.outdir;
     const started = Date.now() - 1000;
-    const self = this as unknown as { outdir: string };
     try {
       if (fs.existsSync(outdir)) fs.cpSync(outdir, staging, { recursive: true, preserveTimestamps: true });
-      self.outdir = staging;
-      try {
-        this.synthOnce();
-      } finally {
-        self.outdir = configured;
-      }
+      this.synthInto(staging);
       this.checkObjectSizes(staging, started);
       const analysis = MeshAnalysis.of(this);
       if (this.topologyDiagram) {
@@ -158,6 +180,64 @@ export class MeshApp extends App {
       throw e;
     }
   }
+}
+
+/** A chart's API objects in dependency order (each object in its closest chart only), as cdk8s renders them. */
+function chartObjects(chart: Chart): ApiObject[] {
+  return new DependencyGraph(chart.node).topology()
+    .filter((x): x is ApiObject => x instanceof ApiObject)
+    .filter((x) => Chart.of(x) === chart);
+}
+
+/** A rendered API object (the parts the file names read). */
+interface RenderedObject {
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string };
+}
+
+/** A chart's manifests: `toJson()` when the chart class overrides it, else its objects rendered once. */
+function chartJson(chart: Chart): RenderedObject[] {
+  if (chart.toJson !== Chart.prototype.toJson) return Object.values(chart.toJson());
+  return chartObjects(chart).map((o) => o.toJson());
+}
+
+/**
+ * cdk8s's dependency resolution before synthesis: nested charts and
+ * cross-chart construct dependencies become chart dependencies, and construct
+ * dependencies become dependencies between their API objects. Returns true if
+ * any chart depends on another (the file names then carry an index).
+ */
+function resolveDependencies(all: IConstruct[]): boolean {
+  let hasDependantCharts = false;
+  const subtree = new Map<IConstruct, IConstruct[]>();
+  const findAll = (c: IConstruct) => {
+    let found = subtree.get(c);
+    if (!found) subtree.set(c, (found = c.node.findAll()));
+    return found;
+  };
+  for (const parent of all.filter((x): x is Chart => x instanceof Chart)) {
+    for (const child of parent.node.children.filter((x) => x instanceof Chart)) {
+      parent.node.addDependency(child);
+      hasDependantCharts = true;
+    }
+  }
+  const deps = () => all.flatMap((source) => source.node.dependencies.map((target) => ({ source, target })));
+  for (const { source, target } of deps()) {
+    const sourceChart = Chart.of(source);
+    const targetChart = Chart.of(target);
+    if (sourceChart !== targetChart) {
+      sourceChart.node.addDependency(targetChart);
+      hasDependantCharts = true;
+    }
+  }
+  for (const { source, target } of deps()) {
+    const sourceChart = Chart.of(source);
+    const targetChart = Chart.of(target);
+    const targets = findAll(target).filter((c) => c instanceof ApiObject && Chart.of(c) === targetChart);
+    const sources = findAll(source).filter((c) => c instanceof ApiObject && Chart.of(c) === sourceChart);
+    for (const t of targets) for (const s of sources) if (t !== s) s.node.addDependency(t);
+  }
+  return hasDependantCharts;
 }
 
 /** The API server's limit on one request (etcd's 1.5 MiB value limit). */

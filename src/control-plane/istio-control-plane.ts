@@ -7,15 +7,16 @@ import * as YAML from 'yaml';
 import { AmbientOptions, DataPlaneMode } from './ambient';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
-import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from '../observability/providers';
+import { MeshModel } from '../model';
 import { AMBIENT_PROXY_METADATA, ambientDataPlane, ambientIstiodEnv, ambientMeshConfig, validateAmbientOptions } from './private/ambient-data-plane';
-import { DEFAULT_CRD_FILE, loadCrds } from './private/crds';
+import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
+import { istiodDeploymentSpec } from './private/istiod';
 import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
 import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
 import { recordImage } from '../analysis/rules/risk-rules';
-import { envoyDefaultResources } from '../data-plane/envoy-proxy';
-import { MeshModel } from '../model';
+import { envoyDefaultResources, EnvoyPorts } from '../data-plane/envoy-proxy';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -269,12 +270,6 @@ export interface IstioControlPlaneProps {
   // --- end ambient ---
 }
 
-function quantity(value: string): k8s.Quantity {
-  return k8s.Quantity.fromString(value);
-}
-
-
-const CP_DUPLICATE_REVISION = 'CP001';
 
 /** Shared objects (the namespace, the CRDs) already emitted by a control plane of the same app. */
 const EMITTED = new WeakMap<MeshModel, Set<string>>();
@@ -330,7 +325,6 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
 
   private readonly model: MeshModel;
   private readonly props: IstioControlPlaneProps;
-  private readonly trustDomain: string;
 
   constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
     super(scope, id);
@@ -351,18 +345,16 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     this.hub = this.validateImagePart('hub', props.hub ?? ISTIO_DEFAULT_HUB);
     this.tag = this.validateImagePart('tag', props.tag ?? ISTIO_VERSION);
     recordImage(this, 'tag', this.tag);
-    this.trustDomain = props.trustDomain ?? this.model.trustDomain;
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(this.trustDomain)) {
-      throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', this.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
-    }
     if (props.trustDomain !== undefined) {
-      // one mesh, one trust domain: every principal (authorization, gateways) reads it from the model
-      if (this.model.trustDomainSetBy && this.model.trustDomain !== this.trustDomain) {
-        throw propError(this, 'trustDomain', `must equal the trust domain of ${this.model.trustDomainSetBy} (${this.model.trustDomain}): `
-          + 'the workload identities of one mesh share one trust domain', this.trustDomain, `use '${this.model.trustDomain}' on every control plane of the app`);
+      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.trustDomain)) {
+        throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', props.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
       }
-      this.model.trustDomain = this.trustDomain;
-      this.model.trustDomainSetBy ??= this.node.path;
+      // one mesh, one trust domain: every principal, proxy and gateway reads it from the control-plane handle
+      const source = this.model.trustDomainSource;
+      if (source && source.trustDomain !== props.trustDomain) {
+        throw propError(this, 'trustDomain', `must equal the trust domain of ${source.path} (${source.trustDomain}): `
+          + 'the workload identities of one mesh share one trust domain', props.trustDomain, `use '${source.trustDomain}' on every control plane of the app`);
+      }
     }
     const replicas = props.replicas ?? 1;
     const maxReplicas = props.autoscaleMaxReplicas ?? Math.max(5, replicas);
@@ -390,7 +382,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     const labels = { 'app': 'istiod', 'app.kubernetes.io/name': 'istiod', 'app.kubernetes.io/part-of': 'istio', 'istio.io/rev': revLabel };
     const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: ns, labels: { ...labels, ...extra } });
     const clusterMeta = (name: string, extra: Record<string, string> = {}) => ({ name, labels: { ...labels, ...extra } });
-    const caAddress = `${istiod}.${ns}.svc:15012`;
+    const istiodAddress = `${istiod}.${ns}.svc:${EnvoyPorts.XDS_MTLS}`;
     // --- ambient (issue 17) ---
     this.dataPlane = props.dataPlane ?? DataPlaneMode.SIDECAR;
     const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
@@ -411,28 +403,18 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name: accessLog.provider, path: accessLog.path, encoding: accessLog.encoding });
     }
     this.model.addControlPlane({
-      path: this.node.path, namespace: ns, rootNamespace: this.rootNamespace, revision: this.revision, accessLog, ambient,
+      path: this.node.path,
+      namespace: ns,
+      rootNamespace: this.rootNamespace,
+      revision: this.revision,
+      accessLog,
+      trustDomain: props.trustDomain,
+      hub: this.hub,
+      tag: this.tag,
+      istiodAddress,
+      ambient,
     });
-    this.model.addRule(CP_DUPLICATE_REVISION, (m) => {
-      const seen = new Map<string, string>();
-      const out = [];
-      for (const cp of m.controlPlanes) {
-        const key = cp.revision ?? 'default';
-        const first = seen.get(key);
-        if (first) {
-          out.push({
-            code: CP_DUPLICATE_REVISION,
-            severity: 'error' as const,
-            path: cp.path,
-            message: propMessage('revision', `must be unique in the app: ${first} already installs that revision`, cp.revision ?? 'default',
-              'give the second control plane another revision (canary upgrade) or remove it'),
-          });
-        } else {
-          seen.set(key, cp.path);
-        }
-      }
-      return out;
-    });
+    // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     if (props.defaultTracingProvider) {
@@ -454,8 +436,9 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
         throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
       }
-      const crds = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);
-      if (crds.length === 0 || crds.some((c) => c.kind !== 'CustomResourceDefinition')) {
+      const docs = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);
+      const crds = docs.filter(isCrd);
+      if (crds.length === 0 || crds.length !== docs.length) {
         throw propError(this, 'crdFile', 'must contain only CustomResourceDefinition documents', props.crdFile ?? DEFAULT_CRD_FILE,
           'pass manifests/charts/base/files/crd-all.gen.yaml of an Istio release');
       }
@@ -498,29 +481,30 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     this.meshConfigMap = new k8s.KubeConfigMap(this, 'MeshConfig', {
       metadata: meta(`istio${suffix}`),
       data: {
-        mesh: Lazy.any({ produce: () => YAML.stringify(this._meshConfig(caAddress), { lineWidth: 0 }) }) as any,
+        mesh: Lazy.any({ produce: () => YAML.stringify(this._meshConfig(istiodAddress), { lineWidth: 0 }) }),
         meshNetworks: 'networks: {}',
       },
     });
     const proxyResources = props.proxyResources ? toResourceRequirements(props.proxyResources) : envoyDefaultResources();
     // The one place that decides what every injected proxy (sidecars and gateways) runs:
     // istiod renders Istio's own templates with these values.
-    const injectorInput: InjectorInput = {
+    // The trust domain is the mesh's (the handle's), read when the ConfigMap renders.
+    const injectorInput = (): InjectorInput => ({
       istioNamespace: ns,
       revision: this.revision,
       hub: this.hub,
       tag: this.tag,
       clusterDomain: this.model.clusterDomain,
-      trustDomain: this.trustDomain,
+      trustDomain: this.model.controlPlane.trustDomain,
       clusterId: props.clusterId ?? 'Kubernetes',
       proxyLogLevel: 'warning',
       holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
       proxyResources,
       gatewayApiTemplates: gatewayController,
-    };
+    });
     this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
       metadata: meta(`istio-sidecar-injector${suffix}`),
-      data: { config: injectorConfig(injectorInput), values: injectorValues(injectorInput) },
+      data: { config: injectorConfig(injectorInput()), values: Lazy.any({ produce: () => injectorValues(injectorInput()) }) },
     });
 
     // --- webhooks --------------------------------------------------------------
@@ -551,77 +535,24 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     const selector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { istio: 'pilot' };
     const serviceSelector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { app: 'istiod', istio: 'pilot' };
     const autoscale = maxReplicas > replicas;
-    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
-    const field = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
-      spec: {
-        replicas: autoscale ? undefined : replicas,
-        selector: { matchLabels: selector },
-        strategy: { rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromString('25%') } },
-        template: {
-          metadata: {
-            labels: podLabels,
-            annotations: { 'prometheus.io/port': '15014', 'prometheus.io/scrape': 'true', 'sidecar.istio.io/inject': 'false' },
-          },
-          spec: {
-            serviceAccountName: istiod,
-            tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }],
-            containers: [{
-              name: 'discovery',
-              image: `${this.hub}/pilot:${this.tag}`,
-              args: ['discovery', '--monitoringAddr=:15014', '--log_output_level=default:info', '--domain', this.model.clusterDomain, '--keepaliveMaxServerConnectionAge', '30m'],
-              env: [
-                env('REVISION', revLabel),
-                env('PILOT_CERT_PROVIDER', 'istiod'),
-                field('POD_NAME', 'metadata.name'),
-                field('POD_NAMESPACE', 'metadata.namespace'),
-                field('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
-                env('KUBECONFIG', '/var/run/secrets/remote/config'),
-                env('PILOT_TRACE_SAMPLING', String(traceSampling)),
-                env('PILOT_ENABLE_ANALYSIS', 'false'),
-                env('CLUSTER_ID', props.clusterId ?? 'Kubernetes'),
-                env('PLATFORM', ''),
-                ...(gatewayController ? [] : [env('PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', 'false')]),
-                ...(ambient ? ambientIstiodEnv(ns) : []),
-              ],
-              ports: [
-                { containerPort: 8080, name: 'http-debug', protocol: 'TCP' },
-                { containerPort: 15010, name: 'grpc-xds', protocol: 'TCP' },
-                { containerPort: 15012, name: 'tls-xds', protocol: 'TCP' },
-                { containerPort: 15017, name: 'https-webhooks', protocol: 'TCP' },
-                { containerPort: 15014, name: 'http-monitoring', protocol: 'TCP' },
-              ],
-              readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromNumber(8080) }, initialDelaySeconds: 1, periodSeconds: 3, timeoutSeconds: 5 },
-              resources: props.resources ? toResourceRequirements(props.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              volumeMounts: [
-                { name: 'istio-token', mountPath: '/var/run/secrets/tokens', readOnly: true },
-                { name: 'local-certs', mountPath: '/var/run/secrets/istio-dns' },
-                { name: 'cacerts', mountPath: '/etc/cacerts', readOnly: true },
-                { name: 'istio-kubeconfig', mountPath: '/var/run/secrets/remote', readOnly: true },
-                { name: 'istio-csr-dns-cert', mountPath: '/var/run/secrets/istiod/tls', readOnly: true },
-                { name: 'istio-csr-ca-configmap', mountPath: '/var/run/secrets/istiod/ca', readOnly: true },
-              ],
-            }],
-            volumes: [
-              { name: 'local-certs', emptyDir: { medium: 'Memory' } },
-              { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
-              // plug-in CA (optional): https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/
-              { name: 'cacerts', secret: { secretName: 'cacerts', optional: true } },
-              { name: 'istio-kubeconfig', secret: { secretName: 'istio-kubeconfig', optional: true } },
-              { name: 'istio-csr-dns-cert', secret: { secretName: 'istiod-tls', optional: true } },
-              { name: 'istio-csr-ca-configmap', configMap: { name: 'istio-ca-root-cert', defaultMode: 420, optional: true } },
-            ],
-          },
-        },
-      },
+      spec: istiodDeploymentSpec({
+        istiod,
+        revLabel,
+        hub: this.hub,
+        tag: this.tag,
+        clusterDomain: this.model.clusterDomain,
+        clusterId: props.clusterId ?? 'Kubernetes',
+        traceSampling,
+        gatewayController,
+        replicas,
+        autoscale,
+        selector,
+        podLabels,
+        resources: props.resources ? toResourceRequirements(props.resources) : undefined,
+        extraEnv: ambient ? ambientIstiodEnv(ns) : [],
+      }),
     });
     new k8s.KubeService(this, 'Service', {
       metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
@@ -659,7 +590,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         hub: this.hub,
         tag: this.tag,
         clusterId: props.clusterId ?? 'Kubernetes',
-        istiodAddress: caAddress,
+        istiodAddress,
         options: props.ambient ?? {},
       });
     }
@@ -684,7 +615,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       defaultProviders,
       enablePrometheusMerge: true,
       rootNamespace: this.rootNamespace,
-      trustDomain: this.trustDomain,
+      trustDomain: this.model.controlPlane.trustDomain,
       outboundTrafficPolicy: { mode: p.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY },
     };
     if (ambient) Object.assign(mesh, ambientMeshConfig());

@@ -32,6 +32,13 @@ export const EnvoyPorts = {
   XDS_MTLS: 15012,
 } as const;
 
+/**
+ * Every port an Istio proxy (or its agent) binds inside an injected pod: admin,
+ * outbound and inbound capture, tunnel, health, merged and Envoy stats, DNS.
+ * An application (or a gateway listener) must not use them.
+ */
+export const ENVOY_RESERVED_PORTS: readonly number[] = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+
 /** Default proxy resources (Istio's chart defaults). */
 export function envoyDefaultResources(): k8s.ResourceRequirements {
   return {

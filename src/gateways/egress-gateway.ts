@@ -1,10 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
-import { EgressLeg } from './private/egress-leg';
 import { DestinationRule } from '../imports/networking.istio.io';
+import { EgressLegModel } from '../model/gateways';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { renderEgressGatewayDestinationRuleSpec } from '../render/destination-rule';
 
 /**
  * Properties of an `EgressGateway`.
@@ -32,7 +33,6 @@ export interface EgressGatewayProps extends MeshGatewayOptions {
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
 export class EgressGateway extends MeshGateway {
-  private readonly legs: EgressLeg[] = [];
   private _destinationRule?: ApiObject;
 
   constructor(scope: Construct, id: string, props: EgressGatewayProps = {}) {
@@ -43,54 +43,39 @@ export class EgressGateway extends MeshGateway {
 
   /** The Istio Gateway resource, once an external service routes through the gateway. */
   public get gateway(): ApiObject | undefined {
-    return this.legs.length ? this._gatewayResource() : undefined;
+    return this._egressLegs.length ? this._gatewayResource() : undefined;
   }
 
   /** Hosts of the external services routed through this gateway. */
   public get externalHosts(): string[] {
-    return [...new Set(this.legs.map((l) => l.host))];
+    return [...new Set(this._egressLegs.map((l) => l.host))];
   }
 
   /**
    * @internal Registers an external host leaving through the gateway: a
    * Gateway server and a DestinationRule subset.
    */
-  public _addLeg(scope: IConstruct, leg: EgressLeg): void {
-    const prop = `externalServices[${this.legs.length}]`;
-    const other = this.legs.find((l) => l.subset === leg.subset && l.path !== leg.path);
+  public _addLeg(scope: IConstruct, leg: EgressLegModel): void {
+    const prop = `externalServices[${this._egressLegs.length}]`;
+    const other = this._egressLegs.find((l) => l.subset === leg.subset && l.path !== leg.path);
     if (other) {
       throw propError(scope, 'serviceName', `must be unique among the external services routed through ${this.node.path} (${other.path} uses it)`, leg.subset,
         'give one of the external services another serviceName');
     }
     if (leg.kind === 'http') {
       // sidecar -> gateway is mutual TLS; SNI selects the server
-      this._addServer(prop, { port: 80, protocol: 'HTTPS', hosts: [leg.host], tlsMode: 'ISTIO_MUTUAL', httpsRedirect: false, path: leg.path },
-        { port: { number: 80, name: `https-${leg.subset}`, protocol: 'HTTPS' }, hosts: [leg.host], tls: { mode: 'ISTIO_MUTUAL' } });
+      this._addServer(prop, { port: 80, protocol: 'HTTPS', hosts: [leg.host], tlsMode: 'ISTIO_MUTUAL', httpsRedirect: false, path: leg.path, portName: `https-${leg.subset}` });
     } else {
-      this._addServer(prop, { port: 443, protocol: 'TLS', hosts: [leg.host], tlsMode: 'PASSTHROUGH', httpsRedirect: false, path: leg.path },
-        { port: { number: 443, name: `tls-${leg.subset}`, protocol: 'TLS' }, hosts: [leg.host], tls: { mode: 'PASSTHROUGH' } });
+      this._addServer(prop, { port: 443, protocol: 'TLS', hosts: [leg.host], tlsMode: 'PASSTHROUGH', httpsRedirect: false, path: leg.path, portName: `tls-${leg.subset}` });
     }
-    this.legs.push(leg);
+    this._egressLegs.push(leg);
+    this._register();
     this._gatewayResource();
     if (!this._destinationRule) {
       this._destinationRule = new DestinationRule(this, 'DestinationRule', {
         metadata: { name: this.gatewayName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': this.gatewayName } },
-        spec: Lazy.any({ produce: () => this.destinationRuleSpec() }),
+        spec: Lazy.any({ produce: () => renderEgressGatewayDestinationRuleSpec(this._toModel()) }),
       });
     }
-  }
-
-  private destinationRuleSpec(): any {
-    const subsets = new Map<string, any>();
-    for (const leg of this.legs) {
-      const subset = subsets.get(leg.subset) ?? { name: leg.subset };
-      if (leg.kind === 'http') {
-        subset.trafficPolicy = {
-          portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'ISTIO_MUTUAL', sni: leg.host } }],
-        };
-      }
-      subsets.set(leg.subset, subset);
-    }
-    return { host: this.host, subsets: [...subsets.values()] };
   }
 }

@@ -1,18 +1,20 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { GatewayRouteOptions } from './gateway-route';
 import { GatewayServer } from './gateway-server';
-import type { GatewayRouteOptions, IngressGateway } from './ingress-gateway';
 import { GatewayRoutes } from './private/gateway-routes';
+import { ENVOY_RESERVED_PORTS } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
-import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway, registerGatewayRules } from '../model/gateways';
+import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
+import { renderGatewaySpec } from '../render/gateway';
 
 /** Ports Envoy or the agent bind in every gateway pod; servers cannot use them. */
-const RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+const RESERVED_PORTS = ENVOY_RESERVED_PORTS;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /**
@@ -44,6 +46,19 @@ export interface GatewayWorkloadNameOptions {
 }
 
 /**
+ * A gateway of this app whose pods other Istio Gateway resources may bind
+ * to: an `IngressGateway`, for `GatewayWorkload.fromIngressGateway()`.
+ */
+export interface IIngressGateway extends IConstruct {
+  /** Name of the gateway's Deployment and Service. */
+  readonly gatewayName: string;
+  /** Namespace the gateway pods run in. */
+  readonly namespace: string;
+  /** Labels of the gateway pods (a copy). */
+  readonly selector: { [key: string]: string };
+}
+
+/**
  * A gateway workload (Envoy pods) that is installed and operated elsewhere,
  * e.g. by the platform team's Helm release of Istio's `gateway` chart or by
  * another cdk8s app. Used by `IngressGateway.fromExisting()`.
@@ -69,7 +84,7 @@ export abstract class GatewayWorkload {
   }
 
   /** The workload of an `IngressGateway` declared in this app (e.g. by the platform team's chart). */
-  public static fromIngressGateway(gateway: IngressGateway): GatewayWorkload {
+  public static fromIngressGateway(gateway: IIngressGateway): GatewayWorkload {
     checkArgs('GatewayWorkload.fromIngressGateway', 'GatewayWorkload.fromIngressGateway', arguments);
     return new WorkloadImpl(gateway.namespace, gateway.selector, gateway.gatewayName);
   }
@@ -192,7 +207,7 @@ export class ExistingIngressGateway extends Construct {
   private readonly model: MeshModel;
   private readonly workloadName?: string;
   private readonly _selector: Record<string, string>;
-  private readonly bound: { server: GatewayServer; model: GatewayServerModel; istio: any }[] = [];
+  private readonly bound: { server: GatewayServer; model: GatewayServerModel }[] = [];
   private readonly routeModels: GatewayRouteModel[] = [];
   private readonly routeTable: GatewayRoutes;
 
@@ -200,7 +215,6 @@ export class ExistingIngressGateway extends Construct {
     super(scope, id);
     checkArgs(this, 'ExistingIngressGateway.new', arguments);
     this.model = MeshModel.of(this);
-    registerGatewayRules(this.model);
     if (!(props.workload instanceof GatewayWorkload)) {
       throw propError(this, 'workload', 'must be a GatewayWorkload', props.workload,
         'pass GatewayWorkload.fromName({ name, namespace }) or GatewayWorkload.fromSelector({ namespace, selector })');
@@ -218,12 +232,11 @@ export class ExistingIngressGateway extends Construct {
         namespace: this.namespace,
         labels: { 'app.kubernetes.io/name': this.gatewayName, 'app.kubernetes.io/component': 'ingress-gateway' },
       },
-      spec: Lazy.any({ produce: () => ({ selector: { ...this._selector }, servers: this.renderServers() }) }),
+      spec: Lazy.any({ produce: () => renderGatewaySpec(this.toModel()) }),
     });
     this.routeTable = new GatewayRoutes(this, this.model, {
       gatewayName: this.gatewayName,
       namespace: this.namespace,
-      gatewayRef: this.gatewayRef,
       onRoute: (route) => {
         this.routeModels.push(route);
         this.register();
@@ -282,7 +295,7 @@ export class ExistingIngressGateway extends Construct {
       throw propError(this, `${prop}.port`, `must not be shared by servers of different protocols: servers[${this.bound.indexOf(other)}] ` +
         `serves ${other.model.protocol} on it and this server ${model.protocol}`, model.port, 'put each protocol on its own port (e.g. HTTP on 80, HTTPS on 443)');
     }
-    this.bound.push({ server, model, istio: server._toIstio(`${model.protocol.toLowerCase()}-${model.port}`) });
+    this.bound.push({ server, model });
     this.register();
     return server;
   }
@@ -299,18 +312,12 @@ export class ExistingIngressGateway extends Construct {
     return this.routeTable.add(options);
   }
 
-  private renderServers(): any[] {
-    const names = new Map<string, number>();
-    return this.bound.map((b) => {
-      const base = b.istio.port.name;
-      const n = (names.get(base) ?? 0) + 1;
-      names.set(base, n);
-      return { ...b.istio, port: { ...b.istio.port, name: n === 1 ? base : `${base}-${n}` } };
-    });
+  private register(): void {
+    putGateway(this.model, this.toModel());
   }
 
-  private register(): void {
-    const model: GatewayModel = {
+  private toModel(): GatewayModel {
+    return {
       path: this.node.path,
       direction: 'ingress',
       name: this.gatewayName,
@@ -322,6 +329,5 @@ export class ExistingIngressGateway extends Construct {
       routes: [...this.routeModels],
       attached: true,
     };
-    putGateway(this.model, model);
   }
 }

@@ -3,13 +3,19 @@ import { Construct } from 'constructs';
 import { EgressGateway } from './egress-gateway';
 import { isDnsName, isHostPattern, suggestHost } from './private/hosts';
 import { DestinationRule, ServiceEntry, VirtualService } from '../imports/networking.istio.io';
-import { addExternalService, ExternalPortModel, ExternalServiceModel } from '../model/gateways';
+import {
+  addExternalService, EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalPortModel, ExternalResolutionName, ExternalServiceModel,
+  TlsOriginationModel,
+} from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
+import { IMeshDestination } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
-import { IMeshDestination } from '../services/identity';
+import { renderTlsOriginationDestinationRuleSpec } from '../render/destination-rule';
+import { renderServiceEntrySpec } from '../render/service-entry';
+import { renderEgressVirtualServiceSpec } from '../render/virtual-service';
 
 /** Protocol of an external service port, in Istio's terms. */
 export enum ExternalProtocol {
@@ -148,8 +154,11 @@ export interface ExternalServiceProps {
   readonly namespace?: string;
 }
 
-const HTTP_PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC'];
-const TLS_PROTOCOLS = ['TLS', 'HTTPS'];
+const RESOLUTION_NAMES: Record<ExternalResolution, ExternalResolutionName> = {
+  [ExternalResolution.DNS]: 'DNS',
+  [ExternalResolution.DNS_ROUND_ROBIN]: 'DNS_ROUND_ROBIN',
+  [ExternalResolution.NONE]: 'NONE',
+};
 
 /**
  * A service outside the mesh that workloads may call: an Istio ServiceEntry
@@ -184,6 +193,9 @@ export class ExternalService extends Construct implements IMeshDestination {
 
   private readonly _hosts: string[];
   private readonly _ports: ExternalPortModel[];
+  private readonly resolution: ExternalResolution;
+  private readonly origination?: TlsOriginationModel;
+  private readonly egressGateway?: EgressGateway;
 
   constructor(scope: Construct, id: string, props: ExternalServiceProps) {
     super(scope, id);
@@ -194,6 +206,7 @@ export class ExternalService extends Construct implements IMeshDestination {
       : validateDnsLabel(this, 'serviceName', id);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
     const resolution = props.resolution ?? ExternalResolution.DNS;
+    this.resolution = resolution;
 
     if (!Array.isArray(props.hosts) || props.hosts.length === 0) {
       throw propError(this, 'hosts', 'must list at least one host', props.hosts, 'list the external host names, e.g. hosts: [\'api.payments.example\']');
@@ -215,13 +228,10 @@ export class ExternalService extends Construct implements IMeshDestination {
       : [{ port: 443, protocol: ExternalProtocol.TLS }]);
     this._ports = this.validatePorts(ports);
 
-    let originatePort: number | undefined;
-    let targetPort: number | undefined;
-    let sni: string | undefined;
     if (origination) {
-      originatePort = origination.port ?? 80;
-      targetPort = origination.targetPort ?? 443;
-      sni = origination.sni ?? this._hosts[0];
+      const originatePort = origination.port ?? 80;
+      const targetPort = origination.targetPort ?? 443;
+      const sni = origination.sni ?? this._hosts[0];
       const p = this._ports.find((x) => x.number === originatePort);
       if (!p || p.protocol !== 'HTTP') {
         throw propError(this, 'tlsOrigination.port', `must be an HTTP port of the service (ports: ${this._ports.map((x) => `${x.number}/${x.protocol}`).join(', ')})`,
@@ -232,12 +242,14 @@ export class ExternalService extends Construct implements IMeshDestination {
         throw propError(this, 'tlsOrigination.sni', 'must be a lower-case DNS name without wildcard', sni,
           'set sni to the name on the server certificate (with a wildcard host, sni is required)');
       }
+      this.origination = { port: originatePort, targetPort, sni };
     }
 
     const egress = props.egressGateway;
     if (egress) this.validateEgress(egress);
+    this.egressGateway = egress;
 
-    const clash = addExternalService(model, this._toModel(egress, origination !== undefined));
+    const clash = addExternalService(model, this._toModel());
     if (clash) {
       const host = this._hosts.find((h) => clash.hosts.includes(h));
       throw propError(this, 'hosts', `must not repeat a host another ExternalService declares (${clash.path})`, host,
@@ -246,42 +258,28 @@ export class ExternalService extends Construct implements IMeshDestination {
 
     this.serviceEntry = new ServiceEntry(this, 'ServiceEntry', {
       metadata: { name: this.serviceName, namespace: this.namespace },
-      spec: {
-        hosts: [...this._hosts],
-        location: 'MESH_EXTERNAL',
-        resolution,
-        ports: this._ports.map((p) => ({
-          number: p.number,
-          name: p.name,
-          protocol: p.protocol,
-          ...(p.number === originatePort && targetPort !== p.number ? { targetPort } : {}),
-        })),
-      } as any,
+      spec: renderServiceEntrySpec(this._toModel()),
     });
 
-    if (origination) {
-      // the port the application calls (and the egress gateway forwards to)
-      // carries plain HTTP; its cluster opens TLS to `targetPort`, verifying the server
-      // against the OS trust store (`system`: what pilot assumes when none is set, spelt
-      // out so Istio's analyzer (IST0129) sees the server identity is checked)
+    const originationRule = renderTlsOriginationDestinationRuleSpec(this._toModel());
+    if (originationRule) {
       this.destinationRule = new DestinationRule(this, 'DestinationRule', {
         metadata: { name: this.serviceName, namespace: this.namespace },
-        spec: {
-          host: this._hosts[0],
-          trafficPolicy: { portLevelSettings: [{ port: { number: originatePort }, tls: { mode: 'SIMPLE', sni, caCertificates: 'system' } }] },
-        } as any,
+        spec: originationRule,
       });
     }
 
     if (egress) {
       const host = this._hosts[0];
-      const httpPort = this._ports.find((p) => HTTP_PROTOCOLS.includes(p.protocol));
-      const tlsPort = this._ports.find((p) => TLS_PROTOCOLS.includes(p.protocol));
-      if (httpPort) egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'http' });
-      if (tlsPort) egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'tls' });
+      if (this._ports.some((p) => EXTERNAL_HTTP_PROTOCOLS.includes(p.protocol))) {
+        egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'http' });
+      }
+      if (this._ports.some((p) => EXTERNAL_TLS_PROTOCOLS.includes(p.protocol))) {
+        egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'tls' });
+      }
       this.virtualService = new VirtualService(this, 'VirtualService', {
         metadata: { name: this.serviceName, namespace: this.namespace },
-        spec: Lazy.any({ produce: () => this.egressRoutes(egress, host, httpPort, tlsPort) }),
+        spec: Lazy.any({ produce: () => renderEgressVirtualServiceSpec(this._toModel(), egress._toModel()) }),
       });
     }
   }
@@ -307,35 +305,18 @@ export class ExternalService extends Construct implements IMeshDestination {
   }
 
   /** @internal */
-  public _toModel(egress: EgressGateway | undefined, originatesTls: boolean): ExternalServiceModel {
+  public _toModel(): ExternalServiceModel {
     return {
       path: this.node.path,
       name: this.serviceName,
       namespace: this.namespace,
       hosts: [...this._hosts],
       ports: [...this._ports],
-      egressGatewayPath: egress?.node.path,
-      originatesTls,
+      egressGatewayPath: this.egressGateway?.node.path,
+      originatesTls: this.origination !== undefined,
+      resolution: RESOLUTION_NAMES[this.resolution],
+      tlsOrigination: this.origination,
     };
-  }
-
-  private egressRoutes(egress: EgressGateway, host: string, httpPort?: ExternalPortModel, tlsPort?: ExternalPortModel): any {
-    const spec: any = { hosts: [host], gateways: ['mesh', egress.gatewayRef] };
-    const toGateway = (port: number) => [{ destination: { host: egress.host, subset: this.serviceName, port: { number: port } } }];
-    const toExternal = (port: number) => [{ destination: { host, port: { number: port } } }];
-    if (httpPort) {
-      spec.http = [
-        { name: 'mesh-to-egress-gateway', match: [{ gateways: ['mesh'], port: httpPort.number }], route: toGateway(80) },
-        { name: 'egress-gateway-to-external', match: [{ gateways: [egress.gatewayRef], port: 80 }], route: toExternal(httpPort.number) },
-      ];
-    }
-    if (tlsPort) {
-      spec.tls = [
-        { match: [{ gateways: ['mesh'], port: tlsPort.number, sniHosts: [host] }], route: toGateway(443) },
-        { match: [{ gateways: [egress.gatewayRef], port: 443, sniHosts: [host] }], route: toExternal(tlsPort.number) },
-      ];
-    }
-    return spec;
   }
 
   private validateEgress(egress: EgressGateway): void {
@@ -351,7 +332,7 @@ export class ExternalService extends Construct implements IMeshDestination {
       throw propError(this, 'ports', 'must not contain TCP ports when routed through an egress gateway (opaque TCP carries no host to route by)', tcp.number,
         'use protocol TLS (routed by SNI) or HTTP, or drop egressGateway');
     }
-    for (const [kind, group] of [['HTTP', HTTP_PROTOCOLS], ['TLS', TLS_PROTOCOLS]] as const) {
+    for (const [kind, group] of [['HTTP', EXTERNAL_HTTP_PROTOCOLS], ['TLS', EXTERNAL_TLS_PROTOCOLS]] as const) {
       const list = this._ports.filter((p) => group.includes(p.protocol));
       if (list.length > 1) {
         throw propError(this, 'ports', `must contain at most one ${kind} port when routed through an egress gateway (the gateway cannot tell them apart)`,

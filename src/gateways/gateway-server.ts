@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { GatewayServerModel, GatewayServerProtocol, GatewayTlsModeName } from '../model/gateways';
+import { GatewayServerModel, GatewayServerProtocol, GatewayServerTlsModel } from '../model/gateways';
 import { propError } from '../private/errors';
 import { isDnsSubdomain, isHostPattern, suggestHost } from './private/hosts';
 import { checkArgs } from '../private/runtime-types';
@@ -95,8 +95,8 @@ export abstract class GatewayTls {
   /** @internal */
   public abstract _validate(scope: IConstruct, prop: string): void;
 
-  /** @internal */
-  public abstract _toIstio(): any;
+  /** @internal the TLS fields of the server's model. */
+  public abstract _toModel(): GatewayServerTlsModel;
 }
 
 class TerminatingTls extends GatewayTls {
@@ -119,12 +119,14 @@ class TerminatingTls extends GatewayTls {
     }
   }
 
-  public _toIstio(): any {
-    const out: any = { mode: this.mode, credentialName: this.credentialName };
-    if (this.caCertCredentialName !== undefined) out.caCertCredentialName = this.caCertCredentialName;
-    if (this.subjectAltNames?.length) out.subjectAltNames = [...this.subjectAltNames];
-    if (this.options.minProtocolVersion) out.minProtocolVersion = this.options.minProtocolVersion;
-    return out;
+  public _toModel(): GatewayServerTlsModel {
+    return {
+      tlsMode: this.mode,
+      credentialName: this.credentialName,
+      caCertCredentialName: this.caCertCredentialName,
+      subjectAltNames: this.subjectAltNames?.length ? [...this.subjectAltNames] : undefined,
+      minProtocolVersion: this.options.minProtocolVersion,
+    };
   }
 }
 
@@ -134,8 +136,8 @@ class PassthroughTls extends GatewayTls {
 
   public _validate(): void {}
 
-  public _toIstio(): any {
-    return { mode: 'PASSTHROUGH' };
+  public _toModel(): GatewayServerTlsModel {
+    return { tlsMode: 'PASSTHROUGH' };
   }
 }
 
@@ -225,11 +227,8 @@ export abstract class GatewayServer {
   /** Hosts the server accepts (a copy). */
   public abstract readonly hosts: string[];
 
-  /** @internal */
+  /** @internal validates the server and returns its model (rendered by `renderGatewaySpec`). */
   public abstract _bind(scope: IConstruct, prop: string): GatewayServerModel;
-
-  /** @internal the Istio `Server` object, with port name `name`. */
-  public abstract _toIstio(name: string): any;
 }
 
 class ServerImpl extends GatewayServer {
@@ -270,25 +269,13 @@ class ServerImpl extends GatewayServer {
         'pass tls: GatewayTls.simple(\'<tls-secret-name>\')');
     }
     this.tls?._validate(scope, `${prop}.tls`);
-    const tls = this.tls?._toIstio();
     return {
       port: this.port,
       protocol: this.protocol,
       hosts: [...this._hosts],
-      tlsMode: tls?.mode as GatewayTlsModeName | undefined,
-      credentialName: tls?.credentialName,
+      ...this.tls?._toModel(),
       httpsRedirect: this.httpsRedirect,
       path: scope.node.path,
     };
-  }
-
-  public _toIstio(name: string): any {
-    const server: any = {
-      port: { number: this.port, name, protocol: this.protocol },
-      hosts: [...this._hosts],
-    };
-    if (this.tls) server.tls = this.tls._toIstio();
-    else if (this.httpsRedirect) server.tls = { httpsRedirect: true };
-    return server;
   }
 }

@@ -1,15 +1,14 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ExistingIngressGateway, ExistingIngressGatewayProps } from './existing-ingress-gateway';
+import { ExistingIngressGateway, ExistingIngressGatewayProps, IIngressGateway } from './existing-ingress-gateway';
+import { GatewayRouteOptions } from './gateway-route';
 import { GatewayServer } from './gateway-server';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
 import { GatewayRoutes } from './private/gateway-routes';
 import { ANY_HOST } from '../model/gateways';
 import { propError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
-import type { HttpMatch } from '../traffic/http-match';
 
 /**
  * Properties of an `IngressGateway`.
@@ -33,59 +32,6 @@ export interface IngressGatewayProps extends MeshGatewayOptions {
 }
 
 /**
- * A route from an ingress gateway to a `MeshService`.
- */
-export interface GatewayRouteOptions {
-  /**
-   * Host the route answers (the `Host`/`:authority` of the request), which one
-   * of the gateway's HTTP or HTTPS servers must serve; or `'*'`
-   * (`IngressGateway.ANY_HOST`): every host the gateway's servers accept,
-   * e.g. for a gateway reached by IP. Concrete hosts of the same gateway fall
-   * back to the `'*'` routes after their own.
-   */
-  readonly host: string;
-
-  /**
-   * The mesh service that receives the traffic. The destination follows the
-   * service's release state (stable version, or the canary split).
-   */
-  readonly service: MeshService;
-
-  /**
-   * Requests the route applies to (any of them). Routes with matches are
-   * tried before the host's catch-all route.
-   *
-   * @default - every request for the host
-   * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPMatchRequest
-   */
-  readonly match?: HttpMatch[];
-
-  /**
-   * Service port to send to. Required when the service has several HTTP ports.
-   *
-   * @default - the service's only HTTP port
-   */
-  readonly port?: number;
-
-  /**
-   * Replace the matched path prefix (or the whole path) before forwarding,
-   * e.g. `/` to strip `/api`.
-   *
-   * @default - the path is forwarded unchanged
-   * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRewrite
-   */
-  readonly rewritePrefix?: string;
-
-  /**
-   * Upper bound of the whole request, retries included.
-   *
-   * @default - no timeout (Istio's default)
-   * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
-   */
-  readonly timeout?: Duration;
-}
-
-/**
  * A north-south entry point: an Envoy ingress gateway (Deployment running the
  * Istio proxy as a router on unprivileged ports 8080/8443, ServiceAccount,
  * Role and RoleBinding to read TLS secrets in its namespace, a LoadBalancer
@@ -104,7 +50,7 @@ export interface GatewayRouteOptions {
  *
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
  */
-export class IngressGateway extends MeshGateway {
+export class IngressGateway extends MeshGateway implements IIngressGateway {
   /**
    * The route host that matches every host the gateway's servers accept
    * (`'*'`), for `addRoute({ host: IngressGateway.ANY_HOST, ... })`.
@@ -144,7 +90,6 @@ export class IngressGateway extends MeshGateway {
     this.routeTable = new GatewayRoutes(this, this._model, {
       gatewayName: this.gatewayName,
       namespace: this.namespace,
-      gatewayRef: this.gatewayRef,
       onRoute: (route) => {
         this._routes.push(route);
         this._register();
@@ -195,7 +140,7 @@ export class IngressGateway extends MeshGateway {
       throw propError(this, prop, 'must be a GatewayServer', server, 'use GatewayServer.http(...) or GatewayServer.https(...)');
     }
     const model = server._bind(this, prop);
-    this._addServer(prop, model, server._toIstio(`${model.protocol.toLowerCase()}-${model.port}`), server);
+    this._addServer(prop, model, server);
     return server;
   }
 

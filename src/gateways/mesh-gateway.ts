@@ -6,17 +6,18 @@ import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
 import { MeshNamespace } from '../control-plane/mesh-namespace';
-import { envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
-import { Gateway } from '../imports/networking.istio.io';
-import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway, registerGatewayRules } from '../model/gateways';
+import { ENVOY_RESERVED_PORTS, envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
+import { Gateway, GatewaySpec } from '../imports/networking.istio.io';
+import { EgressLegModel, GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { addIdentity } from '../model/security';
+import { IMeshIdentity } from '../model/shared-interfaces';
 import { propError, propMessage } from '../private/errors';
 import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/names';
 import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
-import { IMeshIdentity } from '../services/identity';
+import { renderGatewaySpec } from '../render/gateway';
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {
@@ -137,7 +138,7 @@ export interface MeshGatewayOptions {
 }
 
 /** Ports Envoy or the agent bind in the gateway pod; servers cannot use them. */
-const RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+const RESERVED_PORTS = ENVOY_RESERVED_PORTS;
 /** Unprivileged container ports that Service ports 80 and 443 forward to. */
 const HTTP_TARGET = 8080;
 const HTTPS_TARGET = 8443;
@@ -158,8 +159,6 @@ function targetPortOf(port: number): number {
 interface BoundServer {
   readonly server: GatewayServer | undefined;
   readonly model: GatewayServerModel;
-  /** The Istio `Server` object. */
-  readonly istio: any;
 }
 
 
@@ -196,6 +195,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected readonly _servers: BoundServer[] = [];
   /** @internal */
   protected readonly _routes: GatewayRouteModel[] = [];
+  /** @internal external services leaving through the gateway (egress) */
+  protected readonly _egressLegs: EgressLegModel[] = [];
   private readonly direction: GatewayDirection;
   private readonly serviceAccountName: string;
   private readonly image?: string;
@@ -212,7 +213,6 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     checkArgs(this, direction === 'ingress' ? 'IngressGateway.new' : 'EgressGateway.new', [scope, id, props]);
     this.direction = direction;
     this._model = MeshModel.of(this);
-    registerGatewayRules(this._model);
 
     this.gatewayName = props.gatewayName !== undefined
       ? validateDnsLabel(this, 'gatewayName', props.gatewayName)
@@ -337,25 +337,16 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     return this._gateway;
   }
 
-  /** @internal renders the Gateway spec; fails on an empty server list. */
-  protected _gatewaySpec(): any {
-    const names = new Map<string, number>();
-    const servers = this._servers.map((s) => {
-      // port names: `<protocol>-<port>`, suffixed when several servers share the port
-      const base = s.istio.port.name ?? `${s.model.protocol.toLowerCase()}-${s.model.port}`;
-      const n = (names.get(base) ?? 0) + 1;
-      names.set(base, n);
-      const name = n === 1 ? base : `${base}-${n}`;
-      return { ...s.istio, port: { ...s.istio.port, name } };
-    });
-    return { selector: this.selectorLabels(), servers };
+  /** @internal renders the Gateway spec from the gateway's model. */
+  protected _gatewaySpec(): GatewaySpec {
+    return renderGatewaySpec(this._toModel());
   }
 
   /**
    * @internal validates and records a server (its Service port follows).
    * @returns the bound server model
    */
-  protected _addServer(prop: string, model: GatewayServerModel, istio: any, server?: GatewayServer): GatewayServerModel {
+  protected _addServer(prop: string, model: GatewayServerModel, server?: GatewayServer): GatewayServerModel {
     const port = model.port;
     checkPort(this, `${prop}.port`, port, 'use 80 for HTTP and 443 for HTTPS');
     if (port < 1024 && port !== 80 && port !== 443) {
@@ -371,7 +362,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       throw propError(this, `${prop}.port`, `must not be shared by servers of different protocols: servers[${this._servers.indexOf(other)}] ` +
         `serves ${other.model.protocol} on it and this server ${model.protocol}`, port, 'put each protocol on its own port (e.g. HTTP on 80, HTTPS on 443)');
     }
-    this._servers.push({ server, model, istio });
+    this._servers.push({ server, model });
     this._register();
     return model;
   }
@@ -392,6 +383,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       serviceHost: this.host,
       servers: this._servers.map((s) => s.model),
       routes: [...this._routes],
+      egressLegs: this._egressLegs.length ? [...this._egressLegs] : undefined,
     };
   }
 

@@ -1,5 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Application, ApplicationSpec, ApplicationSpecIgnoreDifferences, AppProject } from '../imports/argoproj.io';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -191,9 +192,7 @@ export class ArgoCdApplication extends Construct {
 
     const annotations: Record<string, string> = {};
     if (props.syncWave !== undefined) annotations['argocd.argoproj.io/sync-wave'] = String(props.syncWave);
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
+    this.resource = new Application(this, 'Resource', {
       metadata: {
         name: this.applicationName,
         namespace: this.namespace,
@@ -202,10 +201,10 @@ export class ArgoCdApplication extends Construct {
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
       spec: Lazy.any({
-        produce: () => ({
+        produce: (): ApplicationSpec => ({
           project: props.project?.projectName ?? 'default',
           source: {
-            repoURL: props.repoUrl,
+            repoUrl: props.repoUrl,
             targetRevision: props.targetRevision ?? 'HEAD',
             path: props.path,
             ...(props.include ? { directory: { include: props.include } } : {}),
@@ -256,13 +255,15 @@ export class ArgoCdApplication extends Construct {
   }
 }
 
-function renderIgnoreDifference(d: ArgoCdIgnoreDifference): any {
-  const out: any = { group: d.group, kind: d.kind };
-  if (d.name !== undefined) out.name = d.name;
-  if (d.namespace !== undefined) out.namespace = d.namespace;
-  if (d.jqPathExpressions?.length) out.jqPathExpressions = [...d.jqPathExpressions];
-  if (d.jsonPointers?.length) out.jsonPointers = [...d.jsonPointers];
-  return out;
+function renderIgnoreDifference(d: ArgoCdIgnoreDifference): ApplicationSpecIgnoreDifferences {
+  return {
+    group: d.group,
+    kind: d.kind,
+    ...(d.name !== undefined ? { name: d.name } : {}),
+    ...(d.namespace !== undefined ? { namespace: d.namespace } : {}),
+    ...(d.jqPathExpressions?.length ? { jqPathExpressions: [...d.jqPathExpressions] } : {}),
+    ...(d.jsonPointers?.length ? { jsonPointers: [...d.jsonPointers] } : {}),
+  };
 }
 
 /** A cluster-scoped kind an Argo CD project may manage. */
@@ -342,9 +343,7 @@ export class ArgoCdProject extends Construct {
     this.projectName = validateDnsLabel(this, 'projectName', props.projectName ?? id);
     if (!props.sourceRepos?.length) throw propError(this, 'sourceRepos', 'must list at least one repository', props.sourceRepos ?? [], 'list the Git URL of the manifests');
     if (!props.destinations?.length) throw propError(this, 'destinations', 'must list at least one destination', props.destinations ?? [], 'add e.g. { namespace: \'shop\' }');
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AppProject',
+    this.resource = new AppProject(this, 'Resource', {
       metadata: { name: this.projectName, namespace: validateDnsLabel(this, 'namespace', props.namespace ?? 'argocd') },
       spec: {
         ...(props.description ? { description: props.description } : {}),

@@ -269,7 +269,7 @@ export class ArgoCdGitOps extends Chart {
       }
       let hasManaged = false;
       for (const m of managed) {
-        const owner = byPath.get(m.objectPath);
+        const owner = byPath.get(m.ownerPath);
         if (!owner || Chart.of(owner) !== chart) continue;
         hasManaged = true;
         ignore.push({ group: m.group, kind: m.kind, name: m.name, namespace: m.namespace, jq: [...m.jqPathExpressions] });

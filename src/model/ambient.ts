@@ -76,7 +76,6 @@ function stateOf(model: MeshModel): AmbientState {
   if (!state) {
     state = { namespaces: new Map(), services: new Map(), l7Authorization: [], finalizers: [], authorized: new Set() };
     STATES.set(model, state);
-    registerAmbientRules(model);
   }
   return state;
 }
@@ -219,7 +218,8 @@ export function requestMetricsReporterOf(model: MeshModel, host: string): 'desti
   return isAmbient(model, host) ? 'waypoint' : 'destination';
 }
 
-function registerAmbientRules(model: MeshModel): void {
+/** Registers the ambient rules (AMB001-AMB004); called by the rule catalog for every app. */
+export function registerAmbientRules(model: MeshModel): void {
   model.addRule(AMBIENT_RULES.L7_WITHOUT_WAYPOINT, (m) => {
     const out: Diagnostic[] = [];
     for (const svc of m.services) {

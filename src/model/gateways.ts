@@ -1,4 +1,5 @@
 import { Diagnostic, MeshModel } from './mesh-model';
+import { MatchModel } from './traffic';
 
 /**
  * Gateways and external services in the mesh model: plain data, no cdk8s
@@ -17,6 +18,9 @@ export type GatewayServerProtocol = 'HTTP' | 'HTTPS' | 'HTTP2' | 'GRPC' | 'TLS' 
 /** How a gateway server handles TLS (absent for plain-text servers). */
 export type GatewayTlsModeName = 'SIMPLE' | 'MUTUAL' | 'PASSTHROUGH' | 'ISTIO_MUTUAL';
 
+/** TLS protocol version names of a gateway server, in Istio's terms. */
+export type TlsVersionName = 'TLSV1_2' | 'TLSV1_3';
+
 export interface GatewayServerModel {
   /** Port number on the gateway Service. */
   readonly port: number;
@@ -26,11 +30,27 @@ export interface GatewayServerModel {
   readonly tlsMode?: GatewayTlsModeName;
   /** Secret with the server certificate (SIMPLE / MUTUAL). */
   readonly credentialName?: string;
+  /** Secret with the CA certificate client certificates must chain to (MUTUAL). */
+  readonly caCertCredentialName?: string;
+  /** Subject alternative names a client certificate must carry (MUTUAL). */
+  readonly subjectAltNames?: readonly string[];
+  /** Lowest TLS version accepted. */
+  readonly minProtocolVersion?: TlsVersionName;
   /** Plain-HTTP server that only redirects to HTTPS. */
   readonly httpsRedirect: boolean;
   /** Who declared the server (a gateway, or an external service on an egress gateway). */
   readonly path: string;
+  /**
+   * Base name of the server's port (suffixed `-2`, `-3`... when several
+   * servers of a gateway share it).
+   *
+   * @default - `<protocol>-<port>` in lower case
+   */
+  readonly portName?: string;
 }
+
+/** The TLS part of a gateway server's model. */
+export type GatewayServerTlsModel = Pick<GatewayServerModel, 'tlsMode' | 'credentialName' | 'caCertCredentialName' | 'subjectAltNames' | 'minProtocolVersion'>;
 
 export interface GatewayRouteModel {
   /** Construct path of the gateway that owns the route (for diagnostics). */
@@ -43,6 +63,28 @@ export interface GatewayRouteModel {
   readonly serviceHost: string;
   /** True when the route takes every request for its host (no narrowing match). */
   readonly catchAll: boolean;
+  /** Name of the destination service (its Kubernetes Service). */
+  readonly serviceName: string;
+  /** Requests the route applies to (any of them); empty for a catch-all route. */
+  readonly matches: readonly MatchModel[];
+  /** Service port the route sends to; undefined when the service has a single port. */
+  readonly port?: number;
+  /** Replacement of the matched path prefix. */
+  readonly rewritePrefix?: string;
+  /** Upper bound of the whole request, in milliseconds. */
+  readonly timeoutMs?: number;
+}
+
+/** How an external service leaves through an egress gateway. */
+export interface EgressLegModel {
+  /** Construct path of the external service. */
+  readonly path: string;
+  /** Subset name (unique per egress gateway). */
+  readonly subset: string;
+  /** The external host. */
+  readonly host: string;
+  /** `http`: plain HTTP from the app, mTLS to the gateway on port 80; `tls`: TLS passthrough on port 443 by SNI. */
+  readonly kind: 'http' | 'tls';
 }
 
 /** The route host that stands for every host a gateway's servers accept. */
@@ -66,12 +108,32 @@ export interface GatewayModel {
    * the same pods.
    */
   readonly attached?: boolean;
+  /** External services leaving through an egress gateway, in the order registered. */
+  readonly egressLegs?: readonly EgressLegModel[];
 }
 
 export interface ExternalPortModel {
   readonly name: string;
   readonly number: number;
   readonly protocol: string;
+}
+
+/** Protocols of an external port that an egress gateway routes as HTTP (over mTLS to the gateway). */
+export const EXTERNAL_HTTP_PROTOCOLS: readonly string[] = ['HTTP', 'HTTP2', 'GRPC'];
+/** Protocols of an external port that an egress gateway routes as TLS, by SNI. */
+export const EXTERNAL_TLS_PROTOCOLS: readonly string[] = ['TLS', 'HTTPS'];
+
+/** Address resolution of an external service, in Istio's `ServiceEntry.resolution` terms. */
+export type ExternalResolutionName = 'DNS' | 'DNS_ROUND_ROBIN' | 'NONE';
+
+/** TLS origination for plain-HTTP calls to an external service. */
+export interface TlsOriginationModel {
+  /** The plain-HTTP port the application calls. */
+  readonly port: number;
+  /** The TLS port of the external service. */
+  readonly targetPort: number;
+  /** Server name sent in the TLS handshake. */
+  readonly sni: string;
 }
 
 export interface ExternalServiceModel {
@@ -85,6 +147,10 @@ export interface ExternalServiceModel {
   readonly egressGatewayPath?: string;
   /** True when the mesh originates TLS for plain-HTTP calls. */
   readonly originatesTls: boolean;
+  /** Address resolution. */
+  readonly resolution: ExternalResolutionName;
+  /** Set when the mesh originates TLS (then `originatesTls` is true). */
+  readonly tlsOrigination?: TlsOriginationModel;
 }
 
 interface GatewayState {
@@ -181,7 +247,7 @@ export function gatewayRouteTables(gateway: Pick<GatewayModel, 'routes'>): { hos
 export const GATEWAY_HOST_COLLISION = 'MESH-GW001';
 /** Rule code: a gateway route answers a host no server of the gateway serves over HTTP. */
 export const GATEWAY_ROUTE_HOST_NOT_SERVED = 'MESH-GW002';
-/** Rule code: any-host routes would be merged into a concrete host's routes in an order Istio does not define. */
+/** Rule code of routes for any host that would be merged into a concrete host's routes in an order Istio does not define. */
 export const GATEWAY_ANY_HOST_MERGE = 'MESH-GW003';
 
 function hostCollisions(model: MeshModel): Diagnostic[] {
@@ -275,3 +341,15 @@ export function registerGatewayRules(model: MeshModel): void {
   model.addRule(GATEWAY_ROUTE_HOST_NOT_SERVED, routesToUnservedHosts);
   model.addRule(GATEWAY_ANY_HOST_MERGE, anyHostMerges);
 }
+
+// --- Argo Rollouts (issue 14): the gateway route objects a Rollout names --------
+/**
+ * Name of the VirtualService that carries a gateway's routes for one host:
+ * `<gateway>-<host as a DNS label>` (`<gateway>-any` for `*`,
+ * `<gateway>-wildcard-example-com` for `*.example.com`).
+ */
+export function gatewayRouteTableName(gatewayName: string, host: string): string {
+  const label = host.replace(/^\*$/, 'any').replace(/^\*\./, 'wildcard.').replace(/\./g, '-').slice(0, 63).replace(/-+$/, '');
+  return `${gatewayName}-${label}`;
+}
+// --- end Argo Rollouts

@@ -10,8 +10,8 @@ import { releaseOf } from './traffic';
 
 /** One object field set owned by a run-time controller. */
 export interface ManagedFieldsModel {
-  /** Construct path of the API object whose fields are managed (maps the entry to its chart). */
-  readonly objectPath: string;
+  /** Construct path of the construct that emits the object (maps the entry to its chart). */
+  readonly ownerPath: string;
   /** API group of the object (`''` for the core group). */
   readonly group: string;
   readonly kind: string;

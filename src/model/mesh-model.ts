@@ -81,6 +81,14 @@ export interface ControlPlaneModel {
   readonly rootNamespace: string;
   /** Revision, or undefined for the default revision. */
   readonly revision?: string;
+  /** The trust domain the control plane's props set, if they set one (see `ControlPlaneHandle.trustDomain`). */
+  readonly trustDomain?: string;
+  /** Registry of the `pilot` and `proxyv2` images. */
+  readonly hub: string;
+  /** Tag (Istio version) of the `pilot` and `proxyv2` images. */
+  readonly tag: string;
+  /** istiod's xDS and CA address every proxy connects to, `<istiod service>.<namespace>.svc:15012`. */
+  readonly istiodAddress: string;
   /**
    * The access log the control plane declares for every proxy (`accessLogFile`,
    * `accessLogEncoding`), rendered as the mesh's default access-log provider.
@@ -95,6 +103,42 @@ export interface ControlPlaneModel {
   /** True when this control plane installs the ambient data plane (ztunnel, istio-cni). */
   readonly ambient?: boolean;
 }
+
+/**
+ * The control-plane handle: the proxy inputs every proxy, gateway and
+ * principal reads, resolved from the app's control planes (the first one
+ * declared is the mesh's default; with none, Istio's defaults). Read it
+ * where it is used (renderers, rules, lazily produced specs), never copy it
+ * at construction, so declaration order does not matter.
+ */
+export interface ControlPlaneHandle {
+  /** Construct path of the control plane, undefined when the app declares none. */
+  readonly path?: string;
+  /** Namespace istiod runs in. */
+  readonly namespace: string;
+  /** Mesh root namespace (mesh-wide policies live here). */
+  readonly rootNamespace: string;
+  /** Revision of the default control plane, undefined for the default revision. */
+  readonly revision?: string;
+  /**
+   * SPIFFE trust domain of every workload identity of the mesh (principals
+   * `<trust domain>/ns/<namespace>/sa/<service account>`): the one a control
+   * plane of the app sets, else `cluster.local`.
+   */
+  readonly trustDomain: string;
+  /** Kubernetes cluster DNS domain. */
+  readonly clusterDomain: string;
+  /** Image registry of the proxies; undefined without a control plane (istiod's own). */
+  readonly hub?: string;
+  /** Image tag of the proxies; undefined without a control plane (istiod's own). */
+  readonly tag?: string;
+  /** istiod's xDS and CA address; undefined without a control plane. */
+  readonly istiodAddress?: string;
+}
+
+/** Istio's defaults when an app declares no control plane. */
+const DEFAULT_CONTROL_PLANE_NAMESPACE = 'istio-system';
+const DEFAULT_TRUST_DOMAIN = 'cluster.local';
 
 /** A namespace declared with `MeshNamespace`. */
 export interface NamespaceModel {
@@ -140,19 +184,16 @@ export class MeshModel {
 
   /**
    * Runs `init` for the model of every app, when the app's first mesh
-   * construct creates it (the analysis registers its whole-app rules this
-   * way, so they run whatever constructs the app holds).
+   * construct creates it. The rule catalog (`analysis/rules/catalog.ts`, a
+   * layer above this one) registers every rule this way, so all rules run
+   * whatever constructs the app holds.
    */
   public static onCreate(init: (root: IConstruct, model: MeshModel) => void): void {
     INITIALIZERS.push(init);
   }
 
   /** Kubernetes cluster DNS domain used for FQDN hosts. */
-  public clusterDomain = 'cluster.local';
-  /** SPIFFE trust domain of workload identities (set by the control plane that declares one). */
-  public trustDomain = 'cluster.local';
-  /** Construct path of the control plane that set `trustDomain`, if any. */
-  public trustDomainSetBy?: string;
+  public readonly clusterDomain = 'cluster.local';
 
   private readonly _services: ServiceModel[] = [];
   private readonly _byHost = new Map<string, ServiceModel>();
@@ -261,9 +302,35 @@ export class MeshModel {
     this.touch();
   }
 
+  /** The control-plane handle of the app (see `ControlPlaneHandle`). */
+  public get controlPlane(): ControlPlaneHandle {
+    const cp = this._controlPlanes[0];
+    const trustDomain = this.trustDomainSource?.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    if (!cp) {
+      const namespace = DEFAULT_CONTROL_PLANE_NAMESPACE;
+      return { namespace, rootNamespace: namespace, trustDomain, clusterDomain: this.clusterDomain };
+    }
+    return {
+      path: cp.path,
+      namespace: cp.namespace,
+      rootNamespace: cp.rootNamespace,
+      revision: cp.revision,
+      trustDomain,
+      clusterDomain: this.clusterDomain,
+      hub: cp.hub,
+      tag: cp.tag,
+      istiodAddress: cp.istiodAddress,
+    };
+  }
+
+  /** The control plane whose props set the mesh's trust domain, if any (the first that does). */
+  public get trustDomainSource(): ControlPlaneModel | undefined {
+    return this._controlPlanes.find((cp) => cp.trustDomain !== undefined);
+  }
+
   /** Root namespace for mesh-wide policy: the control plane's, else `istio-system`. */
   public get rootNamespace(): string {
-    return this._controlPlanes[0]?.rootNamespace ?? 'istio-system';
+    return this.controlPlane.rootNamespace;
   }
 
   /**
@@ -281,6 +348,11 @@ export class MeshModel {
   /** Extra egress entries of a service (see `addEgressHost`). */
   public extraEgressHosts(fromHost: string): string[] {
     return [...(this._extraEgress.get(fromHost) ?? [])];
+  }
+
+  /** Codes of the registered rules, in registration order. */
+  public get ruleCodes(): string[] {
+    return [...this._rules.keys()];
   }
 
   /** Registers a whole-graph rule once under its code. */

@@ -43,6 +43,71 @@ export interface TelemetryTargetModel {
   readonly selector?: Readonly<Record<string, string>>;
 }
 
+/** Which side of a request a telemetry setting applies to. */
+export type TrafficModeName = 'CLIENT_AND_SERVER' | 'CLIENT' | 'SERVER';
+
+/** A tag added to every span: a literal, a request header, or a proxy environment variable. */
+export type CustomTagModel =
+  | { readonly tag: string; readonly kind: 'literal'; readonly value: string }
+  | { readonly tag: string; readonly kind: 'header' | 'environment'; readonly name: string; readonly defaultValue?: string };
+
+/** One `tracing[]` entry of a Telemetry. */
+export interface TracingModel {
+  /** Undefined: both sides. */
+  readonly mode?: TrafficModeName;
+  /** Provider name; undefined: the mesh's default tracing provider. */
+  readonly provider?: string;
+  readonly randomSamplingPercentage?: number;
+  /** In declaration order; tag names are unique. */
+  readonly customTags: readonly CustomTagModel[];
+  readonly disableSpanReporting?: boolean;
+}
+
+/** One `accessLogging[]` entry of a Telemetry. */
+export interface AccessLoggingModel {
+  /** Undefined: both sides. */
+  readonly mode?: TrafficModeName;
+  /** Provider names; empty: the mesh's default access-log providers. */
+  readonly providers: readonly string[];
+  readonly disabled?: boolean;
+  /** CEL expression selecting the requests to log. */
+  readonly filter?: string;
+}
+
+/** A change to one tag of a metric. */
+export interface TagOverrideModel {
+  readonly tag: string;
+  readonly operation: 'REMOVE' | 'UPSERT';
+  /** CEL expression (UPSERT only). */
+  readonly value?: string;
+}
+
+/** One override of the standard metrics. */
+export interface MetricsOverrideModel {
+  /** Istio standard metric name, e.g. `REQUEST_COUNT` or `ALL_METRICS`. */
+  readonly metric: string;
+  /** Undefined: not matched on (both sides). */
+  readonly mode?: TrafficModeName;
+  readonly disabled?: boolean;
+  /** Sorted by tag name. */
+  readonly tagOverrides: readonly TagOverrideModel[];
+}
+
+/** One `metrics[]` entry of a Telemetry. */
+export interface MetricsModel {
+  /** Provider names; empty: the mesh's default metrics providers. */
+  readonly providers: readonly string[];
+  readonly overrides: readonly MetricsOverrideModel[];
+}
+
+/** A Telemetry resource: its target and its entries, in the order they were added. */
+export interface TelemetryModel extends TelemetryTargetModel {
+  readonly name: string;
+  readonly tracing: readonly TracingModel[];
+  readonly accessLogging: readonly AccessLoggingModel[];
+  readonly metrics: readonly MetricsModel[];
+}
+
 /** A group of alerting rules that a Prometheus addon loads from its rule file. */
 export interface AlertGroupModel {
   readonly path: string;
@@ -55,11 +120,27 @@ export interface RuleLoaderModel {
   readonly path: string;
 }
 
+/** A Prometheus server declared in the app (a `PrometheusAddon`). */
+export interface PrometheusModel {
+  readonly path: string;
+  /** In-cluster URL of its HTTP API, e.g. `http://prometheus.istio-system.svc.cluster.local:9090`. */
+  readonly url: string;
+}
+
+/** An analysis that queries the app's Prometheus (an `SloAnalysis`), checked by ROLLOUT003. */
+export interface PrometheusQueryModel {
+  readonly path: string;
+  /** The URL the analysis was given; undefined when it uses the app's one Prometheus. */
+  readonly url?: string;
+}
+
 interface ObservabilityState {
   readonly references: ProviderReference[];
   readonly telemetries: TelemetryTargetModel[];
   readonly alertGroups: AlertGroupModel[];
   readonly ruleLoaders: RuleLoaderModel[];
+  readonly prometheuses: PrometheusModel[];
+  readonly prometheusQueries: PrometheusQueryModel[];
 }
 
 const STATES = new WeakMap<MeshModel, ObservabilityState>();
@@ -68,14 +149,18 @@ const STATES = new WeakMap<MeshModel, ObservabilityState>();
 export function observabilityOf(model: MeshModel): ObservabilityState {
   let state = STATES.get(model);
   if (!state) {
-    state = { references: [], telemetries: [], alertGroups: [], ruleLoaders: [] };
+    state = { references: [], telemetries: [], alertGroups: [], ruleLoaders: [], prometheuses: [], prometheusQueries: [] };
     STATES.set(model, state);
-    model.addRule('OBS001', undeclaredProviders);
-    model.addRule('OBS002', conflictingTelemetry);
-    model.addRule('OBS003', unloadedAlertGroups);
-    model.addRule('OBS004', builtinAccessLogOverridesDeclared);
   }
   return state;
+}
+
+/** Registers the observability rules (`OBSnnn`); called once per model by the rule catalog (`analysis/rules`). */
+export function registerObservabilityRules(model: MeshModel): void {
+  model.addRule('OBS001', undeclaredProviders);
+  model.addRule('OBS002', conflictingTelemetry);
+  model.addRule('OBS003', unloadedAlertGroups);
+  model.addRule('OBS004', builtinAccessLogOverridesDeclared);
 }
 
 export function addProviderReference(model: MeshModel, ref: ProviderReference): void {
@@ -88,6 +173,35 @@ export function addTelemetryTarget(model: MeshModel, target: TelemetryTargetMode
   model.touch();
 }
 
+const TELEMETRIES = new WeakMap<MeshModel, Map<string, TelemetryModel>>();
+
+/** Registers a Telemetry resource (its target takes part in OBS002); entries are added with `addTelemetryEntry`. */
+export function addTelemetry(model: MeshModel, telemetry: TelemetryModel): void {
+  let byPath = TELEMETRIES.get(model);
+  if (!byPath) TELEMETRIES.set(model, (byPath = new Map()));
+  if (byPath.has(telemetry.path)) throw new Error(`internal: telemetry ${telemetry.path} is already registered`);
+  byPath.set(telemetry.path, telemetry);
+  addTelemetryTarget(model, { path: telemetry.path, namespace: telemetry.namespace, scope: telemetry.scope, selector: telemetry.selector });
+}
+
+/** Appends one tracing, access logging or metrics entry to the Telemetry registered under `path`. */
+export function addTelemetryEntry(model: MeshModel, path: string, entry:
+| { readonly tracing: TracingModel } | { readonly accessLogging: AccessLoggingModel } | { readonly metrics: MetricsModel }): void {
+  const t = telemetryAt(model, path);
+  const next: TelemetryModel = 'tracing' in entry ? { ...t, tracing: [...t.tracing, entry.tracing] }
+    : 'accessLogging' in entry ? { ...t, accessLogging: [...t.accessLogging, entry.accessLogging] }
+      : { ...t, metrics: [...t.metrics, entry.metrics] };
+  TELEMETRIES.get(model)!.set(path, next);
+  model.touch();
+}
+
+/** The Telemetry registered under `path`. */
+export function telemetryAt(model: MeshModel, path: string): TelemetryModel {
+  const t = TELEMETRIES.get(model)?.get(path);
+  if (!t) throw new Error(`internal: telemetry ${path} is not registered`);
+  return t;
+}
+
 export function addAlertGroup(model: MeshModel, group: AlertGroupModel): void {
   observabilityOf(model).alertGroups.push(group);
   model.touch();
@@ -96,6 +210,28 @@ export function addAlertGroup(model: MeshModel, group: AlertGroupModel): void {
 export function addRuleLoader(model: MeshModel, loader: RuleLoaderModel): void {
   observabilityOf(model).ruleLoaders.push(loader);
   model.touch();
+}
+
+/** Registers a Prometheus server of the app. */
+export function addPrometheus(model: MeshModel, prometheus: PrometheusModel): void {
+  observabilityOf(model).prometheuses.push(prometheus);
+  model.touch();
+}
+
+/** The app's Prometheus servers, in registration order. */
+export function prometheusesOf(model: MeshModel): readonly PrometheusModel[] {
+  return observabilityOf(model).prometheuses;
+}
+
+/** Registers an analysis that queries Prometheus (checked by ROLLOUT003). */
+export function addPrometheusQuery(model: MeshModel, query: PrometheusQueryModel): void {
+  observabilityOf(model).prometheusQueries.push(query);
+  model.touch();
+}
+
+/** Analyses that query Prometheus, in registration order. */
+export function prometheusQueriesOf(model: MeshModel): readonly PrometheusQueryModel[] {
+  return observabilityOf(model).prometheusQueries;
 }
 
 /** Alert groups to be loaded from rule files, in registration order. */

@@ -58,6 +58,12 @@ export interface IdentityReferenceModel {
   readonly serviceAccount: string;
 }
 
+/** Where a token is read from: a request header, with an optional value prefix. */
+export interface JwtHeaderModel {
+  readonly name: string;
+  readonly prefix?: string;
+}
+
 /** A RequestAuthentication (JWT provider). */
 export interface JwtProviderModel {
   readonly path: string;
@@ -65,6 +71,20 @@ export interface JwtProviderModel {
   readonly scope: PeerAuthenticationScope;
   readonly namespace?: string;
   readonly selector?: Readonly<Record<string, string>>;
+  /** HTTPS URL of the key set (exclusive with `jwks`). */
+  readonly jwksUri?: string;
+  /** Inline key set (exclusive with `jwksUri`). */
+  readonly jwks?: string;
+  /** Accepted `aud` values; undefined: not checked. */
+  readonly audiences?: readonly string[];
+  /** Headers the token is read from; undefined: Istio's default. */
+  readonly fromHeaders?: readonly JwtHeaderModel[];
+  /** Query parameters the token is read from; undefined: Istio's default. */
+  readonly fromParams?: readonly string[];
+  /** Keep the token on the request after validation. */
+  readonly forwardOriginalToken?: boolean;
+  /** Header the validated payload is written to. */
+  readonly outputPayloadToHeader?: string;
 }
 
 /** A service requires a valid token of a provider. */
@@ -75,6 +95,74 @@ export interface JwtRequirementModel {
   readonly serviceHost: string;
 }
 
+/** What an AuthorizationPolicy does when a rule matches. */
+export type AuthorizationActionName = 'ALLOW' | 'DENY' | 'CUSTOM';
+
+/** A workload identity (ServiceAccount); rendered as a principal with the mesh's trust domain. */
+export interface IdentityRefModel {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+/**
+ * Who a request comes from (one `from[].source`). All given fields must
+ * match; within one field any entry matches.
+ */
+export interface AuthorizationSourceModel {
+  /** In-mesh identities, rendered as `<trust-domain>/ns/<namespace>/sa/<serviceAccount>` principals. */
+  readonly identities?: readonly IdentityRefModel[];
+  /** Raw peer principals (without `spiffe://`), rendered after the identities. */
+  readonly principals?: readonly string[];
+  /** Peer namespaces. */
+  readonly namespaces?: readonly string[];
+  /** Request principals (`<issuer>/<subject>`) the request must NOT carry. */
+  readonly notRequestPrincipals?: readonly string[];
+}
+
+/** The operation a rule is restricted to (`to[].operation`); omitted fields do not restrict. */
+export interface AuthorizationOperationModel {
+  readonly methods?: readonly string[];
+  readonly paths?: readonly string[];
+  /** Workload (container) ports, as Istio matches them (strings). */
+  readonly ports?: readonly string[];
+}
+
+/** A condition on a request attribute (`when[]`). */
+export interface AuthorizationConditionModel {
+  /** Attribute, e.g. `request.auth.claims[scope]`. */
+  readonly key: string;
+  readonly values?: readonly string[];
+  readonly notValues?: readonly string[];
+}
+
+/** One rule of an AuthorizationPolicy. */
+export interface AuthorizationRuleModel {
+  /** Sources, one `from[]` entry each (one of them must match); undefined: every source. */
+  readonly from?: readonly AuthorizationSourceModel[];
+  /** Operation; undefined: every operation. */
+  readonly operation?: AuthorizationOperationModel;
+  /** Conditions (all must hold); undefined: none. */
+  readonly when?: readonly AuthorizationConditionModel[];
+}
+
+/**
+ * One AuthorizationPolicy. Without `action` and `rules` it is Istio's
+ * "allow nothing" policy (an empty spec).
+ */
+export interface AuthorizationPolicyModel {
+  /** Construct path of the declaring construct. */
+  readonly path: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** Workload selector; undefined: every workload of the namespace. */
+  readonly selector?: Readonly<Record<string, string>>;
+  readonly action?: AuthorizationActionName;
+  /** Extension provider name (CUSTOM only). */
+  readonly provider?: string;
+  /** Rules, in the order they were added (appended with `addAuthorizationRules`). */
+  readonly rules?: readonly AuthorizationRuleModel[];
+}
+
 interface SecurityState {
   readonly peerAuthentications: PeerAuthenticationModel[];
   readonly clientTls: Map<string, ClientTlsModel>;
@@ -82,6 +170,7 @@ interface SecurityState {
   readonly identityReferences: IdentityReferenceModel[];
   readonly jwtProviders: JwtProviderModel[];
   readonly jwtRequirements: JwtRequirementModel[];
+  readonly authorizationPolicies: Map<string, AuthorizationPolicyModel>;
 }
 
 const STATES = new WeakMap<MeshModel, SecurityState>();
@@ -96,9 +185,9 @@ function stateOf(model: MeshModel): SecurityState {
       identityReferences: [],
       jwtProviders: [],
       jwtRequirements: [],
+      authorizationPolicies: new Map(),
     };
     STATES.set(model, state);
-    registerSecurityRules(model);
   }
   return state;
 }
@@ -156,6 +245,30 @@ export function addJwtRequirement(model: MeshModel, req: JwtRequirementModel): v
   model.touch();
 }
 
+/** Registers an AuthorizationPolicy under its construct path (rules may be appended later). */
+export function addAuthorizationPolicy(model: MeshModel, policy: AuthorizationPolicyModel): void {
+  const policies = stateOf(model).authorizationPolicies;
+  if (policies.has(policy.path)) throw new Error(`internal: authorization policy ${policy.path} is already registered`);
+  policies.set(policy.path, { ...policy, rules: policy.rules ? [...policy.rules] : undefined });
+  model.touch();
+}
+
+/** Appends rules to the AuthorizationPolicy registered under `path`. */
+export function addAuthorizationRules(model: MeshModel, path: string, rules: readonly AuthorizationRuleModel[]): void {
+  const policies = stateOf(model).authorizationPolicies;
+  const policy = policies.get(path);
+  if (!policy) throw new Error(`internal: authorization policy ${path} is not registered`);
+  policies.set(path, { ...policy, rules: [...(policy.rules ?? []), ...rules] });
+  model.touch();
+}
+
+/** The AuthorizationPolicy registered under `path`. */
+export function authorizationPolicyAt(model: MeshModel, path: string): AuthorizationPolicyModel {
+  const policy = STATES.get(model)?.authorizationPolicies.get(path);
+  if (!policy) throw new Error(`internal: authorization policy ${path} is not registered`);
+  return policy;
+}
+
 const IDENTITY_INDEX = new WeakMap<MeshModel, { size: number; byIdentity: Map<string, ServiceModel> }>();
 
 /** The service that runs as `namespace/serviceAccount`, if any (indexed; rebuilt when services are added). */
@@ -176,7 +289,7 @@ export function serviceWithIdentity(model: MeshModel, namespace: string, service
 }
 
 /** SPIFFE principal as Istio authorization matches it: `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`. */
-export function principalOf(model: MeshModel, namespace: string, serviceAccount: string): string {
+export function principalOf(model: { readonly trustDomain: string }, namespace: string, serviceAccount: string): string {
   return `${model.trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
 }
 
@@ -232,7 +345,8 @@ export function effectiveMtlsOf(model: MeshModel, service: ServiceModel): Effect
   return { mode: 'PERMISSIVE' };
 }
 
-function registerSecurityRules(model: MeshModel): void {
+/** Registers the security rules (`SECnnn`); called once per model by the rule catalog (`analysis/rules`). */
+export function registerSecurityRules(model: MeshModel): void {
   model.addRule(SECURITY_RULES.PEER_AUTHENTICATION_CONFLICT, (m) => {
     const out: Diagnostic[] = [];
     const seen = new Map<string, PeerAuthenticationModel>();

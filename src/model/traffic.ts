@@ -179,7 +179,6 @@ export function trafficOf(model: MeshModel, host: string): ServiceTrafficModel {
   if (!byHost) {
     byHost = new Map();
     STATE.set(model, byHost);
-    registerTrafficRules(model);
   }
   let t = byHost.get(host);
   if (!t) {
@@ -288,7 +287,8 @@ function versionList(service: ServiceModel): string {
   return service.versions.map((v) => JSON.stringify(v.name)).join(', ');
 }
 
-function registerTrafficRules(model: MeshModel): void {
+/** Registers the traffic rules (`TRAFFICnnn`); called once per model by the rule catalog (`analysis/rules`). */
+export function registerTrafficRules(model: MeshModel): void {
   model.addRule(TrafficRule.UNKNOWN_VERSION, (m) => forEachService(m, checkUnknownVersions));
   model.addRule(TrafficRule.ZERO_REPLICAS, (m) => forEachService(m, checkZeroReplicas));
   model.addRule(TrafficRule.UNREACHABLE, (m) => forEachService(m, checkUnreachable));

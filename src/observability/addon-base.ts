@@ -101,7 +101,7 @@ export function addonWorkload(scope: Construct, o: AddonWorkloadOptions): { serv
         metadata: {
           // never inject the Envoy sidecar into the addons (istio-install.md §7)
           labels: { ...labels, 'sidecar.istio.io/inject': 'false' },
-          annotations: { 'sidecar.istio.io/inject': 'false', 'checksum/config': Lazy.any({ produce: () => o.configChecksum() }) as any },
+          annotations: { 'sidecar.istio.io/inject': 'false', 'checksum/config': Lazy.any({ produce: () => o.configChecksum() }) },
         },
         spec: {
           serviceAccountName: o.name,

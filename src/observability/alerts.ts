@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { promDuration } from './addon-base';
+import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../imports/monitoring.coreos.com';
 import { MeshModel } from '../model';
 import { requestMetricsReporterOf } from '../model/ambient';
 import { addAlertGroup } from '../model/observability';
@@ -100,7 +101,7 @@ export class GoldenSignalAlerts extends Construct {
   /** The PrometheusRule, with `AlertRuleFormat.PROMETHEUS_RULE`. */
   public readonly prometheusRule?: ApiObject;
 
-  private readonly group: Record<string, unknown>;
+  private readonly group: RuleGroup;
 
   constructor(scope: Construct, id: string, props: GoldenSignalAlertsProps) {
     super(scope, id);
@@ -164,15 +165,13 @@ export class GoldenSignalAlerts extends Construct {
     };
 
     if (format === AlertRuleFormat.PROMETHEUS_RULE) {
-      this.prometheusRule = new ApiObject(this, 'Resource', {
-        apiVersion: 'monitoring.coreos.com/v1',
-        kind: 'PrometheusRule',
+      this.prometheusRule = new PrometheusRule(this, 'Resource', {
         metadata: {
           name: `${svc.serviceName}-golden-signals`,
           namespace: svc.namespace,
           labels: { app: svc.serviceName, ...props.prometheusRuleLabels },
         },
-        spec: { groups: [this.group] },
+        spec: { groups: [toPrometheusRuleGroup(this.group)] },
       });
     } else {
       addAlertGroup(model, { path: this.node.path, group: this.group });
@@ -181,7 +180,32 @@ export class GoldenSignalAlerts extends Construct {
   }
 
   /** The rule group (a copy). */
-  public get rules(): { [key: string]: any } {
+  public get rules(): { [key: string]: unknown } {
     return JSON.parse(JSON.stringify(this.group));
   }
+}
+
+/** One alerting rule, as Prometheus rule files and the PrometheusRule CRD spell it. */
+type AlertRule = {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly [key: string]: string };
+  readonly annotations: { readonly [key: string]: string };
+};
+
+/** A Prometheus rule group. */
+type RuleGroup = { readonly name: string; readonly rules: readonly AlertRule[] };
+
+function toPrometheusRuleGroup(group: RuleGroup): PrometheusRuleSpecGroups {
+  return {
+    name: group.name,
+    rules: group.rules.map((r) => ({
+      alert: r.alert,
+      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+      for: r.for,
+      labels: { ...r.labels },
+      annotations: { ...r.annotations },
+    })),
+  };
 }

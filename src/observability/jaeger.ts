@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
 import { AddonCommonProps } from './addon-props';
-import { OpenTelemetryTracingProvider } from './providers';
+import { OpenTelemetryTracingProvider } from '../control-plane/providers';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';

@@ -175,7 +175,7 @@ export class KialiAddon extends Construct {
   }
 
   /** The configuration Kiali runs with (a copy). */
-  public get config(): { [key: string]: any } {
+  public get config(): { [key: string]: unknown } {
     return JSON.parse(JSON.stringify(this._config));
   }
 }

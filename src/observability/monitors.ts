@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { promDuration } from './addon-base';
 import { EnvoyPorts } from '../data-plane/envoy-proxy';
+import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
@@ -63,7 +64,7 @@ export class IstioMetricsMonitors extends Construct {
     checkArgs(this, 'IstioMetricsMonitors.new', arguments);
     const model = MeshModel.of(this);
     const namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
-    const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlanes[0]?.namespace ?? 'istio-system');
+    const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlane.namespace);
     const interval = props.interval ?? Duration.seconds(15);
     if (interval.toMilliseconds() < 1000) {
       throw propError(this, 'interval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');
@@ -78,9 +79,7 @@ export class IstioMetricsMonitors extends Construct {
       { sourceLabels: ['__meta_kubernetes_pod_name'], action: 'replace', targetLabel: 'pod' },
     ];
 
-    this.podMonitor = new ApiObject(this, 'PodMonitor', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PodMonitor',
+    this.podMonitor = new PodMonitor(this, 'PodMonitor', {
       metadata: { name: 'envoy-stats', namespace, labels },
       spec: {
         selector: { matchExpressions: [{ key: 'security.istio.io/tlsMode', operator: 'Exists' }] },
@@ -98,9 +97,7 @@ export class IstioMetricsMonitors extends Construct {
       },
     });
 
-    this.serviceMonitor = new ApiObject(this, 'ServiceMonitor', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
+    this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { name: 'istiod', namespace, labels },
       spec: {
         selector: { matchLabels: { app: 'istiod' } },

@@ -3,7 +3,7 @@ import { GrafanaAddon } from './grafana';
 import { JaegerAddon } from './jaeger';
 import { KialiAddon } from './kiali';
 import { IAlertmanagerEndpoint, PrometheusAddon } from './prometheus';
-import { OpenTelemetryTracingProvider } from './providers';
+import { OpenTelemetryTracingProvider } from '../control-plane/providers';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 

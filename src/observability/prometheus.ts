@@ -8,7 +8,7 @@ import {
 } from './addon-base';
 import { AddonCommonProps } from './addon-props';
 import { MeshModel } from '../model';
-import { addRuleLoader, alertGroups } from '../model/observability';
+import { addPrometheus, addRuleLoader, alertGroups } from '../model/observability';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -147,7 +147,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
     const data = () => ({ 'prometheus.yml': this.renderConfig(), 'alerts.yml': this.renderAlerts() });
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
       metadata: { name: 'prometheus', namespace: this.namespace, labels: { app: 'prometheus' } },
-      data: Lazy.any({ produce: data }) as any,
+      data: Lazy.any({ produce: data }),
     });
 
     const { deployment } = addonWorkload(this, {
@@ -181,11 +181,12 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ]);
     addRuleLoader(this.model, { path: this.node.path });
+    addPrometheus(this.model, { path: this.node.path, url: this.prometheusUrl });
   }
 
   /** @internal */
   public _scrapeConfig(): Record<string, unknown> {
-    const istiodNamespace = this.controlPlaneNamespace ?? this.model.controlPlanes[0]?.namespace ?? 'istio-system';
+    const istiodNamespace = this.controlPlaneNamespace ?? this.model.controlPlane.namespace;
     return {
       global: { scrape_interval: this.interval, evaluation_interval: this.interval },
       rule_files: ['/etc/prometheus/alerts.yml'],

@@ -1,12 +1,15 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IAccessLogProvider, IMetricsProvider, ITracingProvider } from './providers';
-import { Telemetry } from '../imports/telemetry.istio.io';
+import { IAccessLogProvider, IMetricsProvider, ITracingProvider } from '../control-plane/providers';
+import { Telemetry, TelemetrySpec } from '../imports/telemetry.istio.io';
 import { MeshModel } from '../model';
-import { addProviderReference, addTelemetryTarget } from '../model/observability';
+import {
+  addProviderReference, addTelemetry, addTelemetryEntry, CustomTagModel, MetricsOverrideModel, TagOverrideModel, telemetryAt,
+} from '../model/observability';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
+import { renderTelemetrySpec } from '../render/telemetry';
 import { MeshService } from '../services/mesh-service';
 
 /**
@@ -68,34 +71,38 @@ export abstract class TracingCustomTag {
   /** A fixed value. */
   public static literal(tag: string, value: string): TracingCustomTag {
     checkArgs('TracingCustomTag.literal', 'TracingCustomTag.literal', arguments);
-    return new CustomTagImpl(tag, { literal: { value } });
+    return new CustomTagImpl({ tag, kind: 'literal', value });
   }
 
   /** The value of a request header (or `defaultValue` when the header is absent). */
   public static header(tag: string, header: string, defaultValue?: string): TracingCustomTag {
     checkArgs('TracingCustomTag.header', 'TracingCustomTag.header', arguments);
-    return new CustomTagImpl(tag, { header: { name: header, ...(defaultValue !== undefined ? { defaultValue } : {}) } });
+    return new CustomTagImpl({ tag, kind: 'header', name: header, defaultValue });
   }
 
   /** The value of an environment variable of the proxy (or `defaultValue` when unset). */
   public static environment(tag: string, variable: string, defaultValue?: string): TracingCustomTag {
     checkArgs('TracingCustomTag.environment', 'TracingCustomTag.environment', arguments);
-    return new CustomTagImpl(tag, { environment: { name: variable, ...(defaultValue !== undefined ? { defaultValue } : {}) } });
+    return new CustomTagImpl({ tag, kind: 'environment', name: variable, defaultValue });
   }
 
   /** Span tag name. */
   public abstract readonly tag: string;
 
   /** @internal */
-  public abstract _toKube(): Record<string, unknown>;
+  public abstract _toModel(): CustomTagModel;
 }
 
 class CustomTagImpl extends TracingCustomTag {
-  constructor(public readonly tag: string, private readonly value: Record<string, unknown>) {
+  constructor(private readonly value: CustomTagModel) {
     super();
   }
 
-  public _toKube() {
+  public get tag(): string {
+    return this.value.tag;
+  }
+
+  public _toModel(): CustomTagModel {
     return this.value;
   }
 }
@@ -206,7 +213,7 @@ export enum IstioMetric {
 export abstract class MetricTag {
   /** Drop the tag from the metric (reduces cardinality). */
   public static remove(): MetricTag {
-    return new MetricTagImpl({ operation: 'REMOVE' });
+    return new MetricTagImpl('REMOVE');
   }
 
   /**
@@ -214,20 +221,20 @@ export abstract class MetricTag {
    */
   public static upsert(expression: string): MetricTag {
     checkArgs('MetricTag.upsert', 'MetricTag.upsert', arguments);
-    return new MetricTagImpl({ operation: 'UPSERT', value: expression });
+    return new MetricTagImpl('UPSERT', expression);
   }
 
-  /** @internal */
-  public abstract _toKube(): Record<string, unknown>;
+  /** @internal the override of tag `tag`. */
+  public abstract _toModel(tag: string): TagOverrideModel;
 }
 
 class MetricTagImpl extends MetricTag {
-  constructor(private readonly value: Record<string, unknown>) {
+  constructor(private readonly operation: TagOverrideModel['operation'], private readonly value?: string) {
     super();
   }
 
-  public _toKube() {
-    return { ...this.value };
+  public _toModel(tag: string): TagOverrideModel {
+    return this.value === undefined ? { tag, operation: this.operation } : { tag, operation: this.operation, value: this.value };
   }
 }
 
@@ -346,10 +353,7 @@ export class MeshTelemetry extends Construct {
   public readonly resource: ApiObject;
 
   private readonly model: MeshModel;
-  private readonly selector?: Record<string, string>;
-  private readonly _tracing: Record<string, unknown>[] = [];
-  private readonly _accessLogging: Record<string, unknown>[] = [];
-  private readonly _metrics: Record<string, unknown>[] = [];
+  private readonly counts = { tracing: 0, accessLogging: 0, metrics: 0 };
 
   constructor(scope: Construct, id: string, props: MeshTelemetryProps = {}) {
     super(scope, id);
@@ -358,7 +362,6 @@ export class MeshTelemetry extends Construct {
     const target = props.target ?? TelemetryTarget.mesh();
     const bound = target._bind(this.model);
     this.namespace = validateDnsLabel(this, 'target', bound.namespace);
-    this.selector = bound.selector;
     const defaultName = target.scope === 'mesh' ? 'mesh-default' : target.scope === 'namespace' ? 'namespace-default' : bound.selector!.app;
     this.name = validateDnsLabel(this, 'name', props.name ?? defaultName);
 
@@ -366,7 +369,16 @@ export class MeshTelemetry extends Construct {
       metadata: { name: this.name, namespace: this.namespace },
       spec: Lazy.any({ produce: () => this._toKube() }),
     });
-    addTelemetryTarget(this.model, { path: this.node.path, namespace: this.namespace, scope: target.scope, selector: this.selector });
+    addTelemetry(this.model, {
+      path: this.node.path,
+      name: this.name,
+      namespace: this.namespace,
+      scope: target.scope,
+      selector: bound.selector,
+      tracing: [],
+      accessLogging: [],
+      metrics: [],
+    });
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
 
     for (const t of props.tracing ?? []) this.addTracing(t);
@@ -379,31 +391,33 @@ export class MeshTelemetry extends Construct {
    */
   public addTracing(tracing: TelemetryTracing): void {
     checkArgs(this, 'MeshTelemetry.addTracing', arguments);
-    const prop = `tracing[${this._tracing.length}]`;
+    const prop = `tracing[${this.counts.tracing}]`;
     const pct = tracing.randomSamplingPercentage;
     if (pct !== undefined && (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100)) {
       throw propError(this, `${prop}.randomSamplingPercentage`, 'must be between 0 and 100', pct, 'use a percentage such as 10 (10% of requests)');
     }
-    const tags: Record<string, unknown> = {};
+    const tags: CustomTagModel[] = [];
     (tracing.customTags ?? []).forEach((t, i) => {
       if (!TAG_NAME.test(t.tag)) {
         throw propError(this, `${prop}.customTags[${i}]`, 'must have a tag name of letters, digits, \'_\', \'.\' or \'-\'', t.tag, 'use a name such as \'team\'');
       }
-      if (t.tag in tags) {
+      if (tags.some((o) => o.tag === t.tag)) {
         throw propError(this, `${prop}.customTags[${i}]`, 'must have a unique tag name', t.tag, 'give each custom tag its own name');
       }
-      tags[t.tag] = t._toKube();
+      tags.push(t._toModel());
     });
-    const entry: Record<string, unknown> = {};
-    if (tracing.mode && tracing.mode !== TrafficMode.CLIENT_AND_SERVER) entry.match = { mode: tracing.mode };
-    if (tracing.provider) {
-      entry.providers = [{ name: tracing.provider.tracingProviderName }];
-      addProviderReference(this.model, { path: this.node.path, prop: `${prop}.provider`, name: tracing.provider.tracingProviderName, use: 'tracing' });
-    }
-    if (pct !== undefined) entry.randomSamplingPercentage = pct;
-    if (Object.keys(tags).length) entry.customTags = tags;
-    if (tracing.disableSpanReporting !== undefined) entry.disableSpanReporting = tracing.disableSpanReporting;
-    this._tracing.push(entry);
+    const provider = tracing.provider?.tracingProviderName;
+    if (provider !== undefined) addProviderReference(this.model, { path: this.node.path, prop: `${prop}.provider`, name: provider, use: 'tracing' });
+    addTelemetryEntry(this.model, this.node.path, {
+      tracing: {
+        mode: tracing.mode,
+        provider,
+        randomSamplingPercentage: pct,
+        customTags: tags,
+        disableSpanReporting: tracing.disableSpanReporting,
+      },
+    });
+    this.counts.tracing++;
   }
 
   /**
@@ -411,22 +425,18 @@ export class MeshTelemetry extends Construct {
    */
   public addAccessLogging(logging: TelemetryAccessLogging): void {
     checkArgs(this, 'MeshTelemetry.addAccessLogging', arguments);
-    const prop = `accessLogging[${this._accessLogging.length}]`;
+    const prop = `accessLogging[${this.counts.accessLogging}]`;
     if (logging.filter !== undefined && logging.filter.trim() === '') {
       throw propError(this, `${prop}.filter`, 'must be a non-empty CEL expression', logging.filter, 'omit filter to log every request, or use e.g. \'response.code >= 400\'');
     }
-    const entry: Record<string, unknown> = {};
-    if (logging.mode && logging.mode !== TrafficMode.CLIENT_AND_SERVER) entry.match = { mode: logging.mode };
-    const providers = logging.providers ?? [];
-    if (providers.length) {
-      entry.providers = providers.map((p, i) => {
-        addProviderReference(this.model, { path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.accessLogProviderName, use: 'accessLogging' });
-        return { name: p.accessLogProviderName };
-      });
-    }
-    if (logging.disabled !== undefined) entry.disabled = logging.disabled;
-    if (logging.filter !== undefined) entry.filter = { expression: logging.filter };
-    this._accessLogging.push(entry);
+    const providers = (logging.providers ?? []).map((p, i) => {
+      addProviderReference(this.model, { path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.accessLogProviderName, use: 'accessLogging' });
+      return p.accessLogProviderName;
+    });
+    addTelemetryEntry(this.model, this.node.path, {
+      accessLogging: { mode: logging.mode, providers, disabled: logging.disabled, filter: logging.filter },
+    });
+    this.counts.accessLogging++;
   }
 
   /**
@@ -434,60 +444,31 @@ export class MeshTelemetry extends Construct {
    */
   public addMetrics(metrics: TelemetryMetrics): void {
     checkArgs(this, 'MeshTelemetry.addMetrics', arguments);
-    const prop = `metrics[${this._metrics.length}]`;
-    const entry: Record<string, unknown> = {};
-    const providers = metrics.providers ?? [];
-    if (providers.length) {
-      entry.providers = providers.map((p, i) => {
-        addProviderReference(this.model, { path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.metricsProviderName, use: 'metrics' });
-        return { name: p.metricsProviderName };
-      });
-    }
-    const overrides = (metrics.overrides ?? []).map((o, i) => {
-      const tagOverrides: Record<string, unknown> = {};
+    const prop = `metrics[${this.counts.metrics}]`;
+    const providers = (metrics.providers ?? []).map((p, i) => {
+      addProviderReference(this.model, { path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.metricsProviderName, use: 'metrics' });
+      return p.metricsProviderName;
+    });
+    const overrides = (metrics.overrides ?? []).map((o, i): MetricsOverrideModel => {
+      const tagOverrides: TagOverrideModel[] = [];
       for (const [tag, op] of Object.entries(o.tagOverrides ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
         if (!TAG_NAME.test(tag)) {
           throw propError(this, `${prop}.overrides[${i}].tagOverrides`, 'must use tag names of letters, digits, \'_\', \'.\' or \'-\'', tag, 'use a tag name such as \'request_host\'');
         }
-        tagOverrides[tag] = op._toKube();
+        tagOverrides.push(op._toModel(tag));
       }
-      if (o.disabled && Object.keys(tagOverrides).length) {
-        throw propError(this, `${prop}.overrides[${i}]`, 'must not both disable a metric and override its tags', Object.keys(tagOverrides),
+      if (o.disabled && tagOverrides.length) {
+        throw propError(this, `${prop}.overrides[${i}]`, 'must not both disable a metric and override its tags', tagOverrides.map((t) => t.tag),
           'drop tagOverrides or disabled');
       }
-      const match: Record<string, unknown> = { metric: o.metric ?? IstioMetric.ALL_METRICS };
-      if (o.mode) match.mode = o.mode;
-      return {
-        match,
-        ...(o.disabled !== undefined ? { disabled: o.disabled } : {}),
-        ...(Object.keys(tagOverrides).length ? { tagOverrides } : {}),
-      };
+      return { metric: o.metric ?? IstioMetric.ALL_METRICS, mode: o.mode, disabled: o.disabled, tagOverrides };
     });
-    if (overrides.length) entry.overrides = overrides;
-    this._metrics.push(entry);
-  }
-
-  /**
-   * An entry without providers means "the mesh's default access-log providers", but istiod
-   * applies an entry's `filter` only to providers the entry names (pilot's mergeLogs; the
-   * conformance xDS stage showed the filter dropped). So an entry that filters names the
-   * control planes' default providers explicitly (each istiod ignores names its mesh config
-   * does not define, as with one provider per revision).
-   */
-  private withDefaultAccessLogProviders(entry: Record<string, unknown>): Record<string, unknown> {
-    if (entry.providers || entry.filter === undefined) return entry;
-    const defaults = [...new Set(this.model.controlPlanes.flatMap((cp) => (cp.accessLog ? [cp.accessLog.provider] : [])))].sort();
-    if (!defaults.length) return entry;
-    return { ...entry, providers: defaults.map((name) => ({ name })) };
+    addTelemetryEntry(this.model, this.node.path, { metrics: { providers, overrides } });
+    this.counts.metrics++;
   }
 
   /** @internal */
-  public _toKube(): Record<string, unknown> {
-    const spec: Record<string, unknown> = {};
-    if (this.selector) spec.selector = { matchLabels: { ...this.selector } };
-    if (this._tracing.length) spec.tracing = this._tracing;
-    if (this._accessLogging.length) spec.accessLogging = this._accessLogging.map((e) => this.withDefaultAccessLogProviders(e));
-    if (this._metrics.length) spec.metrics = this._metrics;
-    return spec;
+  public _toKube(): TelemetrySpec {
+    return renderTelemetrySpec(telemetryAt(this.model, this.node.path), this.model);
   }
 }

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { ApiShapes, Shape } from './api-shape-types';
 import { API_SHAPES } from './api-shapes';
 import { MeshValidationError, propMessage } from './errors';
 
@@ -12,40 +13,6 @@ import { MeshValidationError, propMessage } from './errors';
  * `[path] 'prop' rule, got value. Fix: ...` message instead of a raw
  * `TypeError` or silently wrong output.
  */
-
-/**
- * The runtime shape of a value: `s` string, `n` number, `b` boolean, `*`
- * anything; `{ e }` a member of an enum; `{ a }` a list; `{ m }` a map of
- * names to values; `{ c }` an instance of a class (`k`: a construct);
- * `{ i }` an object implementing an interface; `{ r }` a struct.
- */
-export type Shape = 's' | 'n' | 'b' | '*'
-| { readonly e: string }
-| { readonly a: Shape }
-| { readonly m: Shape }
-| { readonly c: string; readonly k?: 1 }
-| { readonly i: string; readonly k?: 1 }
-| { readonly r: string };
-
-/** A parameter or struct property: name, shape, optional. */
-export interface Param {
-  readonly n: string;
-  readonly t: Shape;
-  readonly o?: 1;
-  /** A rest parameter (`...values`): the remaining arguments, each of shape `t`. */
-  readonly v?: 1;
-}
-
-export interface ApiShapes {
-  /** `Class.new` (constructor) or `Class.method` (static or instance) -> parameters. */
-  readonly entries: Record<string, Param[]>;
-  /** Struct name -> properties. */
-  readonly structs: Record<string, Param[]>;
-  /** Interface name -> member names. */
-  readonly interfaces: Record<string, string[]>;
-  /** Enum name -> member name -> value. */
-  readonly enums: Record<string, Record<string, string>>;
-}
 
 interface Problem {
   readonly prop: string;
@@ -72,7 +39,9 @@ function isInstanceOf(v: unknown, name: string): boolean {
 }
 
 function isConstruct(v: unknown): v is IConstruct {
-  return v !== null && typeof v === 'object' && typeof (v as any).node === 'object' && typeof (v as any).node?.path === 'string';
+  if (v === null || typeof v !== 'object') return false;
+  const node: unknown = (v as { node?: unknown }).node;
+  return node !== null && typeof node === 'object' && typeof (node as { path?: unknown }).path === 'string';
 }
 
 /** `a` or `an` before a type name. */
@@ -146,7 +115,9 @@ function check(shape: Shape, value: unknown, prop: string, shapes: ApiShapes, sc
     return;
   }
   if ('e' in shape) {
-    if (!Object.values(shapes.enums[shape.e] ?? {}).includes(value as string)) wrong();
+    // members are recorded as text; a numeric enum (cdk8s's YamlOutputType) passes numbers
+    const member = typeof value === 'number' ? String(value) : value;
+    if (!Object.values(shapes.enums[shape.e] ?? {}).includes(member as string)) wrong();
     return;
   }
   if ('a' in shape) {

@@ -1,4 +1,4 @@
-import { defaultDestinations } from './destinations';
+import { defaultDestinations } from './virtual-service';
 import { MeshModel, ServiceModel } from '../model';
 import { isAmbient, l7NeedsOf, namespaceDataPlaneOf, waypointOf } from '../model/ambient';
 import { externalServicesOf, ExternalServiceModel, GatewayModel, gatewaysOf } from '../model/gateways';

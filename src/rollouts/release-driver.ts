@@ -1,7 +1,8 @@
 import { ArgoRollout } from './argo-rollout';
 import { RolloutStep } from './rollout-step';
+import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
-import type { CanaryRelease } from '../traffic/canary-release';
+import { CanaryRelease, IReleaseDriver, ReleaseDriverBinding } from '../traffic/canary-release';
 
 /**
  * Which version the Argo Rollouts `Rollout` runs at this Git revision.
@@ -64,7 +65,7 @@ export interface ArgoRolloutsOptions {
  * Who moves a `CanaryRelease`'s traffic: Git (static weights) or a
  * progressive-delivery controller.
  */
-export abstract class ReleaseDriver {
+export abstract class ReleaseDriver implements IReleaseDriver {
   /**
    * The weights live in Git: `canaryPercentage` is rendered into the
    * VirtualService and changed by commits. The default.
@@ -90,20 +91,21 @@ export abstract class ReleaseDriver {
     return new ArgoRolloutsDriver(options);
   }
 
-  /** @internal */
-  public abstract _managedSubsets(): { stable: string; canary: string } | undefined;
+  /**
+   * Binds the driver to a release (called by the `CanaryRelease` constructor).
+   */
+  public bindRelease(release: CanaryRelease): ReleaseDriverBinding {
+    checkArgs('ReleaseDriver.bindRelease', 'ReleaseDriver.bindRelease', arguments);
+    return this._bind(release);
+  }
 
   /** @internal */
-  public abstract _bind(release: CanaryRelease): ArgoRollout | undefined;
+  public abstract _bind(release: CanaryRelease): ReleaseDriverBinding;
 }
 
 class StaticDriver extends ReleaseDriver {
-  public _managedSubsets(): undefined {
-    return undefined;
-  }
-
-  public _bind(): undefined {
-    return undefined;
+  public _bind(): ReleaseDriverBinding {
+    return {};
   }
 }
 
@@ -112,13 +114,18 @@ class ArgoRolloutsDriver extends ReleaseDriver {
     super();
   }
 
-  public _managedSubsets(): { stable: string; canary: string } {
-    return { stable: 'stable', canary: 'canary' };
-  }
-
-  public _bind(release: CanaryRelease): ArgoRollout {
-    return new ArgoRollout(release, 'Rollout', {
-      release, steps: this.options.steps, replicas: this.options.replicas, subsets: this._managedSubsets(), revision: this.options.revision,
+  public _bind(release: CanaryRelease): ReleaseDriverBinding {
+    const managedSubsets = { stable: 'stable', canary: 'canary' };
+    if (release.mirrorPercentage !== undefined) {
+      throw propError(release, 'mirrorPercentage', 'must not be set with the Argo Rollouts driver', release.mirrorPercentage, 'use a RolloutStep.mirrorRoute() step instead');
+    }
+    const rollout = new ArgoRollout(release, 'Rollout', {
+      release,
+      steps: this.options.steps,
+      replicas: this.options.replicas,
+      subsets: managedSubsets,
+      revision: this.options.revision === RolloutRevision.STABLE ? 'STABLE' : 'CANARY',
     });
+    return { managedSubsets, resource: rollout.resource };
   }
 }

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { SloAnalysis } from './slo-analysis';
+import { RolloutStepModel } from '../model/releases';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -73,7 +74,7 @@ export abstract class RolloutStep {
       if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
         throw propError(scope, `${prop}.setWeight`, 'must be a whole number between 0 and 100', weight, 'use a percentage such as 10');
       }
-      return { json: { setWeight: weight }, info: { weight } };
+      return { step: { kind: 'setWeight', weight }, info: { weight } };
     });
   }
 
@@ -84,12 +85,12 @@ export abstract class RolloutStep {
   public static pause(duration?: Duration): RolloutStep {
     checkArgs('RolloutStep.pause', 'RolloutStep.pause', arguments);
     return new StepImpl('pause', (scope, prop) => {
-      if (duration === undefined) return { json: { pause: {} }, info: {} };
+      if (duration === undefined) return { step: { kind: 'pause' }, info: {} };
       const ms = duration.toMilliseconds();
       if (!Number.isInteger(ms / 1000) || ms < 1000) {
         throw propError(scope, `${prop}.pause`, 'must be a whole number of seconds, at least 1s', duration.toHumanString(), 'use e.g. Duration.minutes(5), or no duration to wait for promotion');
       }
-      return { json: { pause: { duration: `${ms / 1000}s` } }, info: {} };
+      return { step: { kind: 'pause', seconds: ms / 1000 }, info: {} };
     });
   }
 
@@ -110,9 +111,9 @@ export abstract class RolloutStep {
           throw propError(scope, `${prop}.setHeaderRoute.headers[${i}]`, 'must match a value (Argo Rollouts header routes need exact, prefix or regex)', m.name,
             `use HeaderMatch.exact('${m.name}', '<value>')`);
         }
-        return { headerName: m.name, headerValue: { [m.match.kind]: m.match.value } };
+        return { headerName: m.name, value: m.match };
       });
-      return { json: { setHeaderRoute: { name: options.name, match } }, info: { managedRoute: options.name } };
+      return { step: { kind: 'setHeaderRoute', name: options.name, match }, info: { managedRoute: options.name } };
     });
   }
 
@@ -128,8 +129,8 @@ export abstract class RolloutStep {
         throw propError(scope, `${prop}.setMirrorRoute.percentage`, 'must be a whole number between 0 and 100', percentage, 'use e.g. 50');
       }
       const matches = (options.match && options.match.length ? options.match : [HttpMatch.pathPrefix('/')])
-        .map((m, i) => renderMirrorMatch(scope, `${prop}.setMirrorRoute.match[${i}]`, m._toModel(scope, `${prop}.setMirrorRoute.match[${i}]`)));
-      return { json: { setMirrorRoute: { name: options.name, percentage, match: matches } }, info: { managedRoute: options.name } };
+        .map((m, i) => checkMirrorMatch(scope, `${prop}.setMirrorRoute.match[${i}]`, m._toModel(scope, `${prop}.setMirrorRoute.match[${i}]`)));
+      return { step: { kind: 'setMirrorRoute', name: options.name, percentage, match: matches }, info: { managedRoute: options.name } };
     });
   }
 
@@ -140,7 +141,7 @@ export abstract class RolloutStep {
   public static analysis(analysis: SloAnalysis): RolloutStep {
     checkArgs('RolloutStep.analysis', 'RolloutStep.analysis', arguments);
     return new StepImpl('analysis', () => ({
-      json: { analysis: { templates: [{ templateName: analysis.templateName }] } },
+      step: { kind: 'analysis', templateName: analysis.templateName },
       info: { analysis },
     }));
   }
@@ -149,25 +150,27 @@ export abstract class RolloutStep {
   public abstract readonly kind: string;
 
   /** @internal */
-  public abstract _bind(scope: IConstruct, prop: string): { json: any; info: RolloutStepInfo };
+  public abstract _bind(scope: IConstruct, prop: string): { step: RolloutStepModel; info: RolloutStepInfo };
 }
 
+type StepRenderer = (scope: IConstruct, prop: string) => { step: RolloutStepModel; info: RolloutStepInfo };
+
 class StepImpl extends RolloutStep {
-  constructor(public readonly kind: string, private readonly render: (scope: IConstruct, prop: string) => { json: any; info: RolloutStepInfo }) {
+  constructor(public readonly kind: string, private readonly render: StepRenderer) {
     super();
   }
 
-  public _bind(scope: IConstruct, prop: string): { json: any; info: RolloutStepInfo } {
+  public _bind(scope: IConstruct, prop: string): { step: RolloutStepModel; info: RolloutStepInfo } {
     return this.render(scope, prop);
   }
 }
 
 /**
- * Argo Rollouts `RouteMatch` (method, path, headers with a value) from a mesh
- * match. Conditions a RouteMatch cannot express are errors, never dropped:
- * a dropped condition would mirror more traffic than declared.
+ * Checks that a mesh match fits an Argo Rollouts `RouteMatch` (method, path,
+ * headers with a value). Conditions a RouteMatch cannot express are errors,
+ * never dropped: a dropped condition would mirror more traffic than declared.
  */
-function renderMirrorMatch(scope: IConstruct, prop: string, m: MatchModel): any {
+function checkMirrorMatch(scope: IConstruct, prop: string, m: MatchModel): MatchModel {
   const unsupported = [
     ...(m.queryParams.length ? ['queryParams'] : []),
     ...(m.ignoreUriCase ? ['ignoreUriCase'] : []),
@@ -177,12 +180,5 @@ function renderMirrorMatch(scope: IConstruct, prop: string, m: MatchModel): any 
     throw propError(scope, prop, 'must only use conditions an Argo Rollouts mirror route supports (method, path, header values)', unsupported.join(', '),
       'drop those conditions from the mirror match, or mirror with a static CanaryRelease (mirrorPercentage) instead');
   }
-  const out: any = {};
-  if (m.method) out.method = { exact: m.method };
-  if (m.path) out.path = { [m.path.kind]: m.path.value };
-  if (m.headers.length) {
-    out.headers = {};
-    for (const h of m.headers) out.headers[h.name] = { [h.match!.kind]: h.match!.value };
-  }
-  return out;
+  return m;
 }

@@ -1,10 +1,13 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import {
+  AnalysisTemplate, AnalysisTemplateSpec, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit,
+} from '../imports/argoproj.io';
 import { MeshModel } from '../model';
 import { requestMetricsReporterOf } from '../model/ambient';
-import { GitOpsRule } from '../model/gitops';
-import { IPrometheusEndpoint, PrometheusAddon } from '../observability/prometheus';
-import { propError, propMessage } from '../private/errors';
+import { addPrometheusQuery, prometheusesOf } from '../model/observability';
+import { IPrometheusEndpoint } from '../observability/prometheus';
+import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt } from '../private/values';
 import type { MeshService } from '../services/mesh-service';
@@ -132,25 +135,30 @@ export class SloAnalysis extends Construct {
     }
     this.namespace = props.service.namespace;
     this.templateName = props.templateName ?? `${props.service.serviceName}-${props.canary}-slo`;
-    this.resource = new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AnalysisTemplate',
+    this.resource = new AnalysisTemplate(this, 'Resource', {
       metadata: { name: this.templateName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': props.service.serviceName } },
       spec: Lazy.any({ produce: () => this._toArgo() }),
     });
-    this.node.addValidation({ validate: () => this.validatePrometheus() });
+    // ROLLOUT003 (analysis/rules/rollout-rules.ts) checks that the app has the one Prometheus the template queries
+    const model = MeshModel.of(this);
+    addPrometheusQuery(model, { path: this.node.path, url: props.prometheus?.prometheusUrl });
+    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
   }
 
   /** @internal */
-  public _toArgo(): any {
+  public _toArgo(): AnalysisTemplateSpec {
     const p = this.props;
-    const address = p.prometheus?.prometheusUrl ?? findPrometheus(this)[0]?.prometheusUrl;
+    const address = p.prometheus?.prometheusUrl ?? prometheusesOf(MeshModel.of(this))[0]?.url;
     const window = `${this.intervalSeconds}s`;
     // ambient (issue 17): the waypoint reports the requests of an ambient service
     const reporter = requestMetricsReporterOf(MeshModel.of(this), p.service.host);
     const selector = `reporter="${reporter}",destination_service="${p.service.host}",destination_version="${p.canary}"`;
-    const common = { interval: window, count: p.count ?? 5, failureLimit: p.failureLimit ?? 1 };
-    const metrics: any[] = [];
+    const common = {
+      interval: window,
+      count: AnalysisTemplateSpecMetricsCount.fromNumber(p.count ?? 5),
+      failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(p.failureLimit ?? 1),
+    };
+    const metrics: AnalysisTemplateSpecMetrics[] = [];
     if (p.successRatePercent !== undefined) {
       metrics.push({
         name: 'success-rate',
@@ -180,15 +188,6 @@ export class SloAnalysis extends Construct {
     return { metrics };
   }
 
-  private validatePrometheus(): string[] {
-    if (this.props.prometheus) return [];
-    const found = findPrometheus(this);
-    if (found.length === 1) return [];
-    const got = found.length === 0 ? 'none' : found.map((f) => f.node.path).join(', ');
-    return [`${GitOpsRule.PROMETHEUS}: ${propMessage('prometheus',
-      'must name the Prometheus that collects Istio\'s metrics: without the prop, the App must contain exactly one PrometheusAddon', got,
-      'add a PrometheusAddon (or ObservabilityStack) to the App, or pass prometheus: { prometheusUrl: \'http://prometheus.monitoring:9090\' }')}`];
-  }
 }
 
 /**
@@ -199,8 +198,4 @@ export class SloAnalysis extends Construct {
 function conditions(success: string, failure: string): { successCondition: string; failureCondition: string } {
   const hasData = 'len(result) > 0 && !isNaN(result[0])';
   return { successCondition: `${hasData} && ${success}`, failureCondition: `${hasData} && ${failure}` };
-}
-
-function findPrometheus(scope: IConstruct): PrometheusAddon[] {
-  return scope.node.root.node.findAll().filter((c): c is PrometheusAddon => c instanceof PrometheusAddon);
 }

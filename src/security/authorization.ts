@@ -2,14 +2,19 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
-import { AuthorizationPolicy } from '../imports/security.istio.io';
-import { MeshModel } from '../model';
+import { AuthorizationPolicy, AuthorizationPolicySpecRules } from '../imports/security.istio.io';
+import { MeshModel, PortModel } from '../model';
 import { addL7Authorization, markAuthorized, waypointOf } from '../model/ambient';
-import { addIdentityReference, addJwtRequirement, serviceWithIdentity } from '../model/security';
+import { registeredService } from './private/registered-service';
+import {
+  addAuthorizationPolicy, addAuthorizationRules, addIdentityReference, addJwtRequirement, AuthorizationActionName, AuthorizationOperationModel,
+  AuthorizationRuleModel, authorizationPolicyAt, serviceWithIdentity,
+} from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { renderAuthorizationPolicySpec, renderAuthorizationRules } from '../render/authorization-policy';
 import { HttpMethod } from '../traffic/http-match';
 
 /**
@@ -18,7 +23,7 @@ import { HttpMethod } from '../traffic/http-match';
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#AuthorizationPolicy-Action
  */
 export enum AuthorizationAction {
-  /** Admit matching requests. Once a workload has any ALLOW rule, every request no ALLOW rule matches is denied. */
+  /** Admit matching requests. Once a workload has an ALLOW rule, every request no ALLOW rule matches is denied. */
   ALLOW = 'ALLOW',
   /** Reject matching requests. DENY rules are evaluated before ALLOW rules. */
   DENY = 'DENY',
@@ -68,9 +73,6 @@ export interface RequireJwtOptions extends AllowFromOptions {
   readonly claims?: JwtClaimRequirement[];
 }
 
-/** Renders one or more Istio rules at synth time. */
-type RuleRenderer = (model: MeshModel) => any[];
-
 /**
  * One rule added to a service's authorization (what `allowFrom()`,
  * `denyFrom()` and `requireJwt()` return).
@@ -78,8 +80,8 @@ type RuleRenderer = (model: MeshModel) => any[];
 export class AuthorizationRule {
   /** @internal */
   public static _create(scope: IConstruct, action: AuthorizationAction, description: string,
-    operation: OperationData | undefined, render: RuleRenderer): AuthorizationRule {
-    return new AuthorizationRule(scope, action, description, operation, render);
+    operation: AuthorizationOperationModel | undefined, rules: readonly AuthorizationRuleModel[]): AuthorizationRule {
+    return new AuthorizationRule(scope, action, description, operation, rules);
   }
 
   private constructor(
@@ -88,44 +90,38 @@ export class AuthorizationRule {
     public readonly action: AuthorizationAction,
     /** Who the rule is about, for humans. */
     public readonly description: string,
-    private readonly operation: OperationData | undefined,
-    private readonly render: RuleRenderer) {}
+    private readonly operation: AuthorizationOperationModel | undefined,
+    private readonly rules: readonly AuthorizationRuleModel[]) {}
 
-  /** HTTP methods the rule is restricted to (empty: any). */
+  /** HTTP methods the rule is restricted to (empty: every method). */
   public get methods(): string[] {
     return [...(this.operation?.methods ?? [])];
   }
 
-  /** Paths the rule is restricted to (empty: any). */
+  /** Paths the rule is restricted to (empty: every path). */
   public get paths(): string[] {
     return [...(this.operation?.paths ?? [])];
   }
 
-  /** Workload (container) ports the rule is restricted to (empty: any). */
+  /** Workload (container) ports the rule is restricted to (empty: every port). */
   public get ports(): number[] {
     return (this.operation?.ports ?? []).map((p) => Number(p));
   }
 
   /** Peer principals the rule names, rendered with the current trust domain. */
   public get principals(): string[] {
-    return this._toIstio(MeshModel.of(this.scope)).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.principals ?? []));
+    return this._toIstio(MeshModel.of(this.scope)).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? []));
   }
 
   /** Namespaces the rule names. */
   public get namespaces(): string[] {
-    return this._toIstio(MeshModel.of(this.scope)).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.namespaces ?? []));
+    return this._toIstio(MeshModel.of(this.scope)).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.namespaces ?? []));
   }
 
-  /** @internal */
-  public _toIstio(model: MeshModel): any[] {
-    return this.render(model);
+  /** @internal the Istio rules this rule contributes to its policy. */
+  public _toIstio(model: MeshModel): AuthorizationPolicySpecRules[] {
+    return renderAuthorizationRules(this.rules, model.controlPlane);
   }
-}
-
-interface OperationData {
-  readonly methods?: string[];
-  readonly paths?: string[];
-  readonly ports?: string[];
 }
 
 const PATH_WILDCARD_MISUSE = /.\*./;
@@ -143,22 +139,20 @@ const PATH_WILDCARD_MISUSE = /.\*./;
  */
 export class ServiceAuthorization extends Construct {
   /** The authorization of `service` (created on first use). */
-  public static of(service: MeshService): ServiceAuthorization {
+  public static of(service: IMeshService): ServiceAuthorization {
     checkArgs('ServiceAuthorization.of', 'ServiceAuthorization.of', arguments);
     const existing = service.node.tryFindChild(AUTHZ_ID);
     if (existing) return existing as ServiceAuthorization;
+    registeredService(service, 'service', service);
     return new ServiceAuthorization(service, AUTHZ_ID, service);
   }
 
   private readonly model: MeshModel;
-  private readonly allowRules: AuthorizationRule[] = [];
-  private readonly denyRules: AuthorizationRule[] = [];
-  private readonly jwtRules: AuthorizationRule[] = [];
   private allowPolicy?: ApiObject;
   private denyPolicy?: ApiObject;
   private jwtPolicy?: ApiObject;
 
-  private constructor(scope: Construct, id: string, private readonly service: MeshService) {
+  private constructor(scope: Construct, id: string, private readonly service: IMeshService) {
     super(scope, id);
     this.model = MeshModel.of(this);
     markAuthorized(this.model, service.host);
@@ -177,11 +171,8 @@ export class ServiceAuthorization extends Construct {
     const operation = this.operation(`${prop}.options`, options);
     this.recordL7(`${prop}.options`, operation);
     this.recordIdentity(source, prop);
-    const rule = AuthorizationRule._create(this, AuthorizationAction.ALLOW, source.description, operation,
-      (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
-    this.allowRules.push(rule);
-    this.allowPolicy ??= this.policy('Allow', 'allow', AuthorizationAction.ALLOW, this.allowRules);
-    return rule;
+    this.allowPolicy ??= this.policy('Allow', 'allow', 'ALLOW');
+    return this.addRules(this.allowPolicy, AuthorizationAction.ALLOW, source.description, operation, [{ from: [source._toModel()], operation }]);
   }
 
   /** Rejects requests from `source` (optionally only some operations), before any ALLOW rule. */
@@ -190,11 +181,8 @@ export class ServiceAuthorization extends Construct {
     source._validate(this.service, 'denyFrom', true);
     const operation = this.operation('denyFrom.options', options, true);
     this.recordL7('denyFrom.options', options.methods || options.paths ? operation : undefined);
-    const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, source.description, operation,
-      (model) => [withOperation({ from: [{ source: source._toIstio(model) }] }, operation)]);
-    this.denyRules.push(rule);
-    this.denyPolicy ??= this.policy('Deny', 'deny', AuthorizationAction.DENY, this.denyRules);
-    return rule;
+    this.denyPolicy ??= this.policy('Deny', 'deny', 'DENY');
+    return this.addRules(this.denyPolicy, AuthorizationAction.DENY, source.description, operation, [{ from: [source._toModel()], operation }]);
   }
 
   /**
@@ -212,34 +200,44 @@ export class ServiceAuthorization extends Construct {
     addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: 'requireJwt', value: authentication.issuer });
     addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
-    const rule = AuthorizationRule._create(this, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, () => [
-      withOperation({ from: [{ source: { notRequestPrincipals: [`${issuer}/*`] } }] }, operation),
-      ...claims.map((c) => withOperation({}, operation, [{ key: `request.auth.claims[${c.claim}]`, notValues: [...c.values] }])),
+    this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', 'DENY');
+    return this.addRules(this.jwtPolicy, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, [
+      { from: [{ notRequestPrincipals: [`${issuer}/*`] }], operation },
+      ...claims.map((c) => ({ operation, when: [{ key: `request.auth.claims[${c.claim}]`, notValues: [...c.values] }] })),
     ]);
-    this.jwtRules.push(rule);
-    this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', AuthorizationAction.DENY, this.jwtRules);
-    return rule;
   }
 
-  private policy(id: string, suffix: string, action: AuthorizationAction, rules: AuthorizationRule[]): ApiObject {
+  /** Creates one of the service's policies: registered in the model, its spec rendered from the model at synth. */
+  private policy(id: string, suffix: string, action: AuthorizationActionName): ApiObject {
+    const path = `${this.node.path}/${id}`;
+    const name = `${this.service.serviceName}-${suffix}`;
+    const app = this.service.serviceName;
+    addAuthorizationPolicy(this.model, { path, name, namespace: this.service.namespace, selector: { app }, action, rules: [] });
     return new AuthorizationPolicy(this, id, {
-      metadata: { name: `${this.service.serviceName}-${suffix}`, namespace: this.service.namespace, labels: { 'app': this.service.serviceName, 'app.kubernetes.io/name': this.service.serviceName } },
+      metadata: { name, namespace: this.service.namespace, labels: { 'app': app, 'app.kubernetes.io/name': app } },
+      // ambient (issue 17): with a waypoint, the waypoint enforces the policy (targetRefs to the Service);
+      // otherwise the workload's sidecar or the node's ztunnel (selector, L4 rules only)
       spec: Lazy.any({
-        produce: () => ({
-          // ambient with a waypoint: the waypoint enforces the policy (targetRefs); otherwise
-          // the workload's proxy (sidecar) or the node's ztunnel (ambient, L4 rules only)
-          ...(waypointOf(this.model, this.service._toModel())
-            ? { targetRefs: [{ group: '', kind: 'Service', name: this.service.serviceName }] }
-            : { selector: { matchLabels: { app: this.service.serviceName } } }),
-          action,
-          rules: rules.flatMap((r) => r._toIstio(this.model)),
-        }),
+        produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane, this.waypointTarget()),
       }),
     });
   }
 
+  /** Appends `rules` to `policy` in the model; returns the public handle. */
+  private addRules(policy: ApiObject, action: AuthorizationAction, description: string, operation: AuthorizationOperationModel | undefined,
+    rules: AuthorizationRuleModel[]): AuthorizationRule {
+    addAuthorizationRules(this.model, policy.node.path, rules);
+    return AuthorizationRule._create(this, action, description, operation, rules);
+  }
+
+  /** The Service whose waypoint enforces this service's policies, if it is ambient with a waypoint. */
+  private waypointTarget(): string | undefined {
+    const svc = this.model.findService(this.service.host);
+    return svc && waypointOf(this.model, svc) ? svc.name : undefined;
+  }
+
   /** ambient (issue 17): methods and paths are L7 conditions that ztunnel cannot enforce. */
-  private recordL7(prop: string, operation: OperationData | undefined) {
+  private recordL7(prop: string, operation: AuthorizationOperationModel | undefined) {
     if (operation?.methods) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.methods`, value: operation.methods });
     if (operation?.paths) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.paths`, value: operation.paths });
   }
@@ -265,7 +263,7 @@ export class ServiceAuthorization extends Construct {
    * ports: Istio applies such a DENY rule to TCP traffic as "deny everything" (its validation
    * warns about it), which is never what an HTTP condition means.
    */
-  private operation(prop: string, options: AllowFromOptions, deny = false, httpOnly = false): OperationData | undefined {
+  private operation(prop: string, options: AllowFromOptions, deny = false, httpOnly = false): AuthorizationOperationModel | undefined {
     const scope = this.service;
     const out: { methods?: string[]; paths?: string[]; ports?: string[] } = {};
     if (options.methods !== undefined) {
@@ -282,7 +280,7 @@ export class ServiceAuthorization extends Construct {
       options.paths.forEach((p, i) => validatePath(scope, `${prop}.paths[${i}]`, p));
       out.paths = [...new Set(options.paths)];
     }
-    const servicePorts = this.service.ports;
+    const servicePorts: readonly PortModel[] = registeredService(scope, 'service', this.service).ports;
     let selected = servicePorts;
     if (options.ports !== undefined) {
       if (options.ports.length === 0) {
@@ -296,7 +294,7 @@ export class ServiceAuthorization extends Construct {
         }
         return sp;
       });
-      out.ports = [...new Set(selected.map((s) => String(s.targetPort ?? s.port)))];
+      out.ports = [...new Set(selected.map((s) => String(s.targetPort)))];
     }
     if ((out.methods || out.paths) && selected.every((s) => s.protocol === 'tcp')) {
       throw propError(scope, `${prop}.${out.paths ? 'paths' : 'methods'}`, 'only apply to HTTP traffic, but every selected port is TCP, so the rule could never match', out.paths ?? out.methods,
@@ -304,26 +302,13 @@ export class ServiceAuthorization extends Construct {
     }
     if (deny && options.ports === undefined && (httpOnly || out.methods || out.paths)) {
       const http = servicePorts.filter((s) => s.protocol !== 'tcp');
-      if (http.length > 0) out.ports = [...new Set(http.map((s) => String(s.targetPort ?? s.port)))];
+      if (http.length > 0) out.ports = [...new Set(http.map((s) => String(s.targetPort)))];
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
 }
 
 const AUTHZ_ID = 'Authorization';
-
-function withOperation(rule: any, operation: OperationData | undefined, when?: any[]): any {
-  const out = { ...rule };
-  if (operation) {
-    const op: any = {};
-    if (operation.methods) op.methods = [...operation.methods];
-    if (operation.paths) op.paths = [...operation.paths];
-    if (operation.ports) op.ports = [...operation.ports];
-    out.to = [{ operation: op }];
-  }
-  if (when) out.when = when;
-  return out;
-}
 
 function validatePath(scope: IConstruct, prop: string, path: string): void {
   const suffixMatch = path.startsWith('*/');
@@ -386,9 +371,12 @@ export class DefaultDeny extends Construct {
       throw propError(this, 'namespace', 'must be set when the chart has no namespace (the policy is namespace-wide)', ns, 'set namespace, e.g. \'shop\'');
     }
     this.namespace = validateDnsLabel(this, 'namespace', ns);
+    const model = MeshModel.of(this);
+    const policy = { path: `${this.node.path}/Resource`, name: 'allow-nothing', namespace: this.namespace };
+    addAuthorizationPolicy(model, policy);
     this.resource = new AuthorizationPolicy(this, 'Resource', {
-      metadata: { name: 'allow-nothing', namespace: this.namespace },
-      spec: {},
+      metadata: { name: policy.name, namespace: policy.namespace },
+      spec: renderAuthorizationPolicySpec(policy, model.controlPlane),
     });
   }
 }

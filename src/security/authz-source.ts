@@ -1,10 +1,12 @@
 import { IConstruct } from 'constructs';
+import { AuthorizationPolicySpecRulesFromSource } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
-import { principalOf } from '../model/security';
+import { AuthorizationSourceModel } from '../model/security';
+import { IMeshIdentity } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { isDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { IMeshIdentity } from '../services/identity';
+import { renderAuthorizationSource } from '../render/authorization-policy';
 
 /**
  * Who a request comes from, in an authorization rule
@@ -51,8 +53,13 @@ export abstract class AuthzSource {
   /** @internal */
   public abstract _validate(scope: IConstruct, prop: string, allowWildcards: boolean): void;
 
-  /** @internal the `source` object of an Istio rule; called at synth time. */
-  public abstract _toIstio(model: MeshModel): { principals?: string[]; namespaces?: string[] };
+  /** @internal the source as model data (in-mesh identities stay identities until rendered). */
+  public abstract _toModel(): AuthorizationSourceModel;
+
+  /** @internal the `source` object of an Istio rule, rendered with the mesh's trust domain. */
+  public _toIstio(model: MeshModel): AuthorizationPolicySpecRulesFromSource {
+    return renderAuthorizationSource(this._toModel(), model.controlPlane);
+  }
 
   /** @internal the in-mesh identity this source names, if any. */
   public _identity(): IMeshIdentity | undefined {
@@ -84,8 +91,8 @@ class IdentitySource extends AuthzSource {
 
   public _validate(): void {}
 
-  public _toIstio(model: MeshModel) {
-    return { principals: [principalOf(model, this.identity.identityNamespace, this.identity.identityServiceAccount)] };
+  public _toModel(): AuthorizationSourceModel {
+    return { identities: [{ namespace: this.identity.identityNamespace, serviceAccount: this.identity.identityServiceAccount }] };
   }
 
   public _identity(): IMeshIdentity {
@@ -109,8 +116,8 @@ class ServiceAccountSource extends AuthzSource {
     }
   }
 
-  public _toIstio(model: MeshModel) {
-    return { principals: [principalOf(model, this.namespace, this.serviceAccount)] };
+  public _toModel(): AuthorizationSourceModel {
+    return { identities: [{ namespace: this.namespace, serviceAccount: this.serviceAccount }] };
   }
 }
 
@@ -140,7 +147,7 @@ class PrincipalSource extends AuthzSource {
     }
   }
 
-  public _toIstio() {
+  public _toModel(): AuthorizationSourceModel {
     return { principals: [this.principal] };
   }
 }
@@ -158,7 +165,7 @@ class NamespaceSource extends AuthzSource {
     checkNamespace(scope, prop, this.namespace, allowWildcards);
   }
 
-  public _toIstio() {
+  public _toModel(): AuthorizationSourceModel {
     return { namespaces: [this.namespace] };
   }
 }

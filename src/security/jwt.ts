@@ -1,13 +1,15 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { registeredService } from './private/registered-service';
 import { RequestAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { waypointOf } from '../model/ambient';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { renderRequestAuthenticationSpec } from '../render/request-authentication';
 
 /** Where a token is read from: a request header, with an optional value prefix. */
 export interface JwtHeader {
@@ -42,7 +44,7 @@ export interface JwtAuthenticationProps {
    *
    * @default - not workload-scoped
    */
-  readonly service?: MeshService;
+  readonly service?: IMeshService;
 
   /**
    * Validate tokens for every workload of this namespace.
@@ -153,6 +155,7 @@ export class JwtAuthentication extends Construct {
     if (!props.issuer || /\s/.test(props.issuer)) {
       throw propError(this, 'issuer', 'must be a non-empty issuer without whitespace', props.issuer, 'use the issuer exactly as in the tokens\' \'iss\' claim');
     }
+    if (props.service) registeredService(this, 'service', props.service);
     this.issuer = props.issuer;
     this.validateKeys(props);
     (props.audiences ?? []).forEach((a, i) => {
@@ -183,21 +186,16 @@ export class JwtAuthentication extends Construct {
       scope: props.service ? 'workload' : namespace !== undefined ? 'namespace' : 'mesh',
       namespace,
       selector: props.service ? { app: props.service.serviceName } : undefined,
+      jwksUri: props.jwksUri,
+      jwks: props.jwks,
+      audiences: props.audiences ? [...props.audiences] : undefined,
+      fromHeaders: props.fromHeaders?.map((h) => ({ name: h.name, prefix: h.prefix })),
+      fromParams: props.fromParams ? [...props.fromParams] : undefined,
+      forwardOriginalToken: props.forwardOriginalToken,
+      outputPayloadToHeader: props.outputPayloadToHeader,
     };
     addJwtProvider(this.model, this._model);
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
-
-    const rule: any = { issuer: props.issuer };
-    if (props.jwksUri) rule.jwksUri = props.jwksUri;
-    if (props.jwks) rule.jwks = props.jwks;
-    if (props.audiences) rule.audiences = [...props.audiences];
-    if (props.fromHeaders) {
-      rule.fromHeaders = props.fromHeaders.map((h) => (h.prefix === undefined ? { name: h.name } : { name: h.name, prefix: h.prefix }));
-    }
-    if (props.fromParams) rule.fromParams = [...props.fromParams];
-    if (props.forwardOriginalToken) rule.forwardOriginalToken = true;
-    if (props.outputPayloadToHeader) rule.outputPayloadToHeader = props.outputPayloadToHeader;
-    const selector = this._model.selector;
 
     // a plain ApiObject: the generated L1 would rename `jwksUri` to its legacy alias `jwks_uri`
     this.resource = new ApiObject(this, 'Resource', {
@@ -206,15 +204,15 @@ export class JwtAuthentication extends Construct {
         name,
         namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
       },
-      spec: Lazy.any({
-        produce: () => {
-          // ambient (issue 17): the waypoint of the service validates tokens (targetRefs), not ztunnel
-          const svc = props.service ? this.model.findService(props.service.host) : undefined;
-          if (svc && waypointOf(this.model, svc)) return { targetRefs: [{ group: '', kind: 'Service', name: svc.name }], jwtRules: [rule] };
-          return selector ? { selector: { matchLabels: { ...selector } }, jwtRules: [rule] } : { jwtRules: [rule] };
-        },
-      }),
+      // ambient (issue 17): the waypoint of the service validates tokens (targetRefs), not ztunnel
+      spec: Lazy.any({ produce: () => renderRequestAuthenticationSpec(this._model, this.waypointTarget(props.service)) }),
     });
+  }
+
+  /** The Service whose waypoint validates the tokens, when the service is ambient with a waypoint. */
+  private waypointTarget(service: IMeshService | undefined): string | undefined {
+    const svc = service ? this.model.findService(service.host) : undefined;
+    return svc && waypointOf(this.model, svc) ? svc.name : undefined;
   }
 
   private validateKeys(props: JwtAuthenticationProps) {
@@ -234,13 +232,14 @@ export class JwtAuthentication extends Construct {
       }
     }
     if (props.jwks !== undefined) {
-      let doc: any;
+      let keys: unknown;
       try {
-        doc = JSON.parse(props.jwks);
+        const doc: unknown = JSON.parse(props.jwks);
+        keys = doc !== null && typeof doc === 'object' ? (doc as { keys?: unknown }).keys : undefined;
       } catch {
-        doc = undefined;
+        keys = undefined;
       }
-      if (!doc || !Array.isArray(doc.keys) || doc.keys.length === 0) {
+      if (!Array.isArray(keys) || keys.length === 0) {
         throw propError(this, 'jwks', 'must be a JSON Web Key Set: a JSON object with a non-empty \'keys\' array', props.jwks.slice(0, 40),
           'paste the issuer\'s JWKS document, e.g. {"keys":[{"kty":"RSA",...}]}');
       }

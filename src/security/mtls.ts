@@ -1,12 +1,14 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PeerAuthentication } from '../imports/security.istio.io';
+import { registeredService } from './private/registered-service';
+import { PeerAuthentication, PeerAuthenticationSpec } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
 import { addPeerAuthentication, namespaceOf, PeerAuthenticationModel, PeerAuthenticationScope } from '../model/security';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
+import { renderPeerAuthenticationSpec } from '../render/peer-authentication';
 
 /**
  * Which connections a workload's sidecar accepts.
@@ -61,7 +63,7 @@ export interface StrictMtlsProps {
    *
    * @default - not workload-scoped
    */
-  readonly service?: MeshService;
+  readonly service?: IMeshService;
 
   /**
    * Apply to every workload of this namespace.
@@ -135,6 +137,7 @@ export class StrictMtls extends Construct {
     let namespace: string | undefined;
     let selector: Record<string, string> | undefined;
     if (props.service) {
+      registeredService(this, 'service', props.service);
       scopeKind = 'workload';
       namespace = props.service.namespace;
       selector = { app: props.service.serviceName };
@@ -168,15 +171,8 @@ export class StrictMtls extends Construct {
   }
 
   /** @internal */
-  public _toKube(): any {
-    const spec: any = {};
-    if (this._model.selector) spec.selector = { matchLabels: { ...this._model.selector } };
-    spec.mtls = { mode: this._model.mode };
-    if (this._model.portLevel.length > 0) {
-      spec.portLevelMtls = {};
-      for (const p of [...this._model.portLevel].sort((a, b) => a.port - b.port)) spec.portLevelMtls[String(p.port)] = { mode: p.mode };
-    }
-    return spec;
+  public _toKube(): PeerAuthenticationSpec {
+    return renderPeerAuthenticationSpec(this._model);
   }
 
   private validatePortLevel(props: StrictMtlsProps, scopeKind: PeerAuthenticationScope): PeerAuthenticationModel['portLevel'] {
@@ -186,16 +182,16 @@ export class StrictMtls extends Construct {
       throw propError(this, 'portLevelMtls', 'requires a service-scoped policy (Istio applies port-level mTLS only with a workload selector)', list.map((p) => p.port),
         'set \'service\' to the service whose port is the exception, and keep a separate namespace-wide StrictMtls');
     }
-    const ports = props.service.ports;
+    const ports = registeredService(this, 'service', props.service).ports;
     const out: { port: number; mode: MtlsMode }[] = [];
     list.forEach((p, i) => {
       const prop = `portLevelMtls[${i}].port`;
-      const targets = ports.map((sp) => sp.targetPort ?? sp.port);
+      const targets = ports.map((sp) => sp.targetPort);
       if (!targets.includes(p.port)) {
         const viaService = ports.find((sp) => sp.port === p.port);
         if (viaService) {
-          throw propError(this, prop, `must be a workload (container) port; Service port ${p.port} targets container port ${viaService.targetPort ?? viaService.port}`, p.port,
-            `use port: ${viaService.targetPort ?? viaService.port}`);
+          throw propError(this, prop, `must be a workload (container) port; Service port ${p.port} targets container port ${viaService.targetPort}`, p.port,
+            `use port: ${viaService.targetPort}`);
         }
         throw propError(this, prop, `must be one of the container ports of ${props.service!.serviceName} (${targets.join(', ')})`, p.port,
           'declare the port on the MeshService, or fix the number');

@@ -1,42 +1,38 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IMeshDestination, IMeshIdentity } from './identity';
 import { finalizeAmbientService } from './private/ambient-service';
-import { MeshServicePort, Protocol } from './service-port';
+import { resolveWorkloadSecurity, validatePorts, validateVolumes, WorkloadSecurity } from './private/workload';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
-import { registerAnalysisRules } from '../analysis/rules/mesh-rules';
-import { recordImage, recordReplacement } from '../analysis/rules/risk-rules';
+import { recordImage } from '../analysis/rules/risk-rules';
 import { DataPlaneMode } from '../control-plane/ambient';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
+import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } from '../data-plane/scrape';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { addAmbientFinalizer, finalizeAmbient, namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
+import { emitsDeployment, onWorkloadsChanged, putWorkload } from '../model/releases';
 import { clientTlsModeOf, setClientTls } from '../model/security';
+import { MeshServicePort, Protocol } from '../model/service-port';
+import { IMeshDestination, IMeshIdentity, IMeshService } from '../model/shared-interfaces';
 import { trafficOf } from '../model/traffic';
-import { AppMetricsEndpointModel, meshScrapeAnnotations } from '../observability/scrape';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { trafficPolicyToModel } from '../private/traffic-policy';
-import { checkPort } from '../private/values';
-import { renderDestinationRuleSpec, renderVirtualServiceSpec } from '../render/istio-service';
-import { renderSidecarSpec } from '../render/istio-sidecar';
+import { renderDestinationRuleSpec } from '../render/destination-rule';
+import { renderSidecarSpec } from '../render/sidecar';
+import { renderVirtualServiceSpec } from '../render/virtual-service';
 // --- security (src/security) ---
 import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';
 import { ClientTlsMode } from '../security/mtls';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
+import { setServiceTrafficPolicy, setVersionTrafficPolicy } from '../traffic/private/traffic-policy';
 import { TrafficPolicy } from '../traffic/traffic-policy';
 // --- end security ---
 
-/** Ports the Envoy sidecar binds inside every injected pod. */
-const ENVOY_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
-/** UID of the istio-proxy container; an app running as it escapes traffic capture. */
-const ISTIO_PROXY_UID = 1337;
-const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * One version of a `MeshService`: its own Deployment and DestinationRule subset.
@@ -304,7 +300,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],
  * });
  */
-export class MeshService extends Construct implements IMeshIdentity, IMeshDestination {
+export class MeshService extends Construct implements IMeshIdentity, IMeshDestination, IMeshService {
   /** Service, ServiceAccount and Istio object name; the `app` label. */
   public readonly serviceName: string;
   /** Namespace of every object of this service. */
@@ -331,7 +327,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   private readonly _deployments = new Map<string, kplus.Deployment>();
   private readonly _stableVersion: string;
   private readonly props: MeshServiceProps;
-  private readonly security: Required<Omit<WorkloadSecurityOptions, 'addCapabilities'>> & { addCapabilities: kplus.Capability[] };
+  private readonly security: WorkloadSecurity;
 
   constructor(scope: Construct, id: string, props: MeshServiceProps) {
     super(scope, id);
@@ -347,9 +343,9 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     for (const k of Object.keys(props.env ?? {})) validateEnvName(this, `env.${k}`, k);
     this.host = this.model.hostOf(this.serviceName, this.namespace);
     const serviceAccountName = validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName);
-    this.security = this.validateSecurity(props.security ?? {});
-    this._ports = this.validatePorts(props.ports ?? [{ port: 80, targetPort: 8080, protocol: Protocol.HTTP }]);
-    this.appMetrics = props.metrics ? this.validateMetrics(props.metrics) : undefined;
+    this.security = resolveWorkloadSecurity(this, props.security ?? {});
+    this._ports = validatePorts(this, props.ports ?? [{ port: 80, targetPort: 8080, protocol: Protocol.HTTP }]);
+    this.appMetrics = props.metrics ? appMetricsEndpoint(this, props.metrics) : undefined;
 
     if (!props.versions || props.versions.length === 0) {
       throw propError(this, 'versions', 'must list at least one version', props.versions ?? [],
@@ -416,13 +412,13 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       this.node.addValidation({ validate: () => { finalizeAmbient(this.model); return []; } });
     }
 
+    // --- releases: a version run by an Argo Rollouts Rollout gets no Deployment of its own (asked of the model) ---
+    onWorkloadsChanged(this.model, this.host, () => this.emitDeployments());
+    // --- end releases ---
     for (const v of props.versions) this.addVersion(v);
     // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
     trafficOf(this.model, this.host);
     // --- end traffic ---
-    // --- analysis (issue 7): whole-mesh rules MESHnnn and the unreported-findings safety net ---
-    registerAnalysisRules(this);
-    // --- end analysis ---
     const clash = this.model.addService(this._toModel());
     if (clash) {
       throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
@@ -444,8 +440,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    */
   public addRoute(options: MeshRouteOptions = {}): MeshRoute {
     checkArgs(this, 'MeshService.addRoute', arguments);
-    const id = options.name ?? `route-${trafficOf(this.model, this.host).routes.length + 1}`;
-    return new MeshRoute(this, id, { ...options, service: this });
+    return MeshRoute._add(this, options);
   }
 
   /**
@@ -456,11 +451,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    */
   public configureTrafficPolicy(policy: TrafficPolicy): void {
     checkArgs(this, 'MeshService.configureTrafficPolicy', arguments);
-    const traffic = trafficOf(this.model, this.host);
-    const replaced = traffic.policy !== undefined;
-    traffic.policy = trafficPolicyToModel(this, 'trafficPolicy', policy);
-    if (replaced) recordReplacement(this, 'configureTrafficPolicy', 'the service-wide traffic policy');
-    this.model.touch();
+    setServiceTrafficPolicy(this, policy);
   }
 
   /**
@@ -472,9 +463,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    */
   public configureVersionTrafficPolicy(version: string, policy: TrafficPolicy): void {
     checkArgs(this, 'MeshService.configureVersionTrafficPolicy', arguments);
-    const model = trafficPolicyToModel(this, `versionTrafficPolicy[${JSON.stringify(version)}]`, policy);
-    trafficOf(this.model, this.host).versionPolicies.set(version, { path: this.node.path, policy: model });
-    this.model.touch();
+    setVersionTrafficPolicy(this, version, policy);
   }
   // --- end traffic ---
   // --- security (src/security): authorization derived from the service graph ---
@@ -485,7 +474,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
    * `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`, optionally only
    * some methods, paths and ports. Records the caller -> callee edge.
    *
-   * Deny by default: once a service has any allow rule, every request no
+   * Deny by default: once a service has an allow rule, every request no
    * allow rule matches is denied (Istio ALLOW semantics).
    *
    * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
@@ -604,7 +593,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');
     }
-    const volumes = this.validateVolumes(prop, version.volumes);
+    const volumes = validateVolumes(this, prop, version.volumes, this.security.readOnlyRootFilesystem);
     const defaultTmp = this.security.readOnlyRootFilesystem && !volumes.some((v) => v.path === '/tmp');
 
     const podLabels: Record<string, string> = {
@@ -676,6 +665,14 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
 
     this._versions.push({ name: version.name, replicas, podLabels });
     this._deployments.set(version.name, deployment);
+    // --- releases: the version's workload, for a Rollout that runs it ---
+    putWorkload(this.model, this.host, version.name, {
+      ownerPath: this.node.path,
+      deploymentName: deployment.name,
+      podTemplate: () => ApiObject.of(deployment).toJson().spec.template,
+    });
+    this.emitDeployments();
+    // --- end releases ---
     if (this.model.findService(this.host)?.path === this.node.path) this.model.updateService(this._toModel());
     return deployment;
   }
@@ -714,6 +711,18 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     return d;
   }
 
+  /**
+   * Emits the Deployment of each version unless the model says a Rollout
+   * runs that version (`emitsDeployment()`); asked whenever a version, a
+   * release or a Rollout of this service is declared, so the order of those
+   * declarations does not matter.
+   */
+  private emitDeployments(): void {
+    for (const [version, deployment] of this._deployments) {
+      if (!emitsDeployment(this.model, this.host, version)) this.node.tryRemoveChild(deployment.node.id);
+    }
+  }
+
   /** @internal */
   public _toModel(): ServiceModel {
     return {
@@ -728,115 +737,5 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       stableVersion: this._stableVersion,
       egressScoped: this.sidecar !== undefined,
     };
-  }
-
-  private validateVolumes(prop: string, volumes: WorkloadVolume[] | undefined): WorkloadVolume[] {
-    if (volumes === undefined) return [];
-    if (!Array.isArray(volumes)) {
-      throw propError(this, `${prop}.volumes`, 'must be a list of WorkloadVolume', volumes, 'pass e.g. volumes: [WorkloadVolume.emptyDir({ name: \'cache\', path: \'/var/cache/app\' })]');
-    }
-    volumes.forEach((v, i) => {
-      const vprop = `${prop}.volumes[${i}]`;
-      if (!(v instanceof WorkloadVolume)) {
-        throw propError(this, vprop, 'must be a WorkloadVolume', v, 'use WorkloadVolume.emptyDir(...), WorkloadVolume.configMap(...) or WorkloadVolume.secret(...)');
-      }
-      v._validate(this, vprop);
-      const sameName = volumes.findIndex((o) => o.name === v.name);
-      if (sameName < i) {
-        throw propError(this, `${vprop}.name`, `must be unique within the version, but volumes[${sameName}] is also named so`, v.name, 'give each volume its own name');
-      }
-      const samePath = volumes.findIndex((o) => o.path === v.path);
-      if (samePath < i) {
-        throw propError(this, `${vprop}.path`, `must be unique within the version, but volumes[${samePath}] is also mounted there`, v.path,
-          'mount each volume at its own path (one volume can hold several files)');
-      }
-    });
-    const tmpReplaced = volumes.some((v) => v.path === '/tmp');
-    const tmpName = volumes.findIndex((v) => v.name === 'tmp');
-    if (this.security.readOnlyRootFilesystem && !tmpReplaced && tmpName >= 0) {
-      throw propError(this, `${prop}.volumes[${tmpName}].name`, 'must not be \'tmp\', the default /tmp emptyDir of a read-only root filesystem', 'tmp',
-        'choose another name, or mount this volume at \'/tmp\' to replace the default one');
-    }
-    return volumes;
-  }
-
-  private validateSecurity(s: WorkloadSecurityOptions) {
-    const user = s.user ?? 1000;
-    const group = s.group ?? 1000;
-    for (const [prop, value] of [['security.user', user], ['security.group', group]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > 2147483647) {
-        throw propError(this, prop, 'must be a whole number between 0 and 2147483647', value, 'use an unprivileged id such as 1000');
-      }
-    }
-    const ensureNonRoot = s.ensureNonRoot ?? true;
-    if (user === ISTIO_PROXY_UID) {
-      throw propError(this, 'security.user', `must not be ${ISTIO_PROXY_UID}, the UID of the Envoy sidecar (its traffic bypasses the mesh)`, user,
-        'choose another UID, e.g. 1000');
-    }
-    if (user === 0 && ensureNonRoot) {
-      throw propError(this, 'security.user', 'must not be 0 (root) while ensureNonRoot is true', user,
-        'use a non-root UID, or set security.ensureNonRoot: false to run as root explicitly');
-    }
-    return {
-      user,
-      group,
-      ensureNonRoot,
-      readOnlyRootFilesystem: s.readOnlyRootFilesystem ?? true,
-      allowPrivilegeEscalation: s.allowPrivilegeEscalation ?? false,
-      addCapabilities: s.addCapabilities ?? [],
-    };
-  }
-
-  private validateMetrics(metrics: MeshServiceMetrics): AppMetricsEndpointModel {
-    checkPort(this, 'metrics.port', metrics.port, 'use the port your application serves metrics on, e.g. 9102');
-    if (ENVOY_RESERVED_PORTS.includes(metrics.port)) {
-      throw propError(this, 'metrics.port', `must be the application's own metrics port, not one the Envoy sidecar reserves (${ENVOY_RESERVED_PORTS.join(', ')})`, metrics.port,
-        'give the application\'s port; Istio\'s injector points Prometheus at the agent\'s merged endpoint (15020) itself');
-    }
-    const path = metrics.path ?? '/metrics';
-    if (!/^\/[^\s]*$/.test(path)) {
-      throw propError(this, 'metrics.path', 'must be an absolute URL path without spaces', path, 'use e.g. \'/metrics\'');
-    }
-    return { port: metrics.port, path };
-  }
-
-  private validatePorts(ports: MeshServicePort[]): PortModel[] {
-    if (ports.length === 0) {
-      throw propError(this, 'ports', 'must list at least one port', ports, 'add a port, e.g. ports: [{ port: 80, targetPort: 8080 }]');
-    }
-    const countByProtocol = new Map<string, number>();
-    for (const p of ports) countByProtocol.set(p.protocol ?? Protocol.HTTP, (countByProtocol.get(p.protocol ?? Protocol.HTTP) ?? 0) + 1);
-    const out: PortModel[] = [];
-    ports.forEach((p, i) => {
-      const prop = `ports[${i}]`;
-      const protocol = p.protocol ?? Protocol.HTTP;
-      const targetPort = p.targetPort ?? p.port;
-      checkPort(this, `${prop}.port`, p.port, 'use a valid TCP port number');
-      checkPort(this, `${prop}.targetPort`, targetPort, 'use a valid TCP port number');
-      if (ENVOY_RESERVED_PORTS.includes(targetPort)) {
-        throw propError(this, `${prop}.targetPort`, `must not be a port the Envoy sidecar reserves (${ENVOY_RESERVED_PORTS.join(', ')})`, targetPort,
-          'let the application listen on another port');
-      }
-      const name = p.name ?? ((countByProtocol.get(protocol) ?? 0) > 1 ? `${protocol}-${p.port}` : protocol);
-      if (!IANA_SVC_NAME.test(name) || name.length > 15 || name.includes('--')) {
-        throw propError(this, `${prop}.name`, 'must be an IANA service name (at most 15 lower-case letters, digits and single \'-\', with at least one letter)', name,
-          'use a short name such as \'http\' or \'grpc-api\'');
-      }
-      const dupPort = out.find((o) => o.port === p.port);
-      if (dupPort) {
-        throw propError(this, `${prop}.port`, `must be unique, but ports[${out.indexOf(dupPort)}] also uses it`, p.port, 'give each port its own number');
-      }
-      const dupName = out.find((o) => o.name === name);
-      if (dupName) {
-        throw propError(this, `${prop}.name`, `must be unique, but ports[${out.indexOf(dupName)}] is also named so`, name, 'give each port its own name');
-      }
-      const dupTarget = out.find((o) => o.targetPort === targetPort);
-      if (dupTarget) {
-        throw propError(this, `${prop}.targetPort`, `must be unique, but ports[${out.indexOf(dupTarget)}] also targets it`, targetPort,
-          'give each port its own container port');
-      }
-      out.push({ name, port: p.port, targetPort, protocol });
-    });
-    return out;
   }
 }

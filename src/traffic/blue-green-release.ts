@@ -1,16 +1,17 @@
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
+import { MeshModel } from '../model/mesh-model';
+import { addRelease } from '../model/releases';
+import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
-import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
-import type { MeshService } from '../services/mesh-service';
 
 /**
  * Properties of a `BlueGreenRelease`.
  */
 export interface BlueGreenReleaseProps {
   /** The service being released. The release owns its default routing. */
-  readonly service: MeshService;
+  readonly service: IMeshService;
 
   /** The version that receives 100% of the service's traffic. */
   readonly active: string;
@@ -53,7 +54,7 @@ export interface BlueGreenReleaseProps {
  */
 export class BlueGreenRelease extends Construct {
   /** The service being released. */
-  public readonly service: MeshService;
+  public readonly service: IMeshService;
   /** The version receiving all traffic. */
   public readonly active: string;
   /** The idle version. */
@@ -68,7 +69,8 @@ export class BlueGreenRelease extends Construct {
     if (props.active === props.preview) {
       throw propError(this, 'preview', 'must differ from \'active\'', props.preview, 'name the idle version as preview');
     }
-    registerRelease(this, props.service, {
+    const model = MeshModel.of(this);
+    addRelease(model, props.service.host, {
       path: this.node.path,
       kind: 'blue-green',
       stable: props.active,
@@ -76,5 +78,6 @@ export class BlueGreenRelease extends Construct {
       canaryWeight: 0,
       pinned: props.previewHeader ? [HttpMatch.header(props.previewHeader)._toModel(this, 'previewHeader')] : [],
     });
+    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
   }
 }

@@ -1,13 +1,61 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
+import { MeshModel } from '../model/mesh-model';
+import { addRelease } from '../model/releases';
+import { IMeshService } from '../model/shared-interfaces';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
-import { registerRelease } from '../private/releases';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage } from '../private/values';
-import { ReleaseDriver } from '../rollouts/release-driver';
-import type { MeshService } from '../services/mesh-service';
+
+/**
+ * The stable and canary subsets of a service's DestinationRule whose pods a
+ * progressive-delivery controller selects at run time.
+ */
+export interface ReleaseDriverSubsets {
+  /** Subset that receives the stable share. */
+  readonly stable: string;
+  /** Subset that receives the canary share. */
+  readonly canary: string;
+}
+
+/**
+ * What a release driver contributes to the `CanaryRelease` it is bound to.
+ */
+export interface ReleaseDriverBinding {
+  /**
+   * Set when a controller owns the split: the DestinationRule gets these two
+   * subsets (selecting the service's pods by the Service selector; the
+   * controller adds its pod-template-hash label at run time) instead of the
+   * version subsets, and Git keeps 100% on `stable`.
+   *
+   * @default - Git owns the weights: the version subsets carry `canaryPercentage`
+   */
+  readonly managedSubsets?: ReleaseDriverSubsets;
+
+  /**
+   * The object through which the controller runs the release (e.g. an Argo
+   * Rollouts `Rollout`), exposed as `CanaryRelease.rollout`.
+   *
+   * @default - none
+   */
+  readonly resource?: ApiObject;
+}
+
+/**
+ * Who moves a `CanaryRelease`'s traffic: Git (static weights) or a
+ * progressive-delivery controller. Implemented by `ReleaseDriver`
+ * (`ReleaseDriver.staticWeights()`, `ReleaseDriver.argoRollouts({...})`).
+ */
+export interface IReleaseDriver {
+  /**
+   * Binds the driver to a release: checks the release's props against the
+   * driver and creates what the driver emits, under the release. Called once,
+   * by the `CanaryRelease` constructor.
+   */
+  bindRelease(release: CanaryRelease): ReleaseDriverBinding;
+}
 
 /**
  * A cookie that pins a tester to the canary: requests whose `Cookie` header
@@ -25,7 +73,7 @@ export interface CanaryCookie {
  */
 export interface CanaryReleaseProps {
   /** The service being released. The release owns its default routing. */
-  readonly service: MeshService;
+  readonly service: IMeshService;
 
   /** The version that serves most traffic (a version of `service`). */
   readonly stable: string;
@@ -75,7 +123,7 @@ export interface CanaryReleaseProps {
    * @default ReleaseDriver.staticWeights()
    * @see https://argoproj.github.io/argo-rollouts/features/traffic-management/istio/
    */
-  readonly driver?: ReleaseDriver;
+  readonly driver?: IReleaseDriver;
   // --- end gitops ---
 }
 
@@ -114,13 +162,19 @@ function escapeRegex(s: string): string {
  */
 export class CanaryRelease extends Construct {
   /** The service being released. */
-  public readonly service: MeshService;
+  public readonly service: IMeshService;
   /** The stable version. */
   public readonly stable: string;
   /** The canary version. */
   public readonly canary: string;
   /** Percentage of default traffic sent to the canary. */
   public readonly canaryPercentage: number;
+  /**
+   * Percentage of default traffic mirrored to the canary.
+   *
+   * @default - no mirroring
+   */
+  public readonly mirrorPercentage?: number;
   /** The Argo Rollouts `Rollout`, with the Argo Rollouts driver. */
   public readonly rollout?: ApiObject;
 
@@ -135,6 +189,7 @@ export class CanaryRelease extends Construct {
     }
     this.canaryPercentage = checkInt(this, 'canaryPercentage', props.canaryPercentage, 0, 100);
     const mirrorPercentage = props.mirrorPercentage === undefined ? undefined : checkPercentage(this, 'mirrorPercentage', props.mirrorPercentage);
+    this.mirrorPercentage = mirrorPercentage;
     const pinned: MatchModel[] = [];
     if (props.pinHeader) pinned.push(HttpMatch.header(props.pinHeader)._toModel(this, 'pinHeader'));
     if (props.pinCookie) {
@@ -145,13 +200,11 @@ export class CanaryRelease extends Construct {
       const cookie = HeaderMatch.regex('cookie', `^(.*?;\\s*)?(${escapeRegex(name)}=${escapeRegex(value)})(;.*)?$`);
       pinned.push(HttpMatch.header(cookie)._toModel(this, 'pinCookie'));
     }
-    // --- gitops (src/rollouts) ---
-    const managedSubsets = props.driver?._managedSubsets();
-    if (managedSubsets && mirrorPercentage !== undefined) {
-      throw propError(this, 'mirrorPercentage', 'must not be set with the Argo Rollouts driver', mirrorPercentage, 'use a RolloutStep.mirrorRoute() step instead');
-    }
-    // --- end gitops ---
-    registerRelease(this, props.service, {
+    // the driver checks the release against itself and creates what it emits (an Argo Rollouts Rollout)
+    const binding: ReleaseDriverBinding = props.driver?.bindRelease(this) ?? {};
+    const managedSubsets = binding.managedSubsets ? { stable: binding.managedSubsets.stable, canary: binding.managedSubsets.canary } : undefined;
+    const model = MeshModel.of(this);
+    addRelease(model, props.service.host, {
       path: this.node.path,
       kind: 'canary',
       stable: props.stable,
@@ -161,8 +214,7 @@ export class CanaryRelease extends Construct {
       mirrorPercentage,
       ...(managedSubsets ? { managedSubsets } : {}),
     });
-    // --- gitops (src/rollouts) ---
-    this.rollout = props.driver?._bind(this)?.resource;
-    // --- end gitops ---
+    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
+    this.rollout = binding.resource;
   }
 }

@@ -1,7 +1,11 @@
 import { IConstruct } from 'constructs';
+import {
+  VirtualServiceSpecHttpMatch, VirtualServiceSpecHttpMatchHeaders, VirtualServiceSpecHttpMatchQueryParams, VirtualServiceSpecHttpMatchUri,
+} from '../imports/networking.istio.io';
 import { MatchModel, NamedMatchModel, StringMatchKind } from '../model/traffic';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { renderStringMatch } from '../render/common';
 
 /**
  * How a request path is matched.
@@ -33,7 +37,7 @@ export abstract class PathMatch {
   public abstract readonly value: string;
 
   /** @internal */
-  public abstract _toIstio(scope: IConstruct, prop: string): any;
+  public abstract _toIstio(scope: IConstruct, prop: string): VirtualServiceSpecHttpMatchUri;
 }
 
 /**
@@ -69,7 +73,7 @@ export abstract class HeaderMatch {
   public abstract readonly name: string;
 
   /** @internal */
-  public abstract _toIstio(scope: IConstruct, prop: string): [string, any];
+  public abstract _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchHeaders];
 
   /** @internal */
   public abstract _toModel(scope: IConstruct, prop: string): NamedMatchModel;
@@ -101,7 +105,7 @@ export abstract class QueryParamMatch {
   public abstract readonly name: string;
 
   /** @internal */
-  public abstract _toIstio(scope: IConstruct, prop: string): [string, any];
+  public abstract _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchQueryParams];
 
   /** @internal */
   public abstract _toModel(scope: IConstruct, prop: string): NamedMatchModel;
@@ -230,35 +234,41 @@ export class HttpMatch {
   }
 
   /** @internal */
-  public _toIstio(scope: IConstruct, prop: string): any {
+  public _toIstio(scope: IConstruct, prop: string): VirtualServiceSpecHttpMatch {
     const o = this.options;
-    const out: any = {};
-    if (o.path) out.uri = o.path._toIstio(scope, `${prop}.path`);
+    const uri = o.path ? o.path._toIstio(scope, `${prop}.path`) : undefined;
+    let headers: Record<string, VirtualServiceSpecHttpMatchHeaders> | undefined;
     if (o.headers?.length) {
-      out.headers = {};
+      const seen: Record<string, VirtualServiceSpecHttpMatchHeaders> = {};
       o.headers.forEach((h, i) => {
         const [name, value] = h._toIstio(scope, `${prop}.headers[${i}]`);
-        if (name in out.headers) {
+        if (name in seen) {
           throw propError(scope, `${prop}.headers[${i}]`, 'must not repeat a header name within one match', name, 'combine the conditions into one regex, or use two matches');
         }
-        out.headers[name] = value;
+        seen[name] = value;
       });
+      headers = seen;
     }
+    let queryParams: Record<string, VirtualServiceSpecHttpMatchQueryParams> | undefined;
     if (o.queryParams?.length) {
-      out.queryParams = {};
+      const params: Record<string, VirtualServiceSpecHttpMatchQueryParams> = {};
       o.queryParams.forEach((q, i) => {
         const [name, value] = q._toIstio(scope, `${prop}.queryParams[${i}]`);
-        out.queryParams[name] = value;
+        params[name] = value;
       });
+      queryParams = params;
     }
-    if (o.method) out.method = { exact: o.method };
-    if (o.ignoreUriCase) {
-      if (!o.path || o.path.kind === 'regex') {
-        throw propError(scope, `${prop}.ignoreUriCase`, 'only applies to exact or prefix path matches', true, 'add an exact/prefix path or drop ignoreUriCase');
-      }
-      out.ignoreUriCase = true;
+    if (o.ignoreUriCase && (!o.path || o.path.kind === 'regex')) {
+      throw propError(scope, `${prop}.ignoreUriCase`, 'only applies to exact or prefix path matches', true, 'add an exact/prefix path or drop ignoreUriCase');
     }
-    return out;
+    const match: VirtualServiceSpecHttpMatch = {
+      uri,
+      headers,
+      queryParams,
+      method: o.method ? { exact: o.method } : undefined,
+      ignoreUriCase: o.ignoreUriCase ? true : undefined,
+    };
+    return match;
   }
 }
 
@@ -267,7 +277,7 @@ class StringMatchImpl extends PathMatch {
     super();
   }
 
-  public _toIstio(scope: IConstruct, prop: string): any {
+  public _toIstio(scope: IConstruct, prop: string): VirtualServiceSpecHttpMatchUri {
     if (this.kind === 'regex') {
       try {
         new RegExp(this.value);
@@ -277,7 +287,7 @@ class StringMatchImpl extends PathMatch {
     } else if (this.isPath && !this.value.startsWith('/')) {
       throw propError(scope, prop, 'must be an absolute path starting with \'/\'', this.value, `use "/${this.value}"`);
     }
-    return { [this.kind]: this.value };
+    return renderStringMatch({ kind: this.kind, value: this.value });
   }
 }
 
@@ -295,7 +305,7 @@ class HeaderMatchImpl extends HeaderMatch {
     super();
   }
 
-  public _toIstio(scope: IConstruct, prop: string): [string, any] {
+  public _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchHeaders] {
     checkName(scope, prop, 'header', this.name, true);
     return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
   }
@@ -311,7 +321,7 @@ class QueryParamMatchImpl extends QueryParamMatch {
     super();
   }
 
-  public _toIstio(scope: IConstruct, prop: string): [string, any] {
+  public _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchQueryParams] {
     checkName(scope, prop, 'query parameter', this.name, false);
     // Istio: an empty match checks presence of the parameter
     return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];

@@ -5,6 +5,7 @@ import {
   CorsPolicy, FaultInjection, HeaderOperations, HttpRedirect, HttpRewrite, MirrorPolicy, RetryPolicy, RouteDestination,
 } from './route-options';
 import { MeshModel } from '../model/mesh-model';
+import { IMeshService } from '../model/shared-interfaces';
 import {
   CorsModel, DestinationModel, FaultModel, HeaderOpsModel, RedirectModel, RetriesModel, RewriteModel, RouteModel, trafficOf,
 } from '../model/traffic';
@@ -12,7 +13,6 @@ import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage, optDuration, optInt } from '../private/values';
-import type { MeshService } from '../services/mesh-service';
 
 /**
  * Options of `MeshService.addRoute()`: one HTTP routing rule of the service's
@@ -122,7 +122,7 @@ export interface MeshRouteOptions {
  */
 export interface MeshRouteProps extends MeshRouteOptions {
   /** The service whose VirtualService gets the rule. */
-  readonly service: MeshService;
+  readonly service: IMeshService;
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -142,10 +142,20 @@ const RESERVED_NAMES = ['default', 'canary-pinned', 'preview-pinned'];
  * });
  */
 export class MeshRoute extends Construct {
+  /**
+   * `MeshService.addRoute()`: a route under the service, named `route-<n>` unless `options.name` is given.
+   * @internal
+   */
+  public static _add(service: IMeshService, options: MeshRouteOptions): MeshRoute {
+    const id = options.name ?? `route-${trafficOf(MeshModel.of(service), service.host).routes.length + 1}`;
+    // a MeshService (the one implementation) is a Construct: the route is its child
+    return new MeshRoute(service as Construct, id, { ...options, service });
+  }
+
   /** Rule name (the `name` of the VirtualService HTTP route). */
   public readonly routeName: string;
   /** The service the rule belongs to. */
-  public readonly service: MeshService;
+  public readonly service: IMeshService;
 
   constructor(scope: Construct, id: string, props: MeshRouteProps) {
     super(scope, id);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
 import { MeshApp, MeshService } from '../../src';
 import { MeshModel } from '../../src/model';
@@ -93,6 +93,66 @@ describe('MeshApp synthesis path', () => {
       expect(yaml).toBe(fs.readFileSync(path.join(plainDir, f), 'utf8'));
       assertValidManifests(YAML.parseAllDocuments(yaml).map((d: any) => d.toJS()));
     }
+  });
+
+  /** Every file under `dir`, recursively (relative path -> content). */
+  function filesUnder(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+      }
+    };
+    walk(dir);
+    return out;
+  }
+
+  // cdk8s offers no synthesis hook, so MeshApp re-implements App.synth() with the public API only:
+  // every output layout must stay byte-identical to cdk8s's own.
+  describe.each([
+    ['FILE_PER_CHART', YamlOutputType.FILE_PER_CHART],
+    ['FILE_PER_APP', YamlOutputType.FILE_PER_APP],
+    ['FILE_PER_RESOURCE', YamlOutputType.FILE_PER_RESOURCE],
+    ['FOLDER_PER_CHART_FILE_PER_RESOURCE', YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE],
+  ])('yamlOutputType %s: the same files, byte for byte, as App.synth()', (_name, yamlOutputType) => {
+    test.each([['with dependent charts', true], ['with independent charts', false]])('%s, with construct metadata', (_d, dependent) => {
+      const plainDir = tmp();
+      const meshDir = tmp();
+      const make = (app: App) => {
+        if (dependent) {
+          build(app);
+        } else {
+          new MeshService(new Chart(app, 'a', { namespace: 'a' }), 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
+          new MeshService(new Chart(app, 'b', { namespace: 'b' }), 'orders', { versions: [{ name: 'v1', image: 'b:1' }] });
+        }
+      };
+      const plain = new App({ outdir: plainDir, yamlOutputType, recordConstructMetadata: true });
+      make(plain);
+      plain.synth();
+      const meshApp = new MeshApp({ outdir: meshDir, yamlOutputType, recordConstructMetadata: true, topologyDiagram: false });
+      make(meshApp);
+      meshApp.synth();
+      const expected = filesUnder(plainDir);
+      expect(Object.keys(expected)).toContain('construct-metadata.json');
+      expect(Object.keys(expected).length).toBeGreaterThanOrEqual(2);
+      expect(filesUnder(meshDir)).toEqual(expected);
+    });
+  });
+
+  test('a chart class that overrides toJson() is rendered through it', () => {
+    class Annotated extends Chart {
+      public toJson(): any[] {
+        return super.toJson().map((o: any) => ({ ...o, metadata: { ...o.metadata, annotations: { 'example.com/overridden': 'true' } } }));
+      }
+    }
+    const outdir = tmp();
+    const app = new MeshApp({ outdir, topologyDiagram: false });
+    new MeshService(new Annotated(app, 'a', { namespace: 'a' }), 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
+    app.synth();
+    const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, 'a.k8s.yaml'), 'utf8')).map((d: any) => d.toJS());
+    expect(docs.length).toBeGreaterThan(3);
+    expect(docs.every((d: any) => d.metadata.annotations['example.com/overridden'] === 'true')).toBe(true);
   });
 
   test('chart.toJson() outside MeshApp.synth still validates the app', () => {

@@ -4,7 +4,6 @@ import {
   BlueGreenRelease, CanaryRelease, GatewayServer, GatewayServiceType, GatewayTls, HttpMatch, HttpMethod,
   IngressGateway, IngressGatewayProps, IstioControlPlane, MeshNamespace, MeshService, PathMatch, Protocol, TlsProtocolVersion,
 } from '../../src';
-import { MeshModel } from '../../src/model';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
 function err(fn: () => unknown): string {
@@ -130,7 +129,7 @@ describe('IngressGateway', () => {
 
     test('a revisioned control plane: the pod carries its istio.io/rev label, so that istiod injects it', () => {
       const { chart } = setup();
-      MeshModel.of(chart).addControlPlane({ path: 'cp', namespace: 'istio-cp', rootNamespace: 'istio-cp', revision: 'canary' });
+      new IstioControlPlane(chart, 'cp', { namespace: 'istio-cp', revision: 'canary', crds: false });
       const d = findObject(synthAndValidate(chart), 'Deployment', 'shop-gateway');
       expect(d.spec.template.metadata.labels['istio.io/rev']).toBe('canary');
       expect(d.spec.template.spec.containers[0].image).toBe('auto');

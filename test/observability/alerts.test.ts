@@ -18,7 +18,7 @@ describe('GoldenSignalAlerts', () => {
       });
       synthAndValidate(chart);
       // THEN
-      const [err, lat] = a.rules.rules;
+      const [err, lat] = a.rules.rules as any[];
       expect(err).toMatchObject({
         alert: 'MeshServiceHighErrorRate',
         for: '600s',

@@ -2,6 +2,9 @@ import { Testing } from 'cdk8s';
 import { KialiAddon } from '../../src';
 import { findObject, synthAndValidate } from '../util';
 
+/** The addon's configuration, for field assertions (the public getter is typed `unknown`). */
+const cfg = (addon: { readonly config: { [key: string]: unknown } }): any => addon.config;
+
 const prometheus = { prometheusUrl: 'http://prom.monitoring.svc.cluster.local:9090' };
 
 describe('KialiAddon', () => {
@@ -13,13 +16,13 @@ describe('KialiAddon', () => {
       const k = new KialiAddon(chart, 'kiali', { prometheus });
       const out = synthAndValidate(chart);
       // THEN
-      expect(k.config.external_services).toMatchObject({
+      expect(cfg(k).external_services).toMatchObject({
         prometheus: { url: prometheus.prometheusUrl }, grafana: { enabled: false }, tracing: { enabled: false },
       });
-      expect(k.config.deployment.view_only_mode).toBe(true);
+      expect(cfg(k).deployment.view_only_mode).toBe(true);
       // Kiali v2 discovers istiod itself: no keys it does not read
-      expect(k.config.istio_namespace).toBeUndefined();
-      expect(k.config.external_services.istio).toBeUndefined();
+      expect(cfg(k).istio_namespace).toBeUndefined();
+      expect(cfg(k).external_services.istio).toBeUndefined();
       expect(findObject(out, 'Service', 'kiali').spec.ports.map((p: any) => p.port)).toEqual([20001, 9090]);
       expect(findObject(out, 'Deployment', 'kiali').spec.template.spec.containers[0].args).toEqual(['-config', '/kiali-configuration/config.yaml']);
       expect(out).toMatchSnapshot();
@@ -35,10 +38,10 @@ describe('KialiAddon', () => {
       const set = new KialiAddon(chart, 'kiali2', { prometheus, grafana, tracing, namespace: 'other', grafanaExternalUrl: 'https://grafana.example.com', tracingExternalUrl: 'https://jaeger.example.com/jaeger' });
       synthAndValidate(chart);
       // THEN
-      expect(byDefault.config.external_services.grafana).toMatchObject({ enabled: true, internal_url: grafana.grafanaUrl, external_url: 'http://localhost:3000' });
-      expect(byDefault.config.external_services.tracing).toMatchObject({ enabled: true, internal_url: tracing.tracingQueryUrl, external_url: 'http://localhost:16686/jaeger' });
-      expect(set.config.external_services.grafana.external_url).toBe('https://grafana.example.com');
-      expect(set.config.external_services.tracing.external_url).toBe('https://jaeger.example.com/jaeger');
+      expect(cfg(byDefault).external_services.grafana).toMatchObject({ enabled: true, internal_url: grafana.grafanaUrl, external_url: 'http://localhost:3000' });
+      expect(cfg(byDefault).external_services.tracing).toMatchObject({ enabled: true, internal_url: tracing.tracingQueryUrl, external_url: 'http://localhost:16686/jaeger' });
+      expect(cfg(set).external_services.grafana.external_url).toBe('https://grafana.example.com');
+      expect(cfg(set).external_services.tracing.external_url).toBe('https://jaeger.example.com/jaeger');
     });
 
     test('may port-forward to istiod and Envoy (create pods/portforward), and nothing else beyond reads', () => {
@@ -53,8 +56,8 @@ describe('KialiAddon', () => {
     test('config getter returns a copy', () => {
       const chart = Testing.chart();
       const k = new KialiAddon(chart, 'kiali', { prometheus });
-      k.config.auth.strategy = 'token';
-      expect(k.config.auth.strategy).toBe('anonymous');
+      cfg(k).auth.strategy = 'token';
+      expect(cfg(k).auth.strategy).toBe('anonymous');
     });
   });
 

@@ -1,7 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { GoldenSignalAlerts, MeshService, PrometheusAddon } from '../../src';
-import { MeshModel } from '../../src/model';
+import { GoldenSignalAlerts, IstioControlPlane, MeshService, PrometheusAddon } from '../../src';
 import { findObject, synthAndValidate } from '../util';
 
 function config(out: any[]) {
@@ -53,7 +52,7 @@ describe('PrometheusAddon', () => {
 
     test('istiod namespace follows the control plane', () => {
       const chart = Testing.chart();
-      MeshModel.of(chart).addControlPlane({ path: 'cp', namespace: 'istio-control', rootNamespace: 'istio-control' });
+      new IstioControlPlane(chart, 'cp', { namespace: 'istio-control', crds: false });
       new PrometheusAddon(chart, 'prometheus');
       const job = config(synthAndValidate(chart)).prom.scrape_configs.find((j: any) => j.job_name === 'istiod');
       expect(job.kubernetes_sd_configs[0].namespaces.names).toEqual(['istio-control']);

@@ -4,7 +4,6 @@ import {
   AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioMetric, MeshProviders, MeshService, MeshTelemetry, MetricTag,
   OpenTelemetryTracingProvider, TelemetryTarget, TracingCustomTag, TrafficMode,
 } from '../../src';
-import { MeshModel } from '../../src/model';
 import { findObject, synthAndValidate } from '../util';
 
 function setup() {
@@ -52,7 +51,7 @@ describe('MeshTelemetry', () => {
 
     test('the mesh root namespace follows the control plane', () => {
       const chart = Testing.chart();
-      MeshModel.of(chart).addControlPlane({ path: 'cp', namespace: 'istio-system', rootNamespace: 'istio-config' });
+      new IstioControlPlane(chart, 'cp', { rootNamespace: 'istio-config', crds: false });
       const t = new MeshTelemetry(chart, 'mesh', { accessLogging: [{ providers: [MeshProviders.envoyAccessLog()] }] });
       expect(t.namespace).toBe('istio-config');
       expect(findObject(synthAndValidate(chart), 'Telemetry', 'mesh-default').metadata.namespace).toBe('istio-config');

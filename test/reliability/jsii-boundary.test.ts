@@ -4,8 +4,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { buildApiShapes, renderApiShapes, SHAPES_FILE } from '../../scripts/api-shapes';
 import * as api from '../../src';
+import { Param, Shape } from '../../src/private/api-shape-types';
 import { API_SHAPES } from '../../src/private/api-shapes';
-import { Param, Shape } from '../../src/private/runtime-types';
 
 /**
  * The jsii boundary: JavaScript and Python callers bypass TypeScript's
@@ -220,7 +220,7 @@ describe('the messages Python and JavaScript callers get', () => {
   test('a service name string in place of a service', () => {
     const c = chart();
     expect(() => new api.CanaryRelease(c, 'canary', { service: 'users' as any, stable: 'v1', canary: 'v2' } as any)).toThrow(
-      '[shop/canary] \'service\' must be a MeshService construct, got "users". Fix: pass the MeshService construct object itself (not its name or a copy of its properties)');
+      '[shop/canary] \'service\' must be a construct implementing IMeshService, got "users". Fix: pass the construct object itself (not its name)');
   });
 
   test('a plain object where a Duration is expected', () => {

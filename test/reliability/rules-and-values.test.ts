@@ -152,7 +152,7 @@ describe('risky choices are coded findings', () => {
     const { chart } = shop();
     const users = new MeshService(chart, 'users', { versions: [{ name: 'v1', image: img }] });
     expect(findings(chart, 'MESH009')).toEqual([
-      '[shop/users] warning MESH009: \'dependsOn\' is empty and no service calls users, so its Sidecar lets it reach only the control plane (istio-system/*): any call it makes to another service fails at run time, got []. Fix: declare what it calls with users.dependsOn(...), or set egressScoping: false',
+      '[shop/users] warning MESH009: \'dependsOn\' is empty and no service calls users, so its Sidecar lets it reach only the control plane (istio-system/*); any call it makes to another service fails at run time, got []. Fix: declare what it calls with users.dependsOn(...), or set egressScoping: false',
     ]);
     users.dependsOn(new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: img }] }));
     expect(findings(chart, 'MESH009')).toEqual([]);

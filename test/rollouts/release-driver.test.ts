@@ -1,6 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  CanaryRelease, GitOps, HeaderMatch, HttpMatch, MeshService, PrometheusAddon, ReleaseDriver, RolloutRevision, RolloutStep, SloAnalysis,
+  CanaryRelease, GatewayServer, GitOps, HeaderMatch, HttpMatch, IngressGateway, MeshAnalysis, MeshService, PrometheusAddon, ReleaseDriver,
+  RolloutRevision, RolloutStep, SloAnalysis,
 } from '../../src';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
@@ -129,6 +130,49 @@ describe('ReleaseDriver.argoRollouts', () => {
     });
   });
 
+  describe('declaration order', () => {
+    /** orders (v1 only), optionally released before v2 is added, and a gateway route declared before or after the release. */
+    function build(releaseFirst: boolean, revision: RolloutRevision) {
+      const chart = Testing.chart();
+      const svc = new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'ghcr.io/acme/orders:1.0.0', replicas: 3 }] });
+      const gw = new IngressGateway(chart, 'gw', { namespace: 'istio-ingress', servers: [GatewayServer.http({ hosts: ['shop.example.com'] })] });
+      const release = () => new CanaryRelease(chart, 'orders-canary', {
+        service: svc,
+        stable: 'v1',
+        canary: 'v2',
+        canaryPercentage: 0,
+        driver: ReleaseDriver.argoRollouts({ revision, steps: [RolloutStep.weight(10), RolloutStep.pause(), RolloutStep.weight(100)] }),
+      });
+      if (releaseFirst) {
+        release();
+        gw.addRoute({ host: 'shop.example.com', service: svc });
+        svc.addVersion({ name: 'v2', image: 'ghcr.io/acme/orders:2.0.0' });
+      } else {
+        svc.addVersion({ name: 'v2', image: 'ghcr.io/acme/orders:2.0.0' });
+        gw.addRoute({ host: 'shop.example.com', service: svc });
+        release();
+      }
+      return synthAndValidate(chart);
+    }
+
+    test.each([RolloutRevision.CANARY, RolloutRevision.STABLE])('a release declared before addVersion() of its canary synthesizes what the other order does (%s)', (revision) => {
+      // GIVEN / WHEN
+      const releaseFirst = build(true, revision);
+      const versionFirst = build(false, revision);
+      // THEN the same objects, byte for byte
+      expect(releaseFirst).toEqual(versionFirst);
+      // ... with the canary run by the Rollout (no Deployment of its own) and the gateway route managed
+      const versionDeployments = findObjects(releaseFirst, 'Deployment').map((d) => d.metadata.name).filter((n: string) => n.startsWith('orders-'));
+      expect(versionDeployments).toEqual(revision === RolloutRevision.STABLE ? ['orders-v1'] : []);
+      const rollout = findObject(releaseFirst, 'Rollout', 'orders');
+      expect(rollout.spec.strategy.canary.trafficRouting.istio.virtualServices).toEqual([
+        { name: 'orders', routes: ['default'] },
+        { name: 'gw-shop-example-com.istio-ingress', routes: ['orders-0'] },
+      ]);
+      if (revision === RolloutRevision.CANARY) expect(rollout.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/orders:2.0.0');
+    });
+  });
+
   describe('errors', () => {
     test('weights must not decrease', () => {
       expect(() => shop(() => [RolloutStep.weight(50), RolloutStep.weight(20)])).toThrow(
@@ -152,6 +196,14 @@ describe('ReleaseDriver.argoRollouts', () => {
       svc.addRoute({ name: 'all', timeout: Duration.seconds(2) });
       expect(() => synthAndValidate(chart)).toThrow(
         "[test/orders-canary/Rollout] ROLLOUT001: 'service' must keep the 'default' route Argo Rollouts manages in its VirtualService, but a catch-all route replaces it, got [\"all\"]. Fix: give the last route added with addRoute() a match so the default route stays last");
+    });
+
+    test('ROLLOUT001 and ROLLOUT002 are model findings (visible in MeshAnalysis.findings())', () => {
+      const { chart, svc } = shop();
+      svc.addVersion({ name: 'v0', image: 'a:0' });
+      svc.addRoute({ name: 'all', timeout: Duration.seconds(2) });
+      const found = MeshAnalysis.of(chart).findings().filter((f) => f.code.startsWith('ROLLOUT')).map((f) => [f.code, f.path, f.fatal]);
+      expect(found).toEqual([['ROLLOUT001', 'test/orders-canary/Rollout', true], ['ROLLOUT002', 'test/orders-canary/Rollout', true]]);
     });
 
     test('only the released versions', () => {

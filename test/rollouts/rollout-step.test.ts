@@ -1,7 +1,13 @@
 import { Duration, Testing } from 'cdk8s';
 import { HeaderMatch, HttpMatch, HttpMethod, PathMatch, QueryParamMatch, RolloutStep } from '../../src';
+import { toJson_RolloutSpecStrategyCanarySteps } from '../../src/imports/argoproj.io';
+import { renderRolloutStep } from '../../src/render/rollout';
 
-const bind = (step: RolloutStep) => step._bind(Testing.chart(), 'steps[0]');
+/** The step as the Rollout's L1 serializes it, and what the Rollout checks across steps. */
+const bind = (step: RolloutStep) => {
+  const { step: model, info } = step._bind(Testing.chart(), 'steps[0]');
+  return { json: toJson_RolloutSpecStrategyCanarySteps(renderRolloutStep(model)), info };
+};
 
 describe('RolloutStep', () => {
   describe('rendering (Argo Rollouts canary steps)', () => {

@@ -1,5 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import { MeshService, SloAnalysis } from '../../src';
+import { MeshAnalysis, MeshService, SloAnalysis } from '../../src';
 import { findObject, synthAndValidate } from '../util';
 
 function orders() {
@@ -63,6 +63,12 @@ describe('SloAnalysis', () => {
       new SloAnalysis(chart, 's', { service: svc, canary: 'v2', successRatePercent: 99 });
       expect(() => synthAndValidate(chart)).toThrow(
         "[test/s] ROLLOUT003: 'prometheus' must name the Prometheus that collects Istio's metrics: without the prop, the App must contain exactly one PrometheusAddon, got \"none\". Fix: add a PrometheusAddon (or ObservabilityStack) to the App, or pass prometheus: { prometheusUrl: 'http://prometheus.monitoring:9090' }");
+    });
+    test('ROLLOUT003 is a finding of the model (reported on the analysis), and an explicit URL needs no addon', () => {
+      const { chart, svc } = orders();
+      new SloAnalysis(chart, 's', { service: svc, canary: 'v2', successRatePercent: 99 });
+      new SloAnalysis(chart, 'explicit', { service: svc, canary: 'v2', successRatePercent: 99, templateName: 'explicit', prometheus: PROM });
+      expect(MeshAnalysis.of(chart).findings().filter((f) => f.code === 'ROLLOUT003').map((f) => [f.path, f.fatal])).toEqual([['test/s', true]]);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { AuthzSource, MeshService } from '../../src';
+import { AuthzSource, IstioControlPlane, MeshService } from '../../src';
 import { MeshModel } from '../../src/model';
 
 describe('AuthzSource', () => {
@@ -10,11 +10,12 @@ describe('AuthzSource', () => {
   }
 
   test('identity renders the ServiceAccount principal with the trust domain', () => {
-    const { svc, model } = scope();
+    const { chart, svc, model } = scope();
     const source = AuthzSource.identity(svc);
     expect(source._toIstio(model)).toEqual({ principals: ['cluster.local/ns/shop/sa/order-service'] });
     expect(source.description).toBe('shop/order-service (test/order-service)');
-    model.trustDomain = 'corp.example';
+    // a control plane declared afterwards sets the mesh's trust domain: principals follow it
+    new IstioControlPlane(chart, 'istio', { trustDomain: 'corp.example', crds: false });
     expect(source._toIstio(model)).toEqual({ principals: ['corp.example/ns/shop/sa/order-service'] });
   });
 

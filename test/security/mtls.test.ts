@@ -1,6 +1,5 @@
 import { Testing } from 'cdk8s';
-import { ClientTlsMode, MeshService, MtlsMode, StrictMtls } from '../../src';
-import { MeshModel } from '../../src/model';
+import { ClientTlsMode, IstioControlPlane, MeshService, MtlsMode, StrictMtls } from '../../src';
 import { findObject, findObjects, runValidations, synthAndValidate } from '../util';
 
 const v1 = { name: 'v1', image: 'ghcr.io/acme/users:1.0.0' };
@@ -33,7 +32,7 @@ describe('StrictMtls', () => {
       const mtls = new StrictMtls(chart, 'mesh-mtls');
       expect(findObject(synthAndValidate(chart), 'PeerAuthentication', 'default').metadata.namespace).toBe('istio-system');
       // a control plane declared later moves the mesh-wide policy to its root namespace
-      MeshModel.of(chart).addControlPlane({ path: 'cp', namespace: 'istio-system', rootNamespace: 'mesh-root' });
+      new IstioControlPlane(chart, 'cp', { rootNamespace: 'mesh-root', crds: false });
       const pa = findObject(synthAndValidate(chart), 'PeerAuthentication', 'default');
       expect(pa.metadata.namespace).toBe('mesh-root');
       expect(pa.spec).toEqual({ mtls: { mode: 'STRICT' } });

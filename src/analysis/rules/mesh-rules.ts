@@ -1,6 +1,4 @@
 import { IConstruct } from 'constructs';
-import { duplicateObjects } from './duplicate-objects';
-import { registerRiskRules } from './risk-rules';
 import { Diagnostic, MeshModel, ServiceModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
 import { peerAuthentications, PeerAuthenticationModel } from '../../model/security';
@@ -23,34 +21,13 @@ export const MESH_RULES = {
   PERMISSIVE_MTLS: 'MESH004',
 } as const;
 
-const REGISTERED = new WeakSet<MeshModel>();
-
-/**
- * Registers the analysis rules on the model of `scope`'s app, plus a
- * safety net on the app root: a fatal finding reported on a path whose
- * construct does not surface it (no `node.addValidation`) still fails
- * synthesis instead of being lost. Idempotent.
- */
-export function registerAnalysisRules(scope: IConstruct): void {
-  const model = MeshModel.of(scope);
-  if (REGISTERED.has(model)) return;
-  REGISTERED.add(model);
+/** Registers the MESH rules; called once per model by the rule catalog (`./catalog.ts`). */
+export function registerMeshRules(model: MeshModel): void {
   model.addRule(MESH_RULES.UNKNOWN_HOST, unknownHosts);
   model.addRule(MESH_RULES.SUBSET_SELECTS_NO_POD, subsetsWithoutPods);
   model.addRule(MESH_RULES.EXTERNAL_PLAINTEXT, plaintextExternalCalls);
   model.addRule(MESH_RULES.PERMISSIVE_MTLS, permissivePolicies);
-  const root = scope.node.root;
-  registerRiskRules(root, model);
-  root.node.addValidation({
-    validate: () => [
-      ...unsurfacedFindings(root, model).map((d) => `[${d.path}] ${d.code}: ${d.message}`),
-      ...duplicateObjects(root),
-    ],
-  });
 }
-
-// every app that holds a mesh construct gets the whole-app rules, not only apps with a MeshService
-MeshModel.onCreate((root) => registerAnalysisRules(root));
 
 /**
  * Fatal findings that no construct reports: their path names no construct,

@@ -2,9 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Diagnostic, MeshModel } from '../../model';
 import { externalServicesOf, gatewaysOf } from '../../model/gateways';
-import { peerAuthentications } from '../../model/security';
+import { peerAuthentications, principalOf } from '../../model/security';
 import { propMessage } from '../../private/errors';
-import { egressHosts } from '../../render/istio-sidecar';
+import { egressHosts } from '../../render/sidecar';
 
 /**
  * Risky choices that synthesize valid objects but leave the mesh insecure or
@@ -106,22 +106,51 @@ function portMtlsDisabled(model: MeshModel): Diagnostic[] {
         'DISABLE', 'use PERMISSIVE for a port scraped from outside the mesh, or keep it STRICT'))));
 }
 
-/** The rendered AuthorizationPolicies of the app, with the construct that declared each. */
-function authorizationPolicies(root: IConstruct): { path: string; obj: any }[] {
-  return root.node.findAll()
-    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'AuthorizationPolicy' && c.apiVersion.startsWith('security.istio.io/'))
-    .map((c) => ({ path: (c.node.scope ?? c).node.path, obj: c.toJson() }));
+/** The fields of a rendered AuthorizationPolicy (its manifest JSON) the rules below read. */
+interface RenderedPolicy {
+  readonly metadata?: { readonly namespace?: string };
+  readonly spec?: {
+    readonly action?: string;
+    readonly selector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+    readonly rules?: readonly {
+      readonly from?: readonly { readonly source?: { readonly principals?: readonly string[]; readonly namespaces?: readonly string[] } }[];
+    }[];
+  };
 }
 
-const isDenyAll = (obj: any) => !obj.spec || (Object.keys(obj.spec).length === 0);
-const isAllow = (obj: any) => !isDenyAll(obj) && (obj.spec.action ?? 'ALLOW') === 'ALLOW';
+/** The rendered AuthorizationPolicies of the app, with the construct that declared each. */
+function authorizationPolicies(root: IConstruct): { path: string; obj: RenderedPolicy }[] {
+  return root.node.findAll()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'AuthorizationPolicy' && c.apiVersion.startsWith('security.istio.io/'))
+    .map((c) => {
+      const obj: RenderedPolicy = c.toJson();
+      return { path: (c.node.scope ?? c).node.path, obj };
+    });
+}
+
+const isDenyAll = (obj: RenderedPolicy) => !obj.spec || (Object.keys(obj.spec).length === 0);
+const isAllow = (obj: RenderedPolicy) => !isDenyAll(obj) && (obj.spec?.action ?? 'ALLOW') === 'ALLOW';
+
+/** A construct with a mesh identity (a gateway's ServiceAccount), seen from below the services layer. */
+interface WithIdentity {
+  readonly identityNamespace: string;
+  readonly identityServiceAccount: string;
+}
+
+function identityOf(c: IConstruct | undefined): WithIdentity | undefined {
+  if (!c) return undefined;
+  const { identityNamespace, identityServiceAccount } = c as Partial<Record<keyof WithIdentity, unknown>>;
+  return typeof identityNamespace === 'string' && identityNamespace && typeof identityServiceAccount === 'string'
+    ? { identityNamespace, identityServiceAccount }
+    : undefined;
+}
 
 function denyWithoutAllow(root: IConstruct): Diagnostic[] {
   const policies = authorizationPolicies(root);
   const out: Diagnostic[] = [];
   for (const deny of policies.filter((p) => isDenyAll(p.obj))) {
     const ns = deny.obj.metadata?.namespace;
-    if (policies.some((p) => isAllow(p.obj) && p.obj.metadata?.namespace === ns && (p.obj.spec.rules ?? []).length > 0)) continue;
+    if (policies.some((p) => isAllow(p.obj) && p.obj.metadata?.namespace === ns && (p.obj.spec?.rules ?? []).length > 0)) continue;
     out.push(finding(RISK_RULES.DENY_WITHOUT_ALLOW, 'warning', deny.path,
       propMessage('namespace', 'has a deny-by-default policy but no ALLOW rule in this app, so every request to its workloads is denied (403 RBAC: access denied)',
         ns, 'declare who may call each service (dependsOn / allowFrom), or remove the DefaultDeny')));
@@ -136,19 +165,19 @@ function gatewayDenied(root: IConstruct, model: MeshModel): Diagnostic[] {
   const byPath = new Map(root.node.findAll().map((c) => [c.node.path, c]));
   const out: Diagnostic[] = [];
   for (const g of gateways) {
-    const identity = byPath.get(g.path) as any;
-    if (!identity?.identityNamespace) continue;
-    const principal = `${model.trustDomain}/ns/${identity.identityNamespace}/sa/${identity.identityServiceAccount}`;
+    const identity = identityOf(byPath.get(g.path));
+    if (!identity) continue;
+    const principal = principalOf(model.controlPlane, identity.identityNamespace, identity.identityServiceAccount);
     for (const r of g.routes) {
       const service = model.findService(r.serviceHost);
       if (!service) continue;
-      const applies = (p: any) => p.metadata?.namespace === service.namespace
+      const applies = (p: RenderedPolicy) => p.metadata?.namespace === service.namespace
         && (!p.spec?.selector || Object.entries(p.spec.selector.matchLabels ?? {}).every(([k, v]) => service.selector[k] === v));
       const relevant = policies.filter((p) => applies(p.obj));
       const denyAll = relevant.some((p) => isDenyAll(p.obj));
       const allows = relevant.filter((p) => isAllow(p.obj));
       if (!denyAll && allows.length === 0) continue; // no ALLOW policy: everything is allowed
-      const admitted = allows.some((p) => (p.obj.spec.rules ?? []).some((rule: any) => !rule.from || rule.from.some((f: any) =>
+      const admitted = allows.some((p) => (p.obj.spec?.rules ?? []).some((rule) => !rule.from || rule.from.some((f) =>
         (f.source?.principals ?? []).some((x: string) => x === principal || x === '*')
         || (f.source?.namespaces ?? []).includes(identity.identityNamespace))));
       if (admitted) continue;
@@ -216,7 +245,7 @@ function egressOnlyControlPlane(model: MeshModel): Diagnostic[] {
     const hosts = egressHosts(model, s);
     if (hosts.some((h) => !h.endsWith('/*'))) continue;
     out.push(finding(RISK_RULES.EGRESS_ONLY_CONTROL_PLANE, 'warning', s.path,
-      propMessage('dependsOn', `is empty and no service calls ${s.name}, so its Sidecar lets it reach only the control plane (${hosts.join(', ')}): any call it makes to another service fails at run time`,
+      propMessage('dependsOn', `is empty and no service calls ${s.name}, so its Sidecar lets it reach only the control plane (${hosts.join(', ')}); any call it makes to another service fails at run time`,
         [], `declare what it calls with ${s.name}.dependsOn(...), or set egressScoping: false`)));
   }
   return out;

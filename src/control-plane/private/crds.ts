@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ApiObjectMetadata, ApiObjectProps } from 'cdk8s';
 import * as YAML from 'yaml';
 
 /**
@@ -10,15 +11,28 @@ import * as YAML from 'yaml';
  */
 export const DEFAULT_CRD_FILE = path.join(__dirname, '..', '..', '..', 'assets', 'istio', 'crd-all.gen.yaml');
 
-const cache = new Map<string, any[]>();
+/** A CustomResourceDefinition document, ready to become an `ApiObject`. */
+export interface CrdDocument extends ApiObjectProps {
+  readonly kind: 'CustomResourceDefinition';
+  readonly metadata: ApiObjectMetadata & { readonly name: string };
+}
 
-/** The CustomResourceDefinition documents of a CRD file, in file order (cached per path). */
-export function loadCrds(file: string): any[] {
+/** True if a parsed document is a named CustomResourceDefinition. */
+export function isCrd(doc: unknown): doc is CrdDocument {
+  if (doc === null || typeof doc !== 'object') return false;
+  const d = doc as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } };
+  return typeof d.apiVersion === 'string' && d.kind === 'CustomResourceDefinition' && typeof d.metadata?.name === 'string';
+}
+
+const cache = new Map<string, unknown[]>();
+
+/** The documents of a CRD file, in file order (cached per path); check them with `isCrd`. */
+export function loadCrds(file: string): unknown[] {
   const key = path.resolve(file);
   const hit = cache.get(key);
   if (hit) return hit;
   const docs = YAML.parseAllDocuments(fs.readFileSync(key, 'utf8'))
-    .map((d) => {
+    .map((d): unknown => {
       if (d.errors.length) throw new Error(`${key}: ${d.errors[0].message}`);
       return d.toJS();
     })

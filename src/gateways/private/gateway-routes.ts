@@ -1,23 +1,19 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { VirtualService } from '../../imports/networking.istio.io';
+import { VirtualService, VirtualServiceSpec } from '../../imports/networking.istio.io';
 import { MeshModel } from '../../model';
-import { ANY_HOST, gatewayRouteTables, GatewayRouteModel } from '../../model/gateways';
-import { managedGatewayRouteName } from '../../model/gitops';
-import { describeMatch, MatchModel, NamedMatchModel, releaseOf } from '../../model/traffic';
+import { ANY_HOST, gatewayRouteTableName, GatewayRouteModel } from '../../model/gateways';
+import { describeMatch, releaseOf } from '../../model/traffic';
 import { propError } from '../../private/errors';
-import { defaultDestinations, renderRoute } from '../../render/destinations';
-import { renderMatch } from '../../render/istio-service';
+import { pinConflict, renderGatewayRouteSpec } from '../../render/virtual-service';
 import { MeshService } from '../../services/mesh-service';
-import type { GatewayRouteOptions } from '../ingress-gateway';
-import { hostToLabel, isDnsName, suggestHost } from './hosts';
+import type { GatewayRouteOptions } from '../gateway-route';
+import { isDnsName, suggestHost } from './hosts';
 
 /** What a route table needs from the gateway that owns it. */
 export interface GatewayRouteOwner {
   readonly gatewayName: string;
   readonly namespace: string;
-  /** `<namespace>/<name>` of the Istio Gateway the VirtualServices bind to. */
-  readonly gatewayRef: string;
   /** Records a new route in the mesh model. */
   onRoute(route: GatewayRouteModel): void;
 }
@@ -25,7 +21,6 @@ export interface GatewayRouteOwner {
 interface RouteEntry {
   readonly model: GatewayRouteModel;
   readonly options: GatewayRouteOptions;
-  readonly matches: MatchModel[];
 }
 
 /**
@@ -53,7 +48,7 @@ export class GatewayRoutes {
     if (!(options.service instanceof MeshService)) {
       throw propError(scope, `${prop}.service`, 'must be a MeshService', options.service, 'pass the MeshService object that should receive the traffic');
     }
-    this.resolvePort(prop, options);
+    const port = this.resolvePort(prop, options);
     const matches = (options.match ?? []).map((m, i) => m._toModel(scope, `${prop}.match[${i}]`));
     const catchAll = !options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll);
     if (options.rewritePrefix !== undefined && !options.rewritePrefix.startsWith('/')) {
@@ -75,7 +70,7 @@ export class GatewayRoutes {
     if (!vs) {
       vs = new VirtualService(scope, `Route-${host}`, {
         metadata: {
-          name: `${this.owner.gatewayName}-${hostToLabel(host)}`,
+          name: gatewayRouteTableName(this.owner.gatewayName, host),
           namespace: this.owner.namespace,
           labels: { 'app.kubernetes.io/name': this.owner.gatewayName },
         },
@@ -83,8 +78,19 @@ export class GatewayRoutes {
       });
       this.virtualServices.set(host, vs);
     }
-    const model: GatewayRouteModel = { path: scope.node.path, index, host, serviceHost: options.service.host, catchAll };
-    this.entries.push({ model, options, matches });
+    const model: GatewayRouteModel = {
+      path: scope.node.path,
+      index,
+      host,
+      serviceHost: options.service.host,
+      serviceName: options.service.serviceName,
+      catchAll,
+      matches,
+      port,
+      rewritePrefix: options.rewritePrefix,
+      timeoutMs: options.timeout?.toMilliseconds(),
+    };
+    this.entries.push({ model, options });
     this.owner.onRoute(model);
     return vs;
   }
@@ -111,71 +117,32 @@ export class GatewayRoutes {
     return ports.length > 1 ? httpPorts[0].port : undefined;
   }
 
-  private render(host: string): any {
-    const table = gatewayRouteTables({ routes: this.entries.map((e) => e.model) }).find((t) => t.host === host);
-    const routes = (table?.routes ?? []).map((m) => this.entries[m.index]);
-    return {
-      hosts: [host],
-      gateways: [this.owner.gatewayRef],
-      http: routes.flatMap((r) => this.renderRoute(r)),
-    };
+  /** The VirtualService spec of one routed host, from the route models. */
+  private render(host: string): VirtualServiceSpec {
+    const gateway = { name: this.owner.gatewayName, namespace: this.owner.namespace, routes: this.models };
+    for (const e of this.entries) this.checkPinnable(e);
+    // a destination service of another app is not in this model: its own view of itself stands in
+    const serviceOf = (r: GatewayRouteModel) => this.model.findService(r.serviceHost) ?? this.entries[r.index].options.service._toModel();
+    return renderGatewayRouteSpec(this.model, gateway, host, serviceOf);
   }
 
   /**
-   * The `http[]` rules of one route: a tester-pinned rule first when the
-   * service's release pins testers (header, cookie or blue-green preview
-   * header, each combined with the route's own matches), then the weighted
-   * rule that follows the release split.
+   * A route's own matches must combine with the tester match of its
+   * service's release (header, cookie or blue-green preview header): one
+   * Istio match holds one condition per header.
    */
-  private renderRoute(r: RouteEntry): any[] {
-    const svc = r.options.service;
-    const port = this.resolvePort(`routes[${r.model.index}]`, r.options);
-    const service = this.model.findService(svc.host) ?? svc._toModel();
-    const withPort = (d: any) => (port === undefined ? d : { ...d, port });
-    const common: any = {};
-    if (r.options.rewritePrefix !== undefined) common.rewrite = { uri: r.options.rewritePrefix };
-    if (r.options.timeout !== undefined) common.timeout = `${r.options.timeout.toMilliseconds() / 1000}s`;
-
-    const out: any[] = [];
-    // --- gitops (src/rollouts): Argo Rollouts finds the routes it manages by name ---
-    const managedName = managedGatewayRouteName(this.model, svc.host, svc.serviceName, r.model.index);
-    // --- end gitops ---
-    const release = releaseOf(this.model, svc.host);
-    if (release && release.pinned.length > 0) {
-      const pinnedTo = release.managedSubsets?.canary ?? release.canary;
-      const own = r.model.catchAll ? [undefined] : r.matches;
-      const match = own.flatMap((m) => release.pinned.map((p) => renderMatch(this.combine(r, m, p))));
-      out.push({
-        ...(managedName ? { name: `${managedName}-pinned` } : {}),
-        match,
-        ...common,
-        route: renderRoute([withPort({ host: service.host, subset: pinnedTo })]),
-      });
-    }
-    const http: any = {};
-    if (managedName) http.name = managedName;
-    if (!r.model.catchAll) http.match = r.matches.map(renderMatch);
-    Object.assign(http, common);
-    http.route = renderRoute(defaultDestinations(this.model, service).map(withPort));
-    out.push(http);
-    return out;
-  }
-
-  /** A route match AND a release's tester match (header conditions only). */
-  private combine(r: RouteEntry, own: MatchModel | undefined, pinned: MatchModel): MatchModel {
-    if (!own) return pinned;
-    const headers: NamedMatchModel[] = [...own.headers];
-    for (const h of pinned.headers) {
-      const same = headers.find((x) => x.name === h.name);
-      if (!same) {
-        headers.push(h);
-      } else if (JSON.stringify(same.match) !== JSON.stringify(h.match)) {
+  private checkPinnable(r: RouteEntry): void {
+    const release = releaseOf(this.model, r.model.serviceHost);
+    if (!release || r.model.catchAll) return;
+    for (const own of r.model.matches) {
+      for (const pinned of release.pinned) {
+        const h = pinConflict(own, pinned);
+        if (!h) continue;
         const rule = `must not test header ${JSON.stringify(h.name)}, which the release of ${r.options.service.serviceName} ` +
           'uses to pin testers to its canary/preview version (one Istio match holds one condition per header)';
         const fix = `match on another header, or let the release's pin header select the version (${describeMatch(pinned)})`;
         throw propError(this.scope, `routes[${r.model.index}].match`, rule, describeMatch(own), fix);
       }
     }
-    return { ...own, headers };
   }
 }

@@ -21,7 +21,3 @@ export function suggestHost(value: unknown): string {
   return String(value ?? '').trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/[/:].*$/, '') || 'shop.example.com';
 }
 
-/** A DNS-1123 label derived from a host, for object names (`*.example.com` -> `wildcard-example-com`). */
-export function hostToLabel(host: string): string {
-  return host.replace(/^\*$/, 'any').replace(/^\*\./, 'wildcard.').replace(/\./g, '-').slice(0, 63).replace(/-+$/, '');
-}

@@ -78,7 +78,7 @@ export function finalizeAmbientService(service: AmbientServiceScope, model: Serv
       spec: {
         selector: { matchLabels: { app: service.serviceName } },
         action: AuthorizationPolicySpecAction.ALLOW,
-        rules: [{ from: [{ source: { principals: [waypointPrincipal(mesh.trustDomain, service.namespace)] } }] }],
+        rules: [{ from: [{ source: { principals: [waypointPrincipal(mesh.controlPlane.trustDomain, service.namespace)] } }] }],
       },
     });
   }

@@ -2,7 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import {
   ExternalProtocol, ExternalService, FindingSeverity, GatewayServer, GatewayTls, IngressGateway, MeshAnalysis, MeshService, StrictMtls,
 } from '../../../src';
-import { MESH_RULES, registerAnalysisRules, unsurfacedFindings } from '../../../src/analysis/rules/mesh-rules';
+import { MESH_RULES, unsurfacedFindings } from '../../../src/analysis/rules/mesh-rules';
 import { MeshModel, ServiceModel } from '../../../src/model';
 import { runValidations, synthAndValidate } from '../../util';
 
@@ -56,7 +56,6 @@ describe('MESH002 subset labels that match no pod template', () => {
   // the model (and other renderers) rather than user input: exercise it on the model.
   function withService(versions: ServiceModel['versions']) {
     const app = new App();
-    registerAnalysisRules(app);
     const model = MeshModel.of(app);
     model.addService({
       path: 'shop/orders',

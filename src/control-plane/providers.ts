@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AccessLogEncoding } from '../control-plane/mesh-config';
+import { AccessLogEncoding } from './mesh-config';
 import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';

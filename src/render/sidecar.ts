@@ -1,5 +1,11 @@
+import { SidecarSpec } from '../imports/networking.istio.io';
 import { MeshModel, ServiceModel } from '../model';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
+
+/**
+ * Sidecar rendering: a service's Envoy egress scoped to what it calls. Pure
+ * functions from the model to `SidecarSpec`.
+ */
 
 /**
  * Hosts a service's Envoy needs to know about: every service it calls
@@ -10,7 +16,7 @@ import { externalServicesOf, gatewaysOf } from '../model/gateways';
  * control plane namespace.
  */
 export function egressHosts(model: MeshModel, service: ServiceModel): string[] {
-  const cpNamespaces = new Set([model.controlPlanes[0]?.namespace ?? 'istio-system']);
+  const cpNamespaces = new Set([model.controlPlane.namespace]);
   // `<ns>/*` already admits every host of a control-plane namespace; Istio's validation
   // warns about a host listed again beside it ("duplicated egress host")
   const hosts = dependencyHosts(model, service).filter((h) => !cpNamespaces.has(h.split('/')[0]));
@@ -38,7 +44,7 @@ export function dependencyHosts(model: MeshModel, service: ServiceModel): string
 }
 
 /** `spec` of the service's Sidecar: egress limited to its dependencies. */
-export function renderSidecarSpec(model: MeshModel, service: ServiceModel): any {
+export function renderSidecarSpec(model: MeshModel, service: ServiceModel): SidecarSpec {
   return {
     workloadSelector: { labels: { ...service.selector } },
     egress: [{ hosts: egressHosts(model, service) }],

@@ -1,3 +1,8 @@
+import { IConstruct } from 'constructs';
+import { ENVOY_RESERVED_PORTS } from './envoy-proxy';
+import { propError } from '../private/errors';
+import { checkPort } from '../private/values';
+
 /**
  * The application's own Prometheus endpoint, as declared on a `MeshService`.
  */
@@ -28,4 +33,18 @@ export function meshScrapeAnnotations(app?: AppMetricsEndpointModel): Record<str
     'prometheus.io/port': String(app.port),
     'prometheus.io/path': app.path,
   };
+}
+
+/** Validates an application's own metrics endpoint (not a port the proxy reserves). */
+export function appMetricsEndpoint(scope: IConstruct, metrics: { readonly port: number; readonly path?: string }): AppMetricsEndpointModel {
+  checkPort(scope, 'metrics.port', metrics.port, 'use the port your application serves metrics on, e.g. 9102');
+  if (ENVOY_RESERVED_PORTS.includes(metrics.port)) {
+    throw propError(scope, 'metrics.port', `must be the application's own metrics port, not one the Envoy sidecar reserves (${ENVOY_RESERVED_PORTS.join(', ')})`, metrics.port,
+      'give the application\'s port; Istio\'s injector points Prometheus at the agent\'s merged endpoint (15020) itself');
+  }
+  const path = metrics.path ?? '/metrics';
+  if (!/^\/[^\s]*$/.test(path)) {
+    throw propError(scope, 'metrics.path', 'must be an absolute URL path without spaces', path, 'use e.g. \'/metrics\'');
+  }
+  return { port: metrics.port, path };
 }
