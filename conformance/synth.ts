@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildUpgrade, UpgradeStep } from '../examples/canary-upgrade/main';
+import { buildAmbientShop } from '../examples/flask-shop/ambient';
 import { buildShop } from '../examples/flask-shop/main';
 import { buildMultiTeam } from '../examples/multi-team/main';
 import { MeshApp, RoutingApi } from '../src';
@@ -33,6 +34,8 @@ function meshApp(build: (app: App) => unknown): Program {
 
 const programs = new Map<string, Program>([
   ['flask-shop', meshApp(buildShop)],
+  // ambient (issue 17): ztunnel + istio-cni, the shop namespace ambient, its waypoint
+  ['flask-shop-ambient', meshApp(buildAmbientShop)],
   // UPGRADE_STEP=1 and =2 of the example
   ['canary-upgrade-step1', meshApp((app) => buildUpgrade(app, UpgradeStep.CANARY))],
   ['canary-upgrade-step2', meshApp((app) => buildUpgrade(app, UpgradeStep.COMPLETE))],

@@ -15,6 +15,7 @@ export * from './security/mtls';
 export * from './security/authz-source';
 export * from './security/authorization';
 export * from './security/jwt';
+export * from './control-plane/ambient';
 export * from './control-plane/mesh-config';
 export * from './control-plane/istio-control-plane';
 export * from './control-plane/mesh-namespace';

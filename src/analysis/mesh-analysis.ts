@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { MeshModel } from '../model';
+import { isAmbient } from '../model/ambient';
 import { externalServicesOf, gatewaysOf } from '../model/gateways';
 import { checkArgs } from '../private/runtime-types';
 import { renderMermaid } from '../render/mermaid';
@@ -104,6 +105,8 @@ export class MeshAnalysis {
     let proxies = 0;
     let scoped = 0;
     for (const s of services) {
+      // ambient pods run no Envoy of their own (ztunnel and waypoints are not configured by Sidecar resources)
+      if (isAmbient(this.model, s.host)) continue;
       const pods = s.versions.reduce((n, v) => n + v.replicas, 0);
       proxies += pods;
       const visible = s.egressScoped === false

@@ -4,9 +4,11 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
+import { AmbientOptions, DataPlaneMode } from './ambient';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
 import { MeshModel } from '../model';
+import { AMBIENT_PROXY_METADATA, ambientDataPlane, ambientIstiodEnv, ambientMeshConfig, validateAmbientOptions } from './private/ambient-data-plane';
 import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
 import { loadGatewayApiCrds } from './private/gateway-api-crds';
 import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
@@ -255,6 +257,29 @@ export interface IstioControlPlaneProps {
    * @default false
    */
   readonly multiclusterReader?: boolean;
+
+  // --- ambient (issue 17) ---
+  /**
+   * The data plane this control plane installs. `AMBIENT` adds what Istio's
+   * ambient profile installs: the `istio-cni` node agent and the `ztunnel`
+   * node proxy (DaemonSets with their ServiceAccounts, RBAC and config),
+   * istiod with ambient enabled, HBONE for every proxy, and istiod's Gateway
+   * API deployment controller (it deploys the waypoints). Namespaces still
+   * choose their mode (`MeshNamespace` `dataPlaneMode`): sidecar namespaces
+   * keep working beside ambient ones. One control plane per app can install it.
+   *
+   * @default DataPlaneMode.SIDECAR
+   * @see https://istio.io/latest/docs/ambient/install/helm/
+   */
+  readonly dataPlane?: DataPlaneMode;
+
+  /**
+   * Settings of the ambient node agents (only with `dataPlane: DataPlaneMode.AMBIENT`).
+   *
+   * @default - upstream's defaults (see `AmbientOptions`)
+   */
+  readonly ambient?: AmbientOptions;
+  // --- end ambient ---
 }
 
 
@@ -307,6 +332,8 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
    * Pass it to `MeshTelemetry` access logging. Undefined without `accessLogFile`.
    */
   public readonly accessLogProvider?: IAccessLogProvider;
+  /** The data plane this control plane installs (ambient adds ztunnel and istio-cni). */
+  public readonly dataPlane: DataPlaneMode;
 
   private readonly model: MeshModel;
   private readonly props: IstioControlPlaneProps;
@@ -368,6 +395,19 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: ns, labels: { ...labels, ...extra } });
     const clusterMeta = (name: string, extra: Record<string, string> = {}) => ({ name, labels: { ...labels, ...extra } });
     const istiodAddress = `${istiod}.${ns}.svc:${EnvoyPorts.XDS_MTLS}`;
+    // --- ambient (issue 17) ---
+    this.dataPlane = props.dataPlane ?? DataPlaneMode.SIDECAR;
+    const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
+    if (props.ambient !== undefined && !ambient) {
+      throw propError(this, 'ambient', 'only applies with dataPlane: DataPlaneMode.AMBIENT', props.ambient, 'set dataPlane: DataPlaneMode.AMBIENT or remove ambient');
+    }
+    const otherAmbient = ambient ? this.model.controlPlanes.find((cp) => cp.ambient) : undefined;
+    if (otherAmbient) {
+      throw propError(this, 'dataPlane', `must be AMBIENT on one control plane of the app only: ${otherAmbient.path} already installs ztunnel and istio-cni, which run once per node`,
+        this.dataPlane, 'leave dataPlane unset on the other control planes: one ztunnel and one istio-cni per node serve the cluster');
+    }
+    if (ambient) validateAmbientOptions(this, props.ambient ?? {});
+    // --- end ambient ---
 
     let accessLog: { provider: string; path: string; encoding: AccessLogEncoding } | undefined;
     if (props.accessLogFile !== undefined) {
@@ -384,6 +424,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       hub: this.hub,
       tag: this.tag,
       istiodAddress,
+      ambient,
     });
     // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
@@ -434,7 +475,8 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       }));
     };
     bind('', `istiod-clusterrole${suffix}-${ns}`, istiodClusterRules(), { name: istiod, namespace: ns });
-    const gatewayController = props.gatewayApiDeploymentController ?? false;
+    // ambient: istiod deploys the waypoints (Gateways of class istio-waypoint)
+    const gatewayController = props.gatewayApiDeploymentController ?? ambient;
     if (gatewayController) bind('-GatewayController', `istiod-gateway-controller${suffix}-${ns}`, gatewayControllerRules(), { name: istiod, namespace: ns });
     if (props.multiclusterReader ?? false) {
       const reader = { 'app': 'istio-reader', 'app.kubernetes.io/name': 'istio-reader', 'app.kubernetes.io/part-of': 'istio' };
@@ -477,7 +519,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       proxyLogLevel: 'warning',
       holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
       proxyResources,
-      gatewayApiTemplates: props.gatewayApiDeploymentController ?? false,
+      gatewayApiTemplates: gatewayController,
     });
     this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
       metadata: meta(`istio-sidecar-injector${suffix}`),
@@ -528,6 +570,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         selector,
         podLabels,
         resources: props.resources ? toResourceRequirements(props.resources) : undefined,
+        extraEnv: ambient ? ambientIstiodEnv(ns) : [],
       }),
     });
     new k8s.KubeService(this, 'Service', {
@@ -559,6 +602,17 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
       });
     }
+    if (ambient) {
+      ambientDataPlane(this, {
+        namespace: ns,
+        revision: this.revision,
+        hub: this.hub,
+        tag: this.tag,
+        clusterId: props.clusterId ?? 'Kubernetes',
+        istiodAddress,
+        options: props.ambient ?? {},
+      });
+    }
   }
 
   /** The mesh config (`mesh` key of the `istio` ConfigMap) as plain data. @internal */
@@ -570,6 +624,8 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       terminationDrainDuration: `${(p.terminationDrainDuration ?? Duration.seconds(5)).toSeconds()}s`,
     };
     if (p.proxyConcurrency !== undefined) defaultConfig.concurrency = p.proxyConcurrency;
+    const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
+    if (ambient) defaultConfig.proxyMetadata = { ...AMBIENT_PROXY_METADATA };
     const defaultProviders: Record<string, string[]> = { metrics: ['prometheus'] };
     if (p.defaultTracingProvider) defaultProviders.tracing = [p.defaultTracingProvider.tracingProviderName];
     if (this.accessLogProvider) defaultProviders.accessLogging = [this.accessLogProvider.accessLogProviderName];
@@ -581,6 +637,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       trustDomain: this.model.controlPlane.trustDomain,
       outboundTrafficPolicy: { mode: p.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY },
     };
+    if (ambient) Object.assign(mesh, ambientMeshConfig());
     const providers = this.model.extensionProviders.map((e) => e.entry);
     if (providers.length) mesh.extensionProviders = providers;
     return mesh;

@@ -1,8 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DataPlaneMode } from './ambient';
 import { IMeshControlPlane } from './istio-control-plane';
 import { MeshModel } from '../model';
+import { setNamespaceDataPlane } from '../model/ambient';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
@@ -43,9 +45,36 @@ export interface MeshNamespaceProps {
    * @default - none
    */
   readonly labels?: { [key: string]: string };
+
+  // --- ambient (issue 17) ---
+  /**
+   * How the pods of this namespace join the mesh. `AMBIENT` labels the
+   * namespace `istio.io/dataplane-mode: ambient` (the node's ztunnel carries
+   * its pods' traffic) and not for sidecar injection; services in it run
+   * without sidecars unless they choose `SIDECAR` themselves. Needs an
+   * `IstioControlPlane` with `dataPlane: DataPlaneMode.AMBIENT` in the app
+   * (or installed elsewhere, when the app declares no control plane).
+   *
+   * @default DataPlaneMode.SIDECAR
+   * @see https://istio.io/latest/docs/ambient/usage/add-workloads/
+   */
+  readonly dataPlaneMode?: DataPlaneMode;
+
+  /**
+   * Ambient only: let cdk8s-mesh declare a waypoint (a Gateway of class
+   * `istio-waypoint` named `waypoint`) in this namespace and attach the
+   * services whose declared intent needs L7 (routes, retries, timeouts,
+   * version subsets, traffic policies, L7 authorization) to it. With `false`,
+   * such intent on an ambient service fails synth (AMB001).
+   *
+   * @default true
+   * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+   */
+  readonly waypoints?: boolean;
+  // --- end ambient ---
 }
 
-const INJECTION_LABELS = ['istio-injection', 'istio.io/rev'];
+const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode', 'istio.io/use-waypoint'];
 
 /**
  * A Kubernetes Namespace that belongs to the mesh: labelled so the chosen
@@ -64,6 +93,8 @@ export class MeshNamespace extends Construct {
   public readonly revision?: string;
   /** The Namespace object (escape hatch). */
   public readonly resource: ApiObject;
+  /** How the pods of this namespace join the mesh. */
+  public readonly dataPlaneMode: DataPlaneMode;
 
   private readonly _labels: Record<string, string>;
 
@@ -77,21 +108,41 @@ export class MeshNamespace extends Construct {
       throw propError(this, 'controlPlane', 'has no effect when injection is false', this.revision ?? 'default',
         'remove controlPlane, or set injection: true');
     }
+    // --- ambient (issue 17) ---
+    this.dataPlaneMode = props.dataPlaneMode ?? DataPlaneMode.SIDECAR;
+    const ambient = this.dataPlaneMode === DataPlaneMode.AMBIENT;
+    if (ambient && props.injection !== undefined) {
+      throw propError(this, 'injection', 'has no effect in an ambient namespace (its pods get no sidecar; a service opts back in with dataPlaneMode: SIDECAR)', props.injection,
+        'remove injection');
+    }
+    if (!ambient && props.waypoints !== undefined) {
+      throw propError(this, 'waypoints', 'only applies to ambient namespaces', props.waypoints, 'set dataPlaneMode: DataPlaneMode.AMBIENT or remove waypoints');
+    }
+    if (ambient && props.controlPlane?.revision) {
+      throw propError(this, 'controlPlane', 'must be the default revision in an ambient namespace: its pods are captured by the node\'s ztunnel, not injected by a revision '
+        + '(and a namespace istio.io/rev label would make that revision inject sidecars)', props.controlPlane.revision, 'remove controlPlane');
+    }
+    // --- end ambient ---
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(props.labels ?? {})) {
       if (INJECTION_LABELS.includes(k)) {
-        throw propError(this, `labels.${k}`, 'is managed by MeshNamespace', v, 'use the controlPlane and injection props instead');
+        throw propError(this, `labels.${k}`, 'is managed by MeshNamespace', v,
+          k.startsWith('istio.io/dataplane') || k === 'istio.io/use-waypoint' ? 'use the dataPlaneMode and waypoints props instead' : 'use the controlPlane and injection props instead');
       }
       if (!isLabelValue(v)) {
         throw propError(this, `labels.${k}`, 'must be a label value (at most 63 characters of letters, digits, \'-\', \'_\' and \'.\')', v, 'shorten or simplify the value');
       }
       labels[k] = v;
     }
-    if (!injection) labels['istio-injection'] = 'disabled';
+    if (ambient) labels['istio.io/dataplane-mode'] = 'ambient';
+    else if (!injection) labels['istio-injection'] = 'disabled';
     else if (this.revision) labels['istio.io/rev'] = this.revision;
     else labels['istio-injection'] = 'enabled';
     this._labels = labels;
     MeshModel.of(this).addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision });
+    setNamespaceDataPlane(MeshModel.of(this), {
+      path: this.node.path, namespace: this.name, mode: ambient ? 'ambient' : 'sidecar', waypoints: props.waypoints ?? true,
+    });
 
     this.resource = clusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...labels } },

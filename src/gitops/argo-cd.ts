@@ -5,6 +5,7 @@ import { IstioControlPlane } from '../control-plane/istio-control-plane';
 import { ISTIOD_MANAGED_WEBHOOK_FIELDS } from '../control-plane/private/webhooks';
 import { MeshGateway } from '../gateways/mesh-gateway';
 import { MeshModel } from '../model';
+import { finalizeAmbient } from '../model/ambient';
 import { GitOpsRule, managedFieldsOf } from '../model/gitops';
 import { propError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
@@ -223,6 +224,8 @@ export class ArgoCdGitOps extends Chart {
     const charts = scope.node.findAll().filter((c): c is Chart => c instanceof Chart && c !== this);
     if (charts.length === 0) throw propError(this, 'app', 'must contain the charts to deploy before GitOps.argoCd() is called', 0, 'call GitOps.argoCd(app, ...) last, after building the App');
 
+    // ambient (issue 17): waypoints and their labels depend on the whole app's intent; add them before walking the objects
+    finalizeAmbient(model);
     const managed = managedFieldsOf(model);
     const byPath = new Map<string, IConstruct>();
     for (const c of scope.node.findAll()) byPath.set(c.node.path, c);

@@ -100,6 +100,8 @@ export interface ControlPlaneModel {
     /** `TEXT` or `JSON`. */
     readonly encoding: string;
   };
+  /** True when this control plane installs the ambient data plane (ztunnel, istio-cni). */
+  readonly ambient?: boolean;
 }
 
 /**

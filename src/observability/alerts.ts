@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { promDuration } from './addon-base';
 import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../imports/monitoring.coreos.com';
 import { MeshModel } from '../model';
+import { requestMetricsReporterOf } from '../model/ambient';
 import { addAlertGroup } from '../model/observability';
 import { propError } from '../private/errors';
 import { isLabelValue } from '../private/names';
@@ -133,7 +134,8 @@ export class GoldenSignalAlerts extends Construct {
     const svc = props.service;
     const severity = props.severity ?? AlertSeverity.WARNING;
     const w = promDuration(window);
-    const selector = `reporter="destination", destination_service="${svc.host}"`;
+    // ambient (issue 17): the waypoint reports the requests of an ambient service
+    const selector = `reporter="${requestMetricsReporterOf(MeshModel.of(this), svc.host)}", destination_service="${svc.host}"`;
     const labels = { severity, service: svc.serviceName, namespace: svc.namespace };
     this.groupName = `${svc.serviceName}.${svc.namespace}.golden-signals`;
     this.group = {

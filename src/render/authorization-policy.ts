@@ -23,9 +23,11 @@ const ACTIONS: Record<AuthorizationActionName, AuthorizationPolicySpecAction> = 
 
 /**
  * `spec` of an AuthorizationPolicy. A policy with neither action nor rules
- * renders as the empty spec (Istio's "allow nothing").
+ * renders as the empty spec (Istio's "allow nothing"). With `waypointService`
+ * (ambient), `targetRefs` to that Service replace the workload selector.
  */
-export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, mesh: AuthorizationMesh): AuthorizationPolicySpec {
+export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, mesh: AuthorizationMesh,
+  waypointService?: string): AuthorizationPolicySpec {
   if (policy.action === 'CUSTOM' && !policy.provider) {
     throw new Error(`internal: CUSTOM authorization policy ${policy.path} names no provider`);
   }
@@ -33,7 +35,9 @@ export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, 
     throw new Error(`internal: authorization policy ${policy.path} names provider ${policy.provider} but its action is ${policy.action ?? 'unset'}, not CUSTOM`);
   }
   return {
-    ...(policy.selector ? { selector: { matchLabels: { ...policy.selector } } } : {}),
+    // ambient (issue 17): a policy of a service with a waypoint targets the Service, whose waypoint enforces it
+    ...(waypointService !== undefined ? { targetRefs: [{ group: '', kind: 'Service', name: waypointService }] }
+      : policy.selector ? { selector: { matchLabels: { ...policy.selector } } } : {}),
     ...(policy.action ? { action: ACTIONS[policy.action] } : {}),
     ...(policy.provider !== undefined ? { provider: { name: policy.provider } } : {}),
     ...(policy.rules ? { rules: renderAuthorizationRules(policy.rules, mesh) } : {}),

@@ -1,5 +1,6 @@
 import { defaultDestinations } from './virtual-service';
 import { MeshModel, ServiceModel } from '../model';
+import { isAmbient, l7NeedsOf, namespaceDataPlaneOf, waypointOf } from '../model/ambient';
 import { externalServicesOf, ExternalServiceModel, GatewayModel, gatewaysOf } from '../model/gateways';
 import { clientTlsModeOf, effectiveMtlsOf } from '../model/security';
 import { releaseOf } from '../model/traffic';
@@ -72,7 +73,9 @@ function serviceLabel(model: MeshModel, s: ServiceModel): string {
   });
   const eff = effectiveMtlsOf(model, s);
   const authz = incomingAuthorized(model).has(s.host) ? ' · authz' : '';
-  return `${s.name}<br/>${versions.join(' · ')}<br/>${eff.source ? `mTLS ${eff.mode}` : 'no mTLS policy'}${authz}`;
+  // ambient (issue 17): no sidecar; ztunnel (L4) and, where the intent needs L7, the namespace waypoint
+  const ambient = isAmbient(model, s.host) ? `<br/>ambient${waypointOf(model, s) ? ' · via waypoint' : ' · L4 only'}` : '';
+  return `${s.name}<br/>${versions.join(' · ')}<br/>${eff.source ? `mTLS ${eff.mode}` : 'no mTLS policy'}${authz}${ambient}`;
 }
 
 const AUTHORIZED = new WeakMap<MeshModel, { edges: number; hosts: Set<string> }>();
@@ -103,10 +106,13 @@ export function renderMermaid(model: MeshModel): string {
 
   const namespaces = new Set<string>([...model.services.map((s) => s.namespace), ...gateways.map((g) => g.namespace)]);
   for (const ns of [...namespaces].sort()) {
-    lines.push(`  subgraph ${nodeId('ns', ns)}[${quote(`namespace ${ns}`)}]`);
+    const ambientNs = namespaceDataPlaneOf(model, ns)?.mode === 'ambient';
+    lines.push(`  subgraph ${nodeId('ns', ns)}[${quote(`namespace ${ns}${ambientNs ? ' · ambient' : ''}`)}]`);
     for (const g of gateways.filter((x) => x.namespace === ns)) {
       lines.push(`    ${gatewayNodeId(g)}{{${quote(`${g.direction} gateway ${g.name}`)}}}`);
     }
+    const waypointServices = model.services.filter((x) => x.namespace === ns && waypointOf(model, x) !== undefined);
+    if (waypointServices.length > 0) lines.push(`    ${nodeId('wp', ns)}{{${quote('waypoint (L7)')}}}`);
     for (const s of model.services.filter((x) => x.namespace === ns).sort(byString((x) => x.name))) {
       lines.push(`    ${serviceNodeId(s)}[${quote(serviceLabel(model, s))}]`);
     }
@@ -168,6 +174,12 @@ export function renderMermaid(model: MeshModel): string {
         edgeLines.add(`  ${serviceNodeId(s)} -.->|${quote(`calls · ${last}`)}| ${externalNodeId(x)}`);
       }
     }
+  }
+  // ambient: the waypoint serves the L7 intent of the services attached to it
+  for (const s of model.services) {
+    if (!waypointOf(model, s)) continue;
+    const what = [...new Set(l7NeedsOf(model, s).map((n) => n.what.replace(/ ".*"$| of .*$/, '')))].sort().join(', ');
+    edgeLines.add(`  ${nodeId('wp', s.namespace)} -->|${quote(what)}| ${serviceNodeId(s)}`);
   }
   lines.push(...[...edgeLines].sort());
   for (const fn of contributors.get(model) ?? []) lines.push(...fn(model).lines);

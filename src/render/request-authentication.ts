@@ -10,8 +10,15 @@ import { JwtProviderModel } from '../model/security';
  * alias `jwks_uri`.
  */
 
-/** `spec` of a RequestAuthentication: one JWT rule, plus the workload selector for a workload-scoped provider. */
-export function renderRequestAuthenticationSpec(provider: JwtProviderModel): RequestAuthenticationSpec {
+/**
+ * `spec` of a RequestAuthentication: one JWT rule, plus the workload selector for a
+ * workload-scoped provider, or (ambient, issue 17) `targetRefs` to the Service whose waypoint
+ * validates the tokens.
+ */
+export function renderRequestAuthenticationSpec(provider: JwtProviderModel, waypointService?: string): RequestAuthenticationSpec {
+  if (waypointService !== undefined) {
+    return { targetRefs: [{ group: '', kind: 'Service', name: waypointService }], jwtRules: [renderJwtRule(provider)] };
+  }
   return {
     ...(provider.selector ? { selector: { matchLabels: { ...provider.selector } } } : {}),
     jwtRules: [renderJwtRule(provider)],

@@ -4,6 +4,7 @@ import {
   AnalysisTemplate, AnalysisTemplateSpec, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit,
 } from '../imports/argoproj.io';
 import { MeshModel } from '../model';
+import { requestMetricsReporterOf } from '../model/ambient';
 import { addPrometheusQuery, prometheusesOf } from '../model/observability';
 import { IPrometheusEndpoint } from '../observability/prometheus';
 import { propError } from '../private/errors';
@@ -149,7 +150,9 @@ export class SloAnalysis extends Construct {
     const p = this.props;
     const address = p.prometheus?.prometheusUrl ?? prometheusesOf(MeshModel.of(this))[0]?.url;
     const window = `${this.intervalSeconds}s`;
-    const selector = `reporter="destination",destination_service="${p.service.host}",destination_version="${p.canary}"`;
+    // ambient (issue 17): the waypoint reports the requests of an ambient service
+    const reporter = requestMetricsReporterOf(MeshModel.of(this), p.service.host);
+    const selector = `reporter="${reporter}",destination_service="${p.service.host}",destination_version="${p.canary}"`;
     const common = {
       interval: window,
       count: AnalysisTemplateSpecMetricsCount.fromNumber(p.count ?? 5),

@@ -4,6 +4,7 @@ import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
 import { AuthorizationPolicy, AuthorizationPolicySpecRules } from '../imports/security.istio.io';
 import { MeshModel, PortModel } from '../model';
+import { addL7Authorization, markAuthorized, waypointOf } from '../model/ambient';
 import { registeredService } from './private/registered-service';
 import {
   addAuthorizationPolicy, addAuthorizationRules, addIdentityReference, addJwtRequirement, AuthorizationActionName, AuthorizationOperationModel,
@@ -154,6 +155,7 @@ export class ServiceAuthorization extends Construct {
   private constructor(scope: Construct, id: string, private readonly service: IMeshService) {
     super(scope, id);
     this.model = MeshModel.of(this);
+    markAuthorized(this.model, service.host);
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
   }
 
@@ -167,6 +169,7 @@ export class ServiceAuthorization extends Construct {
   public _allow(source: AuthzSource, options: AllowFromOptions, prop: string): AuthorizationRule {
     source._validate(this.service, prop, false);
     const operation = this.operation(`${prop}.options`, options);
+    this.recordL7(`${prop}.options`, operation);
     this.recordIdentity(source, prop);
     this.allowPolicy ??= this.policy('Allow', 'allow', 'ALLOW');
     return this.addRules(this.allowPolicy, AuthorizationAction.ALLOW, source.description, operation, [{ from: [source._toModel()], operation }]);
@@ -177,6 +180,7 @@ export class ServiceAuthorization extends Construct {
     checkArgs(this, 'ServiceAuthorization.denyFrom', arguments);
     source._validate(this.service, 'denyFrom', true);
     const operation = this.operation('denyFrom.options', options, true);
+    this.recordL7('denyFrom.options', options.methods || options.paths ? operation : undefined);
     this.denyPolicy ??= this.policy('Deny', 'deny', 'DENY');
     return this.addRules(this.denyPolicy, AuthorizationAction.DENY, source.description, operation, [{ from: [source._toModel()], operation }]);
   }
@@ -192,6 +196,8 @@ export class ServiceAuthorization extends Construct {
     // token checks are HTTP-only attributes: pinned to the HTTP ports, else Istio's DENY also blocks every TCP port
     const operation = this.operation('requireJwt.options', options, true, true);
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
+    // tokens are HTTP: a proxy that sees requests must check them (a waypoint in ambient mode)
+    addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: 'requireJwt', value: authentication.issuer });
     addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
     this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', 'DENY');
@@ -209,7 +215,11 @@ export class ServiceAuthorization extends Construct {
     addAuthorizationPolicy(this.model, { path, name, namespace: this.service.namespace, selector: { app }, action, rules: [] });
     return new AuthorizationPolicy(this, id, {
       metadata: { name, namespace: this.service.namespace, labels: { 'app': app, 'app.kubernetes.io/name': app } },
-      spec: Lazy.any({ produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane) }),
+      // ambient (issue 17): with a waypoint, the waypoint enforces the policy (targetRefs to the Service);
+      // otherwise the workload's sidecar or the node's ztunnel (selector, L4 rules only)
+      spec: Lazy.any({
+        produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane, this.waypointTarget()),
+      }),
     });
   }
 
@@ -218,6 +228,18 @@ export class ServiceAuthorization extends Construct {
     rules: AuthorizationRuleModel[]): AuthorizationRule {
     addAuthorizationRules(this.model, policy.node.path, rules);
     return AuthorizationRule._create(this, action, description, operation, rules);
+  }
+
+  /** The Service whose waypoint enforces this service's policies, if it is ambient with a waypoint. */
+  private waypointTarget(): string | undefined {
+    const svc = this.model.findService(this.service.host);
+    return svc && waypointOf(this.model, svc) ? svc.name : undefined;
+  }
+
+  /** ambient (issue 17): methods and paths are L7 conditions that ztunnel cannot enforce. */
+  private recordL7(prop: string, operation: AuthorizationOperationModel | undefined) {
+    if (operation?.methods) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.methods`, value: operation.methods });
+    if (operation?.paths) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.paths`, value: operation.paths });
   }
 
   private recordIdentity(source: AuthzSource, prop: string) {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { registeredService } from './private/registered-service';
 import { RequestAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
+import { waypointOf } from '../model/ambient';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
@@ -203,8 +204,15 @@ export class JwtAuthentication extends Construct {
         name,
         namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
       },
-      spec: renderRequestAuthenticationSpec(this._model),
+      // ambient (issue 17): the waypoint of the service validates tokens (targetRefs), not ztunnel
+      spec: Lazy.any({ produce: () => renderRequestAuthenticationSpec(this._model, this.waypointTarget(props.service)) }),
     });
+  }
+
+  /** The Service whose waypoint validates the tokens, when the service is ambient with a waypoint. */
+  private waypointTarget(service: IMeshService | undefined): string | undefined {
+    const svc = service ? this.model.findService(service.host) : undefined;
+    return svc && waypointOf(this.model, svc) ? svc.name : undefined;
   }
 
   private validateKeys(props: JwtAuthenticationProps) {

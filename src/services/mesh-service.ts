@@ -2,14 +2,17 @@ import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayApiServiceRouting } from './gateway-api-routing';
+import { finalizeAmbientService } from './private/ambient-service';
 import { resolveWorkloadSecurity, validatePorts, validateVolumes, WorkloadSecurity } from './private/workload';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
 import { recordImage } from '../analysis/rules/risk-rules';
+import { DataPlaneMode } from '../control-plane/ambient';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } from '../data-plane/scrape';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
+import { addAmbientFinalizer, finalizeAmbient, namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
 import { emitsDeployment, onWorkloadsChanged, putWorkload } from '../model/releases';
 import { MeshRouting, RoutingApi, setRoutingApi } from '../model/routing';
 import { clientTlsModeOf, setClientTls } from '../model/security';
@@ -274,6 +277,21 @@ export interface MeshServiceProps {
    */
   readonly routingApi?: RoutingApi;
   // --- end Gateway API ---
+
+  // --- ambient (issue 17) ---
+  /**
+   * How the pods of this service join the mesh. `AMBIENT`: no sidecar (pods
+   * labelled `sidecar.istio.io/inject: "false"` and
+   * `istio.io/dataplane-mode: ambient`), no Istio `Sidecar` resource; the
+   * node's ztunnel carries the traffic and enforces L4 authorization, and a
+   * waypoint is declared when the service's intent needs L7.
+   *
+   * @default - the mode of the service's `MeshNamespace` (declared before the
+   * service), else `DataPlaneMode.SIDECAR`
+   * @see https://istio.io/latest/docs/ambient/overview/
+   */
+  readonly dataPlaneMode?: DataPlaneMode;
+  // --- end ambient ---
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -321,8 +339,10 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   public readonly routingApi: RoutingApi;
   /** With `RoutingApi.GATEWAY_API`: the HTTPRoutes, one per HTTP port (empty otherwise). */
   public readonly httpRoutes: ApiObject[];
-  /** The Istio Sidecar scoping egress, unless `egressScoping` is false. */
+  /** The Istio Sidecar scoping egress, unless `egressScoping` is false or the service is ambient. */
   public readonly sidecar?: ApiObject;
+  /** How the pods of this service join the mesh. */
+  public readonly dataPlaneMode: DataPlaneMode;
 
   private readonly model: MeshModel;
   private readonly _ports: PortModel[];
@@ -363,6 +383,22 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     }
     this._stableVersion = stable;
 
+    // --- ambient (issue 17) ---
+    const nsMode = namespaceDataPlaneOf(this.model, this.namespace)?.mode;
+    this.dataPlaneMode = props.dataPlaneMode ?? (nsMode === 'ambient' ? DataPlaneMode.AMBIENT : DataPlaneMode.SIDECAR);
+    const ambient = this.dataPlaneMode === DataPlaneMode.AMBIENT;
+    if (ambient && props.egressScoping !== undefined) {
+      throw propError(this, 'egressScoping', 'has no effect on an ambient service (an Istio Sidecar resource configures sidecars only)', props.egressScoping,
+        'remove egressScoping, or set dataPlaneMode: DataPlaneMode.SIDECAR');
+    }
+    if (ambient && props.controlPlane?.revision) {
+      throw propError(this, 'controlPlane', 'must be the default revision for an ambient service: its pods are captured by the node\'s ztunnel, not injected by a revision',
+        props.controlPlane.revision, 'remove controlPlane, or set dataPlaneMode: DataPlaneMode.SIDECAR');
+    }
+    setServiceDataPlane(this.model, {
+      path: this.node.path, host: this.host, namespace: this.namespace, mode: ambient ? 'ambient' : 'sidecar', explicit: props.dataPlaneMode !== undefined,
+    });
+    // --- end ambient ---
     const labels = { 'app': this.serviceName, 'app.kubernetes.io/name': this.serviceName };
     const metadata = { name: this.serviceName, namespace: this.namespace, labels };
 
@@ -400,13 +436,19 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     });
     // --- end Gateway API ---
 
-    if (props.egressScoping ?? true) {
+    if (!ambient && (props.egressScoping ?? true)) {
       this.sidecar = new Sidecar(this, 'Sidecar', {
         metadata,
         spec: Lazy.any({ produce: () => renderSidecarSpec(this.model, this._toModel()) }),
       });
     }
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    // ambient: the waypoint and the labels that attach the service to it depend on the whole
+    // app's intent, so they are added when cdk8s validates the app (before it renders any object)
+    if (ambient) {
+      addAmbientFinalizer(this.model, () => finalizeAmbientService(this, this._toModel()));
+      this.node.addValidation({ validate: () => { finalizeAmbient(this.model); return []; } });
+    }
 
     // --- releases: a version run by an Argo Rollouts Rollout gets no Deployment of its own (asked of the model) ---
     onWorkloadsChanged(this.model, this.host, () => this.emitDeployments());
@@ -597,9 +639,15 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       'version': version.name,
       'app.kubernetes.io/name': this.serviceName,
       'app.kubernetes.io/version': version.name,
-      'sidecar.istio.io/inject': 'true',
-      // control-plane area: bind the pods to a revisioned control plane
-      ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
+      ...(this.dataPlaneMode === DataPlaneMode.AMBIENT ? {
+        // ambient: never injected, captured by the node's ztunnel
+        'sidecar.istio.io/inject': 'false',
+        'istio.io/dataplane-mode': 'ambient',
+      } : {
+        'sidecar.istio.io/inject': 'true',
+        // control-plane area: bind the pods to a revisioned control plane
+        ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
+      }),
     };
     const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
       metadata: {

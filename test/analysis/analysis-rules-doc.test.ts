@@ -7,7 +7,7 @@ import * as path from 'path';
  * asserts it, so the page never rots.
  */
 const ROOT = path.join(__dirname, '..', '..');
-const CODE = /'((?:TRAFFIC|SEC|MESH-GW|MESH|OBS|CP|ROLLOUT)\d{3})'/g;
+const CODE = /'((?:TRAFFIC|SEC|MESH-GW|MESH|OBS|CP|ROLLOUT|AMB)\d{3})'/g;
 
 function filesUnder(dir: string, ext: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -25,7 +25,7 @@ function codesIn(files: string[]): Set<string> {
 
 describe('docs/analysis-rules.md', () => {
   const doc = fs.readFileSync(path.join(ROOT, 'docs', 'analysis-rules.md'), 'utf8');
-  const rows = [...doc.matchAll(/^\| ((?:TRAFFIC|SEC|MESH-GW|MESH|OBS|CP|ROLLOUT)\d{3}) \| (error|warning) \|/gm)].map((m) => ({ code: m[1], severity: m[2] }));
+  const rows = [...doc.matchAll(/^\| ((?:TRAFFIC|SEC|MESH-GW|MESH|OBS|CP|ROLLOUT|AMB)\d{3}) \| (error|warning) \|/gm)].map((m) => ({ code: m[1], severity: m[2] }));
   const sourceCodes = codesIn(filesUnder(path.join(ROOT, 'src'), '.ts'));
 
   test('lists exactly the codes registered in src/, once each', () => {

@@ -38,7 +38,7 @@ const EXTRA: Record<string, string> = {
 /** istiod env entries that differ from the golden, with the reason. */
 const ENV_DIFF = {
   omitted: {
-    CA_TRUSTED_NODE_ACCOUNTS: 'lets ztunnel request certificates for other identities; ambient mode is not supported, so least privilege drops it',
+    CA_TRUSTED_NODE_ACCOUNTS: 'lets ztunnel request certificates for other identities: emitted only with dataPlane AMBIENT (ambient-parity.test.ts), least privilege otherwise',
     GOMAXPROCS: 'dropped by upstream HEAD charts (Go sizes GOMAXPROCS from the cgroup limit itself)',
   } as Record<string, string>,
   added: {

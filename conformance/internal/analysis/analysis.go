@@ -298,6 +298,10 @@ func derivedPods(ex *manifest.Example) (string, int, error) {
 		if err != nil {
 			return "", 0, err
 		}
+		annotations := meta["annotations"]
+		if labels, _ := meta["labels"].(map[string]any); ambientCaptured(ex, w.GetNamespace(), labels) {
+			annotations = withAmbientRedirection(annotations) // set by istio-cni at run time (ambient.go)
+		}
 		pod := map[string]any{
 			"apiVersion": "v1",
 			"kind":       "Pod",
@@ -305,7 +309,7 @@ func derivedPods(ex *manifest.Example) (string, int, error) {
 				"name":        w.GetName() + DerivedPodSuffix,
 				"namespace":   w.GetNamespace(),
 				"labels":      meta["labels"],
-				"annotations": meta["annotations"],
+				"annotations": annotations,
 			},
 			"spec": spec,
 		}

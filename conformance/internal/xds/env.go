@@ -54,6 +54,8 @@ type Workload struct {
 	Injected              bool // a sidecar would be injected
 	Gateway               bool // selected by an Istio Gateway (a router proxy)
 	Probe                 bool // a synthetic client added by the oracle (not emitted)
+	Ambient               bool // captured by istio-cni for ztunnel (ambient.go)
+	Waypoint              bool // a waypoint istiod deploys for a Gateway of class istio-waypoint (ambient.go)
 	Pods                  []*corev1.Pod
 }
 
@@ -69,12 +71,18 @@ type Env struct {
 	Workloads []*Workload
 	Server    *fakexds.FakeDiscoveryServer
 	failer    *failer
+	ambient   bool   // istiod serves ambient (ambient.go)
+	restore   func() // restores the pilot features set for ambient
 }
 
 // Close stops the discovery server.
 func (e *Env) Close() {
 	if e.failer != nil {
 		e.failer.cleanup()
+	}
+	if e.restore != nil {
+		e.restore()
+		e.restore = nil
 	}
 }
 
@@ -116,6 +124,16 @@ func Load(ex *manifest.Example) (*Env, error) {
 	// jwt_authn provider then carries a remote JWKS instead of an inline one).
 	features.JwksFetchMode = jwt.Envoy
 	e := &Env{Example: ex}
+	if ambientEnabled(ex) {
+		e.ambient = true
+		e.restore = enableAmbientFeatures()
+	}
+	ok := false
+	defer func() {
+		if !ok && e.restore != nil {
+			e.restore()
+		}
+	}()
 	m, err := meshConfigOf(ex)
 	if err != nil {
 		return nil, err
@@ -159,6 +177,7 @@ func Load(ex *manifest.Example) (*Env, error) {
 		return nil, fmt.Errorf("starting pilot's discovery server: %w", f.err)
 	}
 	e.Server = srv
+	ok = true
 	return e, nil
 }
 
@@ -204,11 +223,16 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 		}
 		g, k := o.Group(), o.GetKind()
 		keep := (g == "" && (k == "Service" || k == "ServiceAccount" || k == "Namespace" || k == "Secret")) ||
-			g == "gateway.networking.k8s.io"
+			g == "gateway.networking.k8s.io" ||
+			// ambient: the ambient index reads these from the cluster, not from pilot's config store
+			(e.ambient && ambientIndexKinds[g+"/"+k])
 		if !keep {
 			continue
 		}
 		src := o.Object
+		if e.ambient && isWaypoint(o) {
+			src = waypointWithStatus(o)
+		}
 		if g == "gateway.networking.k8s.io" && k == "ReferenceGrant" && o.GroupVersionKind().Version == "v1" {
 			// the API server serves v1 and stores v1beta1 (same schema); pilot watches v1beta1
 			src = map[string]any{}
@@ -276,6 +300,10 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 			}
 		}
 		w.Injected = !w.Gateway && injected(labels, annotations, nsLabels[w.Namespace])
+		if e.ambient && !w.Gateway && ambientCaptured(w.Injected, labels, nsLabels[w.Namespace]) {
+			w.Ambient = true
+			annotations = withRedirection(annotations)
+		}
 		// labels the injector adds (what the endpoint metadata and proxy labels carry)
 		if w.Injected || w.Gateway {
 			w.Labels = copyMap(labels)
@@ -322,6 +350,18 @@ func (e *Env) kubeObjects() ([]k8sruntime.Object, error) {
 			out = append(out, pod)
 		}
 		e.Workloads = append(e.Workloads, w)
+	}
+	if e.ambient {
+		for _, o := range e.Example.Objects {
+			if !isWaypoint(o) {
+				continue
+			}
+			objs, err := e.waypointDeployment(o, &podIndex, &svcIndex)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
 	}
 
 	// A probe client in every namespace with a mesh-bound VirtualService: the view of
@@ -599,7 +639,7 @@ type Proxy struct {
 func (e *Env) Proxies() []*Proxy {
 	var out []*Proxy
 	for _, w := range e.Workloads {
-		if (!w.Injected && !w.Gateway) || len(w.Pods) == 0 {
+		if (!w.Injected && !w.Gateway && !w.Waypoint) || len(w.Pods) == 0 {
 			continue
 		}
 		out = append(out, e.ProxyFor(w))
@@ -616,6 +656,9 @@ func (e *Env) ProxyFor(w *Workload) *Proxy {
 	}
 	if w.Gateway {
 		typ, kind = model.Router, "gateway"
+	}
+	if w.Waypoint {
+		typ, kind = model.Waypoint, "waypoint"
 	}
 	p := &model.Proxy{
 		Type:            typ,

@@ -148,7 +148,7 @@ func (c *checker) gateway(p *Proxy, cfg *Config) {
 							c.check(vhost.RequireTls == route.VirtualHost_ALL, vsubject, fmt.Sprintf("httpsRedirect: require_tls %v", vhost.RequireTls))
 						}
 						want := expectedRoutes(vs, vsCfg.Namespace, gwName, port, p.Workload.Labels, p.Workload.Namespace)
-						c.routesResult(vsubject, cfg, vhost, vsCfg, want, port)
+						c.routesResult(vsubject, cfg, vhost, vsCfg, want, port, true)
 					}
 				}
 				if bound == 0 && rc != nil && !srv.GetTls().GetHttpsRedirect() {

@@ -89,6 +89,10 @@ func (c *checker) assert() {
 	}
 	for _, p := range c.proxies {
 		cfg := c.configs[p]
+		if p.Workload.Waypoint {
+			c.waypoint(p, cfg) // waypoint.go: routes and authorization of the attached services
+			continue
+		}
 		if p.Workload.Gateway {
 			c.gateway(p, cfg)
 		} else {
@@ -100,6 +104,8 @@ func (c *checker) assert() {
 		c.telemetryChecks(p, cfg)
 	}
 	c.authorizedCallers()
+	c.waypointsExist()
+	c.ztunnelPolicies()
 }
 
 // ---- Sidecar scoping ----
@@ -182,20 +188,20 @@ func (c *checker) meshRoutes(p *Proxy, cfg *Config) {
 					c.fail(subject, fmt.Sprintf("no virtual host for %s in route %d", host, port.Number))
 					continue
 				}
-				c.routesResult(subject, cfg, vhost, vsCfg, want, port.Number)
+				c.routesResult(subject, cfg, vhost, vsCfg, want, port.Number, false)
 			}
 		}
 	}
 }
 
-func (c *checker) routesResult(subject string, cfg *Config, vh *route.VirtualHost, vsCfg config.Config, want []routeMatch, port int) {
+func (c *checker) routesResult(subject string, cfg *Config, vh *route.VirtualHost, vsCfg config.Config, want []routeMatch, port int, router bool) {
 	problems, clusters := checkVirtualHost(vh, vsCfg, want, c.hosts, port)
 	for _, cl := range clusters {
 		if cfg.Cluster(cl) == nil {
 			problems = append(problems, fmt.Sprintf("routes to cluster %s, which pilot did not generate (missing host or DestinationRule subset): traffic gets 503", cl))
 			continue
 		}
-		c.endpoints(cfg, cl, subject)
+		c.endpoints(cfg, cl, subject, router)
 	}
 	if len(problems) == 0 {
 		c.pass(subject, fmt.Sprintf("%d routes (matches, weighted clusters, retries, timeouts, faults) as declared", len(want)))
@@ -210,11 +216,15 @@ func (c *checker) routesResult(subject string, cfg *Config, vh *route.VirtualHos
 
 // endpoints asserts the EDS of a routed cluster holds exactly the pods the
 // Service selector and the DestinationRule subset select (once per cluster).
-func (c *checker) endpoints(cfg *Config, name, subject string) {
-	if c.eds[name] {
+func (c *checker) endpoints(cfg *Config, name, subject string, router bool) {
+	key := name
+	if c.env.ambient {
+		key = fmt.Sprintf("%s|router=%v", name, router) // gateways and sidecars see different EDS (ambient.go)
+	}
+	if c.eds[key] {
 		return
 	}
-	c.eds[name] = true
+	c.eds[key] = true
 	_, subsetName, host, _ := parseClusterName(name)
 	h := c.hosts[host]
 	if h == nil || h.Selector == nil {
@@ -240,12 +250,24 @@ func (c *checker) endpoints(cfg *Config, name, subject string) {
 			want += len(w.Pods)
 		}
 	}
+	wp := c.env.ingressWaypointOf(host)
+	if wp != nil && router {
+		// ambient: gateways send the host's traffic to its waypoint (ambient.go); sidecars send
+		// it to the pods directly (HBONE)
+		sel, want = wp.Labels, len(wp.Pods)
+	}
 	got := 0
 	for _, le := range cfg.Endpoint(name).GetEndpoints() {
 		got += len(le.LbEndpoints)
 	}
 	if want == 0 {
 		c.fail("endpoints "+name, fmt.Sprintf("no pod matches the Service selector and subset labels %v, yet %s routes to it: Envoy has 0 endpoints (503)", sel, subject))
+		return
+	}
+	if c.env.ambient {
+		// the count alone cannot tell a waypoint's pod from the service's: compare addresses
+		c.check(got == want && sameEndpoints(cfg, name, c.env, sel, h.Namespace), "endpoints "+name+edsView(router),
+			fmt.Sprintf("EDS has %d endpoints at the addresses of the pods matching %v: %d", got, sel, want))
 		return
 	}
 	c.check(got == want, "endpoints "+name, fmt.Sprintf("EDS has %d endpoints; the pods matching %v: %d", got, sel, want))
@@ -807,7 +829,7 @@ func (c *checker) authorizedCallers() {
 						for _, h := range calleeHosts {
 							found := false
 							for _, cl := range cfg.Clusters {
-								if dir, _, hh, _ := parseClusterName(cl.Name); dir == "outbound" && hh == h {
+								if dir, _, hh, _ := parseClusterName(cl.Name); (dir == "outbound" || dir == "inbound-vip") && hh == h {
 									found = true
 								}
 							}

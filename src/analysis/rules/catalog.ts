@@ -5,6 +5,7 @@ import { registerMeshRules, unsurfacedFindings } from './mesh-rules';
 import { registerRiskRules } from './risk-rules';
 import { registerRolloutRules } from './rollout-rules';
 import { MeshModel } from '../../model';
+import { registerAmbientRules } from '../../model/ambient';
 import { registerGatewayRules } from '../../model/gateways';
 import { registerObservabilityRules } from '../../model/observability';
 import { registerSecurityRules } from '../../model/security';
@@ -30,6 +31,7 @@ export function registerRuleCatalog(root: IConstruct, model: MeshModel): void {
   registerObservabilityRules(model);
   registerControlPlaneRules(model);
   registerRolloutRules(model);
+  registerAmbientRules(model); // ambient (issue 17)
   root.node.addValidation({
     validate: () => [
       ...unsurfacedFindings(root, model).map((d) => `[${d.path}] ${d.code}: ${d.message}`),

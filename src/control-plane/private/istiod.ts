@@ -19,6 +19,8 @@ export interface IstiodInput {
   readonly podLabels: Record<string, string>;
   /** Resources of the discovery container; Istio's chart default when undefined. */
   readonly resources?: k8s.ResourceRequirements;
+  /** Further env entries (the ambient profile's, issue 17), after the default ones. */
+  readonly extraEnv?: k8s.EnvVar[];
 }
 
 const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
@@ -55,6 +57,7 @@ export function istiodDeploymentSpec(i: IstiodInput): k8s.DeploymentSpec {
             env('CLUSTER_ID', i.clusterId),
             env('PLATFORM', ''),
             ...(i.gatewayController ? [] : [env('PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', 'false')]),
+            ...(i.extraEnv ?? []),
           ],
           ports: [
             { containerPort: 8080, name: 'http-debug', protocol: 'TCP' },

@@ -1,0 +1,42 @@
+import { WAYPOINT_NAME } from '../model/ambient';
+
+/**
+ * The waypoint of an ambient namespace: a Kubernetes Gateway API `Gateway`
+ * of class `istio-waypoint` with the one HBONE listener on 15008, which
+ * istiod's deployment controller turns into a waypoint Deployment, Service
+ * and ServiceAccount (named after the Gateway) from its `waypoint` template.
+ *
+ * Typed with a minimal local interface of the `gateway.networking.k8s.io/v1`
+ * Gateway spec (the fields used here, as in the v1.5.1 CRD), until the
+ * generated Gateway API L1s (`src/imports/gateway.networking.k8s.io.ts`) are
+ * on this branch.
+ */
+export interface WaypointGatewaySpec {
+  readonly gatewayClassName: string;
+  readonly listeners: WaypointGatewayListener[];
+}
+
+export interface WaypointGatewayListener {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: string;
+}
+
+export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
+export const WAYPOINT_CLASS = 'istio-waypoint';
+/** Istio's HBONE tunnel port. */
+export const HBONE_PORT = 15008;
+
+/** Labels of the waypoint Gateway: it serves the namespace's services (not workloads addressed by IP). */
+export function waypointLabels(revision?: string): Record<string, string> {
+  return { 'istio.io/waypoint-for': 'service', ...(revision ? { 'istio.io/rev': revision } : {}) };
+}
+
+export function renderWaypointSpec(): WaypointGatewaySpec {
+  return { gatewayClassName: WAYPOINT_CLASS, listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE' }] };
+}
+
+/** The SPIFFE principal (without `spiffe://`) istiod gives the waypoint of `namespace`. */
+export function waypointPrincipal(trustDomain: string, namespace: string): string {
+  return `${trustDomain}/ns/${namespace}/sa/${WAYPOINT_NAME}`;
+}

@@ -1,0 +1,85 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
+import { MeshModel, ServiceModel } from '../../model';
+import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointOnly, waypointsAllowed } from '../../model/ambient';
+import { GATEWAY_API_VERSION, renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
+
+/** What an ambient MeshService exposes to its finalization. */
+export interface AmbientServiceScope extends IConstruct {
+  readonly serviceName: string;
+  readonly namespace: string;
+  /** The Kubernetes Service object. */
+  readonly service: IConstruct;
+}
+
+/** Waypoints already declared, per app model and namespace (one per namespace). */
+const WAYPOINTS = new WeakMap<MeshModel, Map<string, ApiObject>>();
+
+/**
+ * Run when cdk8s validates the app, i.e. once every construct has declared its
+ * intent and before any object is rendered: when the ambient service's intent
+ * needs L7, declares its namespace's waypoint (once), attaches the Service to
+ * it (`istio.io/use-waypoint`, and `istio.io/ingress-use-waypoint` so ingress
+ * traffic takes the waypoint too) and, when the service has authorization,
+ * lets the service's pods accept connections from the waypoint only
+ * (ztunnel-enforced), so the waypoint's L7 policies cannot be bypassed by
+ * addressing the pods directly. Idempotent (cdk8s validates once per chart).
+ */
+/** Declares the waypoint of `namespace` under `owner` unless the app already has it. */
+function ensureWaypoint(mesh: MeshModel, owner: IConstruct, namespace: string): void {
+  let byNs = WAYPOINTS.get(mesh);
+  if (!byNs) WAYPOINTS.set(mesh, byNs = new Map());
+  if (byNs.has(namespace)) return;
+  const revision = mesh.controlPlanes.find((cp) => cp.ambient)?.revision;
+  byNs.set(namespace, new ApiObject(owner, 'Waypoint', {
+    apiVersion: GATEWAY_API_VERSION,
+    kind: 'Gateway',
+    metadata: { name: WAYPOINT_NAME, namespace, labels: waypointLabels(revision) },
+    spec: renderWaypointSpec(),
+  }));
+}
+
+/**
+ * External services the ambient service calls through an egress gateway or with TLS
+ * origination: their ServiceEntry is attached to its namespace's waypoint, which applies the
+ * VirtualService to the egress gateway and the TLS-originating DestinationRule (ztunnel
+ * alone would send the calls straight out).
+ */
+function attachExternalServices(service: AmbientServiceScope, mesh: MeshModel, model: ServiceModel): void {
+  const externals = externalL7Of(mesh, model).filter((x) => waypointsAllowed(mesh, x.namespace));
+  if (externals.length === 0) return;
+  const byPath = new Map(service.node.root.node.findAll().map((c) => [c.node.path, c]));
+  for (const x of externals) {
+    const owner = byPath.get(x.path);
+    const entry = owner?.node.tryFindChild('ServiceEntry');
+    if (!owner || !entry) continue;
+    ensureWaypoint(mesh, owner, x.namespace);
+    ApiObject.of(entry).metadata.addLabel('istio.io/use-waypoint', WAYPOINT_NAME);
+  }
+}
+
+export function finalizeAmbientService(service: AmbientServiceScope, model: ServiceModel): void {
+  const mesh = MeshModel.of(service);
+  attachExternalServices(service, mesh, model);
+  const waypoint = waypointOf(mesh, model);
+  if (!waypoint) return;
+  ensureWaypoint(mesh, service, service.namespace);
+  const svc = ApiObject.of(service.service);
+  svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
+  svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
+  if (waypointOnly(mesh, model) && !service.node.tryFindChild('WaypointGuard')) {
+    new AuthorizationPolicy(service, 'WaypointGuard', {
+      metadata: {
+        name: `${service.serviceName}-waypoint-only`,
+        namespace: service.namespace,
+        labels: { 'app': service.serviceName, 'app.kubernetes.io/name': service.serviceName },
+      },
+      spec: {
+        selector: { matchLabels: { app: service.serviceName } },
+        action: AuthorizationPolicySpecAction.ALLOW,
+        rules: [{ from: [{ source: { principals: [waypointPrincipal(mesh.controlPlane.trustDomain, service.namespace)] } }] }],
+      },
+    });
+  }
+}
