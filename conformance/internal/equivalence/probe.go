@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
 
 // When two route tables are laid out differently (the Gateway API's precedence order, a
@@ -100,7 +102,7 @@ func probes(tables ...[]any) []probe {
 				paths[v] = true
 			}
 			var set []condition
-			for _, h := range list(m["headers"]) {
+			for _, h := range manifest.Maps(m["headers"]) {
 				name, _ := h["name"].(string)
 				if h["present_match"] == true {
 					set = append(set, condition{name, "present"})
@@ -115,7 +117,7 @@ func probes(tables ...[]any) []probe {
 					set = append(set, condition{name, v})
 				}
 			}
-			for _, q := range list(m["query_parameters"]) {
+			for _, q := range manifest.Maps(m["query_parameters"]) {
 				name, _ := q["name"].(string)
 				sm, _ := q["string_match"].(map[string]any)
 				if v, ok := sampleString(sm); ok {
@@ -188,7 +190,7 @@ func routeMatches(m map[string]any, p probe) bool {
 			return false
 		}
 	}
-	for _, h := range list(m["headers"]) {
+	for _, h := range manifest.Maps(m["headers"]) {
 		name, _ := h["name"].(string)
 		v, present := p.headers[name]
 		if name == ":method" {
@@ -205,7 +207,7 @@ func routeMatches(m map[string]any, p probe) bool {
 			return false
 		}
 	}
-	for _, q := range list(m["query_parameters"]) {
+	for _, q := range manifest.Maps(m["query_parameters"]) {
 		name, _ := q["name"].(string)
 		v, present := p.headers["?"+name]
 		if q["present_match"] == true {

@@ -27,7 +27,7 @@ func tlsSecrets(examples ...*manifest.Example) ([]manifest.Object, error) {
 	for _, ex := range examples {
 		for _, o := range ex.ByKind("networking.istio.io", "Gateway") {
 			spec, _ := o.Object["spec"].(map[string]any)
-			for _, srv := range list(spec["servers"]) {
+			for _, srv := range manifest.Maps(spec["servers"]) {
 				if tls, ok := srv["tls"].(map[string]any); ok {
 					if name, _ := tls["credentialName"].(string); name != "" {
 						want[[2]string{o.GetNamespace(), name}] = true
@@ -37,9 +37,9 @@ func tlsSecrets(examples ...*manifest.Example) ([]manifest.Object, error) {
 		}
 		for _, o := range ex.ByKind("gateway.networking.k8s.io", "Gateway") {
 			spec, _ := o.Object["spec"].(map[string]any)
-			for _, l := range list(spec["listeners"]) {
+			for _, l := range manifest.Maps(spec["listeners"]) {
 				tls, _ := l["tls"].(map[string]any)
-				for _, ref := range list(tls["certificateRefs"]) {
+				for _, ref := range manifest.Maps(tls["certificateRefs"]) {
 					if kind, _ := ref["kind"].(string); kind != "" && kind != "Secret" {
 						continue
 					}
@@ -82,17 +82,6 @@ func tlsSecrets(examples ...*manifest.Example) ([]manifest.Object, error) {
 		out = append(out, manifest.Object{Unstructured: &unstructured.Unstructured{Object: m}, File: "oracle-tls-secrets", Raw: raw})
 	}
 	return out, nil
-}
-
-func list(v any) []map[string]any {
-	l, _ := v.([]any)
-	var out []map[string]any
-	for _, x := range l {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // withObjects is a copy of ex with extra objects appended.

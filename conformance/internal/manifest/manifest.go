@@ -120,3 +120,16 @@ func Parse(file string, data []byte) ([]Object, error) {
 	}
 	return out, nil
 }
+
+// Maps returns the JSON objects of a decoded JSON array (`[]any` of
+// `map[string]any`), skipping other elements; nil for anything else.
+func Maps(v any) []map[string]any {
+	l, _ := v.([]any)
+	var out []map[string]any
+	for _, x := range l {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -469,7 +469,7 @@ func (e *Env) gatewaySelectors() []selector {
 	// deployment) runs on the pods that Service selects.
 	for _, o := range e.Example.ByKind("gateway.networking.k8s.io", "Gateway") {
 		spec, _, _ := unstructuredMap(o.Object, "spec")
-		for _, a := range asList(spec["addresses"]) {
+		for _, a := range manifest.Maps(spec["addresses"]) {
 			if t, _ := a["type"].(string); t != "Hostname" {
 				continue
 			}

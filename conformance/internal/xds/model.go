@@ -275,18 +275,18 @@ func gammaRoute(o manifest.Object) (parents, backends []string) {
 		return name + "." + refNS + ".svc." + DomainSuffix, true
 	}
 	spec, _, _ := unstructuredMap(o.Object, "spec")
-	for _, p := range asList(spec["parentRefs"]) {
+	for _, p := range manifest.Maps(spec["parentRefs"]) {
 		if h, ok := host(p); ok {
 			parents = append(parents, h)
 		}
 	}
-	for _, rule := range asList(spec["rules"]) {
-		for _, b := range asList(rule["backendRefs"]) {
+	for _, rule := range manifest.Maps(spec["rules"]) {
+		for _, b := range manifest.Maps(rule["backendRefs"]) {
 			if h, ok := host(b); ok {
 				backends = append(backends, h)
 			}
 		}
-		for _, f := range asList(rule["filters"]) {
+		for _, f := range manifest.Maps(rule["filters"]) {
 			if m, ok := f["requestMirror"].(map[string]any); ok {
 				if ref, ok := m["backendRef"].(map[string]any); ok {
 					if h, ok := host(ref); ok {
@@ -297,17 +297,6 @@ func gammaRoute(o manifest.Object) (parents, backends []string) {
 		}
 	}
 	return parents, backends
-}
-
-func asList(v any) []map[string]any {
-	l, _ := v.([]any)
-	var out []map[string]any
-	for _, x := range l {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func vsDestinations(vs *networking.VirtualService) []string {
