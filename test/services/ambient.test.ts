@@ -1,8 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, MeshNamespace, MeshService } from '../../src';
-import { validateGatewayApiObject } from '../ambient-gateway-api';
-import { err, findObject, findObjects, synthAndValidate } from '../util';
+import { err, findObject, findObjects, synthAndValidate, validateGatewayApiObject } from '../util';
 
 function shop(props: { waypoints?: boolean; controlPlane?: boolean; ambientControlPlane?: boolean } = {}) {
   const app = Testing.app();
@@ -245,6 +244,6 @@ describe('the Gateway API validator used here can fail', () => {
     expect(validateGatewayApiObject(gw)).toEqual([]);
     expect(validateGatewayApiObject({ ...gw, spec: { ...gw.spec, listener: [] } }).join()).toContain('listener');
     expect(validateGatewayApiObject({ ...gw, spec: { ...gw.spec, listeners: [{ name: 'mesh', port: 'x', protocol: 'HBONE' }] } }).join()).toContain('integer');
-    expect(validateGatewayApiObject({ ...gw, metadata: { name: 'w' } })).toEqual(['metadata.namespace is required']);
+    expect(validateGatewayApiObject({ ...gw, metadata: { name: 'w' } })).toEqual(['metadata.namespace is required (every Gateway API kind but GatewayClass is namespaced)']);
   });
 });

@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { Gateway } from '../../imports/gateway.networking.k8s.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { MeshModel, ServiceModel } from '../../model';
 import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointOnly, waypointsAllowed } from '../../model/ambient';
-import { GATEWAY_API_VERSION, renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
+import { renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
 
 /** What an ambient MeshService exposes to its finalization. */
 export interface AmbientServiceScope extends IConstruct {
@@ -32,9 +33,7 @@ function ensureWaypoint(mesh: MeshModel, owner: IConstruct, namespace: string): 
   if (!byNs) WAYPOINTS.set(mesh, byNs = new Map());
   if (byNs.has(namespace)) return;
   const revision = mesh.controlPlanes.find((cp) => cp.ambient)?.revision;
-  byNs.set(namespace, new ApiObject(owner, 'Waypoint', {
-    apiVersion: GATEWAY_API_VERSION,
-    kind: 'Gateway',
+  byNs.set(namespace, new Gateway(owner, 'Waypoint', {
     metadata: { name: WAYPOINT_NAME, namespace, labels: waypointLabels(revision) },
     spec: renderWaypointSpec(),
   }));
