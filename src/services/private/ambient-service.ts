@@ -4,6 +4,7 @@ import { Gateway } from '../../imports/gateway.networking.k8s.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { MeshModel, ServiceModel } from '../../model';
 import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointOnly, waypointsAllowed } from '../../model/ambient';
+import { gatewayApiVersionServicesOf } from '../../model/routing';
 import { renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
 
 /** What an ambient MeshService exposes to its finalization. */
@@ -64,9 +65,20 @@ export function finalizeAmbientService(service: AmbientServiceScope, model: Serv
   const waypoint = waypointOf(mesh, model);
   if (!waypoint) return;
   ensureWaypoint(mesh, service, service.namespace);
-  const svc = ApiObject.of(service.service);
-  svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
-  svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
+  // the service's Service and, with the Gateway API rendering, its per-version Services (the
+  // HTTPRoutes' backends): the waypoint then sends to them through its inbound-vip clusters, with
+  // their DestinationRules applied there, and calls addressed to them directly (clients, ingress
+  // HTTPRoutes) pass the waypoint and its policies (targetRefs) too
+  const versionServices = gatewayApiVersionServicesOf(mesh, model).map((v) => {
+    const child = service.node.tryFindChild(`VersionService-${v.version}`);
+    if (!child) throw new Error(`internal: ${service.node.path} has no Service for version ${v.version} of its Gateway API rendering`);
+    return child;
+  });
+  for (const s of [service.service, ...versionServices]) {
+    const svc = ApiObject.of(s);
+    svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
+    svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
+  }
   if (waypointOnly(mesh, model) && !service.node.tryFindChild('WaypointGuard')) {
     new AuthorizationPolicy(service, 'WaypointGuard', {
       metadata: {
