@@ -41,11 +41,14 @@ export function addAmbientControlPlane(app: App, shopNamespace: string): { contr
   return { controlPlane, namespace };
 }
 
-/** Builds the ambient flavour of the shop into `app`. */
-export function buildAmbientShop(app: App, rolloutRevision?: RolloutRevision): { shop: ShopChart } {
+/**
+ * Builds the ambient flavour of the shop into `app`. `gatewayApiIntent`: the traffic of the
+ * Gateway API flavour (default: when the app routes with `RoutingApi.GATEWAY_API`; see traffic.ts).
+ */
+export function buildAmbientShop(app: App, rolloutRevision?: RolloutRevision, gatewayApiIntent?: boolean): { shop: ShopChart } {
   addAmbientControlPlane(app, SHOP_NAMESPACE);
   const shop = new ShopChart(app, 'flask-shop');
-  addShopTraffic(shop, shop, rolloutRevision);
+  addShopTraffic(shop, shop, rolloutRevision, gatewayApiIntent);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
   addObservability(app, [shop.users, shop.orders]);
