@@ -62,7 +62,8 @@ for (const file of fs.readdirSync(CORPUS).filter((f) => f.endsWith('.ts')).sort(
 // --- Gateway API (issue 17): each equivalence program twice, rendered with the Istio API
 // (`<name>.istio-api`) and with the Gateway API (`<name>.gateway-api`); the oracle compares the
 // Envoy config pilot generates from the two (internal/equivalence). flask-shop: the intent of its
-// Gateway API flavour (examples/flask-shop, SHOP_ROUTING=gateway-api).
+// Gateway API flavour (examples/flask-shop, SHOP_ROUTING=gateway-api); flask-shop-ambient: the same on
+// the ambient data plane (SHOP_DATAPLANE=ambient), compared at the waypoint.
 function meshAppWith(routingApi: RoutingApi, build: (app: App) => unknown): Program {
   return (outdir) => {
     const app = new MeshApp({ outdir, routingApi });
@@ -71,7 +72,12 @@ function meshAppWith(routingApi: RoutingApi, build: (app: App) => unknown): Prog
   };
 }
 const EQUIVALENCE = path.join(__dirname, 'equivalence');
-const equivalence = new Map<string, (app: App) => unknown>([['flask-shop', (app) => buildShop(app, undefined, true)]]);
+const equivalence = new Map<string, (app: App) => unknown>([
+  ['flask-shop', (app) => buildShop(app, undefined, true)],
+  // ambient + Gateway API (the third flavour, SHOP_DATAPLANE=ambient SHOP_ROUTING=gateway-api) and the
+  // same intent rendered with the Istio API on ambient: the waypoint's routes and clusters are compared
+  ['flask-shop-ambient', (app) => buildAmbientShop(app, undefined, true)],
+]);
 for (const file of fs.readdirSync(EQUIVALENCE).filter((f) => f.endsWith('.ts')).sort()) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.join(EQUIVALENCE, file)) as { build?: (app: App) => unknown };

@@ -6,10 +6,13 @@
  * namespace's waypoint because the shop's intent needs L7 (user-service's
  * routes, retries and circuit breaker, order-service's canary and JWT, GET-only
  * authorization), attaches both services to it and points their policies at
- * it. Routing uses the Istio APIs (VirtualService/DestinationRule, applied by
- * the waypoint).
+ * it. Routing uses the app's routing API: the Istio APIs (VirtualService/DestinationRule,
+ * applied by the waypoint) by default; with `RoutingApi.GATEWAY_API` the Gateway API
+ * flavour's intent rendered as GAMMA HTTPRoutes on the Services (applied by the waypoint),
+ * with per-version Services attached to the waypoint too.
  *
- * Synthesize with `FLAVOUR=ambient npx ts-node examples/flask-shop/ambient.ts`.
+ * Synthesize with `SHOP_DATAPLANE=ambient npm run example` (add `SHOP_ROUTING=gateway-api`
+ * for ambient + Gateway API); see main.ts.
  */
 import { App, Chart, Duration } from 'cdk8s';
 import { buildGateways } from './gateways';
@@ -19,7 +22,7 @@ import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
 import {
-  AccessLogEncoding, DataPlaneMode, IstioControlPlane, MeshApp, MeshNamespace, OutboundTrafficPolicyMode, RolloutRevision,
+  AccessLogEncoding, DataPlaneMode, IstioControlPlane, MeshNamespace, OutboundTrafficPolicyMode, RolloutRevision,
 } from '../../src';
 
 /** The control plane of `control-plane.ts` with the ambient data plane, and the `shop` namespace in ambient mode. */
@@ -38,20 +41,17 @@ export function addAmbientControlPlane(app: App, shopNamespace: string): { contr
   return { controlPlane, namespace };
 }
 
-/** Builds the ambient flavour of the shop into `app`. */
-export function buildAmbientShop(app: App, rolloutRevision?: RolloutRevision): { shop: ShopChart } {
+/**
+ * Builds the ambient flavour of the shop into `app`. `gatewayApiIntent`: the traffic of the
+ * Gateway API flavour (default: when the app routes with `RoutingApi.GATEWAY_API`; see traffic.ts).
+ */
+export function buildAmbientShop(app: App, rolloutRevision?: RolloutRevision, gatewayApiIntent?: boolean): { shop: ShopChart } {
   addAmbientControlPlane(app, SHOP_NAMESPACE);
   const shop = new ShopChart(app, 'flask-shop');
-  addShopTraffic(shop, shop, rolloutRevision);
+  addShopTraffic(shop, shop, rolloutRevision, gatewayApiIntent);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
   buildGateways(app, shop);
   addObservability(app, [shop.users, shop.orders]);
   addGitOps(app); // last: derives sync waves from everything declared above
   return { shop };
-}
-
-if (require.main === module) {
-  const app = new MeshApp();
-  buildAmbientShop(app);
-  app.synth();
 }

@@ -3,6 +3,8 @@
  * `order-service` calls `user-service`; both listen on port 5000.
  *
  * Synthesize with `npm run example` (from the repository root) or `cdk8s synth` here.
+ * Flavours: `SHOP_ROUTING=gateway-api` (Kubernetes Gateway API routing) and/or
+ * `SHOP_DATAPLANE=ambient` (ambient data plane, ambient.ts); see `shopFlavour`.
  */
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -74,10 +76,33 @@ export function buildShop(app: App, rolloutRevision?: RolloutRevision, gatewayAp
   return { shop };
 }
 
+/**
+ * The flavour of the shop chosen by the environment (README "Choosing a data plane and a routing API"):
+ * `SHOP_ROUTING=gateway-api` routes with the Kubernetes Gateway API (see traffic.ts), `SHOP_DATAPLANE=ambient`
+ * runs the shop on the ambient data plane (see ambient.ts); unset, sidecars and the Istio APIs.
+ */
+export function shopFlavour(env: Record<string, string | undefined>): { routingApi: RoutingApi; ambient: boolean } {
+  const routing = env.SHOP_ROUTING ?? 'istio';
+  const dataPlane = env.SHOP_DATAPLANE ?? 'sidecar';
+  if (routing !== 'istio' && routing !== 'gateway-api') {
+    throw new Error(`SHOP_ROUTING must be 'istio' or 'gateway-api', got '${routing}'`);
+  }
+  if (dataPlane !== 'sidecar' && dataPlane !== 'ambient') {
+    throw new Error(`SHOP_DATAPLANE must be 'sidecar' or 'ambient', got '${dataPlane}'`);
+  }
+  return { routingApi: routing === 'gateway-api' ? RoutingApi.GATEWAY_API : RoutingApi.ISTIO, ambient: dataPlane === 'ambient' };
+}
+
 if (require.main === module) {
   // MeshApp: all-or-nothing synthesis, analysis warnings, and dist/mesh.md (topology diagram)
-  // SHOP_ROUTING=gateway-api: the same shop routed with the Kubernetes Gateway API (see traffic.ts)
-  const app = new MeshApp(process.env.SHOP_ROUTING === 'gateway-api' ? { routingApi: RoutingApi.GATEWAY_API } : {});
-  buildShop(app);
+  const flavour = shopFlavour(process.env);
+  const app = new MeshApp(flavour.routingApi === RoutingApi.GATEWAY_API ? { routingApi: RoutingApi.GATEWAY_API } : {});
+  if (flavour.ambient) {
+    // deferred: ambient.ts imports this module
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./ambient') as typeof import('./ambient')).buildAmbientShop(app);
+  } else {
+    buildShop(app);
+  }
   app.synth();
 }

@@ -95,7 +95,13 @@ export interface IstioControlPlaneProps {
    * same sync wave as the Istio CRDs. Needed for `MeshRoutingApi.GATEWAY_API` routing on a
    * cluster that does not install them already (many managed clusters do: leave it off there).
    *
-   * @default false
+   * Ambient mode needs them too: its waypoints are Gateway API `Gateway`s (class
+   * `istio-waypoint`). With `dataPlane: DataPlaneMode.AMBIENT` they are emitted unless
+   * `gatewayApiCrds: false` (the cluster installs them already) or `crds: false` (CRDs are
+   * managed outside this app). No check stops waypoints being emitted with the CRDs off: the
+   * cluster may have them; without them the waypoints are rejected at apply time.
+   *
+   * @default - true with `dataPlane: DataPlaneMode.AMBIENT` unless `crds` is false; false otherwise
    */
   readonly gatewayApiCrds?: boolean;
 
@@ -457,7 +463,9 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       for (const crd of crds) clusterScoped(new ApiObject(this, `Crd-${crd.metadata.name}`, crd));
     }
     // --- Gateway API CRDs (issue 17): opt-in, shared by control planes side by side like the Istio CRDs
-    if (props.gatewayApiCrds === true && firstToEmit(this.model, 'gateway-api-crds')) {
+    // ambient waypoints are Gateway API Gateways: on by default there (unless CRDs are managed elsewhere)
+    const gatewayApiCrds = props.gatewayApiCrds ?? (ambient && (props.crds ?? true));
+    if (gatewayApiCrds && firstToEmit(this.model, 'gateway-api-crds')) {
       for (const crd of loadGatewayApiCrds()) {
         const name = (crd.metadata as { name: string }).name;
         clusterScoped(new ApiObject(this, `GatewayApiCrd-${name}`, crd as unknown as ApiObjectProps));

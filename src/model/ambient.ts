@@ -1,5 +1,6 @@
 import { ExternalServiceModel, externalServicesOf } from './gateways';
 import { Diagnostic, MeshModel, ServiceModel } from './mesh-model';
+import { gatewayApiVersionServicesOf } from './routing';
 import { findTraffic } from './traffic';
 import { propMessage } from '../private/errors';
 
@@ -207,6 +208,17 @@ export function waypointOf(model: MeshModel, service: ServiceModel): string | un
   if (!isAmbient(model, service.host)) return undefined;
   if (!waypointsAllowed(model, service.namespace)) return undefined;
   return l7NeedsOf(model, service).length > 0 ? WAYPOINT_NAME : undefined;
+}
+
+/**
+ * The Services attached to an ambient service's waypoint, whose policies the waypoint
+ * enforces (`targetRefs`): the service's own Service and, when it is routed with the Gateway
+ * API, its per-version Services (an HTTPRoute's backends, which clients and ingress routes
+ * can also address directly). Empty without a waypoint.
+ */
+export function waypointServicesOf(model: MeshModel, service: ServiceModel): string[] {
+  if (!waypointOf(model, service)) return [];
+  return [service.name, ...gatewayApiVersionServicesOf(model, service).map((v) => v.name)];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { MeshModel } from './mesh-model';
+import { MeshModel, ServiceModel } from './mesh-model';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -83,4 +83,18 @@ export function setRoutingApi(model: MeshModel, key: string, api: RoutingApi): v
 /** The routing API recorded for a service host or gateway path (`RoutingApi.ISTIO` when none). */
 export function routingApiOf(model: MeshModel, key: string): RoutingApi {
   return STATE.get(model)?.get(key) ?? RoutingApi.ISTIO;
+}
+
+/** Name of the Service that selects one version's pods in the Gateway API rendering. */
+export function versionServiceName(service: Pick<ServiceModel, 'name'>, version: string): string {
+  return `${service.name}-${version}`;
+}
+
+/**
+ * The per-version Services the Gateway API rendering emits for a service (routed with
+ * `RoutingApi.GATEWAY_API` and with an HTTP port), in version order; none otherwise.
+ */
+export function gatewayApiVersionServicesOf(model: MeshModel, service: ServiceModel): { readonly version: string; readonly name: string }[] {
+  if (routingApiOf(model, service.host) !== RoutingApi.GATEWAY_API || !service.ports.some((p) => p.protocol !== 'tcp')) return [];
+  return service.versions.map((v) => ({ version: v.name, name: versionServiceName(service, v.name) }));
 }

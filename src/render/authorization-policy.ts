@@ -23,11 +23,11 @@ const ACTIONS: Record<AuthorizationActionName, AuthorizationPolicySpecAction> = 
 
 /**
  * `spec` of an AuthorizationPolicy. A policy with neither action nor rules
- * renders as the empty spec (Istio's "allow nothing"). With `waypointService`
- * (ambient), `targetRefs` to that Service replace the workload selector.
+ * renders as the empty spec (Istio's "allow nothing"). With `waypointServices`
+ * (ambient, non-empty), `targetRefs` to those Services replace the workload selector.
  */
 export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, mesh: AuthorizationMesh,
-  waypointService?: string): AuthorizationPolicySpec {
+  waypointServices: readonly string[] = []): AuthorizationPolicySpec {
   if (policy.action === 'CUSTOM' && !policy.provider) {
     throw new Error(`internal: CUSTOM authorization policy ${policy.path} names no provider`);
   }
@@ -36,7 +36,7 @@ export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, 
   }
   return {
     // ambient (issue 17): a policy of a service with a waypoint targets the Service, whose waypoint enforces it
-    ...(waypointService !== undefined ? { targetRefs: [{ group: '', kind: 'Service', name: waypointService }] }
+    ...(waypointServices.length > 0 ? { targetRefs: waypointServices.map((name) => ({ group: '', kind: 'Service', name })) }
       : policy.selector ? { selector: { matchLabels: { ...policy.selector } } } : {}),
     ...(policy.action ? { action: ACTIONS[policy.action] } : {}),
     ...(policy.provider !== undefined ? { provider: { name: policy.provider } } : {}),

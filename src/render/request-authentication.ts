@@ -12,12 +12,12 @@ import { JwtProviderModel } from '../model/security';
 
 /**
  * `spec` of a RequestAuthentication: one JWT rule, plus the workload selector for a
- * workload-scoped provider, or (ambient, issue 17) `targetRefs` to the Service whose waypoint
+ * workload-scoped provider, or (ambient, issue 17) `targetRefs` to the Services whose waypoint
  * validates the tokens.
  */
-export function renderRequestAuthenticationSpec(provider: JwtProviderModel, waypointService?: string): RequestAuthenticationSpec {
-  if (waypointService !== undefined) {
-    return { targetRefs: [{ group: '', kind: 'Service', name: waypointService }], jwtRules: [renderJwtRule(provider)] };
+export function renderRequestAuthenticationSpec(provider: JwtProviderModel, waypointServices: readonly string[] = []): RequestAuthenticationSpec {
+  if (waypointServices.length > 0) {
+    return { targetRefs: waypointServices.map((name) => ({ group: '', kind: 'Service', name })), jwtRules: [renderJwtRule(provider)] };
   }
   return {
     ...(provider.selector ? { selector: { matchLabels: { ...provider.selector } } } : {}),

@@ -1,28 +1,7 @@
+import { GatewaySpec } from '../imports/gateway.networking.k8s.io';
 import { WAYPOINT_NAME } from '../model/ambient';
 
-/**
- * The waypoint of an ambient namespace: a Kubernetes Gateway API `Gateway`
- * of class `istio-waypoint` with the one HBONE listener on 15008, which
- * istiod's deployment controller turns into a waypoint Deployment, Service
- * and ServiceAccount (named after the Gateway) from its `waypoint` template.
- *
- * Typed with a minimal local interface of the `gateway.networking.k8s.io/v1`
- * Gateway spec (the fields used here, as in the v1.5.1 CRD), until the
- * generated Gateway API L1s (`src/imports/gateway.networking.k8s.io.ts`) are
- * on this branch.
- */
-export interface WaypointGatewaySpec {
-  readonly gatewayClassName: string;
-  readonly listeners: WaypointGatewayListener[];
-}
-
-export interface WaypointGatewayListener {
-  readonly name: string;
-  readonly port: number;
-  readonly protocol: string;
-}
-
-export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
+/** Class of Istio's waypoint Gateways. */
 export const WAYPOINT_CLASS = 'istio-waypoint';
 /** Istio's HBONE tunnel port. */
 export const HBONE_PORT = 15008;
@@ -32,7 +11,15 @@ export function waypointLabels(revision?: string): Record<string, string> {
   return { 'istio.io/waypoint-for': 'service', ...(revision ? { 'istio.io/rev': revision } : {}) };
 }
 
-export function renderWaypointSpec(): WaypointGatewaySpec {
+/**
+ * The waypoint of an ambient namespace: a Kubernetes Gateway API `Gateway`
+ * of class `istio-waypoint` with the one HBONE listener on 15008, which
+ * istiod's deployment controller turns into a waypoint Deployment, Service
+ * and ServiceAccount (named after the Gateway) from its `waypoint` template.
+ * Rendered to the generated L1 spec of `gateway.networking.k8s.io/v1`
+ * `Gateway` (`src/imports/gateway.networking.k8s.io.ts`).
+ */
+export function renderWaypointSpec(): GatewaySpec {
   return { gatewayClassName: WAYPOINT_CLASS, listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE' }] };
 }
 

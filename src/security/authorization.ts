@@ -4,7 +4,7 @@ import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
 import { AuthorizationPolicy, AuthorizationPolicySpecRules } from '../imports/security.istio.io';
 import { MeshModel, PortModel } from '../model';
-import { addL7Authorization, markAuthorized, waypointOf } from '../model/ambient';
+import { addL7Authorization, markAuthorized, waypointServicesOf } from '../model/ambient';
 import { registeredService } from './private/registered-service';
 import {
   addAuthorizationPolicy, addAuthorizationRules, addIdentityReference, addJwtRequirement, AuthorizationActionName, AuthorizationOperationModel,
@@ -230,10 +230,10 @@ export class ServiceAuthorization extends Construct {
     return AuthorizationRule._create(this, action, description, operation, rules);
   }
 
-  /** The Service whose waypoint enforces this service's policies, if it is ambient with a waypoint. */
-  private waypointTarget(): string | undefined {
+  /** The Services whose waypoint enforces this service's policies (none unless it is ambient with a waypoint). */
+  private waypointTarget(): string[] {
     const svc = this.model.findService(this.service.host);
-    return svc && waypointOf(this.model, svc) ? svc.name : undefined;
+    return svc ? waypointServicesOf(this.model, svc) : [];
   }
 
   /** ambient (issue 17): methods and paths are L7 conditions that ztunnel cannot enforce. */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { registeredService } from './private/registered-service';
 import { RequestAuthentication } from '../imports/security.istio.io';
 import { MeshModel } from '../model';
-import { waypointOf } from '../model/ambient';
+import { waypointServicesOf } from '../model/ambient';
 import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
@@ -209,10 +209,10 @@ export class JwtAuthentication extends Construct {
     });
   }
 
-  /** The Service whose waypoint validates the tokens, when the service is ambient with a waypoint. */
-  private waypointTarget(service: IMeshService | undefined): string | undefined {
+  /** The Services whose waypoint validates the tokens (none unless the service is ambient with a waypoint). */
+  private waypointTarget(service: IMeshService | undefined): string[] {
     const svc = service ? this.model.findService(service.host) : undefined;
-    return svc && waypointOf(this.model, svc) ? svc.name : undefined;
+    return svc ? waypointServicesOf(this.model, svc) : [];
   }
 
   private validateKeys(props: JwtAuthenticationProps) {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { GitOps, IstioControlPlane } from '../../src';
+import { DataPlaneMode, GitOps, IstioControlPlane, MeshNamespace, MeshService } from '../../src';
 import { findObjects, GATEWAY_API_CRD_DIR, synthAndValidate, synthAppAndValidate } from '../util';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -23,6 +23,39 @@ describe('IstioControlPlane gatewayApiCrds', () => {
     new IstioControlPlane(chart, 'istio');
     const groups = findObjects(synthAndValidate(chart), 'CustomResourceDefinition').map((c) => c.spec.group);
     expect(groups).not.toContain('gateway.networking.k8s.io');
+  });
+
+  const gatewayApiCrdKinds = (objects: any[]) => findObjects(objects, 'CustomResourceDefinition')
+    .filter((c) => c.spec.group === 'gateway.networking.k8s.io').map((c) => c.spec.names.kind).sort();
+
+  test('on by default with the ambient data plane (its waypoints are Gateway API Gateways)', () => {
+    const chart = Testing.chart();
+    new IstioControlPlane(chart, 'istio', { dataPlane: DataPlaneMode.AMBIENT });
+    const objects = synthAndValidate(chart);
+    expect(gatewayApiCrdKinds(objects)).toEqual(
+      ['BackendTLSPolicy', 'GRPCRoute', 'Gateway', 'GatewayClass', 'HTTPRoute', 'ListenerSet', 'ReferenceGrant', 'TLSRoute']);
+    // beside the Istio CRDs
+    expect(findObjects(objects, 'CustomResourceDefinition').some((c) => c.spec.group === 'networking.istio.io')).toBe(true);
+  });
+
+  test('ambient with gatewayApiCrds: false (cluster has them) or crds: false (CRDs managed elsewhere): none emitted, waypoints still are', () => {
+    for (const props of [{ gatewayApiCrds: false }, { crds: false }]) {
+      const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+      new IstioControlPlane(chart, 'istio', { dataPlane: DataPlaneMode.AMBIENT, ...props });
+      new MeshNamespace(chart, 'shop', { dataPlaneMode: DataPlaneMode.AMBIENT });
+      new MeshService(chart, 'reviews', { versions: [{ name: 'v1', image: 'ghcr.io/acme/reviews:1.0.0' }] }).addRoute({ name: 'all', timeout: Duration.seconds(2) });
+      const objects = synthAndValidate(chart);
+      expect(gatewayApiCrdKinds(objects)).toEqual([]);
+      expect(findObjects(objects, 'Gateway').map((g) => g.spec.gatewayClassName)).toEqual(['istio-waypoint']);
+    }
+  });
+
+  test('ambient with crds: false but gatewayApiCrds: true emits only the Gateway API CRDs', () => {
+    const chart = Testing.chart();
+    new IstioControlPlane(chart, 'istio', { dataPlane: DataPlaneMode.AMBIENT, crds: false, gatewayApiCrds: true });
+    const objects = synthAndValidate(chart);
+    expect(gatewayApiCrdKinds(objects)).toHaveLength(8);
+    expect(findObjects(objects, 'CustomResourceDefinition')).toHaveLength(8);
   });
 
   test('gatewayApiCrds: true emits the 8 standard-channel CRDs of v1.5.1, unchanged but for the status stub', () => {

@@ -2,7 +2,6 @@ import { App, Yaml } from 'cdk8s';
 import { buildAmbientShop } from '../../examples/flask-shop/ambient';
 import { buildShop } from '../../examples/flask-shop/main';
 import { MeshAnalysis } from '../../src';
-import '../ambient-gateway-api';
 import { findObject, findObjects, ownObjects, synthAppAndValidate } from '../util';
 
 function synth(build: (app: App) => unknown) {

@@ -1,8 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, MeshNamespace, MeshService } from '../../src';
-import { validateGatewayApiObject } from '../ambient-gateway-api';
-import { err, findObject, findObjects, synthAndValidate } from '../util';
+import { DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, JwtAuthentication, MeshNamespace, MeshRouting, MeshService, RoutingApi } from '../../src';
+import { err, findObject, findObjects, synthAndValidate, validateGatewayApiObject } from '../util';
 
 function shop(props: { waypoints?: boolean; controlPlane?: boolean; ambientControlPlane?: boolean } = {}) {
   const app = Testing.app();
@@ -147,6 +146,64 @@ describe('waypoints: only where the declared intent needs L7', () => {
   });
 });
 
+describe('ambient + Gateway API routing (GAMMA HTTPRoutes applied by the waypoint)', () => {
+  function gwShop(props: { waypoints?: boolean } = {}) {
+    const app = Testing.app();
+    MeshRouting.use(app, RoutingApi.GATEWAY_API);
+    const chart = new Chart(app, 'test', { namespace: 'shop' });
+    new IstioControlPlane(chart, 'istio', { crds: false, dataPlane: DataPlaneMode.AMBIENT });
+    new MeshNamespace(chart, 'shop', { dataPlaneMode: DataPlaneMode.AMBIENT, waypoints: props.waypoints });
+    const web = new MeshService(chart, 'web', { versions: [{ name: 'v1', image: 'ghcr.io/acme/web:1.0.0' }] });
+    const cart = new MeshService(chart, 'cart', { versions: [{ name: 'v1', image: 'ghcr.io/acme/cart:1.0.0' }] });
+    return { chart, web, cart };
+  }
+  const ref = (name: string) => ({ group: '', kind: 'Service', name });
+  const attached = { 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' };
+
+  test('GIVEN a route rendered as an HTTPRoute THEN it counts as L7 intent: the waypoint, the Service and its version Services attached', () => {
+    const { chart, cart } = gwShop();
+    cart.addRoute({ name: 'all', timeout: Duration.seconds(3) });
+    cart.addVersion({ name: 'v2', image: 'ghcr.io/acme/cart:2.0.0' });
+    const out = synthAndValidate(chart);
+    expect(findObjects(out, 'VirtualService')).toEqual([]);
+    expect(findObject(out, 'HTTPRoute', 'cart').spec.parentRefs).toEqual([{ ...ref('cart'), port: 80 }]);
+    expect(findObjects(out, 'Gateway').map((g) => g.spec.gatewayClassName)).toEqual(['istio-waypoint']);
+    for (const name of ['cart', 'cart-v1', 'cart-v2']) expect(findObject(out, 'Service', name).metadata.labels).toMatchObject(attached);
+    // the version Services' DestinationRules exist for the waypoint's clusters of those hosts
+    expect(findObject(out, 'DestinationRule', 'cart-v2').spec.host).toBe('cart-v2.shop.svc.cluster.local');
+    // web declares nothing L7: neither it nor its version Service is attached
+    for (const name of ['web', 'web-v1']) expect(findObject(out, 'Service', name).metadata.labels['istio.io/use-waypoint']).toBeUndefined();
+  });
+
+  test('GIVEN L7 authorization and a JWT THEN the policies target the Service and every version Service (calls to cart-v1 cannot skip them)', () => {
+    const { chart, web, cart } = gwShop();
+    cart.allowFrom(web, { methods: [HttpMethod.GET] });
+    new JwtAuthentication(chart, 'jwt', { service: cart, issuer: 'https://issuer.example.com', jwksUri: 'https://issuer.example.com/jwks.json' });
+    const out = synthAndValidate(chart);
+    const ap = findObject(out, 'AuthorizationPolicy', 'cart-allow');
+    expect(ap.spec.targetRefs).toEqual([ref('cart'), ref('cart-v1')]);
+    expect(ap.spec.selector).toBeUndefined();
+    expect(findObjects(out, 'RequestAuthentication').map((r) => r.spec.targetRefs)).toEqual([[ref('cart'), ref('cart-v1')]]);
+    expect(findObject(out, 'Service', 'cart-v1').metadata.labels).toMatchObject(attached);
+  });
+
+  test('GIVEN L4-only intent THEN no waypoint: the HTTPRoute (one version, default rule) changes nothing ztunnel must do, policies keep their selector', () => {
+    const { chart, web, cart } = gwShop();
+    cart.allowFrom(web, { ports: [80] });
+    const out = synthAndValidate(chart);
+    expect(findObjects(out, 'Gateway')).toEqual([]);
+    expect(findObject(out, 'HTTPRoute', 'cart').spec.rules.map((r: any) => r.backendRefs.map((b: any) => b.name))).toEqual([['cart-v1']]);
+    for (const name of ['cart', 'cart-v1']) expect(findObject(out, 'Service', name).metadata.labels['istio.io/use-waypoint']).toBeUndefined();
+    expect(findObject(out, 'AuthorizationPolicy', 'cart-allow').spec.selector).toEqual({ matchLabels: { app: 'cart' } });
+  });
+
+  test('AMB001 for a Gateway API route in a namespace without waypoints', () => {
+    const { chart, cart } = gwShop({ waypoints: false });
+    cart.addRoute({ name: 'slow', timeout: Duration.seconds(30) });
+    expect(() => synthAndValidate(chart)).toThrow('AMB001: \'addRoute\' declares L7 intent (HTTP route "slow") on ambient service cart');
+  });
+});
+
 describe('external services of ambient callers', () => {
   test('GIVEN TLS origination to an external host THEN its ServiceEntry uses the namespace waypoint, even for an L4-only caller', () => {
     const { chart, web } = shop();
@@ -245,6 +302,6 @@ describe('the Gateway API validator used here can fail', () => {
     expect(validateGatewayApiObject(gw)).toEqual([]);
     expect(validateGatewayApiObject({ ...gw, spec: { ...gw.spec, listener: [] } }).join()).toContain('listener');
     expect(validateGatewayApiObject({ ...gw, spec: { ...gw.spec, listeners: [{ name: 'mesh', port: 'x', protocol: 'HBONE' }] } }).join()).toContain('integer');
-    expect(validateGatewayApiObject({ ...gw, metadata: { name: 'w' } })).toEqual(['metadata.namespace is required']);
+    expect(validateGatewayApiObject({ ...gw, metadata: { name: 'w' } })).toEqual(['metadata.namespace is required (every Gateway API kind but GatewayClass is namespaced)']);
   });
 });

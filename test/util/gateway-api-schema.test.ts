@@ -1,4 +1,4 @@
-import { validateObject } from '../util';
+import { registerGroupValidator, validateObject } from '../util';
 
 const httpRoute = (rule: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -65,7 +65,7 @@ describe('oneOf branches stay constraints, not structure', () => {
   const gateway = (addresses: unknown[]) => ({
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
-    metadata: { name: 'g' },
+    metadata: { name: 'g', namespace: 'default' },
     spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }], addresses },
   });
   test('a Hostname address is valid, an IPAddress must be an IP, an unknown address field fails', () => {
@@ -73,5 +73,18 @@ describe('oneOf branches stay constraints, not structure', () => {
     expect(validateObject(gateway([{ type: 'IPAddress', value: '10.0.0.1' }]))).toEqual([]);
     expect(validateObject(gateway([{ type: 'IPAddress', value: 'not-an-ip' }])).join()).toContain('must match format "ipv4"');
     expect(validateObject(gateway([{ type: 'Hostname', value: 'a', port: 80 }])).join()).toContain("must NOT have additional properties 'port'");
+  });
+});
+
+describe('every gateway.networking.k8s.io object goes through the strict validator', () => {
+  test('a namespaced kind without a namespace fails', () => {
+    expect(validateObject({ ...httpRoute({}), metadata: { name: 'reviews' } }))
+      .toEqual(['metadata.namespace is required (every Gateway API kind but GatewayClass is namespaced)']);
+  });
+
+  test('no other validator can be registered for the group, nor for an Istio group', () => {
+    expect(() => registerGroupValidator('gateway.networking.k8s.io', () => [])).toThrow(/always validated strictly/);
+    expect(() => registerGroupValidator('networking.istio.io', () => [])).toThrow(/always validated strictly/);
+    expect(validateObject(httpRoute({ backendRefs: [{ name: 'r', port: 80, wieght: 1 }] })).join()).toContain("'wieght'");
   });
 });

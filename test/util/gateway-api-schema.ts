@@ -5,7 +5,6 @@ import addFormats from 'ajv-formats';
 import * as YAML from 'yaml';
 import { addKubernetesFormats } from './formats';
 import { SHARED_DIR, strictify } from './istio-schema';
-import { registerGroupValidator } from './validate';
 import { GATEWAY_API_CHANNEL, GATEWAY_API_VERSION } from '../../src/control-plane/gateway-api-release';
 
 /**
@@ -107,11 +106,10 @@ export function validateGatewayApiObject(obj: any): string[] {
   if (group !== GATEWAY_API_GROUP) return [`not a Gateway API object: ${obj.apiVersion}`];
   const fn = validatorFor(version, obj.kind);
   if (typeof fn === 'string') return [fn];
+  if (obj.kind !== 'GatewayClass' && !obj.metadata?.namespace) return ['metadata.namespace is required (every Gateway API kind but GatewayClass is namespaced)'];
   if (fn(obj)) return [];
   return (fn.errors ?? []).map((e) => {
     const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as any).additionalProperty}'` : '';
     return `${e.instancePath || '/'} ${e.message}${extra}`;
   });
 }
-
-registerGroupValidator(GATEWAY_API_GROUP, validateGatewayApiObject);

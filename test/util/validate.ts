@@ -1,6 +1,7 @@
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
+import { GATEWAY_API_GROUP, validateGatewayApiObject } from './gateway-api-schema';
 import { isIstioGroup, validateIstioObject } from './istio-schema';
 import { validateKubernetesObject } from './k8s-schema';
 
@@ -8,6 +9,8 @@ import { validateKubernetesObject } from './k8s-schema';
  * The one gate every synthesized test object passes through.
  *
  * - Istio kinds: strict CRD schema of the served version (unknown fields rejected).
+ * - Gateway API kinds (`gateway.networking.k8s.io`): strict CRD schema of the served
+ *   version in the pinned standard channel (see gateway-api-schema.ts).
  * - Kubernetes kinds: strict Kubernetes 1.28 schema plus kubernetes-models.
  * - Anything else: rejected, unless its group is listed in `extraGroups`
  *   with a validator of its own.
@@ -18,6 +21,7 @@ const extraValidators = new Map<string, ObjectValidator>();
 
 /** Registers a validator for a non-Kubernetes, non-Istio API group (e.g. argoproj.io). */
 export function registerGroupValidator(group: string, validator: ObjectValidator): void {
+  if (group === GATEWAY_API_GROUP || isIstioGroup(group)) throw new Error(`${group} objects are always validated strictly against their CRDs; no other validator can be registered for them`);
   extraValidators.set(group, validator);
 }
 
@@ -34,6 +38,7 @@ export function validateObject(obj: any): string[] {
     return ['metadata.name is required'];
   }
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  if (group === GATEWAY_API_GROUP) return validateGatewayApiObject(obj);
   const extra = extraValidators.get(group);
   if (extra) return extra(obj);
   if (isIstioGroup(group)) return validateIstioObject(obj);

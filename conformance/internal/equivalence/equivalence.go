@@ -16,6 +16,13 @@
 // (outbound|80||reviews-v2.store.svc.cluster.local) to the subset cluster of the Istio one
 // (outbound|80|v2|reviews.store.svc.cluster.local). What differs by construction is listed
 // (Differences), never silently ignored.
+//
+// Ambient (issue 17): a waypoint is a proxy of both renderings too. Its routes for a service
+// attached to it are the inline route configuration of the service's filter chain
+// (inbound-vip|80|http|reviews.store.svc.cluster.local), compared route by route like a
+// sidecar's, and its clusters for attached services (inbound-vip|80|http/v2|reviews... in the
+// Istio rendering, inbound-vip|80|http|reviews-v2... for the attached version Service of the
+// Gateway API one) are compared like outbound clusters, after the same version mapping.
 package equivalence
 
 import (
@@ -27,6 +34,7 @@ import (
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -59,6 +67,7 @@ var Differences = map[string]string{
 	"cors-preflight":          "a preflight request from an origin the CORS policy does not allow is forwarded to the service with the Istio API (unmatchedPreflights FORWARD, Istio's default) and answered by Envoy with the Gateway API CORS filter",
 	"header-prefix-regex":     "the Gateway API matches a header or query parameter exactly or by regex: a prefix match is rendered as the full-match regex <prefix>.* and a presence match as .* (the same requests match)",
 	"route-table-shape":       "the route tables differ in layout (the Gateway API's precedence order, a tester pin repeated with each route's path so it keeps winning); probe requests built from every condition of both tables are routed to equal actions",
+	"waypoint-version-hosts":  "in ambient mode the Gateway API rendering attaches the per-version Services to the waypoint as well (so their DestinationRules and the service's policies apply there): the waypoint has a filter chain and route table of its own for each",
 	"gateway-route-config":    "a gateway's route configuration is named after the Istio Gateway, or after Istio's internal gateway of each Gateway API listener: virtual hosts are compared by port and domain",
 }
 
@@ -202,11 +211,19 @@ func (c *comparer) list(subject, key string) {
 var clusterName = regexp.MustCompile(`^outbound\|(\d+)\|([^|]*)\|(.+)$`)
 var sniName = regexp.MustCompile(`outbound_\.(\d+)_\.([^_]*)_\.([a-z0-9.-]+)`)
 
+// waypointClusterName is a waypoint's cluster of a service attached to it (subset after the '/').
+var waypointClusterName = regexp.MustCompile(`^inbound-vip\|(\d+)\|([a-z0-9]+)(/[^|]+)?\|(.+)$`)
+
 // mapString rewrites a Gateway API rendering's version host reference to the Istio one.
 func (c *comparer) mapString(s string) string {
 	if m := clusterName.FindStringSubmatch(s); m != nil && m[2] == "" {
 		if v, ok := c.versions[m[3]]; ok {
 			return fmt.Sprintf("outbound|%s|%s|%s", m[1], v.version, v.host)
+		}
+	}
+	if m := waypointClusterName.FindStringSubmatch(s); m != nil && m[3] == "" {
+		if v, ok := c.versions[m[4]]; ok {
+			return fmt.Sprintf("inbound-vip|%s|%s/%s|%s", m[1], m[2], v.version, v.host)
 		}
 	}
 	return sniName.ReplaceAllStringFunc(s, func(x string) string {
@@ -350,6 +367,33 @@ func vhosts(cfg *xds.Config) map[string]*route.VirtualHost {
 			out[vhostKey(rc, vh)] = vh
 		}
 	}
+	for k, vh := range waypointVhosts(cfg) {
+		out[k] = vh
+	}
+	return out
+}
+
+// waypointVhosts are a waypoint's route tables of the services attached to it: the inline route
+// configuration inbound-vip|<port>|http|<host> of each service's filter chain (one virtual host),
+// keyed "<port> <host>" like the virtual hosts of RDS route configurations.
+func waypointVhosts(cfg *xds.Config) map[string]*route.VirtualHost {
+	out := map[string]*route.VirtualHost{}
+	for _, l := range cfg.Listeners {
+		for _, fc := range l.FilterChains {
+			for _, f := range fc.Filters {
+				h := &hcm.HttpConnectionManager{}
+				if f.Name != "envoy.filters.network.http_connection_manager" || f.GetTypedConfig().UnmarshalTo(h) != nil {
+					continue
+				}
+				rc := h.GetRouteConfig()
+				parts := strings.Split(rc.GetName(), "|")
+				if len(parts) != 4 || parts[0] != "inbound-vip" || len(rc.GetVirtualHosts()) != 1 {
+					continue
+				}
+				out[parts[1]+" "+parts[3]] = rc.VirtualHosts[0]
+			}
+		}
+	}
 	return out
 }
 
@@ -418,6 +462,9 @@ func (c *comparer) routes(p *xds.Proxy, a, b *xds.Config) {
 	}
 	if extra > 0 {
 		c.list(p.Name, "version-hosts")
+		if len(waypointVhosts(b)) > 0 {
+			c.list(p.Name, "waypoint-version-hosts")
+		}
 	}
 }
 
@@ -436,14 +483,23 @@ func redirectsToHTTPS(vh *route.VirtualHost) bool {
 var clusterDrop = map[string]bool{"name": true, "metadata": true, "service_name": true, "alt_stat_name": true}
 
 func (c *comparer) clusters(p *xds.Proxy, a, b *xds.Config) {
+	// a version Service's cluster carries the traffic the Gateway API rendering routes to the
+	// version: it wins over a subset cluster of the same name the rendering may also generate
 	byName := map[string]*cluster.Cluster{}
 	for _, x := range b.Clusters {
-		byName[c.mapString(x.Name)] = x
+		if _, taken := byName[x.Name]; !taken && c.mapString(x.Name) == x.Name {
+			byName[x.Name] = x
+		}
+	}
+	for _, x := range b.Clusters {
+		if m := c.mapString(x.Name); m != x.Name {
+			byName[m] = x
+		}
 	}
 	compared := 0
 	for _, x := range a.Clusters {
-		m := clusterName.FindStringSubmatch(x.Name)
-		if m == nil || !strings.HasPrefix(x.Name, "outbound|") {
+		// outbound clusters, and a waypoint's clusters of the services attached to it
+		if clusterName.FindStringSubmatch(x.Name) == nil && waypointClusterName.FindStringSubmatch(x.Name) == nil {
 			continue
 		}
 		y, ok := byName[x.Name]

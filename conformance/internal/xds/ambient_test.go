@@ -25,8 +25,21 @@ import (
 
 func ambientFixture(t *testing.T, edits ...[2]string) *manifest.Example {
 	t.Helper()
+	return fixtureFrom(t, "testdata/ambient", edits...)
+}
+
+// ambientGatewayAPIFixture is the ambient program of ../equivalence/equivalence_test.go rendered
+// with RoutingApi.GATEWAY_API (cart: a canary split and a route as a GAMMA HTTPRoute, per-version
+// Services attached to the waypoint).
+func ambientGatewayAPIFixture(t *testing.T, edits ...[2]string) *manifest.Example {
+	t.Helper()
+	return fixtureFrom(t, "../equivalence/testdata/ambient-gateway-api", edits...)
+}
+
+func fixtureFrom(t *testing.T, from string, edits ...[2]string) *manifest.Example {
+	t.Helper()
 	dir := t.TempDir()
-	files, _ := filepath.Glob("testdata/ambient/*.k8s.yaml")
+	files, _ := filepath.Glob(filepath.Join(from, "*.k8s.yaml"))
 	applied := make([]bool, len(edits))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -134,5 +147,34 @@ func TestWaypointChecksCanFail(t *testing.T) {
 				t.Errorf("want a failure %q: %q; failures: %v", tc.want[0], tc.want[1], got)
 			}
 		})
+	}
+}
+
+func TestWaypointServesTheHTTPRoutes(t *testing.T) {
+	r := runAmbient(t, ambientGatewayAPIFixture(t))
+	for _, e := range entries(r, report.Fail) {
+		t.Errorf("unexpected failure: %s: %s", e.Subject, e.Message)
+	}
+	pass := entries(r, report.Pass)
+	for _, want := range [][2]string{
+		{"waypoint shop/waypoint cart.shop.svc.cluster.local:80 HTTPRoute shop/cart", "sending to its 2 backend Services through generated clusters, served by the waypoint"},
+		{"waypoint shop/waypoint cart-v2.shop.svc.cluster.local:80 AuthorizationPolicy shop/cart-allow", "1 rules enforced by the waypoint as ALLOW RBAC policies"},
+		{"Service shop/cart-v1", "attached to waypoint \"waypoint\""},
+	} {
+		if !containsEntry(pass, want[0], want[1]) {
+			t.Errorf("missing pass %q: %q", want[0], want[1])
+		}
+	}
+}
+
+// An HTTPRoute backend that is no Service of the output: the waypoint cannot route to it.
+func TestWaypointHTTPRouteCheckCanFail(t *testing.T) {
+	r := runAmbient(t, ambientGatewayAPIFixture(t, [2]string{"          name: cart-v2\n          port: 80\n          weight: 30", "          name: cart-v3\n          port: 80\n          weight: 30"}))
+	if !containsEntry(entries(r, report.Fail), "waypoint shop/waypoint cart.shop.svc.cluster.local:80 HTTPRoute shop/cart", "backend cart-v3.shop.svc.cluster.local is no Service of the output") {
+		var got []string
+		for _, e := range entries(r, report.Fail) {
+			got = append(got, e.Subject+": "+e.Message)
+		}
+		t.Errorf("want the HTTPRoute check to fail; failures: %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package xds
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -146,8 +147,88 @@ func (c *checker) waypointRoutes(p *Proxy, cfg *Config, subject, host string, po
 		}
 	}
 	if checked == 0 {
-		c.pass(subject, "no VirtualService routes for the service: the waypoint's default route")
+		checked = c.waypointGammaRoutes(cfg, subject, host, vh)
 	}
+	if checked == 0 {
+		c.pass(subject, "no VirtualService or HTTPRoute routes the service: the waypoint's default route")
+	}
+}
+
+// waypointGammaRoutes checks the routes a waypoint serves for a service from the Gateway API
+// (GAMMA) HTTPRoutes attached to its Service: the virtual host has a route per HTTPRoute match
+// (at least one per rule), and every backend Service of the HTTPRoute is a cluster the route
+// table sends to and pilot generated (a waypoint cluster `inbound-vip|<port>|http|<backend>`
+// when the backend is attached to the waypoint, else the `outbound` one). The routes' actions
+// (weights, timeouts, mirrors) are compared with the Istio-API rendering's in the equivalence
+// stage. Returns the number of HTTPRoutes checked.
+func (c *checker) waypointGammaRoutes(cfg *Config, subject, host string, vh *route.VirtualHost) int {
+	checked := 0
+	targets := map[string]bool{} // clusters the virtual host's routes send to (and mirror to)
+	for _, r := range vh.Routes {
+		a := r.GetRoute()
+		if a == nil {
+			continue
+		}
+		if cl := a.GetCluster(); cl != "" {
+			targets[cl] = true
+		}
+		for _, wc := range a.GetWeightedClusters().GetClusters() {
+			targets[wc.Name] = true
+		}
+		for _, m := range a.GetRequestMirrorPolicies() {
+			targets[m.Cluster] = true
+		}
+	}
+	for _, o := range c.env.Example.ByKind(gatewayAPIGroup, "HTTPRoute") {
+		parents, backends := gammaRoute(o)
+		if !slices.Contains(parents, host) {
+			continue
+		}
+		checked++
+		rtSubject := fmt.Sprintf("%s HTTPRoute %s/%s", subject, o.GetNamespace(), o.GetName())
+		var problems []string
+		spec, _, _ := unstructuredMap(o.Object, "spec")
+		rules := asList(spec["rules"])
+		if len(vh.Routes) < len(rules) {
+			problems = append(problems, fmt.Sprintf("the waypoint's virtual host has %d routes for the HTTPRoute's %d rules", len(vh.Routes), len(rules)))
+		}
+		seen := map[string]bool{}
+		for _, b := range backends {
+			if seen[b] {
+				continue
+			}
+			seen[b] = true
+			if c.hosts[b] == nil {
+				problems = append(problems, fmt.Sprintf("backend %s is no Service of the output", b))
+				continue
+			}
+			var names []string
+			for _, x := range c.hosts[b].Ports {
+				if x.HTTP {
+					names = append(names, fmt.Sprintf("inbound-vip|%d|http|%s", x.Number, b), fmt.Sprintf("outbound|%d||%s", x.Number, b))
+				}
+			}
+			found := ""
+			for _, n := range names {
+				if targets[n] {
+					found = n
+				}
+			}
+			switch {
+			case found == "":
+				problems = append(problems, fmt.Sprintf("no route of the waypoint sends to backend %s (clusters %s)", b, strings.Join(names, " or ")))
+			case cfg.Cluster(found) == nil:
+				problems = append(problems, fmt.Sprintf("routes to cluster %s, which pilot did not generate: traffic gets 503", found))
+			}
+		}
+		if len(problems) == 0 {
+			c.pass(rtSubject, fmt.Sprintf("%d routes for the HTTPRoute's %d rules, sending to its %d backend Services through generated clusters, served by the waypoint", len(vh.Routes), len(rules), len(seen)))
+		}
+		for _, x := range problems {
+			c.fail(rtSubject, x)
+		}
+	}
+	return checked
 }
 
 // waypointAuthz checks the RBAC of the service's chain against the AuthorizationPolicies that

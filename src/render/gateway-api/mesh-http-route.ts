@@ -5,6 +5,7 @@ import {
 import { GatewayApiRule, isServiceName, ProblemList } from './problems';
 import { HttpRouteSpec, HttpRouteSpecRules, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersType } from '../../imports/gateway.networking.k8s.io';
 import { MeshModel, PortModel, ServiceModel } from '../../model';
+import { versionServiceName } from '../../model/routing';
 import {
   defaultMirror, defaultVersions, describeMatch, DestinationModel, findTraffic, isCatchAllRoute, MatchModel, MirrorModel, releaseOf, RouteModel,
   TrafficPolicyModel,
@@ -21,10 +22,8 @@ import {
  * `renderVersionServices`), and weights split traffic between those.
  */
 
-/** Name of the Service that selects one version's pods. */
-export function versionServiceName(service: Pick<ServiceModel, 'name'>, version: string): string {
-  return `${service.name}-${version}`;
-}
+/** Name of the Service that selects one version's pods (defined with the routing model). */
+export { versionServiceName };
 
 /** One HTTPRoute of a service. */
 export interface MeshHttpRoute {

@@ -1,9 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { Gateway } from '../../imports/gateway.networking.k8s.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { MeshModel, ServiceModel } from '../../model';
 import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointOnly, waypointsAllowed } from '../../model/ambient';
-import { GATEWAY_API_VERSION, renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
+import { gatewayApiVersionServicesOf } from '../../model/routing';
+import { renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
 
 /** What an ambient MeshService exposes to its finalization. */
 export interface AmbientServiceScope extends IConstruct {
@@ -32,9 +34,7 @@ function ensureWaypoint(mesh: MeshModel, owner: IConstruct, namespace: string): 
   if (!byNs) WAYPOINTS.set(mesh, byNs = new Map());
   if (byNs.has(namespace)) return;
   const revision = mesh.controlPlanes.find((cp) => cp.ambient)?.revision;
-  byNs.set(namespace, new ApiObject(owner, 'Waypoint', {
-    apiVersion: GATEWAY_API_VERSION,
-    kind: 'Gateway',
+  byNs.set(namespace, new Gateway(owner, 'Waypoint', {
     metadata: { name: WAYPOINT_NAME, namespace, labels: waypointLabels(revision) },
     spec: renderWaypointSpec(),
   }));
@@ -65,9 +65,20 @@ export function finalizeAmbientService(service: AmbientServiceScope, model: Serv
   const waypoint = waypointOf(mesh, model);
   if (!waypoint) return;
   ensureWaypoint(mesh, service, service.namespace);
-  const svc = ApiObject.of(service.service);
-  svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
-  svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
+  // the service's Service and, with the Gateway API rendering, its per-version Services (the
+  // HTTPRoutes' backends): the waypoint then sends to them through its inbound-vip clusters, with
+  // their DestinationRules applied there, and calls addressed to them directly (clients, ingress
+  // HTTPRoutes) pass the waypoint and its policies (targetRefs) too
+  const versionServices = gatewayApiVersionServicesOf(mesh, model).map((v) => {
+    const child = service.node.tryFindChild(`VersionService-${v.version}`);
+    if (!child) throw new Error(`internal: ${service.node.path} has no Service for version ${v.version} of its Gateway API rendering`);
+    return child;
+  });
+  for (const s of [service.service, ...versionServices]) {
+    const svc = ApiObject.of(s);
+    svc.metadata.addLabel('istio.io/use-waypoint', waypoint);
+    svc.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
+  }
   if (waypointOnly(mesh, model) && !service.node.tryFindChild('WaypointGuard')) {
     new AuthorizationPolicy(service, 'WaypointGuard', {
       metadata: {
