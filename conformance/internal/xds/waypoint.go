@@ -14,6 +14,8 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	security "istio.io/api/security/v1beta1"
 	"istio.io/istio/pkg/config/schema/gvk"
+
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
 
 // waypoint asserts a waypoint proxy's generated config against the declared intent of the
@@ -188,7 +190,7 @@ func (c *checker) waypointGammaRoutes(cfg *Config, subject, host string, vh *rou
 		rtSubject := fmt.Sprintf("%s HTTPRoute %s/%s", subject, o.GetNamespace(), o.GetName())
 		var problems []string
 		spec, _, _ := unstructuredMap(o.Object, "spec")
-		rules := asList(spec["rules"])
+		rules := manifest.Maps(spec["rules"])
 		if len(vh.Routes) < len(rules) {
 			problems = append(problems, fmt.Sprintf("the waypoint's virtual host has %d routes for the HTTPRoute's %d rules", len(vh.Routes), len(rules)))
 		}
