@@ -3,10 +3,17 @@
  * cluster into a working mesh through GitOps.
  */
 import { App, Chart, Duration } from 'cdk8s';
-import { AccessLogEncoding, IstioControlPlane, MeshNamespace, MeshRouting, OutboundTrafficPolicyMode, RoutingApi } from '../../src';
+import { AccessLogEncoding, DataPlaneMode, IstioControlPlane, MeshNamespace, MeshRouting, OutboundTrafficPolicyMode, RoutingApi } from '../../src';
 
-/** Adds the `istio-control-plane` chart (CRDs, istiod, config, webhooks) and the injected `shop` namespace. */
-export function addControlPlane(app: App, shopNamespace: string): { controlPlane: IstioControlPlane; namespace: MeshNamespace } {
+/**
+ * Adds the `istio-control-plane` chart (CRDs, istiod, config, webhooks) and the `shop`
+ * namespace: injected, or with `DataPlaneMode.AMBIENT` on the ambient data plane (the control
+ * plane then also installs ztunnel and istio-cni).
+ */
+export function addControlPlane(
+  app: App, shopNamespace: string, dataPlane: DataPlaneMode = DataPlaneMode.SIDECAR,
+): { controlPlane: IstioControlPlane; namespace: MeshNamespace } {
+  const ambient = dataPlane === DataPlaneMode.AMBIENT;
   const chart = new Chart(app, 'istio-control-plane');
   const controlPlane = new IstioControlPlane(chart, 'istio', {
     replicas: 2,
@@ -16,7 +23,9 @@ export function addControlPlane(app: App, shopNamespace: string): { controlPlane
     terminationDrainDuration: Duration.seconds(10),
     // the Gateway API flavour installs the Gateway API CRDs (standard channel) with Istio's
     ...(MeshRouting.of(app) === RoutingApi.GATEWAY_API ? { gatewayApiCrds: true } : {}),
+    ...(ambient ? { dataPlane } : {}),
   });
-  const namespace = new MeshNamespace(chart, 'shop-namespace', { name: shopNamespace, controlPlane });
+  // declared before the shop's services, which take their data plane from it
+  const namespace = new MeshNamespace(chart, 'shop-namespace', ambient ? { name: shopNamespace, dataPlaneMode: dataPlane } : { name: shopNamespace, controlPlane });
   return { controlPlane, namespace };
 }

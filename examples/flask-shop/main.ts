@@ -15,7 +15,7 @@ import { addGitOps } from './gitops';
 import { addObservability } from './observability';
 import { secureShop } from './security';
 import { addShopTraffic } from './traffic';
-import { MeshApp, MeshService, Protocol, RolloutRevision, RoutingApi } from '../../src';
+import { DataPlaneMode, MeshApp, MeshService, Protocol, RolloutRevision, RoutingApi } from '../../src';
 
 export const SHOP_NAMESPACE = 'shop';
 const REGISTRY = 'ghcr.io/acme-shop';
@@ -63,10 +63,10 @@ export class ShopChart extends Chart {
 /**
  * Builds the whole example into `app` (used by `cdk8s synth` and by the tests).
  * `gatewayApiIntent`: the traffic of the Gateway API flavour (default: when the app routes with
- * `RoutingApi.GATEWAY_API`; see traffic.ts).
+ * `RoutingApi.GATEWAY_API`; see traffic.ts). `dataPlane`: sidecars (default) or ambient (see ambient.ts).
  */
-export function buildShop(app: App, rolloutRevision?: RolloutRevision, gatewayApiIntent?: boolean): { shop: ShopChart } {
-  addControlPlane(app, SHOP_NAMESPACE);
+export function buildShop(app: App, rolloutRevision?: RolloutRevision, gatewayApiIntent?: boolean, dataPlane?: DataPlaneMode): { shop: ShopChart } {
+  addControlPlane(app, SHOP_NAMESPACE, dataPlane);
   const shop = new ShopChart(app, 'flask-shop');
   addShopTraffic(shop, shop, rolloutRevision, gatewayApiIntent);
   secureShop(shop, SHOP_NAMESPACE, shop.users, shop.orders);
@@ -97,12 +97,6 @@ if (require.main === module) {
   // MeshApp: all-or-nothing synthesis, analysis warnings, and dist/mesh.md (topology diagram)
   const flavour = shopFlavour(process.env);
   const app = new MeshApp(flavour.routingApi === RoutingApi.GATEWAY_API ? { routingApi: RoutingApi.GATEWAY_API } : {});
-  if (flavour.ambient) {
-    // deferred: ambient.ts imports this module
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('./ambient') as typeof import('./ambient')).buildAmbientShop(app);
-  } else {
-    buildShop(app);
-  }
+  buildShop(app, undefined, undefined, flavour.ambient ? DataPlaneMode.AMBIENT : DataPlaneMode.SIDECAR);
   app.synth();
 }

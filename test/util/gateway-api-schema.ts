@@ -4,7 +4,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import * as YAML from 'yaml';
 import { addKubernetesFormats } from './formats';
-import { SHARED_DIR, strictify } from './istio-schema';
+import { objectSchema, SHARED_DIR } from './istio-schema';
 import { GATEWAY_API_CHANNEL, GATEWAY_API_VERSION } from '../../src/control-plane/gateway-api-release';
 
 /**
@@ -87,15 +87,7 @@ function validatorFor(version: string, kind: string): ValidateFunction | string 
   const v = versions.find((x) => x.name === version);
   if (!v) return `${kind} has no version ${version} (known: ${versions.map((x) => x.name).join(', ')})`;
   if (!v.served) return `${kind} version ${version} is not served`;
-  const root = strictify(openBranches(v.schema));
-  root.properties = {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    ...root.properties,
-  };
-  root.additionalProperties = false;
-  const fn = ajv.compile(root);
+  const fn = ajv.compile(objectSchema(openBranches(v.schema)));
   compiled.set(key, fn);
   return fn;
 }

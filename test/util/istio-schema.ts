@@ -104,7 +104,18 @@ function validatorFor(group: string, version: string, kind: string): ValidateFun
   const v = versions.find((x) => x.name === version);
   if (!v) return `${kind} has no version ${version} (known: ${versions.map((x) => x.name).join(', ')})`;
   if (!v.served) return `${kind} version ${version} is not served`;
-  const root = strictify(v.schema);
+  const fn = ajv.compile(objectSchema(v.schema));
+  compiled.set(key, fn);
+  return fn;
+}
+
+/**
+ * The schema a whole object is validated against: the CRD version's `openAPIV3Schema`
+ * made strict (`strictify`), with the object envelope (`apiVersion`, `kind`, `metadata`)
+ * and nothing else allowed beside it.
+ */
+export function objectSchema(openApiV3Schema: unknown): any {
+  const root = strictify(openApiV3Schema);
   root.properties = {
     apiVersion: { type: 'string' },
     kind: { type: 'string' },
@@ -112,9 +123,7 @@ function validatorFor(group: string, version: string, kind: string): ValidateFun
     ...root.properties,
   };
   root.additionalProperties = false;
-  const fn = ajv.compile(root);
-  compiled.set(key, fn);
-  return fn;
+  return root;
 }
 
 /** Validates one Istio object; returns error strings (empty when valid). */
