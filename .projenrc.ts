@@ -82,7 +82,7 @@ const project = new cdk.JsiiProject({
     dirs: ['src'],
     devdirs: ['test', 'examples', 'bench', 'scripts'],
     ignorePatterns: ['src/imports/**', 'examples/**/dist/**', '*.d.ts', '*.js'],
-    // `npm test` must not rewrite the contributor's files (issue 16); `npx eslint --fix` by hand
+    // `npm test` must not rewrite the contributor's files; `npx eslint --fix` by hand
     commandOptions: { fix: false },
   },
 
@@ -94,30 +94,28 @@ const project = new cdk.JsiiProject({
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@~3.7.0');
 
-// --- Istio L1 classes, generated from the pinned upstream CRD file -------------
+// Istio L1 classes, generated from the pinned upstream CRD file
 const importIstio = project.addTask('import:istio', {
   description: 'Regenerate src/imports/ from ../shared/istio/<ISTIO_VERSION>/crd-all.gen.yaml (v1 only, descriptions stripped)',
   exec: 'ts-node --project test/tsconfig.json scripts/import-istio.ts',
 });
 importIstio.say('Istio L1 classes regenerated in src/imports/');
-// --- Argo CD, Argo Rollouts and Prometheus-operator L1 classes (issue 14), from the pinned
+// Argo CD, Argo Rollouts and Prometheus-operator L1 classes, from the pinned
 // @kubernetes-models/* devDeps (no network); CI checks they regenerate byte-identically.
 const importCrdKinds = project.addTask('import:crd-kinds', {
   description: 'Regenerate src/imports/argoproj.io.ts and monitoring.coreos.com.ts from the pinned @kubernetes-models/* declarations',
   exec: 'ts-node --project test/tsconfig.json scripts/import-crd-kinds.ts',
 });
 importCrdKinds.say('Argo CD, Argo Rollouts and Prometheus-operator L1 classes regenerated in src/imports/');
-// --- end import:crd-kinds
 
-// --- Gateway API (issue 17): L1 classes from the pinned standard-channel CRDs ---
+// Gateway API: L1 classes from the pinned standard-channel CRDs
 const importGatewayApi = project.addTask('import:gateway-api', {
   description: 'Regenerate src/imports/gateway.networking.k8s.io.ts from ../shared/gateway-api/<GATEWAY_API_VERSION>/standard/*.yaml (v1 only, descriptions stripped)',
   exec: 'ts-node --project test/tsconfig.json scripts/import-gateway-api.ts',
 });
 importGatewayApi.say('Gateway API L1 classes regenerated in src/imports/gateway.networking.k8s.io.ts');
-// --- end Gateway API imports
 
-// --- the pinned Istio CRD file, shipped in the npm tarball (not committed) ------
+// The pinned Istio CRD file, shipped in the npm tarball (not committed)
 // IstioControlPlane reads assets/istio/crd-all.gen.yaml from src/ (ts-jest) and
 // lib/ alike; copy it before compiling and before tests (fresh clones run tests
 // without compiling).
@@ -131,7 +129,7 @@ project.compileTask.prependSpawn(copyCrds);
 project.testTask.prependSpawn(copyCrds);
 project.npmignore?.include('/assets/');
 
-// --- the Istio 1.30.3 injection templates, shipped unchanged (not committed) --
+// The Istio 1.30.3 injection templates, shipped unchanged (not committed)
 // IstioControlPlane puts them into the istio-sidecar-injector ConfigMap.
 const copyTemplates = project.addTask('copy:istio-templates', {
   description: 'Copy the injection templates of ../shared/istio/1.30.3 into assets/istio/injection/ (gitignored, packaged)',
@@ -139,7 +137,7 @@ const copyTemplates = project.addTask('copy:istio-templates', {
 });
 project.compileTask.prependSpawn(copyTemplates);
 project.testTask.prependSpawn(copyTemplates);
-// --- Gateway API (issue 17): the pinned standard-channel CRDs, shipped (not committed) ---
+// Gateway API: the pinned standard-channel CRDs, shipped (not committed)
 // IstioControlPlane({ gatewayApiCrds: true }) emits them from assets/gateway-api/standard/.
 const copyGatewayApiCrds = project.addTask('copy:gateway-api-crds', {
   description: 'Copy the Gateway API v1.5.1 standard-channel CRDs of ../shared into assets/gateway-api/standard/ (gitignored, packaged)',
@@ -147,14 +145,13 @@ const copyGatewayApiCrds = project.addTask('copy:gateway-api-crds', {
 });
 project.compileTask.prependSpawn(copyGatewayApiCrds);
 project.testTask.prependSpawn(copyGatewayApiCrds);
-// --- end Gateway API CRDs
 // both, for every task that synthesizes with the library's sources
 const copyIstio = project.addTask('copy:istio', {
   description: 'Copy the pinned Istio 1.30.3 CRDs and injection templates into assets/istio/ (and the Gateway API CRDs into assets/gateway-api/)',
   steps: [{ spawn: copyCrds.name }, { spawn: copyTemplates.name }, { spawn: copyGatewayApiCrds.name }],
 });
 
-// --- the main example -------------------------------------------------------
+// The main example
 project.addTask('example', {
   description: 'Synthesize examples/flask-shop into examples/flask-shop/dist/',
   env: { CDK8S_CHECK_UPGRADE: 'false' },
@@ -165,7 +162,7 @@ project.addTask('example', {
   ],
 });
 
-// --- conformance:argo (gitops, issue 18) ----------------------------------------
+// conformance:argo: the gitops conformance
 // Argo Rollouts' own code (v1.10.2: validation, Istio reconciler, revision
 // decision, analysis evaluator), Argo CD's jq engine (gojq) and Lua VM
 // (gopher-lua) on the flask-shop example at both Git revisions of its release.
@@ -186,7 +183,7 @@ project.addTask('conformance:argo', {
   ],
 });
 
-// --- conformance: Istio's own code judges the output (conformance/, issue 13) ---
+// Conformance: Istio's own code judges the output
 project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
 project.npmignore?.exclude('/conformance/');
 project.addTask('conformance', {
@@ -203,7 +200,7 @@ project.addTask('conformance', {
   ],
 });
 
-// --- README and @example snippets must compile ------------------------------
+// README and @example snippets must compile
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile every README and @example snippet against the API (jsii-rosetta --strict)',
   exec: 'jsii-rosetta extract --strict --compile --fail .jsii',
@@ -219,14 +216,20 @@ project.addTask('test:coverage', {
 });
 
 
-// --- synth benchmark (never part of `npm test`) --------------------------------
+// docs/analysis-rules.md is generated from the rule catalog (test/analysis/analysis-rules-doc.test.ts checks it)
+project.addTask('docs:rules', {
+  description: 'Regenerate docs/analysis-rules.md from the analysis rule catalog',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only scripts/analysis-rules-doc.ts',
+});
+
+// Synth benchmark (never part of `npm test`)
 project.addTask('bench', {
   description: 'Synth-time and peak-memory benchmark against a raw ApiObject baseline (bench/)',
   exec: 'ts-node --project bench/tsconfig.json --transpile-only bench/run.ts',
   receiveArgs: true,
 });
 
-// --- Python and Go packaging (section "Python and Go" of .ci/run; issue 16) ----
+// Python and Go packaging (section "Python and Go" of .ci/run)
 // With PyPI reachable, jsii-pacmak's own Python path works (it pip-installs its
 // pinned build tools into a private venv): dist/python/*.whl and *.tar.gz.
 const pkgPy = project.tasks.tryFind('package:python');
@@ -260,7 +263,7 @@ if (pkgAll) {
 // downloaded Istio data: neither belongs to the package).
 project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/.ci/', '/test-reports/', '/conformance/', '/.upstream/');
 
-// No source maps in lib/ (issue 16): jsii's default inlines maps whose sources point into src/,
+// No source maps in lib/: jsii's default inlines maps whose sources point into src/,
 // which the package does not ship, so a user's stack trace (ts-node installs source-map-support)
 // named files that do not exist. Without maps, traces point at lib/*.js, which is shipped and
 // readable; the library's errors carry construct path, prop, value and fix in the message, not
@@ -268,7 +271,7 @@ project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/rosetta/', '/
 project.tsconfig?.file.addOverride('compilerOptions.inlineSourceMap', false);
 project.tsconfig?.file.addOverride('compilerOptions.inlineSources', false);
 
-// --- architecture (issue 14, arch-core): folders are layers, no import cycle, no `any` ---
+// Architecture: folders are layers, no import cycle, no `any`
 // test/architecture.test.ts is the strict check (it counts `import type` too, which
 // eslint-plugin-import's no-cycle ignores); src/imports/ is generated and not linted.
 project.eslint?.addOverride({
@@ -278,6 +281,5 @@ project.eslint?.addOverride({
     '@typescript-eslint/no-explicit-any': 'error',
   },
 });
-// --- end architecture ---
 
 project.synth();

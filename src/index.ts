@@ -41,6 +41,4 @@ export * from './rollouts/slo-analysis';
 export * from './rollouts/release-driver';
 export * from './gitops/argo-cd-application';
 export * from './gitops/argo-cd';
-// --- Gateway API (issue 17) ---
 export { RoutingApi, MeshRouting } from './model/routing';
-// --- end Gateway API ---

@@ -6,20 +6,26 @@
  * never one above. `src/imports/` (generated L1s) sits below everything and is not
  * parsed. `src/index.ts` is the top layer (re-exports only).
  *
- * Two checks, both over every `src/**\/*.ts` outside `src/imports/`:
- *  (a) no file-level import cycle (Tarjan's strongly connected components), counting
- *      `import type` and `export ... from` too — eslint's `import/no-cycle` (also on for
- *      src/) ignores type-only imports, so this test is the strict one;
- *  (b) folder layering: every import points down (or stays in its folder).
+ * The synthesis pipeline the layers carry: constructs (gitops … control-plane) record
+ * intent in the app's `MeshModel` (model/) and attach what renderers return; `synth/`
+ * resolves the model into one immutable `MeshSnapshot` and runs the analysis and the
+ * app-wide attachments at synth; `analysis/` holds every rule, reading the snapshot;
+ * `render/` holds pure functions from the snapshot to typed L1 specs.
  *
- * Order (top → bottom), from the issue 14 design:
- *   index → gitops → rollouts → gateways → observability → services → security →
- *   traffic → control-plane → data-plane → analysis → render → model → private
- * Shared interfaces that let a lower layer talk about a higher one's constructs
- * (`IMeshService`, `IControlPlane`, ...) live in `model/` so the dependency points down.
+ * Checks over every `src/**\/*.ts` outside `src/imports/`:
+ *  - no file-level import cycle (Tarjan's strongly connected components), counting
+ *    `import type` and `export ... from` too (eslint's `import/no-cycle` ignores type-only imports);
+ *  - folder layering: every import points down (or stays in its folder);
+ *  - renderers import only snapshot/model types and pure helpers, L1 types, other renderers;
+ *  - no module-level mutable state, no `tryRemoveChild`, no import for its side effects;
+ *  - the app's model is reached through `meshOf()` (which installs the pipeline);
+ *  - constructors ≤ 60 lines, functions ≤ 80 lines;
+ *  - no issue numbers and no `// ---` fences in comments (src, test, examples, docs).
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import * as ts from 'typescript';
 
 const SRC = path.join(__dirname, '..', 'src');
 
@@ -33,7 +39,7 @@ export const LAYERS = [
   'security',
   'traffic',
   'control-plane',
-  'data-plane',
+  'synth',
   'analysis',
   'render',
   'model',
@@ -210,5 +216,227 @@ describe('architecture of src/', () => {
     if (up.length > 0) {
       throw new Error(`${up.length} import(s) point up the layers:\n  ${up.join('\n  ')}`);
     }
+  });
+});
+
+const ROOT = path.join(__dirname, '..');
+
+function parse(file: string): ts.SourceFile {
+  return ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+}
+
+const SOURCES = listSources(SRC);
+
+/** The packages a module imports (non-relative specifiers). */
+function packageImports(file: string): string[] {
+  const text = stripComments(fs.readFileSync(file, 'utf8'));
+  const out: string[] = [];
+  IMPORT_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = IMPORT_RE.exec(text)) !== null) if (!m[1].startsWith('.')) out.push(m[1]);
+  return out;
+}
+
+/**
+ * What a renderer may read: other renderers, the generated L1 classes, the
+ * snapshot with the model's types and pure helpers (never the model's state
+ * or its resolution), and the shared value helpers.
+ */
+const RENDER_MODEL_FORBIDDEN = ['model/mesh-model', 'model/resolve', 'model/resolve-services', 'model/resolve-releases', 'model/resources', 'model/index'];
+const RENDER_PRIVATE_ALLOWED = ['private/values', 'private/errors'];
+const RENDER_PACKAGES = ['cdk8s-plus-28', 'yaml'];
+
+export function rendererImportViolations(graph: ImportGraph): string[] {
+  const out: string[] = [];
+  for (const [from, targets] of graph.edges) {
+    if (layerOf(from) !== 'render') continue;
+    for (const to of targets) {
+      const layer = layerOf(to);
+      const ok = layer === 'render'
+        || (layer === 'model' && !RENDER_MODEL_FORBIDDEN.includes(to))
+        || RENDER_PRIVATE_ALLOWED.includes(to);
+      if (!ok) out.push(`${from} → ${to}`);
+    }
+    for (const pkg of packageImports(path.join(SRC, `${from}.ts`))) {
+      if (!RENDER_PACKAGES.includes(pkg)) out.push(`${from} → package ${pkg}`);
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * Module-level constants that memoize the read of a file shipped with the
+ * package: their content never changes, so they are caches, not state.
+ */
+const READ_ONLY_FILE_CACHES: Record<string, string> = {
+  'control-plane/private/crds:cache': 'the parsed CRD bundles shipped with the package',
+  'control-plane/private/templates:templateCache': 'the injection templates shipped with the package',
+};
+
+const MUTABLE_CONTAINERS = ['Record', 'Array', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Partial', 'Required'];
+
+function isReadonlyType(type: ts.TypeNode | undefined): boolean {
+  if (!type) return false;
+  if (ts.isTypeOperatorNode(type) && type.operator === ts.SyntaxKind.ReadonlyKeyword) return true;
+  if (ts.isTypeReferenceNode(type)) {
+    const name = type.typeName.getText();
+    // Readonly<…>, ReadonlyArray/Map/Set, or an interface of this package (their members are readonly)
+    return name.startsWith('Readonly') || !MUTABLE_CONTAINERS.includes(name);
+  }
+  return false;
+}
+
+function isFrozen(init: ts.Expression): boolean {
+  if (ts.isAsExpression(init) && init.type.getText() === 'const') return true;
+  return ts.isCallExpression(init) && init.expression.getText() === 'Object.freeze';
+}
+
+/** Module-level `let`/`var`, mutable collections and literals, and static mutable class fields. */
+export function moduleStateViolations(file: string): string[] {
+  const sf = parse(file);
+  const mod = moduleOf(file);
+  const out: string[] = [];
+  for (const st of sf.statements) {
+    if (ts.isClassDeclaration(st)) {
+      for (const m of st.members) {
+        const mods = ts.canHaveModifiers(m) ? ts.getModifiers(m) ?? [] : [];
+        const isStatic = mods.some((x) => x.kind === ts.SyntaxKind.StaticKeyword);
+        const isReadonly = mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword);
+        if (ts.isPropertyDeclaration(m) && isStatic && !isReadonly) out.push(`${mod}: static ${m.name.getText()} is mutable`);
+      }
+    }
+    if (!ts.isVariableStatement(st)) continue;
+    // eslint-disable-next-line no-bitwise
+    const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
+    for (const d of st.declarationList.declarations) {
+      const name = `${mod}:${d.name.getText()}`;
+      if (READ_ONLY_FILE_CACHES[name]) continue;
+      const init = d.initializer;
+      if (!isConst) {
+        out.push(`${name} is a module-level let/var`);
+      } else if (init && ts.isNewExpression(init)) {
+        const ctor = init.expression.getText();
+        if (ctor.startsWith('Weak') || !isReadonlyType(d.type)) out.push(`${name} is a module-level new ${ctor}`);
+      } else if (init && (ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init)) && !isFrozen(init) && !isReadonlyType(d.type)) {
+        out.push(`${name} is a mutable module-level literal (type it readonly or add \`as const\`)`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Functions longer than `limit` lines (constructors: `ctorLimit`), as `module:line name (n lines)`. */
+export function oversizedFunctions(file: string, limit = 80, ctorLimit = 60): string[] {
+  const sf = parse(file);
+  const out: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (ts.isFunctionLike(n) && (n as ts.FunctionLikeDeclaration).body) {
+      const start = sf.getLineAndCharacterOfPosition(n.getStart()).line;
+      const lines = sf.getLineAndCharacterOfPosition(n.end).line - start + 1;
+      const isCtor = ts.isConstructorDeclaration(n);
+      const owner = n.parent && ts.isClassDeclaration(n.parent) && n.parent.name ? `${n.parent.name.getText()}.` : '';
+      const name = isCtor ? `${owner}constructor` : `${owner}${(n as ts.FunctionLikeDeclaration).name?.getText() ?? '<anonymous>'}`;
+      if (lines > (isCtor ? ctorLimit : limit)) out.push(`${moduleOf(file)}:${start + 1} ${name} (${lines} lines)`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** Files of the repository a comment rule applies to. */
+function repoFiles(dirs: string[], exts: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (['node_modules', 'imports', 'dist', 'cdk.out', 'out', '__snapshots__'].includes(e.name) || e.name.startsWith('.')) continue;
+        walk(full);
+      } else if (exts.some((x) => e.name.endsWith(x))) {
+        out.push(full);
+      }
+    }
+  };
+  for (const d of dirs) walk(path.join(ROOT, d));
+  return out.sort();
+}
+
+describe('the synthesis pipeline', () => {
+  const graph = importGraph();
+
+  test('renderers import only renderers, L1 classes, snapshot/model types and value helpers', () => {
+    expect(rendererImportViolations(graph)).toEqual([]);
+  });
+
+  test('no module-level mutable state', () => {
+    expect(SOURCES.flatMap(moduleStateViolations)).toEqual([]);
+  });
+
+  test('the checks catch what they are meant to catch', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arch-'));
+    const file = path.join(dir, 'bad.ts');
+    fs.writeFileSync(file, [
+      'let counter = 0;',
+      'const seen = new WeakMap<object, string>();',
+      'const names = [\'a\'];',
+      'const ok: readonly string[] = [\'a\'];',
+      'const fine = { a: 1 } as const;',
+      'export class C { static count = 0; static readonly MAX = 1; }',
+      `function long() {\n${'  counter++;\n'.repeat(80)}}`,
+    ].join('\n'));
+    const bad = moduleStateViolations(file).map((v) => v.slice(v.indexOf(':') + 1).trim()).sort();
+    expect(bad).toEqual([
+      'counter is a module-level let/var',
+      'names is a mutable module-level literal (type it readonly or add `as const`)',
+      'seen is a module-level new WeakMap',
+      'static count is mutable',
+    ]);
+    expect(oversizedFunctions(file).map((v) => v.replace(/^.*:\d+ /, ''))).toEqual(['long (82 lines)']);
+  });
+
+  test('no construct removes a child (tryRemoveChild): presence is decided from the snapshot', () => {
+    const uses = SOURCES.filter((f) => /\btryRemoveChild\b/.test(stripComments(fs.readFileSync(f, 'utf8')))).map(moduleOf);
+    expect(uses).toEqual([]);
+  });
+
+  test('no module is imported for its side effects (rules are wired in the catalog)', () => {
+    const uses = SOURCES.filter((f) => /(^|\n)\s*import\s+['"]/.test(stripComments(fs.readFileSync(f, 'utf8')))).map(moduleOf);
+    expect(uses).toEqual([]);
+  });
+
+  test('constructs reach the model through meshOf(), which installs the pipeline', () => {
+    const uses = SOURCES.map(moduleOf).filter((m) => !['model', 'synth'].includes(layerOf(m)) && m !== 'analysis/mesh-analysis')
+      .filter((m) => /\bMeshModel\.of\(/.test(stripComments(fs.readFileSync(path.join(SRC, `${m}.ts`), 'utf8'))));
+    expect(uses).toEqual([]);
+  });
+
+  /** Constructors whose objects have not moved to renderers yet; the list only shrinks. */
+  const PENDING_SPLIT = [
+    'gateways/external-service ExternalService.constructor',
+    'gateways/mesh-gateway MeshGateway.constructor',
+    'observability/grafana GrafanaAddon.constructor',
+    'observability/jaeger JaegerAddon.constructor',
+    'observability/kiali KialiAddon.constructor',
+    'security/jwt JwtAuthentication.constructor',
+  ];
+
+  test('constructors ≤ 60 lines, functions ≤ 80 lines', () => {
+    const oversized = SOURCES.flatMap((f) => oversizedFunctions(f));
+    const key = (v: string) => v.replace(/:\d+ /, ' ').replace(/ \(\d+ lines\)$/, '');
+    expect(oversized.filter((v) => !PENDING_SPLIT.includes(key(v)))).toEqual([]);
+    expect(PENDING_SPLIT.filter((p) => !oversized.map(key).includes(p))).toEqual([]);
+  });
+
+  test('no issue numbers and no `// ---` fences (history belongs in CHANGELOG.md)', () => {
+    const files = [
+      ...repoFiles(['src', 'test', 'examples', 'docs'], ['.ts', '.md', '.go', '.py']),
+      path.join(ROOT, '.projenrc.ts'),
+    ];
+    const issue = new RegExp(['\\bissues?', '#?\\d+\\b'].join(' '), 'i');
+    const fence = /^\s*(\/\/|#)\s*-{3}/m;
+    const found = files.filter((f) => issue.test(fs.readFileSync(f, 'utf8')) || fence.test(fs.readFileSync(f, 'utf8')))
+      .map((f) => path.relative(ROOT, f));
+    expect(found).toEqual([]);
   });
 });

@@ -25,10 +25,9 @@ import { CanaryRelease, HeaderMatch, HttpMatch, LoadBalancer, MeshRouting, Relea
 export function addShopTraffic(scope: Construct, shop: ShopChart, revision: RolloutRevision = RolloutRevision.CANARY,
   gatewayApiIntent: boolean = MeshRouting.of(scope) === RoutingApi.GATEWAY_API): CanaryRelease {
   shop.orders.addVersion({ name: 'v2', image: 'ghcr.io/acme-shop/order-service:2.1.0', replicas: 1 });
-  // --- the Gateway API flavour (RoutingApi.GATEWAY_API, see README "Routing with the Gateway API"); the
-  // conformance oracle also renders this intent with the Istio API to compare the two (equivalence) ---
+  // The Gateway API flavour (RoutingApi.GATEWAY_API, see README "Routing with the Gateway API"); the
+  // conformance oracle also renders this intent with the Istio API to compare the two (equivalence).
   if (gatewayApiIntent) return addGatewayApiShopTraffic(scope, shop);
-  // --- end Gateway API flavour ---
   const analysis = new SloAnalysis(scope, 'order-service-v2-slo', {
     service: shop.orders,
     canary: 'v2',

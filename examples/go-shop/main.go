@@ -33,7 +33,7 @@ const (
 )
 
 func buildShop(app cdk8s.App) {
-	// --- control plane: CRDs, istiod, webhooks, and the injected shop namespace (control-plane.ts)
+	// Control plane: CRDs, istiod, webhooks, and the injected shop namespace (control-plane.ts)
 	controlPlaneChart := cdk8s.NewChart(app, jsii.String("istio-control-plane"), nil)
 	controlPlane := cdk8smesh.NewIstioControlPlane(controlPlaneChart, jsii.String("istio"), &cdk8smesh.IstioControlPlaneProps{
 		Replicas:                 jsii.Number(2),
@@ -47,7 +47,7 @@ func buildShop(app cdk8s.App) {
 		ControlPlane: controlPlane,
 	})
 
-	// --- services: Flask apps on port 5000 behind port 80 (main.ts)
+	// Services: Flask apps on port 5000 behind port 80 (main.ts)
 	shop := cdk8s.NewChart(app, jsii.String("flask-shop"), &cdk8s.ChartProps{Namespace: jsii.String(shopNamespace)})
 	flaskPort := &[]*cdk8smesh.MeshServicePort{{Port: jsii.Number(80), TargetPort: jsii.Number(5000), Protocol: cdk8smesh.Protocol_HTTP}}
 	health := cdk8splus28.Probe_FromHttpGet(jsii.String("/healthz"), &cdk8splus28.HttpGetProbeOptions{
@@ -83,7 +83,7 @@ func buildShop(app cdk8s.App) {
 	})
 	orders.DependsOn(users)
 
-	// --- traffic (traffic.ts): Argo Rollouts moves order-service to v2:
+	// Traffic (traffic.ts): Argo Rollouts moves order-service to v2:
 	// 10% -> pause -> 50% -> SLO analysis -> 100%; testers reach v2 with `x-canary: always`
 	orders.AddVersion(&cdk8smesh.MeshServiceVersion{Name: jsii.String("v2"), Image: jsii.String(registry + "/order-service:2.1.0"), Replicas: jsii.Number(1)})
 	analysis := cdk8smesh.NewSloAnalysis(shop, jsii.String("order-service-v2-slo"), &cdk8smesh.SloAnalysisProps{
@@ -148,7 +148,7 @@ func buildShop(app cdk8s.App) {
 		},
 	})
 
-	// --- security (security.ts): STRICT mTLS, who may call whom, end-user JWT on the public API
+	// Security (security.ts): STRICT mTLS, who may call whom, end-user JWT on the public API
 	cdk8smesh.NewStrictMtls(shop, jsii.String("shop-mtls"), &cdk8smesh.StrictMtlsProps{Namespace: jsii.String(shopNamespace)})
 	users.AllowFrom(orders, &cdk8smesh.AllowFromOptions{
 		Methods: &[]cdk8smesh.HttpMethod{cdk8smesh.HttpMethod_GET},
@@ -162,7 +162,7 @@ func buildShop(app cdk8s.App) {
 	})
 	orders.RequireJwt(jwt, &cdk8smesh.RequireJwtOptions{Paths: jsii.Strings("/api/*")})
 
-	// --- gateways (gateways.ts): HTTPS ingress, egress to the payment provider
+	// Gateways (gateways.ts): HTTPS ingress, egress to the payment provider
 	gateways := cdk8s.NewChart(app, jsii.String("gateways"), &cdk8s.ChartProps{Namespace: jsii.String("istio-system")})
 	ingress := cdk8smesh.NewIngressGateway(gateways, jsii.String("istio-ingressgateway"), &cdk8smesh.IngressGatewayProps{
 		Replicas: jsii.Number(2),
@@ -191,7 +191,7 @@ func buildShop(app cdk8s.App) {
 			jsii.String("PAYMENTS_API_URL"), cdk8splus28.EnvValue_FromValue(jsii.String("http://"+paymentsHost)))
 	}
 
-	// --- observability (observability.ts): Prometheus, Grafana, Jaeger, Kiali; 10% tracing; alerts
+	// Observability (observability.ts): Prometheus, Grafana, Jaeger, Kiali; 10% tracing; alerts
 	observability := cdk8s.NewChart(app, jsii.String("observability"), &cdk8s.ChartProps{Namespace: jsii.String("istio-system")})
 	stack := cdk8smesh.NewObservabilityStack(observability, jsii.String("stack"), nil)
 	cdk8smesh.NewMeshTelemetry(observability, jsii.String("mesh-telemetry"), &cdk8smesh.MeshTelemetryProps{
@@ -208,7 +208,7 @@ func buildShop(app cdk8s.App) {
 		})
 	}
 
-	// --- GitOps (gitops.ts), last: derives sync waves from everything declared above
+	// GitOps (gitops.ts), last: derives sync waves from everything declared above
 	cdk8smesh.GitOps_ArgoCd(app, &cdk8smesh.ArgoCdGitOpsProps{
 		RepoUrl:        jsii.String(deployRepo),
 		TargetRevision: jsii.String("main"),

@@ -72,7 +72,7 @@ DEPLOY_REPO = "https://github.com/acme-shop/shop-deploy.git"
 
 
 def build_shop(app: App) -> None:
-    # --- control plane: CRDs, istiod, webhooks, and the injected shop namespace (control-plane.ts)
+    # Control plane: CRDs, istiod, webhooks, and the injected shop namespace (control-plane.ts)
     control_plane_chart = Chart(app, "istio-control-plane")
     control_plane = IstioControlPlane(
         control_plane_chart, "istio",
@@ -84,7 +84,7 @@ def build_shop(app: App) -> None:
     )
     MeshNamespace(control_plane_chart, "shop-namespace", name=SHOP_NAMESPACE, control_plane=control_plane)
 
-    # --- services: Flask apps on port 5000 behind port 80 (main.ts)
+    # Services: Flask apps on port 5000 behind port 80 (main.ts)
     shop = Chart(app, "flask-shop", namespace=SHOP_NAMESPACE)
     flask_port = [MeshServicePort(port=80, target_port=5000, protocol=Protocol.HTTP)]
     health = kplus.Probe.from_http_get("/healthz", port=5000, period_seconds=Duration.seconds(10))
@@ -116,7 +116,7 @@ def build_shop(app: App) -> None:
     )
     orders.depends_on(users)
 
-    # --- traffic (traffic.ts): Argo Rollouts moves order-service to v2:
+    # Traffic (traffic.ts): Argo Rollouts moves order-service to v2:
     # 10% -> pause -> 50% -> SLO analysis -> 100%; testers reach v2 with `x-canary: always`
     orders.add_version(name="v2", image=f"{REGISTRY}/order-service:2.1.0", replicas=1)
     analysis = SloAnalysis(
@@ -180,7 +180,7 @@ def build_shop(app: App) -> None:
         ),
     )
 
-    # --- security (security.ts): STRICT mTLS, who may call whom, end-user JWT on the public API
+    # Security (security.ts): STRICT mTLS, who may call whom, end-user JWT on the public API
     StrictMtls(shop, "shop-mtls", namespace=SHOP_NAMESPACE)
     users.allow_from(orders, methods=[HttpMethod.GET], paths=["/users", "/users/*"])
     jwt = JwtAuthentication(
@@ -192,7 +192,7 @@ def build_shop(app: App) -> None:
     )
     orders.require_jwt(jwt, paths=["/api/*"])
 
-    # --- gateways (gateways.ts): HTTPS ingress, egress to the payment provider
+    # Gateways (gateways.ts): HTTPS ingress, egress to the payment provider
     gateways = Chart(app, "gateways", namespace="istio-system")
     ingress = IngressGateway(
         gateways, "istio-ingressgateway",
@@ -218,7 +218,7 @@ def build_shop(app: App) -> None:
         orders.deployment_of(version).containers[0].env.add_variable(
             "PAYMENTS_API_URL", kplus.EnvValue.from_value(f"http://{PAYMENTS_HOST}"))
 
-    # --- observability (observability.ts): Prometheus, Grafana, Jaeger, Kiali; 10% tracing; alerts
+    # Observability (observability.ts): Prometheus, Grafana, Jaeger, Kiali; 10% tracing; alerts
     observability = Chart(app, "observability", namespace="istio-system")
     stack = ObservabilityStack(observability, "stack")
     MeshTelemetry(
@@ -230,7 +230,7 @@ def build_shop(app: App) -> None:
     for service in (users, orders):
         GoldenSignalAlerts(observability, f"{service.service_name}-alerts", service=service, error_rate_percent=5)
 
-    # --- GitOps (gitops.ts), last: derives sync waves from everything declared above
+    # GitOps (gitops.ts), last: derives sync waves from everything declared above
     GitOps.argo_cd(app, repo_url=DEPLOY_REPO, target_revision="main", path="dist")
 
 

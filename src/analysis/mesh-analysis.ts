@@ -1,12 +1,9 @@
 import { IConstruct } from 'constructs';
-import { MeshModel } from '../model';
-import { isAmbient } from '../model/ambient';
-import { externalServicesOf, gatewaysOf } from '../model/gateways';
+import { findingsOf, isFatal } from './analyze';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
 import { checkArgs } from '../private/runtime-types';
 import { renderMermaid } from '../render/mermaid';
-import { dependencyHosts } from '../render/sidecar';
-// the rule catalog: registers every rule when an app's model is created
-import './rules/catalog';
 
 /** How serious a finding of the mesh analysis is. */
 export enum FindingSeverity {
@@ -66,12 +63,13 @@ export class MeshAnalysis {
 
   /** Every finding, sorted by construct path, then code. */
   public findings(): AnalysisFinding[] {
-    return this.model.diagnostics().map((d) => ({
+    const snapshot = snapshotOf(this.model);
+    return findingsOf(this.model).map((d) => ({
       code: d.code,
       severity: d.severity === 'error' ? FindingSeverity.ERROR : FindingSeverity.WARNING,
       path: d.path,
       message: d.message,
-      fatal: this.model.isFatal(d),
+      fatal: isFatal(snapshot, d),
     }));
   }
 
@@ -81,14 +79,12 @@ export class MeshAnalysis {
    */
   public treatWarningsAsErrors(...codes: string[]): void {
     checkArgs('MeshAnalysis.treatWarningsAsErrors', 'MeshAnalysis.treatWarningsAsErrors', arguments);
-    if (codes.length === 0) this.model.promotedWarnings.add('*');
-    for (const c of codes) this.model.promotedWarnings.add(c);
-    this.model.touch();
+    this.model.promoteWarnings(codes.length === 0 ? ['*'] : codes);
   }
 
   /** The mesh topology as a Mermaid flowchart (deterministic). */
   public toMermaid(): string {
-    return renderMermaid(this.model);
+    return renderMermaid(snapshotOf(this.model));
   }
 
   /**
@@ -99,19 +95,20 @@ export class MeshAnalysis {
    * its Sidecar's egress list.
    */
   public sidecarFanout(): SidecarFanout {
-    const services = this.model.services;
-    const registry = services.length + gatewaysOf(this.model).filter((g) => !g.attached).length
-      + externalServicesOf(this.model).reduce((n, x) => n + x.hosts.length, 0);
+    const snapshot = snapshotOf(this.model);
+    const services = snapshot.services;
+    const registry = services.length + snapshot.gateways.filter((g) => !g.attached).length
+      + snapshot.externalServices.reduce((n, x) => n + x.hosts.length, 0);
     let proxies = 0;
     let scoped = 0;
     for (const s of services) {
       // ambient pods run no Envoy of their own (ztunnel and waypoints are not configured by Sidecar resources)
-      if (isAmbient(this.model, s.host)) continue;
+      if (s.dataPlane === 'ambient') continue;
       const pods = s.versions.reduce((n, v) => n + v.replicas, 0);
       proxies += pods;
       const visible = s.egressScoped === false
         ? registry
-        : dependencyHosts(this.model, s).length;
+        : s.dependencyHosts.length;
       scoped += pods * visible;
     }
     const unscoped = proxies * registry;

@@ -25,7 +25,6 @@ export interface MeshAppProps extends AppProps {
    */
   readonly topologyFile?: string;
 
-  // --- Gateway API (issue 17) ---
   /**
    * The API every mesh construct of the app renders its routing with (a chart
    * can choose its own with `MeshRouting.use(chart, api)`, a service with its
@@ -34,7 +33,6 @@ export interface MeshAppProps extends AppProps {
    * @default RoutingApi.ISTIO
    */
   readonly routingApi?: RoutingApi;
-  // --- end Gateway API ---
 }
 
 /** True if `file` is `dir` itself or lies inside it. */
@@ -64,7 +62,7 @@ export class MeshApp extends App {
     this.recordMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
-    if (props.routingApi !== undefined) MeshRouting.use(this, props.routingApi); // Gateway API (issue 17)
+    if (props.routingApi !== undefined) MeshRouting.use(this, props.routingApi);
   }
 
   /**

@@ -3,26 +3,39 @@ import { ApiObject, ApiObjectProps, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import * as YAML from 'yaml';
 import { AmbientOptions, DataPlaneMode } from './ambient';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
-import { MeshModel } from '../model';
-import { AMBIENT_PROXY_METADATA, ambientDataPlane, ambientIstiodEnv, ambientMeshConfig, validateAmbientOptions } from './private/ambient-data-plane';
 import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
 import { loadGatewayApiCrds } from './private/gateway-api-crds';
-import { InjectorInput, injectorConfig, injectorValues } from './private/injector';
-import { istiodDeploymentSpec } from './private/istiod';
-import { gatewayControllerRules, istiodClusterRules, istiodNamespaceRules, readerClusterRules } from './private/rbac';
-import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/webhooks';
+import { injectionTemplates } from './private/templates';
 import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
-import { recordImage } from '../analysis/rules/risk-rules';
-import { envoyDefaultResources, EnvoyPorts } from '../data-plane/envoy-proxy';
+import { AmbientAgentsModel, ControlPlaneModel, ResourcesModel } from '../model/control-plane';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
+import { toResourcesModel } from '../model/resources';
 import { clusterScoped } from '../private/cluster-scoped';
-import { propError, propMessage } from '../private/errors';
+import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
-import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
+import { renderInjectorConfig, renderInjectorValues } from '../render/control-plane/injector';
+import { ClusterRoleGrant, renderCniClusterRoles, renderCniConfigMap, renderCniDaemonSet, renderCniServiceAccount } from '../render/control-plane/istio-cni';
+import {
+  istiodAutoscaled, istiodObjectMeta, renderIstiodAutoscalerSpec, renderIstiodDeploymentSpec, renderIstiodDisruptionBudgetSpec,
+  renderIstiodServiceSpec,
+} from '../render/control-plane/istiod';
+import { renderMeshConfigYaml } from '../render/control-plane/mesh-config';
+import { controlPlaneNames, istiodMeta } from '../render/control-plane/names';
+import {
+  renderIstiodClusterRoles, renderIstiodRole, renderIstiodRoleBinding, renderIstiodServiceAccount, renderReaderClusterRole,
+  renderReaderServiceAccount,
+} from '../render/control-plane/rbac';
+import {
+  renderDefaultValidationWebhookConfiguration, renderInjectionWebhookConfiguration, renderValidationWebhookConfiguration,
+} from '../render/control-plane/webhooks';
+import { renderZtunnelDaemonSet, renderZtunnelServiceAccount } from '../render/control-plane/ztunnel';
+import { ENVOY_DEFAULT_RESOURCES, EnvoyPorts } from '../render/proxy';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 export { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 
@@ -264,7 +277,6 @@ export interface IstioControlPlaneProps {
    */
   readonly multiclusterReader?: boolean;
 
-  // --- ambient (issue 17) ---
   /**
    * The data plane this control plane installs. `AMBIENT` adds what Istio's
    * ambient profile installs: the `istio-cni` node agent and the `ztunnel`
@@ -285,18 +297,6 @@ export interface IstioControlPlaneProps {
    * @default - upstream's defaults (see `AmbientOptions`)
    */
   readonly ambient?: AmbientOptions;
-  // --- end ambient ---
-}
-
-
-/** Shared objects (the namespace, the CRDs) already emitted by a control plane of the same app. */
-const EMITTED = new WeakMap<MeshModel, Set<string>>();
-function firstToEmit(model: MeshModel, what: string): boolean {
-  let set = EMITTED.get(model);
-  if (!set) EMITTED.set(model, set = new Set());
-  if (set.has(what)) return false;
-  set.add(what);
-  return true;
 }
 
 /**
@@ -342,313 +342,234 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
   public readonly dataPlane: DataPlaneMode;
 
   private readonly model: MeshModel;
-  private readonly props: IstioControlPlaneProps;
 
   constructor(scope: Construct, id: string, props: IstioControlPlaneProps = {}) {
     super(scope, id);
     checkArgs(this, 'IstioControlPlane.new', arguments);
-    this.props = props;
-    this.model = MeshModel.of(this);
-
+    this.model = meshOf(this);
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
-    if (props.revision !== undefined) {
-      validateDnsLabel(this, 'revision', props.revision, 'use a DNS label such as \'1-30\' (dots are not allowed)');
-      if (props.revision === 'default') {
-        throw propError(this, 'revision', 'must not be \'default\' (the name of the unrevisioned control plane)', props.revision,
-          'leave revision unset for the default revision, or name it after the version, e.g. \'1-30\'');
-      }
-    }
-    this.revision = props.revision;
+    this.revision = this.validateRevision(props.revision);
     this.rootNamespace = validateDnsLabel(this, 'rootNamespace', props.rootNamespace ?? this.namespace);
     this.hub = this.validateImagePart('hub', props.hub ?? ISTIO_DEFAULT_HUB);
     this.tag = this.validateImagePart('tag', props.tag ?? ISTIO_VERSION);
-    recordImage(this, 'tag', this.tag);
-    if (props.trustDomain !== undefined) {
-      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.trustDomain)) {
-        throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', props.trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
-      }
-      // one mesh, one trust domain: every principal, proxy and gateway reads it from the control-plane handle
-      const source = this.model.trustDomainSource;
-      if (source && source.trustDomain !== props.trustDomain) {
-        throw propError(this, 'trustDomain', `must equal the trust domain of ${source.path} (${source.trustDomain}): `
-          + 'the workload identities of one mesh share one trust domain', props.trustDomain, `use '${source.trustDomain}' on every control plane of the app`);
-      }
+    this.dataPlane = props.dataPlane ?? DataPlaneMode.SIDECAR;
+    this.istiodServiceName = controlPlaneNames(this).istiod;
+    const cp = this.toModel(props);
+    if (cp.accessLog) {
+      const { provider: name, path, encoding } = cp.accessLog;
+      this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name, path, encoding: encoding === 'JSON' ? AccessLogEncoding.JSON : AccessLogEncoding.TEXT });
     }
-    const replicas = props.replicas ?? 1;
-    const maxReplicas = props.autoscaleMaxReplicas ?? Math.max(5, replicas);
-    this.validateWhole('replicas', replicas, 1, 100);
-    this.validateWhole('autoscaleMaxReplicas', maxReplicas, replicas, 100, `set it to at least replicas (${replicas})`);
-    const targetCpu = props.autoscaleTargetCpuUtilization ?? 80;
-    this.validateWhole('autoscaleTargetCpuUtilization', targetCpu, 1, 100);
-    const traceSampling = props.traceSampling ?? 1;
+    this.model.addImage({ path: this.node.path, prop: 'tag', image: this.tag });
+    this.model.addControlPlane(cp);
+    addMeshValidation(this);
+
+    this.attachSharedObjects(cp);
+    this.attachRbac(cp);
+    this.meshConfigMap = new k8s.KubeConfigMap(this, 'MeshConfig', {
+      metadata: istiodMeta(cp, `istio${controlPlaneNames(cp).suffix}`),
+      data: { mesh: Lazy.any({ produce: () => renderMeshConfigYaml(snapshotOf(this.model), cp) }), meshNetworks: 'networks: {}' },
+    });
+    // the one place that decides what every injected proxy (sidecars and gateways) runs:
+    // istiod renders Istio's own templates with these values
+    this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
+      metadata: istiodMeta(cp, `istio-sidecar-injector${controlPlaneNames(cp).suffix}`),
+      data: {
+        config: renderInjectorConfig(injectionTemplates(cp.gatewayApiDeploymentController)),
+        values: Lazy.any({ produce: () => JSON.stringify(renderInjectorValues(snapshotOf(this.model), cp), undefined, 2) }),
+      },
+    });
+    this.attachWebhooks(cp);
+    this.deployment = this.attachIstiod(cp);
+    if (cp.ambientAgents) this.attachAmbientAgents(cp);
+  }
+
+  private validateRevision(revision: string | undefined): string | undefined {
+    if (revision === undefined) return undefined;
+    validateDnsLabel(this, 'revision', revision, 'use a DNS label such as \'1-30\' (dots are not allowed)');
+    if (revision === 'default') {
+      throw propError(this, 'revision', 'must not be \'default\' (the name of the unrevisioned control plane)', revision,
+        'leave revision unset for the default revision, or name it after the version, e.g. \'1-30\'');
+    }
+    return revision;
+  }
+
+  /** The control plane's model: the validated props, every default filled in. */
+  private toModel(props: IstioControlPlaneProps): ControlPlaneModel {
+    const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
+    const earlier = this.model.controlPlanes;
+    const crds = props.crds ?? true;
+    return {
+      path: this.node.path,
+      namespace: this.namespace,
+      rootNamespace: this.rootNamespace,
+      revision: this.revision,
+      trustDomain: this.validateTrustDomain(props.trustDomain),
+      hub: this.hub,
+      tag: this.tag,
+      clusterId: props.clusterId ?? 'Kubernetes',
+      istiodAddress: `${controlPlaneNames(this).istiod}.${this.namespace}.svc:${EnvoyPorts.XDS_MTLS}`,
+      accessLog: this.validateAccessLog(props),
+      dataPlane: ambient ? 'ambient' : 'sidecar',
+      ambientAgents: this.validateAmbient(props),
+      // control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them
+      emitsNamespace: !earlier.some((cp) => cp.namespace === this.namespace),
+      crdFile: crds && !earlier.some((cp) => cp.crdFile !== undefined) ? this.validateCrdFile(props.crdFile) : undefined,
+      // ambient waypoints are Gateway API Gateways: on by default there (unless CRDs are managed elsewhere)
+      emitsGatewayApiCrds: (props.gatewayApiCrds ?? (ambient && crds)) && !earlier.some((cp) => cp.emitsGatewayApiCrds),
+      ...this.validateScaling(props),
+      resources: props.resources ? toResourcesModel(props.resources) : undefined,
+      proxyResources: props.proxyResources ? toResourcesModel(props.proxyResources) : ENVOY_DEFAULT_RESOURCES,
+      traceSampling: this.validateTraceSampling(props.traceSampling ?? 1),
+      defaultTracingProvider: props.defaultTracingProvider?.tracingProviderName,
+      outboundTrafficPolicy: props.outboundTrafficPolicy === OutboundTrafficPolicyMode.ALLOW_ANY ? 'ALLOW_ANY' : 'REGISTRY_ONLY',
+      proxyConcurrency: props.proxyConcurrency === undefined ? undefined : this.validateWhole('proxyConcurrency', props.proxyConcurrency, 0, 64),
+      holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
+      terminationDrainSeconds: (props.terminationDrainDuration ?? Duration.seconds(5)).toSeconds(),
+      gatewayApiDeploymentController: props.gatewayApiDeploymentController ?? ambient,
+      multiclusterReader: props.multiclusterReader ?? false,
+    };
+  }
+
+  /** One mesh, one trust domain: every principal, proxy and gateway reads it from the snapshot. */
+  private validateTrustDomain(trustDomain: string | undefined): string | undefined {
+    if (trustDomain === undefined) return undefined;
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(trustDomain)) {
+      throw propError(this, 'trustDomain', 'must be a domain name (lower-case letters, digits, \'-\' and \'.\')', trustDomain, 'use e.g. \'cluster.local\' or \'acme.com\'');
+    }
+    const source = this.model.controlPlanes.find((cp) => cp.trustDomain !== undefined);
+    if (source && source.trustDomain !== trustDomain) {
+      throw propError(this, 'trustDomain', `must equal the trust domain of ${source.path} (${source.trustDomain}): `
+        + 'the workload identities of one mesh share one trust domain', trustDomain, `use '${source.trustDomain}' on every control plane of the app`);
+    }
+    return trustDomain;
+  }
+
+  private validateScaling(props: IstioControlPlaneProps): Pick<ControlPlaneModel, 'replicas' | 'maxReplicas' | 'targetCpuUtilization'> {
+    const replicas = this.validateWhole('replicas', props.replicas ?? 1, 1, 100);
+    const maxReplicas = this.validateWhole('autoscaleMaxReplicas', props.autoscaleMaxReplicas ?? Math.max(5, replicas), replicas, 100, `set it to at least replicas (${replicas})`);
+    const targetCpuUtilization = this.validateWhole('autoscaleTargetCpuUtilization', props.autoscaleTargetCpuUtilization ?? 80, 1, 100);
+    return { replicas, maxReplicas, targetCpuUtilization };
+  }
+
+  private validateTraceSampling(traceSampling: number): number {
     if (typeof traceSampling !== 'number' || !(traceSampling >= 0 && traceSampling <= 100)) {
       throw propError(this, 'traceSampling', 'must be a percentage between 0 and 100', traceSampling, 'use e.g. 1 for 1% of requests');
     }
-    if (props.proxyConcurrency !== undefined) this.validateWhole('proxyConcurrency', props.proxyConcurrency, 0, 64);
+    return traceSampling;
+  }
+
+  private validateAccessLog(props: IstioControlPlaneProps): ControlPlaneModel['accessLog'] {
     if (props.accessLogFile !== undefined && !props.accessLogFile.startsWith('/')) {
       throw propError(this, 'accessLogFile', 'must be an absolute path in the proxy container', props.accessLogFile, 'use \'/dev/stdout\'');
     }
     if (props.accessLogEncoding !== undefined && props.accessLogFile === undefined) {
       throw propError(this, 'accessLogEncoding', 'has no effect without accessLogFile', props.accessLogEncoding, 'set accessLogFile (e.g. \'/dev/stdout\') or remove accessLogEncoding');
     }
+    if (props.accessLogFile === undefined) return undefined;
+    const encoding = props.accessLogEncoding === AccessLogEncoding.JSON ? 'JSON' : 'TEXT';
+    return { provider: `mesh-access-log${controlPlaneNames(this).suffix}`, path: props.accessLogFile, encoding };
+  }
 
-    const suffix = this.revision ? `-${this.revision}` : '';
-    const revLabel = this.revision ?? 'default';
-    const istiod = `istiod${suffix}`;
-    this.istiodServiceName = istiod;
-    const ns = this.namespace;
-    const labels = { 'app': 'istiod', 'app.kubernetes.io/name': 'istiod', 'app.kubernetes.io/part-of': 'istio', 'istio.io/rev': revLabel };
-    const meta = (name: string, extra: Record<string, string> = {}) => ({ name, namespace: ns, labels: { ...labels, ...extra } });
-    const clusterMeta = (name: string, extra: Record<string, string> = {}) => ({ name, labels: { ...labels, ...extra } });
-    const istiodAddress = `${istiod}.${ns}.svc:${EnvoyPorts.XDS_MTLS}`;
-    // --- ambient (issue 17) ---
-    this.dataPlane = props.dataPlane ?? DataPlaneMode.SIDECAR;
+  private validateAmbient(props: IstioControlPlaneProps): AmbientAgentsModel | undefined {
     const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
     if (props.ambient !== undefined && !ambient) {
       throw propError(this, 'ambient', 'only applies with dataPlane: DataPlaneMode.AMBIENT', props.ambient, 'set dataPlane: DataPlaneMode.AMBIENT or remove ambient');
     }
-    const otherAmbient = ambient ? this.model.controlPlanes.find((cp) => cp.ambient) : undefined;
-    if (otherAmbient) {
-      throw propError(this, 'dataPlane', `must be AMBIENT on one control plane of the app only: ${otherAmbient.path} already installs ztunnel and istio-cni, which run once per node`,
+    if (!ambient) return undefined;
+    const other = this.model.controlPlanes.find((cp) => cp.dataPlane === 'ambient');
+    if (other) {
+      throw propError(this, 'dataPlane', `must be AMBIENT on one control plane of the app only: ${other.path} already installs ztunnel and istio-cni, which run once per node`,
         this.dataPlane, 'leave dataPlane unset on the other control planes: one ztunnel and one istio-cni per node serve the cluster');
     }
-    if (ambient) validateAmbientOptions(this, props.ambient ?? {});
-    // --- end ambient ---
-
-    let accessLog: { provider: string; path: string; encoding: AccessLogEncoding } | undefined;
-    if (props.accessLogFile !== undefined) {
-      accessLog = { provider: `mesh-access-log${suffix}`, path: props.accessLogFile, encoding: props.accessLogEncoding ?? AccessLogEncoding.TEXT };
-      this.accessLogProvider = new EnvoyFileAccessLogProvider(this, 'AccessLogProvider', { name: accessLog.provider, path: accessLog.path, encoding: accessLog.encoding });
+    const options = props.ambient ?? {};
+    const logLevel = options.ztunnelLogLevel ?? 'info';
+    if (typeof logLevel !== 'string' || !/^[a-z]+(,[a-z_:=]+)*$/.test(logLevel)) {
+      throw propError(this, 'ambient.ztunnelLogLevel', 'must be a RUST_LOG level such as \'info\' or \'debug\'', logLevel, 'use \'info\', \'debug\', \'warn\' or \'error\'');
     }
-    this.model.addControlPlane({
-      path: this.node.path,
-      namespace: ns,
-      rootNamespace: this.rootNamespace,
-      revision: this.revision,
-      accessLog,
-      trustDomain: props.trustDomain,
-      hub: this.hub,
-      tag: this.tag,
-      istiodAddress,
-      ambient,
-    });
-    // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
-    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    const requests = (cpu: string, memory: string): ResourcesModel => ({ requests: { cpu, memory } });
+    return {
+      ztunnelLogLevel: logLevel,
+      ztunnelResources: options.ztunnelResources ? toResourcesModel(options.ztunnelResources) : requests('200m', '512Mi'),
+      cniResources: options.cniResources ? toResourcesModel(options.cniResources) : requests('100m', '100Mi'),
+    };
+  }
 
-    if (props.defaultTracingProvider) {
-      const name = props.defaultTracingProvider.tracingProviderName;
-      this.node.addValidation({
-        validate: () => this.model.extensionProviders.some((e) => e.name === name) ? [] : [propMessage('defaultTracingProvider',
-          'must name an extension provider declared in the app', name, 'declare it, e.g. new OpenTelemetryTracingProvider(...) or jaeger.addTracingProvider()')],
-      });
+  private validateCrdFile(crdFile: string | undefined): string {
+    if (crdFile !== undefined && !fs.existsSync(crdFile)) {
+      throw propError(this, 'crdFile', 'must be an existing file', crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
     }
+    return crdFile ?? DEFAULT_CRD_FILE;
+  }
 
-    // --- namespace and CRDs --------------------------------------------------
-    // Control planes side by side (canary upgrade) share the namespace and the CRDs: the first one emits them.
-    if (firstToEmit(this.model, `namespace:${ns}`)) {
+  /** The namespace and the CRDs, when this control plane is the first of the app to need them. */
+  private attachSharedObjects(cp: ControlPlaneModel): void {
+    if (cp.emitsNamespace) {
       // No injection label (as upstream): gateways in this namespace opt in per pod
       // (`sidecar.istio.io/inject: "true"` / `istio.io/rev`); istiod opts out per pod.
-      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
+      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: cp.namespace } }));
     }
-    if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
-      if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
-        throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');
-      }
-      const docs = loadCrds(props.crdFile ?? DEFAULT_CRD_FILE);
+    if (cp.crdFile !== undefined) {
+      const docs = loadCrds(cp.crdFile);
       const crds = docs.filter(isCrd);
       if (crds.length === 0 || crds.length !== docs.length) {
-        throw propError(this, 'crdFile', 'must contain only CustomResourceDefinition documents', props.crdFile ?? DEFAULT_CRD_FILE,
+        throw propError(this, 'crdFile', 'must contain only CustomResourceDefinition documents', cp.crdFile,
           'pass manifests/charts/base/files/crd-all.gen.yaml of an Istio release');
       }
       for (const crd of crds) clusterScoped(new ApiObject(this, `Crd-${crd.metadata.name}`, crd));
     }
-    // --- Gateway API CRDs (issue 17): opt-in, shared by control planes side by side like the Istio CRDs
-    // ambient waypoints are Gateway API Gateways: on by default there (unless CRDs are managed elsewhere)
-    const gatewayApiCrds = props.gatewayApiCrds ?? (ambient && (props.crds ?? true));
-    if (gatewayApiCrds && firstToEmit(this.model, 'gateway-api-crds')) {
+    if (cp.emitsGatewayApiCrds) {
       for (const crd of loadGatewayApiCrds()) {
-        const name = (crd.metadata as { name: string }).name;
-        clusterScoped(new ApiObject(this, `GatewayApiCrd-${name}`, crd as unknown as ApiObjectProps));
+        clusterScoped(new ApiObject(this, `GatewayApiCrd-${(crd.metadata as { name: string }).name}`, crd as unknown as ApiObjectProps));
       }
-    }
-
-    // --- identity and RBAC ---------------------------------------------------
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(istiod) });
-    const bind = (idSuffix: string, name: string, rules: k8s.PolicyRule[], sa: { name: string; namespace: string }) => {
-      clusterScoped(new k8s.KubeClusterRole(this, `ClusterRole${idSuffix}`, { metadata: clusterMeta(name), rules }));
-      clusterScoped(new k8s.KubeClusterRoleBinding(this, `ClusterRoleBinding${idSuffix}`, {
-        metadata: clusterMeta(name),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-        subjects: [{ kind: 'ServiceAccount', ...sa }],
-      }));
-    };
-    bind('', `istiod-clusterrole${suffix}-${ns}`, istiodClusterRules(), { name: istiod, namespace: ns });
-    // ambient: istiod deploys the waypoints (Gateways of class istio-waypoint)
-    const gatewayController = props.gatewayApiDeploymentController ?? ambient;
-    if (gatewayController) bind('-GatewayController', `istiod-gateway-controller${suffix}-${ns}`, gatewayControllerRules(), { name: istiod, namespace: ns });
-    if (props.multiclusterReader ?? false) {
-      const reader = { 'app': 'istio-reader', 'app.kubernetes.io/name': 'istio-reader', 'app.kubernetes.io/part-of': 'istio' };
-      new k8s.KubeServiceAccount(this, 'ReaderServiceAccount', { metadata: { name: 'istio-reader-service-account', namespace: ns, labels: reader } });
-      const name = `istio-reader-clusterrole${suffix}-${ns}`;
-      clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole-Reader', { metadata: { name, labels: reader }, rules: readerClusterRules() }));
-      clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding-Reader', {
-        metadata: { name, labels: reader },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-        subjects: [{ kind: 'ServiceAccount', name: 'istio-reader-service-account', namespace: ns }],
-      }));
-    }
-    new k8s.KubeRole(this, 'Role', { metadata: meta(istiod), rules: istiodNamespaceRules() });
-    new k8s.KubeRoleBinding(this, 'RoleBinding', {
-      metadata: meta(istiod),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: istiod },
-      subjects: [{ kind: 'ServiceAccount', name: istiod, namespace: ns }],
-    });
-
-    // --- configuration -------------------------------------------------------
-    this.meshConfigMap = new k8s.KubeConfigMap(this, 'MeshConfig', {
-      metadata: meta(`istio${suffix}`),
-      data: {
-        mesh: Lazy.any({ produce: () => YAML.stringify(this._meshConfig(istiodAddress), { lineWidth: 0 }) }),
-        meshNetworks: 'networks: {}',
-      },
-    });
-    const proxyResources = props.proxyResources ? toResourceRequirements(props.proxyResources) : envoyDefaultResources();
-    // The one place that decides what every injected proxy (sidecars and gateways) runs:
-    // istiod renders Istio's own templates with these values.
-    // The trust domain is the mesh's (the handle's), read when the ConfigMap renders.
-    const injectorInput = (): InjectorInput => ({
-      istioNamespace: ns,
-      revision: this.revision,
-      hub: this.hub,
-      tag: this.tag,
-      clusterDomain: this.model.clusterDomain,
-      trustDomain: this.model.controlPlane.trustDomain,
-      clusterId: props.clusterId ?? 'Kubernetes',
-      proxyLogLevel: 'warning',
-      holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts ?? true,
-      proxyResources,
-      gatewayApiTemplates: gatewayController,
-    });
-    this.injectorConfigMap = new k8s.KubeConfigMap(this, 'InjectorConfig', {
-      metadata: meta(`istio-sidecar-injector${suffix}`),
-      data: { config: injectorConfig(injectorInput()), values: Lazy.any({ produce: () => injectorValues(injectorInput()) }) },
-    });
-
-    // --- webhooks --------------------------------------------------------------
-    const target: WebhookTarget = { service: istiod, namespace: ns, revLabel, isDefault: this.revision === undefined };
-    clusterScoped(new k8s.KubeMutatingWebhookConfiguration(this, 'InjectionWebhook', {
-      metadata: clusterMeta(`istio-sidecar-injector${suffix}${ns === 'istio-system' ? '' : `-${ns}`}`, { app: 'sidecar-injector' }),
-      webhooks: injectionWebhooks(target),
-    }));
-    clusterScoped(new k8s.KubeValidatingWebhookConfiguration(this, 'ValidationWebhook', {
-      metadata: clusterMeta(`istio-validator${suffix}-${ns}`, { istio: 'istiod' }),
-      webhooks: [validationWebhook(target, 'rev.validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'In', values: [revLabel] }] })],
-    }));
-    if (target.isDefault) {
-      // objects without an istio.io/rev label are validated by the default revision
-      clusterScoped(new k8s.KubeValidatingWebhookConfiguration(this, 'DefaultValidationWebhook', {
-        metadata: clusterMeta('istiod-default-validator', { istio: 'istiod' }),
-        webhooks: [validationWebhook(target, 'validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'DoesNotExist' }] })],
-      }));
-    }
-
-    // --- istiod ----------------------------------------------------------------
-    const podLabels: Record<string, string> = {
-      ...labels,
-      'sidecar.istio.io/inject': 'false',
-      'istio.io/dataplane-mode': 'none',
-      ...(this.revision ? {} : { istio: 'pilot' }),
-    };
-    const selector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { istio: 'pilot' };
-    const serviceSelector: Record<string, string> = this.revision ? { 'app': 'istiod', 'istio.io/rev': this.revision } : { app: 'istiod', istio: 'pilot' };
-    const autoscale = maxReplicas > replicas;
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
-      spec: istiodDeploymentSpec({
-        istiod,
-        revLabel,
-        hub: this.hub,
-        tag: this.tag,
-        clusterDomain: this.model.clusterDomain,
-        clusterId: props.clusterId ?? 'Kubernetes',
-        traceSampling,
-        gatewayController,
-        replicas,
-        autoscale,
-        selector,
-        podLabels,
-        resources: props.resources ? toResourceRequirements(props.resources) : undefined,
-        extraEnv: ambient ? ambientIstiodEnv(ns) : [],
-      }),
-    });
-    new k8s.KubeService(this, 'Service', {
-      metadata: meta(istiod, this.revision ? {} : { istio: 'pilot' }),
-      spec: {
-        selector: serviceSelector,
-        ports: [
-          { name: 'grpc-xds', port: 15010, protocol: 'TCP' },
-          { name: 'https-dns', port: 15012, protocol: 'TCP' },
-          { name: 'https-webhook', port: 443, targetPort: k8s.IntOrString.fromNumber(15017), protocol: 'TCP' },
-          { name: 'http-monitoring', port: 15014, protocol: 'TCP' },
-        ],
-      },
-    });
-    if (autoscale) {
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata: meta(istiod),
-        spec: {
-          minReplicas: replicas,
-          maxReplicas,
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: istiod },
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpu } } }],
-        },
-      });
-    }
-    if (replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: meta(istiod),
-        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
-    }
-    if (ambient) {
-      ambientDataPlane(this, {
-        namespace: ns,
-        revision: this.revision,
-        hub: this.hub,
-        tag: this.tag,
-        clusterId: props.clusterId ?? 'Kubernetes',
-        istiodAddress,
-        options: props.ambient ?? {},
-      });
     }
   }
 
-  /** The mesh config (`mesh` key of the `istio` ConfigMap) as plain data. @internal */
-  public _meshConfig(discoveryAddress: string): Record<string, unknown> {
-    const p = this.props;
-    const defaultConfig: Record<string, unknown> = {
-      discoveryAddress,
-      holdApplicationUntilProxyStarts: p.holdApplicationUntilProxyStarts ?? true,
-      terminationDrainDuration: `${(p.terminationDrainDuration ?? Duration.seconds(5)).toSeconds()}s`,
-    };
-    if (p.proxyConcurrency !== undefined) defaultConfig.concurrency = p.proxyConcurrency;
-    const ambient = this.dataPlane === DataPlaneMode.AMBIENT;
-    if (ambient) defaultConfig.proxyMetadata = { ...AMBIENT_PROXY_METADATA };
-    const defaultProviders: Record<string, string[]> = { metrics: ['prometheus'] };
-    if (p.defaultTracingProvider) defaultProviders.tracing = [p.defaultTracingProvider.tracingProviderName];
-    if (this.accessLogProvider) defaultProviders.accessLogging = [this.accessLogProvider.accessLogProviderName];
-    const mesh: Record<string, unknown> = {
-      defaultConfig,
-      defaultProviders,
-      enablePrometheusMerge: true,
-      rootNamespace: this.rootNamespace,
-      trustDomain: this.model.controlPlane.trustDomain,
-      outboundTrafficPolicy: { mode: p.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY },
-    };
-    if (ambient) Object.assign(mesh, ambientMeshConfig());
-    const providers = this.model.extensionProviders.map((e) => e.entry);
-    if (providers.length) mesh.extensionProviders = providers;
-    return mesh;
+  private attachGrant(grant: ClusterRoleGrant, id: string): void {
+    clusterScoped(new k8s.KubeClusterRole(this, `${id}ClusterRole${grant.id}`, grant.role));
+    clusterScoped(new k8s.KubeClusterRoleBinding(this, `${id}ClusterRoleBinding${grant.id}`, grant.binding));
+  }
+
+  private attachRbac(cp: ControlPlaneModel): void {
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', renderIstiodServiceAccount(cp));
+    for (const grant of renderIstiodClusterRoles(cp)) this.attachGrant(grant, '');
+    if (cp.multiclusterReader) {
+      new k8s.KubeServiceAccount(this, 'ReaderServiceAccount', renderReaderServiceAccount(cp));
+      const reader = renderReaderClusterRole(cp);
+      clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole-Reader', reader.role));
+      clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding-Reader', reader.binding));
+    }
+    new k8s.KubeRole(this, 'Role', renderIstiodRole(cp));
+    new k8s.KubeRoleBinding(this, 'RoleBinding', renderIstiodRoleBinding(cp));
+  }
+
+  private attachWebhooks(cp: ControlPlaneModel): void {
+    clusterScoped(new k8s.KubeMutatingWebhookConfiguration(this, 'InjectionWebhook', renderInjectionWebhookConfiguration(cp)));
+    clusterScoped(new k8s.KubeValidatingWebhookConfiguration(this, 'ValidationWebhook', renderValidationWebhookConfiguration(cp)));
+    // objects without an istio.io/rev label are validated by the default revision
+    const defaultValidation = renderDefaultValidationWebhookConfiguration(cp);
+    if (defaultValidation) clusterScoped(new k8s.KubeValidatingWebhookConfiguration(this, 'DefaultValidationWebhook', defaultValidation));
+  }
+
+  private attachIstiod(cp: ControlPlaneModel): ApiObject {
+    const deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: istiodObjectMeta(cp),
+      spec: Lazy.any({ produce: () => renderIstiodDeploymentSpec(snapshotOf(this.model), cp) }),
+    });
+    new k8s.KubeService(this, 'Service', { metadata: istiodObjectMeta(cp), spec: renderIstiodServiceSpec(cp) });
+    const meta = istiodMeta(cp, controlPlaneNames(cp).istiod);
+    if (istiodAutoscaled(cp)) new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', { metadata: meta, spec: renderIstiodAutoscalerSpec(cp) });
+    if (cp.replicas > 1) new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', { metadata: meta, spec: renderIstiodDisruptionBudgetSpec(cp) });
+    return deployment;
+  }
+
+  /** What the ambient profile adds: the istio-cni node agent and ztunnel. */
+  private attachAmbientAgents(cp: ControlPlaneModel): void {
+    new k8s.KubeServiceAccount(this, 'CniServiceAccount', renderCniServiceAccount(cp));
+    for (const grant of renderCniClusterRoles(cp)) this.attachGrant(grant, 'Cni');
+    new k8s.KubeConfigMap(this, 'CniConfig', renderCniConfigMap(cp));
+    new k8s.KubeDaemonSet(this, 'CniDaemonSet', renderCniDaemonSet(cp));
+    new k8s.KubeServiceAccount(this, 'ZtunnelServiceAccount', renderZtunnelServiceAccount(cp));
+    new k8s.KubeDaemonSet(this, 'ZtunnelDaemonSet', renderZtunnelDaemonSet(cp));
   }
 
   private validateImagePart(prop: string, value: string): string {
@@ -663,9 +584,10 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     return value;
   }
 
-  private validateWhole(prop: string, value: number, min: number, max: number, fix?: string): void {
+  private validateWhole(prop: string, value: number, min: number, max: number, fix?: string): number {
     if (!Number.isInteger(value) || value < min || value > max) {
       throw propError(this, prop, `must be a whole number between ${min} and ${max}`, value, fix ?? `use a value between ${min} and ${max}`);
     }
+    return value;
   }
 }

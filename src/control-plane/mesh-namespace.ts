@@ -3,12 +3,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DataPlaneMode } from './ambient';
 import { IMeshControlPlane } from './istio-control-plane';
-import { MeshModel } from '../model';
-import { setNamespaceDataPlane } from '../model/ambient';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
+import { meshOf } from '../synth/mesh';
 
 /**
  * Properties of a `MeshNamespace`.
@@ -46,7 +45,6 @@ export interface MeshNamespaceProps {
    */
   readonly labels?: { [key: string]: string };
 
-  // --- ambient (issue 17) ---
   /**
    * How the pods of this namespace join the mesh. `AMBIENT` labels the
    * namespace `istio.io/dataplane-mode: ambient` (the node's ztunnel carries
@@ -71,10 +69,9 @@ export interface MeshNamespaceProps {
    * @see https://istio.io/latest/docs/ambient/usage/waypoint/
    */
   readonly waypoints?: boolean;
-  // --- end ambient ---
 }
 
-const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode', 'istio.io/use-waypoint'];
+const INJECTION_LABELS: readonly string[] = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode', 'istio.io/use-waypoint'];
 
 /**
  * A Kubernetes Namespace that belongs to the mesh: labelled so the chosen
@@ -108,7 +105,6 @@ export class MeshNamespace extends Construct {
       throw propError(this, 'controlPlane', 'has no effect when injection is false', this.revision ?? 'default',
         'remove controlPlane, or set injection: true');
     }
-    // --- ambient (issue 17) ---
     this.dataPlaneMode = props.dataPlaneMode ?? DataPlaneMode.SIDECAR;
     const ambient = this.dataPlaneMode === DataPlaneMode.AMBIENT;
     if (ambient && props.injection !== undefined) {
@@ -122,7 +118,6 @@ export class MeshNamespace extends Construct {
       throw propError(this, 'controlPlane', 'must be the default revision in an ambient namespace: its pods are captured by the node\'s ztunnel, not injected by a revision '
         + '(and a namespace istio.io/rev label would make that revision inject sidecars)', props.controlPlane.revision, 'remove controlPlane');
     }
-    // --- end ambient ---
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(props.labels ?? {})) {
       if (INJECTION_LABELS.includes(k)) {
@@ -139,10 +134,8 @@ export class MeshNamespace extends Construct {
     else if (this.revision) labels['istio.io/rev'] = this.revision;
     else labels['istio-injection'] = 'enabled';
     this._labels = labels;
-    MeshModel.of(this).addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision });
-    setNamespaceDataPlane(MeshModel.of(this), {
-      path: this.node.path, namespace: this.name, mode: ambient ? 'ambient' : 'sidecar', waypoints: props.waypoints ?? true,
-    });
+    meshOf(this).addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision },
+      { path: this.node.path, namespace: this.name, mode: ambient ? 'ambient' : 'sidecar', waypoints: props.waypoints ?? true });
 
     this.resource = clusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...labels } },

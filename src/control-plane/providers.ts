@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { AccessLogEncoding } from './mesh-config';
-import { MeshModel } from '../model';
+import { ExtensionProviderEntry } from '../model/control-plane';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
+import { meshOf } from '../synth/mesh';
 
 /**
  * A provider Telemetry can send traces to (a mesh config extension provider).
@@ -72,9 +73,9 @@ export class MeshProviders {
 }
 
 /** Registers an extension provider entry in the model; fails on a duplicate name. */
-function declare(scope: Construct, name: string, entry: Record<string, unknown>): void {
+function declare(scope: Construct, name: string, entry: ExtensionProviderEntry): void {
   validateDnsLabel(scope, 'name', name);
-  const clash = MeshModel.of(scope).addExtensionProvider({ name, path: scope.node.path, entry });
+  const clash = meshOf(scope).addExtensionProvider({ name, path: scope.node.path, entry });
   if (clash) {
     throw propError(scope, 'name', `must be unique among the mesh's extension providers: ${clash.path} already declares it`, name,
       'give one of the providers another name');

@@ -1,11 +1,13 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { GatewayServiceType, MeshGateway, MeshGatewayOptions } from './mesh-gateway';
-import { DestinationRule } from '../imports/networking.istio.io';
+import { DestinationRule, Gateway } from '../imports/networking.istio.io';
 import { EgressLegModel } from '../model/gateways';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 import { renderEgressGatewayDestinationRuleSpec } from '../render/destination-rule';
+import { addMeshValidation } from '../synth/mesh';
+import { ObjectSlot } from '../synth/object-slot';
 
 /**
  * Properties of an `EgressGateway`.
@@ -33,49 +35,42 @@ export interface EgressGatewayProps extends MeshGatewayOptions {
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
 export class EgressGateway extends MeshGateway {
-  private _destinationRule?: ApiObject;
+  private readonly gatewaySlot: ObjectSlot;
 
   constructor(scope: Construct, id: string, props: EgressGatewayProps = {}) {
     super(scope, id, props, 'egress', GatewayServiceType.CLUSTER_IP, props.serviceType);
     checkArgs(this, 'EgressGateway.new', arguments);
-    this.node.addValidation({ validate: () => this._model.errorsFor(this.node.path) });
+    addMeshValidation(this);
+    // the Gateway and the DestinationRule exist once an external service leaves through the gateway
+    const metadata = { name: this.gatewayName, namespace: this.namespace };
+    this.gatewaySlot = new ObjectSlot(this, 'Gateway', (slot, snapshot) => (snapshot.gateway(this.node.path)?.egressLegs.length
+      ? new Gateway(slot, 'Resource', { metadata: { ...metadata, labels: this._objectLabels() }, spec: Lazy.any({ produce: () => this._gatewaySpec() }) })
+      : undefined));
+    new ObjectSlot(this, 'DestinationRule', (slot, snapshot) => (snapshot.gateway(this.node.path)?.egressLegs.length
+      ? new DestinationRule(slot, 'Resource', {
+        metadata: { ...metadata, labels: { 'app.kubernetes.io/name': this.gatewayName } },
+        spec: Lazy.any({ produce: () => renderEgressGatewayDestinationRuleSpec(this._snapshot()) }),
+      })
+      : undefined));
   }
 
-  /** The Istio Gateway resource, once an external service routes through the gateway. */
+  /** The Istio Gateway resource, once the app is synthesized and an external service routes through the gateway. */
   public get gateway(): ApiObject | undefined {
-    return this._egressLegs.length ? this._gatewayResource() : undefined;
+    return this.gatewaySlot.object;
   }
 
   /** Hosts of the external services routed through this gateway. */
   public get externalHosts(): string[] {
-    return [...new Set(this._egressLegs.map((l) => l.host))];
+    return [...new Set(this._model.egressLegsOf(this.node.path).map((l) => l.host))];
   }
 
-  /**
-   * @internal Registers an external host leaving through the gateway: a
-   * Gateway server and a DestinationRule subset.
-   */
+  /** @internal Records an external host leaving through the gateway (a Gateway server and a DestinationRule subset in the snapshot). */
   public _addLeg(scope: IConstruct, leg: EgressLegModel): void {
-    const prop = `externalServices[${this._egressLegs.length}]`;
-    const other = this._egressLegs.find((l) => l.subset === leg.subset && l.path !== leg.path);
+    const other = this._model.egressLegsOf(this.node.path).find((l) => l.subset === leg.subset && l.path !== leg.path);
     if (other) {
       throw propError(scope, 'serviceName', `must be unique among the external services routed through ${this.node.path} (${other.path} uses it)`, leg.subset,
         'give one of the external services another serviceName');
     }
-    if (leg.kind === 'http') {
-      // sidecar -> gateway is mutual TLS; SNI selects the server
-      this._addServer(prop, { port: 80, protocol: 'HTTPS', hosts: [leg.host], tlsMode: 'ISTIO_MUTUAL', httpsRedirect: false, path: leg.path, portName: `https-${leg.subset}` });
-    } else {
-      this._addServer(prop, { port: 443, protocol: 'TLS', hosts: [leg.host], tlsMode: 'PASSTHROUGH', httpsRedirect: false, path: leg.path, portName: `tls-${leg.subset}` });
-    }
-    this._egressLegs.push(leg);
-    this._register();
-    this._gatewayResource();
-    if (!this._destinationRule) {
-      this._destinationRule = new DestinationRule(this, 'DestinationRule', {
-        metadata: { name: this.gatewayName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': this.gatewayName } },
-        spec: Lazy.any({ produce: () => renderEgressGatewayDestinationRuleSpec(this._toModel()) }),
-      });
-    }
+    this._model.addEgressLeg(this.node.path, leg);
   }
 }

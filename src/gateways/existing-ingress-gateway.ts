@@ -3,16 +3,18 @@ import { Construct, IConstruct } from 'constructs';
 import { GatewayRouteOptions } from './gateway-route';
 import { GatewayServer } from './gateway-server';
 import { GatewayRoutes } from './private/gateway-routes';
-import { ENVOY_RESERVED_PORTS } from '../data-plane/envoy-proxy';
 import { Gateway } from '../imports/networking.istio.io';
-import { GatewayModel, GatewayRouteModel, GatewayServerModel, putGateway } from '../model/gateways';
+import { GatewayModel, GatewayRouteModel, GatewayServerModel } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
 import { MeshRouting, RoutingApi } from '../model/routing';
-import { propError, propMessage } from '../private/errors';
+import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 import { renderGatewaySpec } from '../render/gateway';
+import { ENVOY_RESERVED_PORTS } from '../render/proxy';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /** Ports Envoy or the agent bind in every gateway pod; servers cannot use them. */
 const RESERVED_PORTS = ENVOY_RESERVED_PORTS;
@@ -215,13 +217,11 @@ export class ExistingIngressGateway extends Construct {
   constructor(scope: Construct, id: string, props: ExistingIngressGatewayProps) {
     super(scope, id);
     checkArgs(this, 'ExistingIngressGateway.new', arguments);
-    this.model = MeshModel.of(this);
-    // --- Gateway API (issue 17) ---
+    this.model = meshOf(this);
     if (MeshRouting.of(this) === RoutingApi.GATEWAY_API) {
       throw propError(this, 'routingApi', 'must be RoutingApi.ISTIO for a gateway bound to an existing workload: its Gateway API rendering (a Gateway addressing the existing Service) is not implemented',
         RoutingApi.GATEWAY_API, 'create it in a chart routed with the Istio API (MeshRouting.use(chart, RoutingApi.ISTIO)), or deploy the gateway with new IngressGateway(...)');
     }
-    // --- end Gateway API ---
     if (!(props.workload instanceof GatewayWorkload)) {
       throw propError(this, 'workload', 'must be a GatewayWorkload', props.workload,
         'pass GatewayWorkload.fromName({ name, namespace }) or GatewayWorkload.fromSelector({ namespace, selector })');
@@ -239,7 +239,7 @@ export class ExistingIngressGateway extends Construct {
         namespace: this.namespace,
         labels: { 'app.kubernetes.io/name': this.gatewayName, 'app.kubernetes.io/component': 'ingress-gateway' },
       },
-      spec: Lazy.any({ produce: () => renderGatewaySpec(this.toModel()) }),
+      spec: Lazy.any({ produce: () => renderGatewaySpec(snapshotOf(this.model).gateway(this.node.path)!) }),
     });
     this.routeTable = new GatewayRoutes(this, this.model, {
       gatewayName: this.gatewayName,
@@ -252,15 +252,7 @@ export class ExistingIngressGateway extends Construct {
     for (const server of props.servers ?? []) this.addServer(server);
     this.register();
 
-    this.node.addValidation({
-      validate: () => [
-        ...(this.bound.length === 0
-          ? [propMessage('servers', 'must list at least one server (Istio rejects a Gateway without servers)', [],
-            'pass servers: [GatewayServer.https({ hosts: [...], tls: GatewayTls.simple(secret) })] or call addServer()')]
-          : []),
-        ...this.model.errorsFor(this.node.path),
-      ],
-    });
+    addMeshValidation(this);
   }
 
   /** Labels of the gateway pods the Gateway resource selects (a copy). */
@@ -320,7 +312,7 @@ export class ExistingIngressGateway extends Construct {
   }
 
   private register(): void {
-    putGateway(this.model, this.toModel());
+    this.model.putGateway(this.toModel());
   }
 
   private toModel(): GatewayModel {

@@ -4,10 +4,10 @@ import { EgressGateway } from './egress-gateway';
 import { isDnsName, isHostPattern, suggestHost } from './private/hosts';
 import { DestinationRule, ServiceEntry, VirtualService } from '../imports/networking.istio.io';
 import {
-  addExternalService, EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalPortModel, ExternalResolutionName, ExternalServiceModel,
+  EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalPortModel, ExternalResolutionName, ExternalServiceModel,
   TlsOriginationModel,
 } from '../model/gateways';
-import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
 import { IMeshDestination } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -16,6 +16,7 @@ import { checkPort } from '../private/values';
 import { renderTlsOriginationDestinationRuleSpec } from '../render/destination-rule';
 import { renderServiceEntrySpec } from '../render/service-entry';
 import { renderEgressVirtualServiceSpec } from '../render/virtual-service';
+import { meshOf } from '../synth/mesh';
 
 /** Protocol of an external service port, in Istio's terms. */
 export enum ExternalProtocol {
@@ -154,7 +155,7 @@ export interface ExternalServiceProps {
   readonly namespace?: string;
 }
 
-const RESOLUTION_NAMES: Record<ExternalResolution, ExternalResolutionName> = {
+const RESOLUTION_NAMES: Readonly<Record<ExternalResolution, ExternalResolutionName>> = {
   [ExternalResolution.DNS]: 'DNS',
   [ExternalResolution.DNS_ROUND_ROBIN]: 'DNS_ROUND_ROBIN',
   [ExternalResolution.NONE]: 'NONE',
@@ -200,7 +201,7 @@ export class ExternalService extends Construct implements IMeshDestination {
   constructor(scope: Construct, id: string, props: ExternalServiceProps) {
     super(scope, id);
     checkArgs(this, 'ExternalService.new', arguments);
-    const model = MeshModel.of(this);
+    const model = meshOf(this);
     this.serviceName = props.serviceName !== undefined
       ? validateDnsLabel(this, 'serviceName', props.serviceName)
       : validateDnsLabel(this, 'serviceName', id);
@@ -249,7 +250,7 @@ export class ExternalService extends Construct implements IMeshDestination {
     if (egress) this.validateEgress(egress);
     this.egressGateway = egress;
 
-    const clash = addExternalService(model, this._toModel());
+    const clash = model.addExternalService(this._toModel());
     if (clash) {
       const host = this._hosts.find((h) => clash.hosts.includes(h));
       throw propError(this, 'hosts', `must not repeat a host another ExternalService declares (${clash.path})`, host,
@@ -260,6 +261,10 @@ export class ExternalService extends Construct implements IMeshDestination {
       metadata: { name: this.serviceName, namespace: this.namespace },
       spec: renderServiceEntrySpec(this._toModel()),
     });
+    // ambient callers reach the service through a waypoint when it is routed through an egress gateway or originates TLS
+    this.serviceEntry.metadata.addLabel('istio.io/use-waypoint', Lazy.any({
+      produce: () => snapshotOf(model).waypoints.find((w) => w.externalServicePaths.includes(this.node.path))?.name,
+    }));
 
     const originationRule = renderTlsOriginationDestinationRuleSpec(this._toModel());
     if (originationRule) {

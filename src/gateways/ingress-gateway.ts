@@ -9,7 +9,7 @@ import { GatewayApiIngress } from './private/gateway-api-ingress';
 import { GatewayRoutes } from './private/gateway-routes';
 import { ANY_HOST } from '../model/gateways';
 import { MeshRouting, RoutingApi } from '../model/routing';
-import { propError, propMessage } from '../private/errors';
+import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
 /**
@@ -94,10 +94,11 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
   constructor(scope: Construct, id: string, props: IngressGatewayProps = {}) {
     super(scope, id, props, 'ingress', GatewayServiceType.LOAD_BALANCER, props.serviceType);
     checkArgs(this, 'IngressGateway.new', arguments);
-    // --- Gateway API (issue 17): a Gateway API Gateway and HTTPRoutes instead of the Istio Gateway and VirtualServices ---
+    // with the Gateway API: a Gateway API Gateway and HTTPRoutes instead of the Istio Gateway and VirtualServices
     this.routingApi = MeshRouting.of(this);
+    this._model.setRoutingApi(this.node.path, this.routingApi);
     if (this.routingApi === RoutingApi.GATEWAY_API) {
-      this.gatewayApi = new GatewayApiIngress(this, this._model, () => this._toModel(), () => this.routeTable.entriesForGatewayApi(), {
+      this.gatewayApi = new GatewayApiIngress(this, this._model, { name: this.gatewayName, namespace: this.namespace }, {
         'app.kubernetes.io/name': this.gatewayName, 'app.kubernetes.io/component': 'ingress-gateway', 'app.kubernetes.io/part-of': 'istio',
       });
     }
@@ -113,7 +114,6 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
       },
       ...(gatewayApi ? { createRouteObject: (host: string) => gatewayApi.routeObject(host) } : {}),
     });
-    // --- end Gateway API ---
 
     // istiod checks (SubjectAccessReview) that the gateway may list secrets
     // before it hands it a `credentialName` certificate.
@@ -131,15 +131,6 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
 
     for (const server of props.servers ?? []) this.addServer(server);
 
-    this.node.addValidation({
-      validate: () => [
-        ...(this._servers.length === 0
-          ? [propMessage('servers', 'must list at least one server (Istio rejects a Gateway without servers)', [],
-            'pass servers: [GatewayServer.https({ hosts: [...], tls: GatewayTls.simple(secret) })] or call addServer()')]
-          : []),
-        ...this._model.errorsFor(this.node.path),
-      ],
-    });
   }
 
   /** The servers of the Gateway resource (a copy). */
@@ -160,7 +151,7 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
     }
     const model = server._bind(this, prop);
     this._addServer(prop, model, server);
-    this.gatewayApi?.onServer(model.httpsRedirect); // Gateway API (issue 17)
+    this.gatewayApi?.onServer(model.httpsRedirect);
     return server;
   }
 

@@ -5,19 +5,21 @@ import { Construct } from 'constructs';
 import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
-import { MeshNamespace } from '../control-plane/mesh-namespace';
-import { ENVOY_RESERVED_PORTS, envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../data-plane/envoy-proxy';
 import { Gateway, GatewaySpec } from '../imports/networking.istio.io';
-import { EgressLegModel, GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewaysOf, putGateway } from '../model/gateways';
+import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
-import { addIdentity } from '../model/security';
+import { snapshotOf } from '../model/resolve';
+import { toResourcesModel } from '../model/resources';
 import { IMeshIdentity } from '../model/shared-interfaces';
-import { propError, propMessage } from '../private/errors';
+import { GatewaySnapshot } from '../model/snapshot';
+import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/names';
-import { toResourceRequirements } from '../private/resources';
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 import { renderGatewaySpec } from '../render/gateway';
+import { ENVOY_RESERVED_PORTS, envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../render/proxy';
+import { renderResourceRequirements } from '../render/resources';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /** How the gateway's Kubernetes Service is exposed. */
 export enum GatewayServiceType {
@@ -195,8 +197,6 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected readonly _servers: BoundServer[] = [];
   /** @internal */
   protected readonly _routes: GatewayRouteModel[] = [];
-  /** @internal external services leaving through the gateway (egress) */
-  protected readonly _egressLegs: EgressLegModel[] = [];
   private readonly direction: GatewayDirection;
   private readonly serviceAccountName: string;
   private readonly image?: string;
@@ -212,7 +212,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     // the subclass's props, checked before this constructor reads them
     checkArgs(this, direction === 'ingress' ? 'IngressGateway.new' : 'EgressGateway.new', [scope, id, props]);
     this.direction = direction;
-    this._model = MeshModel.of(this);
+    this._model = meshOf(this);
 
     this.gatewayName = props.gatewayName !== undefined
       ? validateDnsLabel(this, 'gatewayName', props.gatewayName)
@@ -224,7 +224,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       throw propError(this, 'istioLabel', 'must be a non-empty Kubernetes label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)',
         this.istioLabel, 'use a name such as \'ingressgateway\'');
     }
-    const clash = gatewaysOf(this._model).find((g) => !g.attached && g.selector.istio === this.istioLabel);
+    const clash = this._model.gateways.find((g) => !g.attached && g.selector.istio === this.istioLabel);
     if (clash) {
       throw propError(this, 'istioLabel', `must be unique among gateways (a Gateway resource selects pods by this label in every namespace; ${clash.path} uses it)`,
         this.istioLabel, 'give the gateway another istioLabel or gatewayName');
@@ -247,22 +247,22 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       throw propError(this, 'podDisruptionBudget', `needs at least 2 replicas (with ${minPods}, minAvailable: 1 would block every node drain)`, true,
         'set replicas (or autoscaling.minReplicas) to 2 or more, or drop podDisruptionBudget');
     }
-    this.resources = props.resources ? toResourceRequirements(props.resources) : undefined;
+    this.resources = props.resources ? renderResourceRequirements(toResourcesModel(props.resources)) : undefined;
     this.controlPlane = props.controlPlane;
 
-    const labels = this.objectLabels();
+    const labels = this._objectLabels();
     const selector = this.selectorLabels();
     this.serviceAccountName = `${this.gatewayName}-service-account`;
     const metadata = { name: this.gatewayName, namespace: this.namespace, labels };
     // the gateway's ServiceAccount is a mesh identity services may `allowFrom()`
-    addIdentity(this._model, { path: this.node.path, namespace: this.namespace, serviceAccount: this.serviceAccountName });
+    this._model.addIdentity({ path: this.node.path, namespace: this.namespace, serviceAccount: this.serviceAccountName });
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { ...metadata, name: this.serviceAccountName },
       automountServiceAccountToken: false,
     });
 
-    this.node.addValidation({ validate: () => this.namespaceInjectionErrors() });
+    addMeshValidation(this);
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { ...metadata, labels: { ...labels, 'istio.io/dataplane-mode': 'none' } },
@@ -330,16 +330,23 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   protected _gatewayResource(): ApiObject {
     if (!this._gateway) {
       this._gateway = new Gateway(this, 'Gateway', {
-        metadata: { name: this.gatewayName, namespace: this.namespace, labels: this.objectLabels() },
+        metadata: { name: this.gatewayName, namespace: this.namespace, labels: this._objectLabels() },
         spec: Lazy.any({ produce: () => this._gatewaySpec() }),
       });
     }
     return this._gateway;
   }
 
-  /** @internal renders the Gateway spec from the gateway's model. */
+  /** @internal renders the Gateway spec from the snapshot. */
   protected _gatewaySpec(): GatewaySpec {
-    return renderGatewaySpec(this._toModel());
+    return renderGatewaySpec(this._snapshot());
+  }
+
+  /** @internal the gateway as the snapshot resolved it. */
+  protected _snapshot(): GatewaySnapshot {
+    const g = snapshotOf(this._model).gateway(this.node.path);
+    if (!g) throw new Error(`internal: ${this.node.path} is not in the snapshot`);
+    return g;
   }
 
   /**
@@ -369,7 +376,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
 
   /** @internal records the gateway in the mesh model. */
   protected _register(): void {
-    putGateway(this._model, this._toModel());
+    this._model.putGateway(this._toModel());
   }
 
   /** @internal */
@@ -383,7 +390,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       serviceHost: this.host,
       servers: this._servers.map((s) => s.model),
       routes: [...this._routes],
-      egressLegs: this._egressLegs.length ? [...this._egressLegs] : undefined,
+      identity: { namespace: this.namespace, serviceAccount: this.serviceAccountName },
+      controlPlane: this.controlPlane ? { revision: this.controlPlane.revision } : undefined,
     };
   }
 
@@ -405,7 +413,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     return { app: this.gatewayName, istio: this.istioLabel };
   }
 
-  private objectLabels(): Record<string, string> {
+  /** @internal labels of every object of the gateway */
+  protected _objectLabels(): Record<string, string> {
     return {
       'app': this.gatewayName,
       'istio': this.istioLabel,
@@ -428,37 +437,8 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     return ports;
   }
 
-  /** The control plane whose istiod injects the gateway's proxy. */
-  private boundControlPlane(): IMeshControlPlane | undefined {
-    return this.controlPlane ?? this._model.controlPlanes[0];
-  }
-
-  /**
-   * The injection webhooks only see the gateway pod if its namespace lets them:
-   * a MeshNamespace of the app with injection off, or bound to another revision,
-   * would leave the `image: auto` placeholder uninjected (or injected by the wrong istiod).
-   */
-  private namespaceInjectionErrors(): string[] {
-    const revision = this.boundControlPlane()?.revision;
-    const out: string[] = [];
-    for (const c of this.node.root.node.findAll()) {
-      if (!(c instanceof MeshNamespace) || c.name !== this.namespace) continue;
-      const labels = c.labels;
-      if (labels['istio-injection'] === 'disabled') {
-        out.push(propMessage('namespace', `must allow sidecar injection: the gateway's proxy is injected by istiod, but MeshNamespace ${c.node.path} ` +
-          'disables injection (istio-injection: disabled)', this.namespace,
-        'bind the namespace to the gateway\'s control plane (new MeshNamespace(..., { controlPlane })) or put the gateway in another namespace'));
-      } else if (c.revision !== revision) {
-        out.push(propMessage('namespace', `must be bound to the gateway's control plane (revision ${revision ?? 'default'}); MeshNamespace ${c.node.path} ` +
-          `is bound to revision ${c.revision ?? 'default'}, whose istiod would inject the gateway`, this.namespace,
-        'pass the same controlPlane to the gateway and the namespace'));
-      }
-    }
-    return out;
-  }
-
   private deploymentSpec(): k8s.DeploymentSpec {
-    const revision = this.boundControlPlane()?.revision;
+    const revision = this._snapshot().revision;
     const selector = this.selectorLabels();
     const containerPorts: k8s.ContainerPort[] = this.servicePorts().map((p) => ({ containerPort: p.targetPort, name: p.name, protocol: 'TCP' }));
     // An injected gateway, as Istio's gateway chart deploys it: the pod opts in to injection

@@ -167,6 +167,7 @@ export class ArgoCdApplication extends Construct {
 
   private readonly syncOptions: string[];
   private readonly ignoreDifferences: ArgoCdIgnoreDifference[] = [];
+  private derived?: () => DerivedApplication;
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
@@ -190,13 +191,10 @@ export class ArgoCdApplication extends Construct {
     for (const o of props.syncOptions ?? []) this.addSyncOption(o);
     for (const d of props.ignoreDifferences ?? []) this.addIgnoreDifference(d);
 
-    const annotations: Record<string, string> = {};
-    if (props.syncWave !== undefined) annotations['argocd.argoproj.io/sync-wave'] = String(props.syncWave);
     this.resource = new Application(this, 'Resource', {
       metadata: {
         name: this.applicationName,
         namespace: this.namespace,
-        ...(Object.keys(annotations).length ? { annotations } : {}),
         // delete the app's resources when the Application is deleted
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
@@ -215,13 +213,28 @@ export class ArgoCdApplication extends Construct {
           },
           syncPolicy: {
             ...(props.automated ?? true ? { automated: { prune: true, selfHeal: true } } : {}),
-            ...(this.syncOptions.length ? { syncOptions: [...this.syncOptions] } : {}),
+            ...(this.allSyncOptions().length ? { syncOptions: this.allSyncOptions() } : {}),
             retry: { limit: retryLimit, backoff: { ...SYNC_RETRY_BACKOFF } },
           },
-          ...(this.ignoreDifferences.length ? { ignoreDifferences: this.ignoreDifferences.map(renderIgnoreDifference) } : {}),
+          ...(this.allIgnoreDifferences().length ? { ignoreDifferences: this.allIgnoreDifferences().map(renderIgnoreDifference) } : {}),
         }),
       }),
     });
+    this.resource.metadata.addAnnotation('argocd.argoproj.io/sync-wave', Lazy.any({
+      produce: () => {
+        const wave = this.derived?.().syncWave ?? props.syncWave;
+        return wave === undefined ? undefined : String(wave);
+      },
+    }));
+  }
+
+  /**
+   * @internal Derives the sync wave, sync options and ignored differences of
+   * the Application from what it deploys, when the output is rendered (after
+   * the ones given explicitly).
+   */
+  public _derive(derive: () => DerivedApplication): void {
+    this.derived = derive;
   }
 
   /**
@@ -246,6 +259,15 @@ export class ArgoCdApplication extends Construct {
   }
 
   /** Adds a sync option (e.g. `RespectIgnoreDifferences=true`) unless present. */
+  private allSyncOptions(): string[] {
+    return [...new Set([...this.syncOptions, ...(this.derived?.().syncOptions ?? [])])];
+  }
+
+  private allIgnoreDifferences(): ArgoCdIgnoreDifference[] {
+    return [...this.ignoreDifferences, ...(this.derived?.().ignoreDifferences ?? [])];
+  }
+
+  /** Adds a sync option (e.g. `RespectIgnoreDifferences=true`) unless present. */
   public addSyncOption(option: string): void {
     checkArgs(this, 'ArgoCdApplication.addSyncOption', arguments);
     if (!/^[A-Za-z]+=\S+$/.test(option)) {
@@ -253,6 +275,13 @@ export class ArgoCdApplication extends Construct {
     }
     if (!this.syncOptions.includes(option)) this.syncOptions.push(option);
   }
+}
+
+/** What an Application derives from the objects it deploys (see `ArgoCdApplication._derive`). */
+interface DerivedApplication {
+  readonly syncWave: number;
+  readonly syncOptions: readonly string[];
+  readonly ignoreDifferences: readonly ArgoCdIgnoreDifference[];
 }
 
 function renderIgnoreDifference(d: ArgoCdIgnoreDifference): ApplicationSpecIgnoreDifferences {
@@ -336,6 +365,7 @@ export class ArgoCdProject extends Construct {
   public readonly projectName: string;
   /** The AppProject object (escape hatch). */
   public readonly resource: ApiObject;
+  private derivedScope?: () => { destinations: ArgoCdDestination[]; clusterResourceWhitelist: ArgoCdGroupKind[] };
 
   constructor(scope: Construct, id: string, props: ArgoCdProjectProps) {
     super(scope, id);
@@ -345,12 +375,27 @@ export class ArgoCdProject extends Construct {
     if (!props.destinations?.length) throw propError(this, 'destinations', 'must list at least one destination', props.destinations ?? [], 'add e.g. { namespace: \'shop\' }');
     this.resource = new AppProject(this, 'Resource', {
       metadata: { name: this.projectName, namespace: validateDnsLabel(this, 'namespace', props.namespace ?? 'argocd') },
-      spec: {
-        ...(props.description ? { description: props.description } : {}),
-        sourceRepos: [...props.sourceRepos],
-        destinations: props.destinations.map((d) => ({ server: d.server ?? IN_CLUSTER, namespace: d.namespace })),
-        clusterResourceWhitelist: (props.clusterResourceWhitelist ?? []).map((g) => ({ group: g.group, kind: g.kind })),
-      },
+      spec: Lazy.any({
+        produce: () => {
+          const derived = this.derivedScope?.();
+          const destinations = derived?.destinations ?? props.destinations;
+          return {
+            ...(props.description ? { description: props.description } : {}),
+            sourceRepos: [...props.sourceRepos],
+            destinations: destinations.map((d) => ({ server: d.server ?? IN_CLUSTER, namespace: d.namespace })),
+            clusterResourceWhitelist: (derived?.clusterResourceWhitelist ?? props.clusterResourceWhitelist ?? [])
+              .map((g) => ({ group: g.group, kind: g.kind })),
+          };
+        },
+      }),
     });
+  }
+
+  /**
+   * @internal Derives the destinations and cluster-scoped kinds from what the
+   * project's Applications deploy, when the output is rendered.
+   */
+  public _deriveScope(derive: () => { destinations: ArgoCdDestination[]; clusterResourceWhitelist: ArgoCdGroupKind[] }): void {
+    this.derivedScope = derive;
   }
 }

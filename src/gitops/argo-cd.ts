@@ -1,21 +1,21 @@
-import { ApiObject, App, Chart, Names } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { ArgoCdApplication, ArgoCdGroupKind, ArgoCdProject, IN_CLUSTER } from './argo-cd-application';
-import { IstioControlPlane } from '../control-plane/istio-control-plane';
-import { ISTIOD_MANAGED_WEBHOOK_FIELDS } from '../control-plane/private/webhooks';
-import { MeshGateway } from '../gateways/mesh-gateway';
-import { MeshModel } from '../model';
-import { finalizeAmbient } from '../model/ambient';
-import { GitOpsRule, managedFieldsOf } from '../model/gitops';
-import { propError, propMessage } from '../private/errors';
+import { App, Chart, Names } from 'cdk8s';
+import { ArgoCdApplication, ArgoCdProject, IN_CLUSTER } from './argo-cd-application';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
+import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import {
+  CLIENT_SIDE_APPLY_LIMIT_BYTES as CLIENT_SIDE_APPLY_LIMIT, SYNC_OPTIONS_ANNOTATION as SYNC_OPTIONS, SYNC_WAVE_ANNOTATION as SYNC_WAVE, SYNC_WAVES,
+} from '../render/argo-cd';
+import { ChartPlan, planChart, syncedScope } from '../synth/gitops';
+import { meshOf } from '../synth/mesh';
 
 /** Annotation that orders objects within one Argo CD sync. */
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+export const SYNC_WAVE_ANNOTATION = SYNC_WAVE;
 /** Annotation with per-object Argo CD sync options. */
-export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+export const SYNC_OPTIONS_ANNOTATION = SYNC_OPTIONS;
 /** Client-side apply stores the whole object in an annotation, limited to 256 KiB. */
-export const CLIENT_SIDE_APPLY_LIMIT_BYTES = 256 * 1024;
+export const CLIENT_SIDE_APPLY_LIMIT_BYTES = CLIENT_SIDE_APPLY_LIMIT;
 
 /**
  * The phases of a mesh install, in the order Argo CD applies them.
@@ -31,23 +31,10 @@ export enum SyncPhase {
   MESH = 'MESH',
 }
 
-const WAVES: Record<SyncPhase, number> = {
-  [SyncPhase.CRDS]: -3,
-  [SyncPhase.CONTROL_PLANE]: -2,
-  [SyncPhase.GATEWAYS]: -1,
-  [SyncPhase.MESH]: 0,
-};
-
 /** The `argocd.argoproj.io/sync-wave` value of a phase. */
 export function syncWaveOf(phase: SyncPhase): number {
-  return WAVES[phase];
+  return SYNC_WAVES[phase];
 }
-
-const CLUSTER_SCOPED = new Set([
-  'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration', 'PriorityClass', 'StorageClass', 'PersistentVolume', 'IngressClass', 'APIService',
-]);
-const ISTIO_GROUP = /\.istio\.io$/;
 
 /**
  * Properties of `GitOps.argoCd()`.
@@ -212,115 +199,37 @@ export class ArgoCdGitOps extends Chart {
   /** The root Application (app-of-apps). */
   public readonly rootApplication: ArgoCdApplication;
   private readonly _applications = new Map<string, ArgoCdApplication>();
-  private readonly annotated = new Set<ApiObject>();
+  private readonly model: MeshModel;
 
   constructor(scope: App, id: string, props: ArgoCdGitOpsProps) {
     super(scope, id);
     checkArgs(this, 'ArgoCdGitOps.new', arguments);
     const namespace = props.namespace ?? 'argocd';
-    const path = props.path ?? 'dist';
     const server = props.destinationServer ?? IN_CLUSTER;
-    const model = MeshModel.of(this);
+    this.model = meshOf(this);
     const charts = scope.node.findAll().filter((c): c is Chart => c instanceof Chart && c !== this);
     if (charts.length === 0) throw propError(this, 'app', 'must contain the charts to deploy before GitOps.argoCd() is called', 0, 'call GitOps.argoCd(app, ...) last, after building the App');
+    // every object is annotated with its sync wave when the app is synthesized (src/synth/gitops.ts)
+    this.model.setArgoCd({ path: this.node.path, namespace, charts: charts.map((c) => c.node.path) });
 
-    // ambient (issue 17): waypoints and their labels depend on the whole app's intent; add them before walking the objects
-    finalizeAmbient(model);
-    const managed = managedFieldsOf(model);
-    const byPath = new Map<string, IConstruct>();
-    for (const c of scope.node.findAll()) byPath.set(c.node.path, c);
-
-    const namespaces = new Set<string>();
-    const clusterKinds = new Map<string, ArgoCdGroupKind>();
-    const perChart: { chart: Chart; fileName: string; wave: number; hasManaged: boolean; ignore: IgnoreEntry[] }[] = [];
-
-    for (const chart of charts) {
-      const objects = apiObjectsOf(chart);
-      const crds = new Set<string>();
-      for (const o of objects) {
-        if (o.kind !== 'CustomResourceDefinition') continue;
-        const spec = o.toJson().spec;
-        crds.add(`${spec.group}/${spec.names.kind}`);
-      }
-      let minWave = Number.POSITIVE_INFINITY;
-      const ignore: IgnoreEntry[] = [];
-      for (const o of objects) {
-        const json = o.toJson();
-        const wave = WAVES[phaseOf(o)];
-        minWave = Math.min(minWave, wave);
-        o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
-        const options: string[] = [];
-        if (o.kind === 'CustomResourceDefinition' && Buffer.byteLength(JSON.stringify(json)) > CLIENT_SIDE_APPLY_LIMIT_BYTES) options.push('ServerSideApply=true');
-        // a custom resource's CRD may come from this Application, another one or a prerequisite (Argo Rollouts):
-        // without the option Argo CD's dry run fails the whole sync while the CRD is not yet established
-        if (crds.has(`${o.apiGroup}/${o.kind}`) || isCustomResource(o)) options.push('SkipDryRunOnMissingResource=true');
-        if (options.length) o.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, options.join(','));
-        this.annotated.add(o);
-        if (json.metadata?.namespace) namespaces.add(json.metadata.namespace);
-        if (CLUSTER_SCOPED.has(o.kind)) {
-          // Argo CD names the core API group '' (cdk8s calls it 'core')
-          const group = o.apiGroup === 'core' ? '' : o.apiGroup;
-          clusterKinds.set(`${group}/${o.kind}`, { group, kind: o.kind });
-        }
-        const istiodManaged = ISTIOD_MANAGED_WEBHOOK_FIELDS[o.kind as keyof typeof ISTIOD_MANAGED_WEBHOOK_FIELDS];
-        if (o.apiGroup === 'admissionregistration.k8s.io' && istiodManaged) {
-          ignore.push({ group: 'admissionregistration.k8s.io', kind: o.kind, name: json.metadata.name, jq: [...istiodManaged] });
-        }
-      }
-      let hasManaged = false;
-      for (const m of managed) {
-        const owner = byPath.get(m.ownerPath);
-        if (!owner || Chart.of(owner) !== chart) continue;
-        hasManaged = true;
-        ignore.push({ group: m.group, kind: m.kind, name: m.name, namespace: m.namespace, jq: [...m.jqPathExpressions] });
-      }
-      const fileName = Names.toDnsLabel(chart);
-      perChart.push({ chart, fileName, wave: Number.isFinite(minWave) ? minWave : WAVES[SyncPhase.MESH], hasManaged, ignore });
-    }
-
-    // the root Application deploys the Applications into Argo CD's namespace
-    namespaces.add(namespace);
     this.project = new ArgoCdProject(this, 'Project', {
       projectName: props.projectName ?? 'mesh',
       namespace,
       description: 'Mesh synthesized by cdk8s-mesh',
       sourceRepos: [props.repoUrl],
-      destinations: [...[...namespaces].sort().map((ns) => ({ server, namespace: ns }))],
-      clusterResourceWhitelist: [...clusterKinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`)),
+      destinations: [{ server, namespace }],
     });
-    const common = {
-      repoUrl: props.repoUrl, targetRevision: props.targetRevision, path, namespace, project: this.project, destinationServer: server,
-    };
-
-    for (const entry of perChart) {
-      const ignore = entry.ignore;
-      const application = new ArgoCdApplication(this, `App-${entry.fileName}`, {
-        ...common,
-        applicationName: entry.fileName,
-        include: `${entry.fileName}.k8s.yaml`,
-        syncWave: entry.wave,
-        destinationNamespace: entry.chart.namespace,
+    this.project._deriveScope(() => this.projectScope(namespace, server));
+    const common = { repoUrl: props.repoUrl, targetRevision: props.targetRevision, path: props.path ?? 'dist', namespace, project: this.project, destinationServer: server };
+    for (const chart of charts) {
+      const fileName = Names.toDnsLabel(chart);
+      const application = new ArgoCdApplication(this, `App-${fileName}`, {
+        ...common, applicationName: fileName, include: `${fileName}.k8s.yaml`, destinationNamespace: chart.namespace,
       });
-      for (const d of ignore) {
-        application.addIgnoreDifference({ group: d.group, kind: d.kind, name: d.name, namespace: d.namespace, jqPathExpressions: d.jq });
-      }
-      // RespectIgnoreDifferences makes Argo CD copy the ignored fields from the live object into what it
-      // applies; for custom resources it does that with a merge patch that replaces whole arrays, so a
-      // Git edit next to a Rollouts-managed weight (spec.http) or subset label (spec.subsets) would be
-      // overwritten by the live array and never applied. Rollouts-managed objects are therefore applied
-      // as Git has them (only when they are OutOfSync), and Argo Rollouts, which watches them,
-      // writes its weights and labels back at once. See docs/gitops.md.
-      if (ignore.length && !entry.hasManaged) application.addSyncOption('RespectIgnoreDifferences=true');
-      if (entry.hasManaged) application.addSyncOption('ApplyOutOfSyncOnly=true');
-      this._applications.set(entry.fileName, application);
+      application._derive(() => this.applicationPlan(chart));
+      this._applications.set(fileName, application);
     }
-
-    this.rootApplication = new ArgoCdApplication(this, 'Root', {
-      ...common,
-      applicationName: props.rootApplicationName ?? 'mesh',
-      include: `${Names.toDnsLabel(this)}.k8s.yaml`,
-    });
-    this.node.addValidation({ validate: () => this.validateLateObjects(charts) });
+    this.rootApplication = new ArgoCdApplication(this, 'Root', { ...common, applicationName: props.rootApplicationName ?? 'mesh', include: `${Names.toDnsLabel(this)}.k8s.yaml` });
   }
 
   /** The Application of a chart (by its file name, e.g. `flask-shop`). */
@@ -336,49 +245,34 @@ export class ArgoCdGitOps extends Chart {
     return [...this._applications.values()];
   }
 
-  private validateLateObjects(charts: Chart[]): string[] {
-    const late = charts.flatMap(apiObjectsOf).filter((o) => !this.annotated.has(o));
-    if (late.length === 0) return [];
-    return [`${GitOpsRule.LATE_OBJECT}: ${propMessage('app', 'must be complete when GitOps.argoCd() is called: these objects were added later and have no sync wave',
-      late.map((o) => o.node.path), 'call GitOps.argoCd(app, ...) last, after every construct of the App')}`];
+  /**
+   * What a chart's Application derives from the chart's objects: its sync wave,
+   * the fields it ignores, and how it syncs them. RespectIgnoreDifferences makes
+   * Argo CD copy the ignored fields from the live object into what it applies; for
+   * custom resources it does that with a merge patch that replaces whole arrays, so
+   * a Git edit next to a Rollouts-managed weight (spec.http) or subset label
+   * (spec.subsets) would be overwritten by the live array and never applied.
+   * Rollouts-managed objects are therefore applied as Git has them (only when they
+   * are OutOfSync), and Argo Rollouts, which watches them, writes its weights and
+   * labels back at once. See docs/gitops.md.
+   */
+  private applicationPlan(chart: Chart) {
+    const plan: ChartPlan = planChart(chart, this.node.root, snapshotOf(this.model));
+    const syncOptions = plan.hasManaged ? ['ApplyOutOfSyncOnly=true'] : plan.ignore.length ? ['RespectIgnoreDifferences=true'] : [];
+    return {
+      syncWave: plan.wave,
+      syncOptions,
+      ignoreDifferences: plan.ignore.map((d) => ({
+        group: d.group, kind: d.kind, name: d.name, namespace: d.namespace, jqPathExpressions: [...d.jq],
+      })),
+    };
+  }
+
+  /** The AppProject's destinations (every namespace of the output, and Argo CD's own) and cluster-scoped kinds. */
+  private projectScope(namespace: string, server: string) {
+    const scope = syncedScope(this.node.root, snapshotOf(this.model));
+    // the root Application deploys the Applications into Argo CD's namespace
+    const namespaces = [...new Set([...scope.namespaces, namespace])].sort();
+    return { destinations: namespaces.map((ns) => ({ server, namespace: ns })), clusterResourceWhitelist: scope.clusterKinds };
   }
 }
-
-interface IgnoreEntry {
-  readonly group: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace?: string;
-  readonly jq: string[];
-}
-
-/** API groups served by Kubernetes itself (no CRD needed). */
-const BUILT_IN_GROUPS = new Set([
-  '', 'core', 'apps', 'batch', 'policy', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io',
-  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'storage.k8s.io',
-  'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'certificates.k8s.io', 'node.k8s.io',
-  'events.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io',
-]);
-
-/** Whether the object's kind is defined by a CustomResourceDefinition (not served by Kubernetes itself). */
-function isCustomResource(o: ApiObject): boolean {
-  return !BUILT_IN_GROUPS.has(o.apiGroup);
-}
-
-/** API objects whose closest chart is `chart`, in tree order. */
-function apiObjectsOf(chart: Chart): ApiObject[] {
-  return chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
-}
-
-/** The install phase of an object: its kind and the construct that owns it. */
-function phaseOf(o: ApiObject): SyncPhase {
-  if (o.kind === 'CustomResourceDefinition' || o.kind === 'Namespace') return SyncPhase.CRDS;
-  const scopes = o.node.scopes;
-  if (scopes.some((s) => s instanceof IstioControlPlane)) {
-    // Istio config is validated by istiod's webhook: apply it once istiod is up
-    return ISTIO_GROUP.test(o.apiGroup) ? SyncPhase.GATEWAYS : SyncPhase.CONTROL_PLANE;
-  }
-  if (scopes.some((s) => s instanceof MeshGateway)) return SyncPhase.GATEWAYS;
-  return SyncPhase.MESH;
-}
-

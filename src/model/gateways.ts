@@ -1,12 +1,9 @@
-import { Diagnostic, MeshModel } from './mesh-model';
 import { MatchModel } from './traffic';
 
 /**
  * Gateways and external services in the mesh model: plain data, no cdk8s
- * objects and no Istio kinds. Registered by `IngressGateway`,
- * `EgressGateway` and `ExternalService`; read by the whole-graph rules below
- * (and by anything else that needs the north-south picture, e.g. Sidecar
- * egress scoping or a topology diagram).
+ * objects and no Istio kinds. Recorded by `IngressGateway`,
+ * `ExistingIngressGateway`, `EgressGateway` and `ExternalService`.
  */
 
 /** Ingress (north-south in) or egress (mesh to outside). */
@@ -69,6 +66,8 @@ export interface GatewayRouteModel {
   readonly matches: readonly MatchModel[];
   /** Service port the route sends to; undefined when the service has a single port. */
   readonly port?: number;
+  /** Service port the route sends to: `port`, or the service's only HTTP port. */
+  readonly resolvedPort: number;
   /** Replacement of the matched path prefix. */
   readonly rewritePrefix?: string;
   /** Upper bound of the whole request, in milliseconds. */
@@ -108,8 +107,10 @@ export interface GatewayModel {
    * the same pods.
    */
   readonly attached?: boolean;
-  /** External services leaving through an egress gateway, in the order registered. */
-  readonly egressLegs?: readonly EgressLegModel[];
+  /** The gateway's own mesh identity (its ServiceAccount); undefined for a workload installed by someone else. */
+  readonly identity?: { readonly namespace: string; readonly serviceAccount: string };
+  /** The control plane its `controlPlane` prop binds it to (undefined: the app's first control plane). */
+  readonly controlPlane?: { readonly revision?: string };
 }
 
 export interface ExternalPortModel {
@@ -151,54 +152,6 @@ export interface ExternalServiceModel {
   readonly resolution: ExternalResolutionName;
   /** Set when the mesh originates TLS (then `originatesTls` is true). */
   readonly tlsOrigination?: TlsOriginationModel;
-}
-
-interface GatewayState {
-  readonly gateways: GatewayModel[];
-  readonly externalServices: ExternalServiceModel[];
-}
-
-const STATES = new WeakMap<MeshModel, GatewayState>();
-
-function stateOf(model: MeshModel): GatewayState {
-  let s = STATES.get(model);
-  if (!s) {
-    s = { gateways: [], externalServices: [] };
-    STATES.set(model, s);
-  }
-  return s;
-}
-
-/** All gateways of the app, in registration order. */
-export function gatewaysOf(model: MeshModel): readonly GatewayModel[] {
-  return stateOf(model).gateways;
-}
-
-/** All external services of the app, in registration order. */
-export function externalServicesOf(model: MeshModel): readonly ExternalServiceModel[] {
-  return stateOf(model).externalServices;
-}
-
-/** Registers or replaces (same path) a gateway. */
-export function putGateway(model: MeshModel, gateway: GatewayModel): void {
-  const list = stateOf(model).gateways;
-  const i = list.findIndex((g) => g.path === gateway.path);
-  if (i < 0) list.push(gateway);
-  else list[i] = gateway;
-  model.touch();
-}
-
-/**
- * Registers an external service; returns an existing registration that
- * already declares one of its hosts, if any.
- */
-export function addExternalService(model: MeshModel, service: ExternalServiceModel): ExternalServiceModel | undefined {
-  const list = stateOf(model).externalServices;
-  const clash = list.find((e) => e.hosts.some((h) => service.hosts.includes(h)));
-  if (clash) return clash;
-  list.push(service);
-  model.touch();
-  return undefined;
 }
 
 /**
@@ -243,106 +196,6 @@ export function gatewayRouteTables(gateway: Pick<GatewayModel, 'routes'>): { hos
   });
 }
 
-/** Rule code: the same host is served on the same port by two ingress servers. */
-export const GATEWAY_HOST_COLLISION = 'MESH-GW001';
-/** Rule code: a gateway route answers a host no server of the gateway serves over HTTP. */
-export const GATEWAY_ROUTE_HOST_NOT_SERVED = 'MESH-GW002';
-/** Rule code of routes for any host that would be merged into a concrete host's routes in an order Istio does not define. */
-export const GATEWAY_ANY_HOST_MERGE = 'MESH-GW003';
-
-function hostCollisions(model: MeshModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const seen = new Map<string, { gateway: GatewayModel; serverIndex: number }>();
-  for (const gateway of gatewaysOf(model)) {
-    if (gateway.direction !== 'ingress') continue;
-    gateway.servers.forEach((server, serverIndex) => {
-      for (const host of server.hosts) {
-        const key = `${server.port}|${host}`;
-        const first = seen.get(key);
-        if (!first) {
-          seen.set(key, { gateway, serverIndex });
-          continue;
-        }
-        const where = first.gateway.path === gateway.path
-          ? `servers[${first.serverIndex}] of this gateway`
-          : `servers[${first.serverIndex}] of ${first.gateway.path}`;
-        out.push({
-          code: GATEWAY_HOST_COLLISION,
-          severity: 'error',
-          path: gateway.path,
-          message: `'servers[${serverIndex}].hosts' must not repeat a host already served on port ${server.port} (${where} serves it; ` +
-            `Envoy would pick one of them at random), got ${JSON.stringify(host)}. Fix: serve each host on each port from exactly one server of one gateway`,
-        });
-      }
-    });
-  }
-  return out;
-}
-
-function routesToUnservedHosts(model: MeshModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const gateway of gatewaysOf(model)) {
-    const httpServers = gateway.servers.filter(servesHttp);
-    for (const route of gateway.routes) {
-      // an any-host route takes whatever hosts the HTTP servers accept
-      if (route.host === ANY_HOST ? httpServers.length > 0 : httpServers.some((s) => s.hosts.some((p) => hostMatches(p, route.host)))) continue;
-      const served = [...new Set(httpServers.flatMap((s) => s.hosts))];
-      out.push({
-        code: GATEWAY_ROUTE_HOST_NOT_SERVED,
-        severity: 'error',
-        path: gateway.path,
-        message: `'routes[${route.index}].host' must be a host that one of the gateway's HTTP/HTTPS servers serves ` +
-          `(served: ${served.length ? served.map((h) => JSON.stringify(h)).join(', ') : 'none'}), got ${JSON.stringify(route.host)}. ` +
-          'Fix: add a server for the host (e.g. GatewayServer.https({ hosts: [host], tls: GatewayTls.simple(secret) })) or route a served host',
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * Istio builds one Envoy virtual host per host name a server lists. The
- * any-host VirtualService (`hosts: ['*']`) lands in the virtual host of every
- * exact name a server lists; when that name also has a VirtualService of its
- * own, Istio appends the two route lists in VirtualService creation order,
- * which is not defined for objects applied together. A wildcard server host
- * (`*`, `*.example.com`) keeps them apart: Envoy then picks the more specific
- * virtual host, which carries the host's routes followed by the any-host
- * routes.
- */
-function anyHostMerges(model: MeshModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const gateway of gatewaysOf(model)) {
-    if (!gateway.routes.some((r) => r.host === ANY_HOST)) continue;
-    const reported = new Set<string>();
-    for (const route of gateway.routes) {
-      if (route.host === ANY_HOST || reported.has(route.host)) continue;
-      const serverIndex = gateway.servers.findIndex((s) => servesHttp(s) && s.hosts.includes(route.host));
-      if (serverIndex < 0) continue;
-      reported.add(route.host);
-      const anyIndex = gateway.routes.find((r) => r.host === ANY_HOST)!.index;
-      out.push({
-        code: GATEWAY_ANY_HOST_MERGE,
-        severity: 'error',
-        path: gateway.path,
-        message: `'servers[${serverIndex}].hosts' must not list ${JSON.stringify(route.host)} exactly while routes[${anyIndex}] routes any host ('*') and ` +
-          `routes[${route.index}] routes ${JSON.stringify(route.host)}: Istio would merge both VirtualServices into one virtual host in an undefined order, ` +
-          `got ${JSON.stringify(route.host)}. Fix: accept the host through a wildcard server host ('*' or '*.${route.host.split('.').slice(1).join('.') || 'example.com'}') ` +
-          'so its routes stay apart (they fall back to the any-host routes), or route it through the any-host routes only',
-      });
-    }
-  }
-  return out;
-}
-
-/** Registers the gateway rules on the model (idempotent). */
-export function registerGatewayRules(model: MeshModel): void {
-  model.addRule(GATEWAY_HOST_COLLISION, hostCollisions);
-  model.addRule(GATEWAY_ROUTE_HOST_NOT_SERVED, routesToUnservedHosts);
-  model.addRule(GATEWAY_ANY_HOST_MERGE, anyHostMerges);
-}
-
-// --- Argo Rollouts (issue 14): the gateway route objects a Rollout names --------
 /**
  * Name of the VirtualService that carries a gateway's routes for one host:
  * `<gateway>-<host as a DNS label>` (`<gateway>-any` for `*`,
@@ -352,4 +205,3 @@ export function gatewayRouteTableName(gatewayName: string, host: string): string
   const label = host.replace(/^\*$/, 'any').replace(/^\*\./, 'wildcard.').replace(/\./g, '-').slice(0, 63).replace(/-+$/, '');
   return `${gatewayName}-${label}`;
 }
-// --- end Argo Rollouts

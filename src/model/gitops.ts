@@ -1,11 +1,8 @@
-import { MeshModel } from './mesh-model';
-import { releaseOf } from './traffic';
-
 /**
  * GitOps intent of the mesh: fields of emitted objects that a controller
  * other than the GitOps tool owns at run time (so the GitOps tool must not
- * diff or revert them). Plain data; the Argo CD renderer turns each entry into
- * an `ignoreDifferences` item of the Application that carries the object.
+ * diff or revert them). The Argo CD renderer turns each entry into an
+ * `ignoreDifferences` item of the Application that carries the object.
  */
 
 /** One object field set owned by a run-time controller. */
@@ -23,51 +20,12 @@ export interface ManagedFieldsModel {
   readonly manager: string;
 }
 
-interface GitOpsState {
-  /** Producers of managed fields, asked at synth (routes may be added after the producer). */
-  readonly managedFields: (() => ManagedFieldsModel[])[];
-}
-
-const STATES = new WeakMap<MeshModel, GitOpsState>();
-
-/** GitOps state of the App a model belongs to (created on first use). */
-export function gitopsOf(model: MeshModel): GitOpsState {
-  let state = STATES.get(model);
-  if (!state) {
-    state = { managedFields: [] };
-    STATES.set(model, state);
-  }
-  return state;
-}
-
-/** Records a producer of fields that a controller owns at run time (evaluated at synth). */
-export function addManagedFields(model: MeshModel, producer: () => ManagedFieldsModel[]): void {
-  gitopsOf(model).managedFields.push(producer);
-  model.touch();
-}
-
-/** Every field set owned by a run-time controller, in registration order. */
-export function managedFieldsOf(model: MeshModel): ManagedFieldsModel[] {
-  return gitopsOf(model).managedFields.flatMap((p) => p());
-}
-
-/** Rule codes of GitOps and progressive delivery. */
-export const GitOpsRule = {
-  /** The route Argo Rollouts manages is missing from the VirtualService. */
-  MANAGED_ROUTE: 'ROLLOUT001',
-  /** A rollout-managed service has versions other than stable and canary. */
-  EXTRA_VERSIONS: 'ROLLOUT002',
-  /** The analysis has no Prometheus to query. */
-  PROMETHEUS: 'ROLLOUT003',
-  /** An API object was added after `GitOps.argoCd()` walked the App. */
-  LATE_OBJECT: 'GITOPS001',
-} as const;
-
-/**
- * Name of a gateway route to a service whose split a controller owns (Argo
- * Rollouts needs named routes to find them), or undefined for every other
- * service (their gateway routes stay unnamed).
- */
-export function managedGatewayRouteName(model: MeshModel, serviceHost: string, serviceName: string, routeIndex: number): string | undefined {
-  return releaseOf(model, serviceHost)?.managedSubsets ? `${serviceName}-${routeIndex}` : undefined;
+/** Argo CD settings of an app (`GitOps.argoCd()`), read when the output is annotated. */
+export interface ArgoCdModel {
+  /** Construct path of the `ArgoCdGitOps` chart. */
+  readonly path: string;
+  /** Namespace Argo CD runs in. */
+  readonly namespace: string;
+  /** Construct paths of the charts that have an Application (the charts of the app when `GitOps.argoCd()` ran). */
+  readonly charts: readonly string[];
 }

@@ -1,1 +1,4 @@
+export * from './core';
+export * from './control-plane';
 export * from './mesh-model';
+export * from './snapshot';

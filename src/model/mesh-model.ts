@@ -1,256 +1,201 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { L7AuthorizationModel, NamespaceDataPlaneModel, ServiceDataPlaneModel } from './ambient';
+import { ControlPlaneModel, ExtensionProviderModel } from './control-plane';
+import { CLUSTER_DOMAIN, EdgeModel, hostOf, NamespaceModel, ServiceModel } from './core';
+import { EgressLegModel, ExternalServiceModel, GatewayModel } from './gateways';
+import { ArgoCdModel } from './gitops';
+import {
+  AddonModel, AlertGroupModel, PrometheusQueryModel, ProviderReference, RuleLoaderModel, TelemetryModel,
+} from './observability';
+import { RolloutModel } from './releases';
+import {
+  AuthorizationPolicyModel, AuthorizationRuleModel, ClientTlsModel, IdentityModel, IdentityReferenceModel, JwtProviderModel,
+  JwtRequirementModel, PeerAuthenticationModel,
+} from './security';
+import { ReleaseModel, RouteModel, ServiceTrafficModel, TrafficPolicyModel, VersionTrafficPolicyModel } from './traffic';
 
 /**
- * The mesh model: plain data describing the whole mesh of one cdk8s App.
+ * The mesh model: the typed intent of one cdk8s `App`, in explicit
+ * collections on one object.
  *
- * Constructs register their intent here; renderers and whole-graph analysis
- * read it. Nothing in this folder knows about cdk8s objects or Istio kinds, so
- * other renderers (Gateway API, Linkerd, ...) can be added without touching
- * the constructs.
+ * Constructs record what they declare here (and nothing else); at synth
+ * `resolve()` (`./resolve.ts`) turns the model into one immutable
+ * `MeshSnapshot`, which renderers and the analysis read. Nothing in this
+ * folder knows about cdk8s objects or Istio kinds, so other renderers
+ * (Gateway API, Linkerd, ...) can be added without touching the constructs.
+ *
+ * The model of an app lives on a construct of its own under the app root
+ * (`MeshModel.of(scope)` finds or creates it), so it is part of the
+ * construct tree like everything else the app declares.
  */
 
-/** Application protocols the mesh understands, in Istio's port-naming terms. */
-export type ProtocolName = 'http' | 'http2' | 'grpc' | 'tcp';
-
-export interface PortModel {
-  /** Service port name (also carries the protocol prefix, e.g. `http-web`). */
-  readonly name: string;
-  /** Port the Service exposes. */
-  readonly port: number;
-  /** Port the workload container listens on. */
-  readonly targetPort: number;
-  readonly protocol: ProtocolName;
+/** A version's Deployment as the service declares it (whether it is emitted is resolved in the snapshot). */
+export interface WorkloadModel {
+  readonly serviceHost: string;
+  readonly version: string;
+  /** Construct path of the construct that emits the Deployment (maps it to its chart). */
+  readonly ownerPath: string;
+  readonly deploymentName: string;
 }
 
-export interface VersionModel {
-  /** Version name, used as subset name and `version` pod label. */
-  readonly name: string;
-  /** Desired replicas of the version's Deployment. */
-  readonly replicas: number;
-  /** The complete set of labels on the version's pod template. */
-  readonly podLabels: Readonly<Record<string, string>>;
-}
-
-export interface ServiceModel {
-  /** Construct path of the owning construct (for diagnostics). */
+/** An image reference a construct declared (checked for mutable tags). */
+export interface ImageUseModel {
   readonly path: string;
-  readonly name: string;
-  readonly namespace: string;
-  /** Fully qualified in-mesh host, `<name>.<namespace>.svc.<clusterDomain>`. */
-  readonly host: string;
-  /** Name of the ServiceAccount every version runs as (the mesh identity). */
-  readonly serviceAccount: string;
-  /** Labels the Kubernetes Service selects on (`app` only). */
-  readonly selector: Readonly<Record<string, string>>;
-  readonly ports: readonly PortModel[];
-  readonly versions: readonly VersionModel[];
-  /** Version that receives traffic when nothing else says otherwise. */
-  readonly stableVersion: string;
-  /** False when the service opted out of Sidecar egress scoping. */
-  readonly egressScoped?: boolean;
+  readonly prop: string;
+  readonly image: string;
 }
 
-/** A directed dependency in the service graph: `from` calls `to`. */
-export interface EdgeModel {
-  readonly from: ServiceModel;
-  readonly to: ServiceModel;
-  /** Why the edge exists (e.g. `dependsOn`, `allowFrom`). */
-  readonly reason: string;
-}
-
-/**
- * An entry of the mesh config's `extensionProviders` (tracing, access log,
- * ext-authz ...). Registered by the constructs that declare providers; the
- * control plane renders every registered entry into its mesh config.
- */
-export interface ExtensionProviderModel {
-  /** Provider name, unique in the mesh (referenced by Telemetry and CUSTOM authz). */
-  readonly name: string;
-  /** Construct path of the declaring construct. */
+/** A configuration call that replaced an earlier one entirely. */
+export interface ReplacementModel {
   readonly path: string;
-  /** The complete `extensionProviders[]` entry, e.g. `{ name, opentelemetry: { service, port } }`. */
-  readonly entry: Readonly<Record<string, unknown>>;
+  readonly prop: string;
+  readonly what: string;
 }
 
-/** The control plane the mesh is installed with, when the app declares one. */
-export interface ControlPlaneModel {
-  readonly path: string;
-  /** Namespace istiod runs in (e.g. `istio-system`). */
-  readonly namespace: string;
-  /** Mesh root namespace (mesh-wide policies live here). */
-  readonly rootNamespace: string;
-  /** Revision, or undefined for the default revision. */
-  readonly revision?: string;
-  /** The trust domain the control plane's props set, if they set one (see `ControlPlaneHandle.trustDomain`). */
-  readonly trustDomain?: string;
-  /** Registry of the `pilot` and `proxyv2` images. */
-  readonly hub: string;
-  /** Tag (Istio version) of the `pilot` and `proxyv2` images. */
-  readonly tag: string;
-  /** istiod's xDS and CA address every proxy connects to, `<istiod service>.<namespace>.svc:15012`. */
-  readonly istiodAddress: string;
-  /**
-   * The access log the control plane declares for every proxy (`accessLogFile`,
-   * `accessLogEncoding`), rendered as the mesh's default access-log provider.
-   */
-  readonly accessLog?: {
-    /** Name of the `envoyFileAccessLog` extension provider carrying it. */
-    readonly provider: string;
-    readonly path: string;
-    /** `TEXT` or `JSON`. */
-    readonly encoding: string;
-  };
-  /** True when this control plane installs the ambient data plane (ztunnel, istio-cni). */
-  readonly ambient?: boolean;
+interface TrafficState {
+  readonly routes: RouteModel[];
+  policy?: TrafficPolicyModel;
+  readonly versionPolicies: Map<string, VersionTrafficPolicyModel>;
+  readonly releases: ReleaseModel[];
 }
 
-/**
- * The control-plane handle: the proxy inputs every proxy, gateway and
- * principal reads, resolved from the app's control planes (the first one
- * declared is the mesh's default; with none, Istio's defaults). Read it
- * where it is used (renderers, rules, lazily produced specs), never copy it
- * at construction, so declaration order does not matter.
- */
-export interface ControlPlaneHandle {
-  /** Construct path of the control plane, undefined when the app declares none. */
-  readonly path?: string;
-  /** Namespace istiod runs in. */
-  readonly namespace: string;
-  /** Mesh root namespace (mesh-wide policies live here). */
-  readonly rootNamespace: string;
-  /** Revision of the default control plane, undefined for the default revision. */
-  readonly revision?: string;
-  /**
-   * SPIFFE trust domain of every workload identity of the mesh (principals
-   * `<trust domain>/ns/<namespace>/sa/<service account>`): the one a control
-   * plane of the app sets, else `cluster.local`.
-   */
-  readonly trustDomain: string;
-  /** Kubernetes cluster DNS domain. */
-  readonly clusterDomain: string;
-  /** Image registry of the proxies; undefined without a control plane (istiod's own). */
-  readonly hub?: string;
-  /** Image tag of the proxies; undefined without a control plane (istiod's own). */
-  readonly tag?: string;
-  /** istiod's xDS and CA address; undefined without a control plane. */
-  readonly istiodAddress?: string;
+/** Id of the construct that holds an app's model, under the app root. */
+const HOST_ID = 'cdk8s-mesh-model';
+
+/** The construct under an app's root that owns the app's mesh model. */
+class MeshModelHost extends Construct {
+  public readonly model = new MeshModel();
 }
-
-/** Istio's defaults when an app declares no control plane. */
-const DEFAULT_CONTROL_PLANE_NAMESPACE = 'istio-system';
-const DEFAULT_TRUST_DOMAIN = 'cluster.local';
-
-/** A namespace declared with `MeshNamespace`. */
-export interface NamespaceModel {
-  readonly path: string;
-  readonly name: string;
-  /** False when sidecar injection is disabled for the namespace. */
-  readonly injection: boolean;
-  /** Control plane revision the namespace is bound to, if any. */
-  readonly revision?: string;
-}
-
-export type Severity = 'error' | 'warning';
-
-/** One finding of the whole-mesh analysis. */
-export interface Diagnostic {
-  /** Stable rule code, e.g. `MESH001`. */
-  readonly code: string;
-  readonly severity: Severity;
-  /** Construct path the finding is reported on. */
-  readonly path: string;
-  /** Full message: prop, value, rule and fix. */
-  readonly message: string;
-}
-
-/** A whole-graph rule: reads the model, returns findings. */
-export type Rule = (model: MeshModel) => Diagnostic[];
-
-const MODELS = new WeakMap<IConstruct, MeshModel>();
-const INITIALIZERS: ((root: IConstruct, model: MeshModel) => void)[] = [];
 
 export class MeshModel {
   /** The model of the App that `scope` belongs to (created on first use). */
   public static of(scope: IConstruct): MeshModel {
     const root = scope.node.root;
-    let model = MODELS.get(root);
-    if (!model) {
-      model = new MeshModel();
-      MODELS.set(root, model);
-      for (const init of INITIALIZERS) init(root, model);
-    }
-    return model;
-  }
-
-  /**
-   * Runs `init` for the model of every app, when the app's first mesh
-   * construct creates it. The rule catalog (`analysis/rules/catalog.ts`, a
-   * layer above this one) registers every rule this way, so all rules run
-   * whatever constructs the app holds.
-   */
-  public static onCreate(init: (root: IConstruct, model: MeshModel) => void): void {
-    INITIALIZERS.push(init);
+    const existing = root.node.tryFindChild(HOST_ID);
+    if (existing instanceof MeshModelHost) return existing.model;
+    return new MeshModelHost(root, HOST_ID).model;
   }
 
   /** Kubernetes cluster DNS domain used for FQDN hosts. */
-  public readonly clusterDomain = 'cluster.local';
+  public readonly clusterDomain = CLUSTER_DOMAIN;
 
-  private readonly _services: ServiceModel[] = [];
-  private readonly _byHost = new Map<string, ServiceModel>();
+  private readonly _services = new Map<string, ServiceModel>();
+  private readonly _serviceDataPlanes = new Map<string, ServiceDataPlaneModel>();
   private readonly _edges: EdgeModel[] = [];
   private readonly _edgeKeys = new Set<string>();
-  private readonly _edgesFrom = new Map<string, EdgeModel[]>();
-  private readonly _serviceIndex = new Map<string, number>();
-  /** Warning codes treated as errors (`'*'` promotes every warning). */
-  public readonly promotedWarnings = new Set<string>();
-
-  private readonly _rules = new Map<string, Rule>();
-  private readonly _extraEgress = new Map<string, Set<string>>();
+  private readonly _egressHosts = new Map<string, Set<string>>();
   private readonly _providers: ExtensionProviderModel[] = [];
   private readonly _controlPlanes: ControlPlaneModel[] = [];
   private readonly _namespaces: NamespaceModel[] = [];
+  private readonly _namespaceDataPlanes = new Map<string, NamespaceDataPlaneModel>();
+  private readonly _traffic = new Map<string, TrafficState>();
+  private readonly _rollouts = new Map<string, RolloutModel>();
+  private readonly _workloads = new Map<string, Map<string, WorkloadModel>>();
+  private readonly _routingApis = new Map<string, string>();
+  private readonly _peerAuthentications: PeerAuthenticationModel[] = [];
+  private readonly _clientTls = new Map<string, ClientTlsModel>();
+  private readonly _identities: IdentityModel[] = [];
+  private readonly _identityReferences: IdentityReferenceModel[] = [];
+  private readonly _jwtProviders: JwtProviderModel[] = [];
+  private readonly _jwtRequirements: JwtRequirementModel[] = [];
+  private readonly _authorizationPolicies = new Map<string, AuthorizationPolicyModel>();
+  private readonly _authorizedHosts = new Set<string>();
+  private readonly _l7Authorization: L7AuthorizationModel[] = [];
+  private readonly _gateways: GatewayModel[] = [];
+  private readonly _egressLegs = new Map<string, EgressLegModel[]>();
+  private readonly _externalServices: ExternalServiceModel[] = [];
+  private readonly _providerReferences: ProviderReference[] = [];
+  private readonly _telemetries = new Map<string, TelemetryModel>();
+  private readonly _alertGroups: AlertGroupModel[] = [];
+  private readonly _ruleLoaders: RuleLoaderModel[] = [];
+  private readonly _addons: AddonModel[] = [];
+  private readonly _prometheusQueries: PrometheusQueryModel[] = [];
+  private readonly _images: ImageUseModel[] = [];
+  private readonly _replacements: ReplacementModel[] = [];
+  private readonly _promotedWarnings = new Set<string>();
+  private _argoCd?: ArgoCdModel;
+  private _pipelineInstalled = false;
   private _revision = 0;
-  private _cache?: { revision: number; diagnostics: Diagnostic[] };
-
-  private constructor() {}
-
-  /** All services, in registration order. */
-  public get services(): readonly ServiceModel[] {
-    return this._services;
-  }
-
-  /** All dependency edges, in registration order. */
-  public get edges(): readonly EdgeModel[] {
-    return this._edges;
-  }
+  private readonly _memo = new Map<string, { readonly revision: number; readonly value: unknown }>();
 
   /** FQDN host of a service name in a namespace. */
   public hostOf(name: string, namespace: string): string {
-    return `${name}.${namespace}.svc.${this.clusterDomain}`;
+    return hostOf(name, namespace);
+  }
+
+  /**
+   * True the first time it is called for this model: the synthesis pipeline
+   * (`src/synth/mesh.ts`) installs itself on the app root exactly once.
+   */
+  public claimPipeline(): boolean {
+    if (this._pipelineInstalled) return false;
+    this._pipelineInstalled = true;
+    return true;
+  }
+
+  /** Marks the model as changed: the snapshot and the findings are computed again. */
+  public touch(): void {
+    this._revision++;
+  }
+
+  /** `compute()`, computed once per model revision under `key` (the snapshot, the findings). */
+  public memo<T>(key: string, compute: () => T): T {
+    const hit = this._memo.get(key);
+    if (hit && hit.revision === this._revision) return hit.value as T;
+    const value = compute();
+    this._memo.set(key, { revision: this._revision, value });
+    return value;
+  }
+
+  // services, versions and the call graph
+
+  /** All services, in registration order. */
+  public get services(): readonly ServiceModel[] {
+    return [...this._services.values()];
   }
 
   /** Registers a service; returns the existing registration with the same host, if any. */
   public addService(service: ServiceModel): ServiceModel | undefined {
-    const existing = this._byHost.get(service.host);
+    const existing = this._services.get(service.host);
     if (existing) return existing;
-    this._serviceIndex.set(service.host, this._services.length);
-    this._services.push(service);
-    this._byHost.set(service.host, service);
+    this._services.set(service.host, service);
     this.touch();
     return undefined;
   }
 
   /** Replaces a service registration (the same host) after its owner changed it. */
   public updateService(service: ServiceModel): void {
-    const i = this._serviceIndex.get(service.host) ?? -1;
-    if (i < 0) throw new Error(`internal: service ${service.host} is not registered`);
-    this._services[i] = service;
-    this._byHost.set(service.host, service);
+    if (!this._services.has(service.host)) throw new Error(`internal: service ${service.host} is not registered`);
+    this._services.set(service.host, service);
     this.touch();
   }
 
   public findService(host: string): ServiceModel | undefined {
-    return this._byHost.get(host);
+    return this._services.get(host);
+  }
+
+  /** Records a service's own data-plane choices (mode, revision, egress scoping). */
+  public setServiceDataPlane(dataPlane: ServiceDataPlaneModel): void {
+    this._serviceDataPlanes.set(dataPlane.host, dataPlane);
+    this.touch();
+  }
+
+  /** A service's own data-plane choices, if recorded. */
+  public serviceDataPlaneOf(host: string): ServiceDataPlaneModel | undefined {
+    return this._serviceDataPlanes.get(host);
+  }
+
+  /** The Deployment a service declares for one of its versions. */
+  public putWorkload(workload: WorkloadModel): void {
+    let byVersion = this._workloads.get(workload.serviceHost);
+    if (!byVersion) this._workloads.set(workload.serviceHost, (byVersion = new Map()));
+    byVersion.set(workload.version, workload);
+    this.touch();
+  }
+
+  /** The Deployments a service declares, in version order. */
+  public workloadsOf(host: string): readonly WorkloadModel[] {
+    return [...(this._workloads.get(host)?.values() ?? [])];
   }
 
   public addEdge(edge: EdgeModel): void {
@@ -258,19 +203,41 @@ export class MeshModel {
     if (this._edgeKeys.has(key)) return;
     this._edgeKeys.add(key);
     this._edges.push(edge);
-    const from = this._edgesFrom.get(edge.from.host);
-    if (from) from.push(edge); else this._edgesFrom.set(edge.from.host, [edge]);
     this.touch();
   }
 
-  /** Edges whose caller has host `fromHost`, in registration order. */
-  public edgesFrom(fromHost: string): readonly EdgeModel[] {
-    return this._edgesFrom.get(fromHost) ?? [];
+  /** All dependency edges, in registration order. */
+  public get edges(): readonly EdgeModel[] {
+    return [...this._edges];
   }
 
-  /** Mesh config extension providers, in registration order. */
-  public get extensionProviders(): readonly ExtensionProviderModel[] {
-    return this._providers;
+  /**
+   * Adds a `<namespace>/<host>` entry to the egress scope of the service with
+   * host `fromHost` (for destinations that are not mesh services, e.g.
+   * external services reached through an egress gateway).
+   */
+  public addEgressHost(fromHost: string, entry: string): void {
+    let set = this._egressHosts.get(fromHost);
+    if (!set) this._egressHosts.set(fromHost, (set = new Set()));
+    set.add(entry);
+    this.touch();
+  }
+
+  /** Extra egress entries of a service (see `addEgressHost`). */
+  public egressHostsOf(fromHost: string): readonly string[] {
+    return [...(this._egressHosts.get(fromHost) ?? [])];
+  }
+
+  // control planes, namespaces, mesh config
+
+  public addControlPlane(cp: ControlPlaneModel): void {
+    this._controlPlanes.push(cp);
+    this.touch();
+  }
+
+  /** Control planes declared in this app (several when revisions run side by side). */
+  public get controlPlanes(): readonly ControlPlaneModel[] {
+    return [...this._controlPlanes];
   }
 
   /** Registers an extension provider; returns the existing one with the same name, if any. */
@@ -282,115 +249,349 @@ export class MeshModel {
     return undefined;
   }
 
-  /** Control planes declared in this app (several when revisions run side by side). */
-  public get controlPlanes(): readonly ControlPlaneModel[] {
-    return this._controlPlanes;
+  /** Mesh config extension providers, in registration order. */
+  public get extensionProviders(): readonly ExtensionProviderModel[] {
+    return [...this._providers];
   }
 
-  public addControlPlane(cp: ControlPlaneModel): void {
-    this._controlPlanes.push(cp);
+  public addNamespace(ns: NamespaceModel, dataPlane: NamespaceDataPlaneModel): void {
+    this._namespaces.push(ns);
+    this._namespaceDataPlanes.set(dataPlane.namespace, dataPlane);
     this.touch();
   }
 
   /** Namespaces declared with `MeshNamespace`, in registration order. */
   public get namespaces(): readonly NamespaceModel[] {
-    return this._namespaces;
+    return [...this._namespaces];
   }
 
-  public addNamespace(ns: NamespaceModel): void {
-    this._namespaces.push(ns);
-    this.touch();
+  /** The data plane a MeshNamespace declared for `namespace` (the last one declared), if any. */
+  public namespaceDataPlaneOf(namespace: string): NamespaceDataPlaneModel | undefined {
+    return this._namespaceDataPlanes.get(namespace);
   }
 
-  /** The control-plane handle of the app (see `ControlPlaneHandle`). */
-  public get controlPlane(): ControlPlaneHandle {
-    const cp = this._controlPlanes[0];
-    const trustDomain = this.trustDomainSource?.trustDomain ?? DEFAULT_TRUST_DOMAIN;
-    if (!cp) {
-      const namespace = DEFAULT_CONTROL_PLANE_NAMESPACE;
-      return { namespace, rootNamespace: namespace, trustDomain, clusterDomain: this.clusterDomain };
-    }
+  public get namespaceDataPlanes(): readonly NamespaceDataPlaneModel[] {
+    return [...this._namespaceDataPlanes.values()];
+  }
+
+  // traffic
+
+  private trafficState(host: string): TrafficState {
+    let t = this._traffic.get(host);
+    if (!t) this._traffic.set(host, (t = { routes: [], versionPolicies: new Map(), releases: [] }));
+    return t;
+  }
+
+  /** The traffic intent recorded for a service host (empty when none). */
+  public trafficOf(host: string): ServiceTrafficModel {
+    const t = this._traffic.get(host);
     return {
-      path: cp.path,
-      namespace: cp.namespace,
-      rootNamespace: cp.rootNamespace,
-      revision: cp.revision,
-      trustDomain,
-      clusterDomain: this.clusterDomain,
-      hub: cp.hub,
-      tag: cp.tag,
-      istiodAddress: cp.istiodAddress,
+      routes: [...(t?.routes ?? [])],
+      policy: t?.policy,
+      versionPolicies: [...(t?.versionPolicies.values() ?? [])],
+      releases: [...(t?.releases ?? [])],
     };
   }
 
-  /** The control plane whose props set the mesh's trust domain, if any (the first that does). */
-  public get trustDomainSource(): ControlPlaneModel | undefined {
-    return this._controlPlanes.find((cp) => cp.trustDomain !== undefined);
+  public addRoute(host: string, route: RouteModel): void {
+    this.trafficState(host).routes.push(route);
+    this.touch();
   }
 
-  /** Root namespace for mesh-wide policy: the control plane's, else `istio-system`. */
-  public get rootNamespace(): string {
-    return this.controlPlane.rootNamespace;
+  /** Sets the service-wide traffic policy; returns true when it replaced one. */
+  public setTrafficPolicy(host: string, policy: TrafficPolicyModel): boolean {
+    const t = this.trafficState(host);
+    const replaced = t.policy !== undefined;
+    t.policy = policy;
+    this.touch();
+    return replaced;
+  }
+
+  public setVersionTrafficPolicy(host: string, policy: VersionTrafficPolicyModel): void {
+    this.trafficState(host).versionPolicies.set(policy.version, policy);
+    this.touch();
+  }
+
+  /** Registers a release that owns a service's default routing (and its two versions). */
+  public addRelease(host: string, release: ReleaseModel): void {
+    this.trafficState(host).releases.push(release);
+    this.touch();
+  }
+
+  /** Registers the Rollout of a release. */
+  public addRollout(rollout: RolloutModel): void {
+    this._rollouts.set(rollout.releasePath, rollout);
+    this.touch();
+  }
+
+  public get rollouts(): readonly RolloutModel[] {
+    return [...this._rollouts.values()];
+  }
+
+  /** Records the routing API a service (by host) or a gateway (by construct path) is rendered with. */
+  public setRoutingApi(key: string, api: string): void {
+    this._routingApis.set(key, api);
+    this.touch();
+  }
+
+  /** The routing API recorded for a service host or gateway path, if any. */
+  public routingApiOf(key: string): string | undefined {
+    return this._routingApis.get(key);
+  }
+
+  // security
+
+  public addPeerAuthentication(pa: PeerAuthenticationModel): void {
+    this._peerAuthentications.push(pa);
+    this.touch();
+  }
+
+  public get peerAuthentications(): readonly PeerAuthenticationModel[] {
+    return [...this._peerAuthentications];
+  }
+
+  /** Records the client TLS mode of the mesh's DestinationRule toward `host` (last one wins). */
+  public setClientTls(tls: ClientTlsModel): void {
+    this._clientTls.set(tls.host, tls);
+    this.touch();
+  }
+
+  public get clientTls(): readonly ClientTlsModel[] {
+    return [...this._clientTls.values()];
+  }
+
+  /** The client TLS recorded toward `host`, if any. */
+  public clientTlsOf(host: string): ClientTlsModel | undefined {
+    return this._clientTls.get(host);
+  }
+
+  /** Registers a non-service identity (e.g. a gateway's ServiceAccount) so authorization may reference it. */
+  public addIdentity(identity: IdentityModel): void {
+    this._identities.push(identity);
+    this.touch();
+  }
+
+  public get identities(): readonly IdentityModel[] {
+    return [...this._identities];
+  }
+
+  public addIdentityReference(ref: IdentityReferenceModel): void {
+    this._identityReferences.push(ref);
+    this.touch();
+  }
+
+  public get identityReferences(): readonly IdentityReferenceModel[] {
+    return [...this._identityReferences];
+  }
+
+  /** The service that runs as `namespace/serviceAccount`, if any (the first registered). */
+  public serviceWithIdentity(namespace: string, serviceAccount: string): ServiceModel | undefined {
+    for (const s of this._services.values()) if (s.namespace === namespace && s.serviceAccount === serviceAccount) return s;
+    return undefined;
+  }
+
+  public addJwtProvider(provider: JwtProviderModel): void {
+    this._jwtProviders.push(provider);
+    this.touch();
+  }
+
+  public get jwtProviders(): readonly JwtProviderModel[] {
+    return [...this._jwtProviders];
+  }
+
+  public addJwtRequirement(req: JwtRequirementModel): void {
+    this._jwtRequirements.push(req);
+    this.touch();
+  }
+
+  public get jwtRequirements(): readonly JwtRequirementModel[] {
+    return [...this._jwtRequirements];
+  }
+
+  /** Registers an AuthorizationPolicy under its construct path (rules may be appended later). */
+  public addAuthorizationPolicy(policy: AuthorizationPolicyModel): void {
+    if (this._authorizationPolicies.has(policy.path)) throw new Error(`internal: authorization policy ${policy.path} is already registered`);
+    this._authorizationPolicies.set(policy.path, { ...policy, rules: policy.rules ? [...policy.rules] : undefined });
+    this.touch();
+  }
+
+  /** Appends rules to the AuthorizationPolicy registered under `path`. */
+  public addAuthorizationRules(path: string, rules: readonly AuthorizationRuleModel[]): void {
+    const policy = this._authorizationPolicies.get(path);
+    if (!policy) throw new Error(`internal: authorization policy ${path} is not registered`);
+    this._authorizationPolicies.set(path, { ...policy, rules: [...(policy.rules ?? []), ...rules] });
+    this.touch();
+  }
+
+  public get authorizationPolicies(): readonly AuthorizationPolicyModel[] {
+    return [...this._authorizationPolicies.values()];
+  }
+
+  /** Records that a service has authorization of its own (an AuthorizationPolicy of its own). */
+  public markAuthorized(host: string): void {
+    this._authorizedHosts.add(host);
+    this.touch();
+  }
+
+  public isAuthorized(host: string): boolean {
+    return this._authorizedHosts.has(host);
+  }
+
+  /** Records an authorization condition that only a proxy seeing HTTP can enforce. */
+  public addL7Authorization(rule: L7AuthorizationModel): void {
+    this._l7Authorization.push(rule);
+    this.touch();
+  }
+
+  public get l7Authorization(): readonly L7AuthorizationModel[] {
+    return [...this._l7Authorization];
+  }
+
+  // gateways and external services
+
+  /** Registers or replaces (same path) a gateway. */
+  public putGateway(gateway: GatewayModel): void {
+    const i = this._gateways.findIndex((g) => g.path === gateway.path);
+    if (i < 0) this._gateways.push(gateway);
+    else this._gateways[i] = gateway;
+    this.touch();
+  }
+
+  /** All gateways of the app, in registration order (egress legs are added in the snapshot). */
+  public get gateways(): readonly GatewayModel[] {
+    return [...this._gateways];
+  }
+
+  /** Records an external service leaving through the egress gateway at `gatewayPath`. */
+  public addEgressLeg(gatewayPath: string, leg: EgressLegModel): void {
+    const legs = this._egressLegs.get(gatewayPath) ?? [];
+    this._egressLegs.set(gatewayPath, [...legs, leg]);
+    this.touch();
+  }
+
+  /** The external services leaving through a gateway, in the order registered. */
+  public egressLegsOf(gatewayPath: string): readonly EgressLegModel[] {
+    return this._egressLegs.get(gatewayPath) ?? [];
   }
 
   /**
-   * Adds a `<namespace>/<host>` entry to the egress scope of the service with
-   * host `fromHost` (for destinations that are not mesh services, e.g.
-   * external services reached through an egress gateway).
+   * Registers an external service; returns an existing registration that
+   * already declares one of its hosts, if any.
    */
-  public addEgressHost(fromHost: string, entry: string): void {
-    let set = this._extraEgress.get(fromHost);
-    if (!set) this._extraEgress.set(fromHost, (set = new Set()));
-    set.add(entry);
+  public addExternalService(service: ExternalServiceModel): ExternalServiceModel | undefined {
+    const clash = this._externalServices.find((e) => e.hosts.some((h) => service.hosts.includes(h)));
+    if (clash) return clash;
+    this._externalServices.push(service);
+    this.touch();
+    return undefined;
+  }
+
+  public get externalServices(): readonly ExternalServiceModel[] {
+    return [...this._externalServices];
+  }
+
+  // observability
+
+  public addProviderReference(ref: ProviderReference): void {
+    this._providerReferences.push(ref);
     this.touch();
   }
 
-  /** Extra egress entries of a service (see `addEgressHost`). */
-  public extraEgressHosts(fromHost: string): string[] {
-    return [...(this._extraEgress.get(fromHost) ?? [])];
+  public get providerReferences(): readonly ProviderReference[] {
+    return [...this._providerReferences];
   }
 
-  /** Codes of the registered rules, in registration order. */
-  public get ruleCodes(): string[] {
-    return [...this._rules.keys()];
-  }
-
-  /** Registers a whole-graph rule once under its code. */
-  public addRule(code: string, rule: Rule): void {
-    if (this._rules.has(code)) return;
-    this._rules.set(code, rule);
+  /** Registers a Telemetry resource, or replaces it (same path) when its entries change. */
+  public putTelemetry(telemetry: TelemetryModel): void {
+    this._telemetries.set(telemetry.path, telemetry);
     this.touch();
   }
 
-  /** Marks the model as changed so analysis runs again. */
-  public touch(): void {
-    this._revision++;
+  /** The Telemetry registered under `path`. */
+  public telemetryAt(path: string): TelemetryModel {
+    const t = this._telemetries.get(path);
+    if (!t) throw new Error(`internal: telemetry ${path} is not registered`);
+    return t;
   }
 
-  /** Runs every rule (memoized until the model changes), sorted by path then code. */
-  public diagnostics(): Diagnostic[] {
-    if (this._cache && this._cache.revision === this._revision) return this._cache.diagnostics;
-    const out: Diagnostic[] = [];
-    for (const rule of this._rules.values()) out.push(...rule(this));
-    out.sort((a, b) => (a.path === b.path ? a.code.localeCompare(b.code) : a.path.localeCompare(b.path)));
-    this._cache = { revision: this._revision, diagnostics: out };
-    return out;
+  public get telemetries(): readonly TelemetryModel[] {
+    return [...this._telemetries.values()];
   }
 
-  /** True if this finding fails synthesis. */
-  public isFatal(d: Diagnostic): boolean {
-    return d.severity === 'error' || this.promotedWarnings.has('*') || this.promotedWarnings.has(d.code);
+  public addAlertGroup(group: AlertGroupModel): void {
+    this._alertGroups.push(group);
+    this.touch();
   }
 
-  /** Error messages reported on one construct path (for `node.addValidation`). */
-  public errorsFor(path: string): string[] {
-    return this.diagnostics()
-      .filter((d) => d.path === path && this.isFatal(d))
-      .map((d) => `${d.code}: ${d.message}`);
+  public get alertGroups(): readonly AlertGroupModel[] {
+    return [...this._alertGroups];
   }
 
-  /** Findings that do not fail synthesis. */
-  public warnings(): Diagnostic[] {
-    return this.diagnostics().filter((d) => !this.isFatal(d));
+  public addRuleLoader(loader: RuleLoaderModel): void {
+    this._ruleLoaders.push(loader);
+    this.touch();
+  }
+
+  public get ruleLoaders(): readonly RuleLoaderModel[] {
+    return [...this._ruleLoaders];
+  }
+
+  public addAddon(addon: AddonModel): void {
+    this._addons.push(addon);
+    this.touch();
+  }
+
+  /** The add-ons of the app, in declaration order. */
+  public get addons(): readonly AddonModel[] {
+    return [...this._addons];
+  }
+
+  public addPrometheusQuery(query: PrometheusQueryModel): void {
+    this._prometheusQueries.push(query);
+    this.touch();
+  }
+
+  public get prometheusQueries(): readonly PrometheusQueryModel[] {
+    return [...this._prometheusQueries];
+  }
+
+  // GitOps, hygiene and the analysis
+
+  /** Makes warnings of these codes fail synthesis (`'*'`: every warning). */
+  public promoteWarnings(codes: readonly string[]): void {
+    for (const c of codes) this._promotedWarnings.add(c);
+    this.touch();
+  }
+
+  /** Warning codes treated as errors. */
+  public get promotedWarnings(): readonly string[] {
+    return [...this._promotedWarnings];
+  }
+
+  public setArgoCd(argoCd: ArgoCdModel): void {
+    this._argoCd = argoCd;
+    this.touch();
+  }
+
+  public get argoCd(): ArgoCdModel | undefined {
+    return this._argoCd;
+  }
+
+  public addImage(image: ImageUseModel): void {
+    this._images.push(image);
+    this.touch();
+  }
+
+  public get images(): readonly ImageUseModel[] {
+    return [...this._images];
+  }
+
+  public addReplacement(replacement: ReplacementModel): void {
+    this._replacements.push(replacement);
+    this.touch();
+  }
+
+  public get replacements(): readonly ReplacementModel[] {
+    return [...this._replacements];
   }
 }

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { MeshModel, ServiceModel } from './mesh-model';
+import { ServiceModel } from './core';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 
@@ -70,31 +70,7 @@ export class MeshRouting {
   private constructor() {}
 }
 
-const STATE = new WeakMap<MeshModel, Map<string, RoutingApi>>();
-
-/** Records the routing API a service (by host) or a gateway (by construct path) is rendered with. */
-export function setRoutingApi(model: MeshModel, key: string, api: RoutingApi): void {
-  let m = STATE.get(model);
-  if (!m) STATE.set(model, m = new Map());
-  m.set(key, api);
-  model.touch();
-}
-
-/** The routing API recorded for a service host or gateway path (`RoutingApi.ISTIO` when none). */
-export function routingApiOf(model: MeshModel, key: string): RoutingApi {
-  return STATE.get(model)?.get(key) ?? RoutingApi.ISTIO;
-}
-
 /** Name of the Service that selects one version's pods in the Gateway API rendering. */
 export function versionServiceName(service: Pick<ServiceModel, 'name'>, version: string): string {
   return `${service.name}-${version}`;
-}
-
-/**
- * The per-version Services the Gateway API rendering emits for a service (routed with
- * `RoutingApi.GATEWAY_API` and with an HTTP port), in version order; none otherwise.
- */
-export function gatewayApiVersionServicesOf(model: MeshModel, service: ServiceModel): { readonly version: string; readonly name: string }[] {
-  if (routingApiOf(model, service.host) !== RoutingApi.GATEWAY_API || !service.ports.some((p) => p.protocol !== 'tcp')) return [];
-  return service.versions.map((v) => ({ version: v.name, name: versionServiceName(service, v.name) }));
 }

@@ -1,5 +1,3 @@
-import { Diagnostic, MeshModel, ServiceModel } from './mesh-model';
-
 /**
  * Traffic intent of the mesh: routes, traffic policies and releases, as plain
  * data keyed by service host. Renderers (VirtualService/DestinationRule,
@@ -150,7 +148,6 @@ export interface ReleaseModel {
   readonly pinned: readonly MatchModel[];
   /** Percentage of default traffic shadowed to `canary`. */
   readonly mirrorPercentage?: number;
-  // --- gitops (src/rollouts): a controller (Argo Rollouts) owns the split ---
   /**
    * Set when a progressive-delivery controller owns the split: the service's
    * DestinationRule gets these two subsets (selecting the service's pods by
@@ -159,43 +156,24 @@ export interface ReleaseModel {
    * and the default route sends 100% to `stable`, 0% to `canary` in Git.
    */
   readonly managedSubsets?: { readonly stable: string; readonly canary: string };
-  // --- end gitops ---
 }
 
 /** Everything traffic-related registered for one service host. */
 export interface ServiceTrafficModel {
-  readonly routes: RouteModel[];
-  policy?: TrafficPolicyModel;
-  /** Per-version (subset) overrides, by version name. */
-  readonly versionPolicies: Map<string, { readonly path: string; readonly policy: TrafficPolicyModel }>;
-  readonly releases: ReleaseModel[];
+  readonly routes: readonly RouteModel[];
+  readonly policy?: TrafficPolicyModel;
+  /** Per-version (subset) overrides, in the order they were set. */
+  readonly versionPolicies: readonly VersionTrafficPolicyModel[];
+  /** Releases of the service, in declaration order; the first one owns the default routing. */
+  readonly releases: readonly ReleaseModel[];
 }
 
-const STATE = new WeakMap<MeshModel, Map<string, ServiceTrafficModel>>();
-
-/** The traffic registrations of one service host (created on first use). */
-export function trafficOf(model: MeshModel, host: string): ServiceTrafficModel {
-  let byHost = STATE.get(model);
-  if (!byHost) {
-    byHost = new Map();
-    STATE.set(model, byHost);
-  }
-  let t = byHost.get(host);
-  if (!t) {
-    t = { routes: [], versionPolicies: new Map(), releases: [] };
-    byHost.set(host, t);
-  }
-  return t;
-}
-
-/** The traffic registrations of a host if any exist (never creates state). */
-export function findTraffic(model: MeshModel, host: string): ServiceTrafficModel | undefined {
-  return STATE.get(model)?.get(host);
-}
-
-/** The release that owns a service's default routing, if any. */
-export function releaseOf(model: MeshModel, host: string): ReleaseModel | undefined {
-  return findTraffic(model, host)?.releases[0];
+/** The traffic policy of one version (its DestinationRule subset). */
+export interface VersionTrafficPolicyModel {
+  readonly version: string;
+  /** Construct path of the service that set it. */
+  readonly path: string;
+  readonly policy: TrafficPolicyModel;
 }
 
 /** True when a match has no condition at all. */
@@ -247,24 +225,15 @@ export function describeMatch(m: MatchModel): string {
   return parts.length ? parts.join(', ') : 'every request';
 }
 
-/** Rule codes of the traffic analysis. */
-export const TrafficRule = {
-  UNKNOWN_VERSION: 'TRAFFIC001',
-  ZERO_REPLICAS: 'TRAFFIC002',
-  UNREACHABLE: 'TRAFFIC003',
-  MIRROR_IS_PRIMARY: 'TRAFFIC004',
-  RELEASE_CONFLICT: 'TRAFFIC005',
-} as const;
-
 /**
  * Where default traffic of a service goes, as versions and weights
- * (release-aware; pinned tester routes excluded).
+ * (release-aware; pinned tester routes excluded): the release's split, the
+ * active version of a blue-green release, or the stable version.
  */
-export function defaultVersions(model: MeshModel, service: ServiceModel): DestinationModel[] {
-  const release = releaseOf(model, service.host);
-  if (!release) return [{ version: service.stableVersion }];
+export function defaultVersionsOf(stableVersion: string, release: ReleaseModel | undefined): DestinationModel[] {
+  if (!release) return [{ version: stableVersion }];
   if (release.kind === 'blue-green') return [{ version: release.stable }];
-  // gitops: a controller owns the weights; Git holds the resting state (all to stable)
+  // a controller owns the weights: Git holds the resting state (all to stable)
   if (release.managedSubsets) return [{ version: release.managedSubsets.stable, weight: 100 }, { version: release.managedSubsets.canary, weight: 0 }];
   return [
     { version: release.stable, weight: 100 - release.canaryWeight },
@@ -273,146 +242,21 @@ export function defaultVersions(model: MeshModel, service: ServiceModel): Destin
 }
 
 /** The mirror applied to routes that follow the default destinations. */
-export function defaultMirror(model: MeshModel, service: ServiceModel): MirrorModel | undefined {
-  const release = releaseOf(model, service.host);
+export function defaultMirrorOf(release: ReleaseModel | undefined): MirrorModel | undefined {
   if (!release || release.mirrorPercentage === undefined) return undefined;
   return { version: release.managedSubsets?.canary ?? release.canary, percentage: release.mirrorPercentage };
 }
 
-function diag(code: string, path: string, message: string): Diagnostic {
-  return { code, severity: 'error', path, message };
-}
+/** A match with no condition (what a route without `match` means). */
+export const MATCH_ALL: MatchModel = { headers: [], queryParams: [], ignoreUriCase: false };
 
-function versionList(service: ServiceModel): string {
-  return service.versions.map((v) => JSON.stringify(v.name)).join(', ');
-}
-
-/** Registers the traffic rules (`TRAFFICnnn`); called once per model by the rule catalog (`analysis/rules`). */
-export function registerTrafficRules(model: MeshModel): void {
-  model.addRule(TrafficRule.UNKNOWN_VERSION, (m) => forEachService(m, checkUnknownVersions));
-  model.addRule(TrafficRule.ZERO_REPLICAS, (m) => forEachService(m, checkZeroReplicas));
-  model.addRule(TrafficRule.UNREACHABLE, (m) => forEachService(m, checkUnreachable));
-  model.addRule(TrafficRule.MIRROR_IS_PRIMARY, (m) => forEachService(m, checkMirror));
-  model.addRule(TrafficRule.RELEASE_CONFLICT, (m) => forEachService(m, checkReleaseConflicts));
-}
-
-type ServiceCheck = (model: MeshModel, service: ServiceModel, traffic: ServiceTrafficModel) => Diagnostic[];
-
-function forEachService(model: MeshModel, check: ServiceCheck): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const service of model.services) {
-    out.push(...check(model, service, findTraffic(model, service.host) ?? { routes: [], versionPolicies: new Map(), releases: [] }));
-  }
-  return out;
-}
-
-function checkUnknownVersions(_model: MeshModel, service: ServiceModel, t: ServiceTrafficModel): Diagnostic[] {
-  const known = new Set(service.versions.map((v) => v.name));
-  const out: Diagnostic[] = [];
-  const check = (path: string, prop: string, version: string) => {
-    if (!known.has(version)) {
-      out.push(diag(TrafficRule.UNKNOWN_VERSION, path,
-        `'${prop}' must name a version (DestinationRule subset) of ${service.name} (${versionList(service)}), got ${JSON.stringify(version)}. Fix: use an existing version or add it with addVersion()`));
-    }
-  };
-  for (const r of t.routes) {
-    r.destinations?.forEach((d, i) => check(r.path, r.destinations!.length === 1 ? 'to' : `destinations[${i}].version`, d.version));
-    if (r.mirror) check(r.path, 'mirror.version', r.mirror.version);
-  }
-  for (const [version, { path }] of t.versionPolicies) check(path, 'version', version);
-  for (const rel of t.releases) {
-    const [s, c] = rel.kind === 'canary' ? ['stable', 'canary'] : ['active', 'preview'];
-    check(rel.path, s, rel.stable);
-    check(rel.path, c, rel.canary);
-  }
-  return out;
-}
-
-function replicasOf(service: ServiceModel, version: string): number | undefined {
-  return service.versions.find((v) => v.name === version)?.replicas;
-}
-
-function checkZeroReplicas(model: MeshModel, service: ServiceModel, t: ServiceTrafficModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const check = (path: string, what: string, version: string) => {
-    if (replicasOf(service, version) === 0) {
-      out.push(diag(TrafficRule.ZERO_REPLICAS, path,
-        `${what} version ${JSON.stringify(version)} of ${service.name}, which has 0 replicas, so those requests would fail with 503. Fix: give version ${JSON.stringify(version)} at least 1 replica, or route elsewhere`));
-    }
-  };
-  const release = t.releases[0];
-  const defaults = defaultVersions(model, service).filter((d) => d.weight === undefined || d.weight > 0);
-  const defaultPath = release?.path ?? service.path;
-  let defaultsUsed = !t.routes.some((r) => isCatchAllRoute(r) && r.redirect === undefined && r.destinations !== undefined);
-  for (const r of t.routes) {
-    if (r.redirect) continue;
-    if (r.destinations) {
-      for (const d of r.destinations) if (d.weight === undefined || d.weight > 0) check(r.path, 'the route sends traffic to', d.version);
-    } else {
-      defaultsUsed = true;
-    }
-    if (r.mirror) check(r.path, 'the route mirrors traffic to', r.mirror.version);
-  }
-  if (defaultsUsed) for (const d of defaults) check(defaultPath, 'the default route sends traffic to', d.version);
-  if (release) {
-    if (release.pinned.length > 0) check(release.path, 'pinned testers are sent to', release.canary);
-    if (release.mirrorPercentage !== undefined) check(release.path, 'the release mirrors traffic to', release.canary);
-  }
-  return out;
-}
-
-function checkUnreachable(_model: MeshModel, _service: ServiceModel, t: ServiceTrafficModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  t.routes.forEach((later, j) => {
-    for (let i = 0; i < j; i++) {
-      const earlier = t.routes[i];
-      const laterMatches = later.matches.length === 0 ? [{ headers: [], queryParams: [], ignoreUriCase: false }] : later.matches;
-      const earlierMatches = earlier.matches.length === 0 ? [{ headers: [], queryParams: [], ignoreUriCase: false }] : earlier.matches;
-      const shadowed = laterMatches.every((lm) => earlierMatches.some((em) => matchSubsumes(em, lm)));
-      if (shadowed) {
-        const why = isCatchAllRoute(earlier) ? 'matches every request' : `matches everything it matches (${earlierMatches.map(describeMatch).join(' | ')})`;
-        out.push(diag(TrafficRule.UNREACHABLE, later.path,
-          `'match' is unreachable: the earlier route ${JSON.stringify(earlier.name)} ${why}, got ${laterMatches.map((m) => JSON.stringify(describeMatch(m))).join(' | ')}. Fix: add the more specific route before ${JSON.stringify(earlier.name)}, or narrow ${JSON.stringify(earlier.name)}`));
-        break;
-      }
-    }
-  });
-  return out;
-}
-
-function checkMirror(model: MeshModel, service: ServiceModel, t: ServiceTrafficModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const defaults = defaultVersions(model, service);
-  const primaries = (ds: readonly DestinationModel[]) => ds.filter((d) => d.weight === undefined || d.weight > 0).map((d) => d.version);
-  for (const r of t.routes) {
-    if (!r.mirror || r.redirect) continue;
-    const primary = primaries(r.destinations ?? defaults);
-    if (primary.includes(r.mirror.version)) {
-      out.push(diag(TrafficRule.MIRROR_IS_PRIMARY, r.path,
-        `'mirror.version' must differ from the route's primary destination (${primary.map((v) => JSON.stringify(v)).join(', ')}): mirroring a version to itself doubles its load and side effects, got ${JSON.stringify(r.mirror.version)}. Fix: mirror to a version that receives no live traffic on this route`));
-    }
-  }
-  const release = t.releases[0];
-  if (release?.mirrorPercentage !== undefined && release.canaryWeight > 0) {
-    out.push(diag(TrafficRule.MIRROR_IS_PRIMARY, release.path,
-      `'mirrorPercentage' shadows traffic to the canary, which already receives live traffic (canaryPercentage ${release.canaryWeight}), got ${release.mirrorPercentage}. Fix: use mirroring only in the shadow phase with canaryPercentage: 0, or drop mirrorPercentage`));
-  }
-  return out;
-}
-
-function checkReleaseConflicts(_model: MeshModel, service: ServiceModel, t: ServiceTrafficModel): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const release = t.releases[0];
-  if (!release) return out;
-  for (const other of t.releases.slice(1)) {
-    out.push(diag(TrafficRule.RELEASE_CONFLICT, other.path,
-      `'service' already has a release that owns its routing (${release.path}), got ${service.name}. Fix: keep one CanaryRelease or BlueGreenRelease per service`));
-  }
-  for (const r of t.routes) {
-    if (r.destinations) {
-      out.push(diag(TrafficRule.RELEASE_CONFLICT, r.path,
-        `'to' pins the route to ${r.destinations.map((d) => JSON.stringify(d.version)).join(', ')}, but ${release.path} owns the routing of ${service.name} and would be bypassed, got ${JSON.stringify(r.destinations.map((d) => d.version))}. Fix: drop 'to'/'destinations' so the route follows the release split, or remove the release`));
-    }
-  }
-  return out;
+/**
+ * Name of a gateway route to a service whose split a controller owns (Argo
+ * Rollouts needs named routes to find them), or undefined for every other
+ * service (their gateway routes stay unnamed).
+ */
+export function managedGatewayRouteName(
+  service: { readonly name: string; readonly release?: ReleaseModel } | undefined, routeIndex: number,
+): string | undefined {
+  return service?.release?.managedSubsets ? `${service.name}-${routeIndex}` : undefined;
 }

@@ -3,10 +3,11 @@ import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { toResourcesModel } from '../model/resources';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
-import { toResourceRequirements } from '../private/resources';
+import { renderResourceRequirements } from '../render/resources';
 
 /**
  * Shared rendering of the observability addons (not exported from the
@@ -63,7 +64,7 @@ export function quantities(scope: Construct, resources: kplus.ContainerResources
     throw propError(scope, 'resources', 'must set both a CPU and a memory limit', resources,
       'pass e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } }');
   }
-  return toResourceRequirements(resources);
+  return renderResourceRequirements(toResourcesModel(resources));
 }
 
 export function addonNamespace(scope: Construct, namespace: string | undefined): string {

@@ -1,14 +1,16 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { promDuration } from './addon-base';
-import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../imports/monitoring.coreos.com';
-import { MeshModel } from '../model';
-import { requestMetricsReporterOf } from '../model/ambient';
-import { addAlertGroup } from '../model/observability';
+import { PrometheusRule } from '../imports/monitoring.coreos.com';
+import { MeshModel } from '../model/mesh-model';
+import { AlertGroupModel } from '../model/observability';
+import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { isLabelValue } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
+import { renderAlertRuleGroup, renderPrometheusRuleGroup } from '../render/alerts';
 import { MeshService } from '../services/mesh-service';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /** Where alert rules are delivered. */
 export enum AlertRuleFormat {
@@ -101,12 +103,51 @@ export class GoldenSignalAlerts extends Construct {
   /** The PrometheusRule, with `AlertRuleFormat.PROMETHEUS_RULE`. */
   public readonly prometheusRule?: ApiObject;
 
-  private readonly group: RuleGroup;
+  private readonly model: MeshModel;
+  private readonly group: AlertGroupModel;
 
   constructor(scope: Construct, id: string, props: GoldenSignalAlertsProps) {
     super(scope, id);
     checkArgs(this, 'GoldenSignalAlerts.new', arguments);
-    const model = MeshModel.of(this);
+    this.model = meshOf(this);
+    const format = this.validateProps(props);
+    const svc = props.service;
+    this.groupName = `${svc.serviceName}.${svc.namespace}.golden-signals`;
+    this.group = {
+      path: this.node.path,
+      serviceHost: svc.host,
+      serviceName: svc.serviceName,
+      namespace: svc.namespace,
+      name: this.groupName,
+      errorRatePercent: props.errorRatePercent ?? 5,
+      p99LatencyMs: (props.p99Latency ?? Duration.seconds(1)).toMilliseconds(),
+      for: promDuration(props.for ?? Duration.minutes(5)),
+      window: promDuration(props.window ?? Duration.minutes(5)),
+      severity: props.severity ?? AlertSeverity.WARNING,
+      ruleFile: format === AlertRuleFormat.RULE_FILE,
+    };
+    this.model.addAlertGroup(this.group);
+    if (format === AlertRuleFormat.PROMETHEUS_RULE) {
+      this.prometheusRule = new PrometheusRule(this, 'Resource', {
+        metadata: {
+          name: `${svc.serviceName}-golden-signals`,
+          namespace: svc.namespace,
+          labels: { app: svc.serviceName, ...props.prometheusRuleLabels },
+        },
+        spec: Lazy.any({ produce: () => ({ groups: [renderPrometheusRuleGroup(renderAlertRuleGroup(snapshotOf(this.model), this.group))] }) }),
+      });
+    } else {
+      addMeshValidation(this);
+    }
+  }
+
+  /** The rule group (a copy), with the app's data planes as declared so far. */
+  public get rules(): { [key: string]: unknown } {
+    return JSON.parse(JSON.stringify(renderAlertRuleGroup(snapshotOf(this.model), this.group)));
+  }
+
+  /** Checks the props; returns the format. */
+  private validateProps(props: GoldenSignalAlertsProps): AlertRuleFormat {
     const errorRate = props.errorRatePercent ?? 5;
     if (typeof errorRate !== 'number' || !Number.isFinite(errorRate) || errorRate <= 0 || errorRate > 100) {
       throw propError(this, 'errorRatePercent', 'must be greater than 0 and at most 100', errorRate, 'use a percentage such as 5');
@@ -115,7 +156,6 @@ export class GoldenSignalAlerts extends Construct {
     if (p99.toMilliseconds() <= 0) {
       throw propError(this, 'p99Latency', 'must be longer than 0', `${p99.toMilliseconds()}ms`, 'use e.g. Duration.millis(500)');
     }
-    const forDuration = props.for ?? Duration.minutes(5);
     const window = props.window ?? Duration.minutes(5);
     if (window.toMilliseconds() < 30000) {
       throw propError(this, 'window', 'must be at least 30 seconds (two scrape intervals)', `${window.toMilliseconds()}ms`, 'use e.g. Duration.minutes(5)');
@@ -130,82 +170,6 @@ export class GoldenSignalAlerts extends Construct {
       throw propError(this, 'prometheusRuleLabels', 'only applies with format: AlertRuleFormat.PROMETHEUS_RULE', props.prometheusRuleLabels,
         'drop prometheusRuleLabels or set format to PROMETHEUS_RULE');
     }
-
-    const svc = props.service;
-    const severity = props.severity ?? AlertSeverity.WARNING;
-    const w = promDuration(window);
-    // ambient (issue 17): the waypoint reports the requests of an ambient service
-    const selector = `reporter="${requestMetricsReporterOf(MeshModel.of(this), svc.host)}", destination_service="${svc.host}"`;
-    const labels = { severity, service: svc.serviceName, namespace: svc.namespace };
-    this.groupName = `${svc.serviceName}.${svc.namespace}.golden-signals`;
-    this.group = {
-      name: this.groupName,
-      rules: [
-        {
-          alert: 'MeshServiceHighErrorRate',
-          expr: `100 * sum(rate(istio_requests_total{${selector}, response_code=~"5.."}[${w}])) / sum(rate(istio_requests_total{${selector}}[${w}])) > ${errorRate}`,
-          for: promDuration(forDuration),
-          labels,
-          annotations: {
-            summary: `${svc.serviceName} answers more than ${errorRate}% of requests with 5xx`,
-            description: `{{ $value | printf "%.1f" }}% of requests to ${svc.host} failed with a 5xx over the last ${w}.`,
-          },
-        },
-        {
-          alert: 'MeshServiceHighP99Latency',
-          expr: `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${selector}}[${w}]))) > ${p99.toMilliseconds()}`,
-          for: promDuration(forDuration),
-          labels,
-          annotations: {
-            summary: `${svc.serviceName} p99 latency above ${p99.toMilliseconds()}ms`,
-            description: `The 99th percentile of requests to ${svc.host} took {{ $value | printf "%.0f" }}ms over the last ${w}.`,
-          },
-        },
-      ],
-    };
-
-    if (format === AlertRuleFormat.PROMETHEUS_RULE) {
-      this.prometheusRule = new PrometheusRule(this, 'Resource', {
-        metadata: {
-          name: `${svc.serviceName}-golden-signals`,
-          namespace: svc.namespace,
-          labels: { app: svc.serviceName, ...props.prometheusRuleLabels },
-        },
-        spec: { groups: [toPrometheusRuleGroup(this.group)] },
-      });
-    } else {
-      addAlertGroup(model, { path: this.node.path, group: this.group });
-      this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
-    }
+    return format;
   }
-
-  /** The rule group (a copy). */
-  public get rules(): { [key: string]: unknown } {
-    return JSON.parse(JSON.stringify(this.group));
-  }
-}
-
-/** One alerting rule, as Prometheus rule files and the PrometheusRule CRD spell it. */
-type AlertRule = {
-  readonly alert: string;
-  readonly expr: string;
-  readonly for: string;
-  readonly labels: { readonly [key: string]: string };
-  readonly annotations: { readonly [key: string]: string };
-};
-
-/** A Prometheus rule group. */
-type RuleGroup = { readonly name: string; readonly rules: readonly AlertRule[] };
-
-function toPrometheusRuleGroup(group: RuleGroup): PrometheusRuleSpecGroups {
-  return {
-    name: group.name,
-    rules: group.rules.map((r) => ({
-      alert: r.alert,
-      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-      for: r.for,
-      labels: { ...r.labels },
-      annotations: { ...r.annotations },
-    })),
-  };
 }

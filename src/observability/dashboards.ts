@@ -103,7 +103,7 @@ export const DASHBOARD_TITLES = {
   mesh: 'Mesh Overview (cdk8s-mesh)',
   service: 'Mesh Service (cdk8s-mesh)',
   workload: 'Mesh Workload (cdk8s-mesh)',
-};
+} as const;
 
 /** Whole-mesh view: traffic, success and latency per service. */
 export function meshDashboard(): Record<string, unknown> {

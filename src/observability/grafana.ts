@@ -7,8 +7,8 @@ import { AddonCommonProps } from './addon-props';
 import { meshDashboard, PROMETHEUS_DATASOURCE_UID, serviceDashboard, workloadDashboard } from './dashboards';
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
-import { MeshModel } from '../model';
 import { checkArgs } from '../private/runtime-types';
+import { meshOf } from '../synth/mesh';
 
 /** Grafana image tested with this library (istio-install.md §7). */
 export const GRAFANA_IMAGE = 'docker.io/grafana/grafana:12.0.1';
@@ -78,10 +78,11 @@ export class GrafanaAddon extends Construct implements IDashboardsEndpoint {
   constructor(scope: Construct, id: string, props: GrafanaAddonProps) {
     super(scope, id);
     checkArgs(this, 'GrafanaAddon.new', arguments);
-    const model = MeshModel.of(this);
+    const model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? GRAFANA_IMAGE);
     this.grafanaUrl = serviceUrl(this.serviceName, this.namespace, model.clusterDomain, PORT);
+    model.addAddon({ kind: 'grafana', path: this.node.path, namespace: this.namespace, url: this.grafanaUrl });
     this.datasourceUrl = props.prometheus.prometheusUrl;
     const withAdmin = props.adminSecret !== undefined;
 

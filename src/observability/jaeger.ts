@@ -5,9 +5,9 @@ import { Construct } from 'constructs';
 import { addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
 import { AddonCommonProps } from './addon-props';
 import { OpenTelemetryTracingProvider } from '../control-plane/providers';
-import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { meshOf } from '../synth/mesh';
 
 /** Jaeger image tested with this library (istio-install.md §7). */
 export const JAEGER_IMAGE = 'docker.io/jaegertracing/jaeger:2.17.0';
@@ -73,7 +73,7 @@ export class JaegerAddon extends Construct implements ITracingBackend {
   constructor(scope: Construct, id: string, props: JaegerAddonProps = {}) {
     super(scope, id);
     checkArgs(this, 'JaegerAddon.new', arguments);
-    const model = MeshModel.of(this);
+    const model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? JAEGER_IMAGE);
     const maxTraces = props.maxTraces ?? 50000;
@@ -82,6 +82,7 @@ export class JaegerAddon extends Construct implements ITracingBackend {
     }
     this.collectorHost = model.hostOf('jaeger-collector', this.namespace);
     this.tracingQueryUrl = serviceUrl('tracing', this.namespace, model.clusterDomain, 80, '/jaeger');
+    model.addAddon({ kind: 'jaeger', path: this.node.path, namespace: this.namespace, url: this.tracingQueryUrl });
 
     const config = Yaml.stringify({
       service: {

@@ -8,9 +8,9 @@ import { DASHBOARD_TITLES } from './dashboards';
 import { IDashboardsEndpoint } from './grafana';
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
-import { MeshModel } from '../model';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { meshOf } from '../synth/mesh';
 
 /** Kiali image tested with this library (istio-install.md §7). */
 export const KIALI_IMAGE = 'quay.io/kiali/kiali:v2.27';
@@ -62,7 +62,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
 };
 const PORT = 20001;
 const METRICS_PORT = 9090;
-const READ = ['get', 'list', 'watch'];
+const READ: readonly string[] = ['get', 'list', 'watch'];
 
 /**
  * Kiali in view-only mode: the live service graph, wired to the given
@@ -94,10 +94,11 @@ export class KialiAddon extends Construct {
   constructor(scope: Construct, id: string, props: KialiAddonProps) {
     super(scope, id);
     checkArgs(this, 'KialiAddon.new', arguments);
-    const model = MeshModel.of(this);
+    const model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? KIALI_IMAGE);
     this.kialiUrl = serviceUrl('kiali', this.namespace, model.clusterDomain, PORT, '/kiali');
+    model.addAddon({ kind: 'kiali', path: this.node.path, namespace: this.namespace, url: this.kialiUrl });
     const grafanaExternalUrl = validateBrowserUrl(this, 'grafanaExternalUrl', props.grafanaExternalUrl ?? 'http://localhost:3000');
     const tracingExternalUrl = validateBrowserUrl(this, 'tracingExternalUrl', props.tracingExternalUrl ?? 'http://localhost:16686/jaeger');
 
@@ -156,17 +157,17 @@ export class KialiAddon extends Construct {
       { name: 'http-metrics', port: METRICS_PORT, targetPort: METRICS_PORT, appProtocol: 'http' },
     ]);
     addonClusterRole(this, 'kiali', this.namespace, [
-      { apiGroups: [''], resources: ['configmaps', 'endpoints', 'namespaces', 'nodes', 'pods', 'pods/log', 'replicationcontrollers', 'services'], verbs: READ },
-      { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: READ },
-      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ },
-      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: READ },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+      { apiGroups: [''], resources: ['configmaps', 'endpoints', 'namespaces', 'nodes', 'pods', 'pods/log', 'replicationcontrollers', 'services'], verbs: [...READ] },
+      { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: [...READ] },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: [...READ] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: [...READ] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: [...READ] },
       {
         apiGroups: ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'],
         resources: ['*'],
-        verbs: READ,
+        verbs: [...READ],
       },
-      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: READ },
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: [...READ] },
       // Kiali port-forwards to istiod and Envoy admin ports (sync status, config dumps)
       { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
       { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },

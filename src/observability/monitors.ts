@@ -1,12 +1,13 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { promDuration } from './addon-base';
-import { EnvoyPorts } from '../data-plane/envoy-proxy';
-import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
-import { MeshModel } from '../model';
+import { PodMonitor, ServiceMonitor, ServiceMonitorSpec } from '../imports/monitoring.coreos.com';
+import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
+import { EnvoyPorts } from '../render/proxy';
+import { meshOf } from '../synth/mesh';
 
 /**
  * Properties of `IstioMetricsMonitors`.
@@ -62,9 +63,9 @@ export class IstioMetricsMonitors extends Construct {
   constructor(scope: Construct, id: string, props: IstioMetricsMonitorsProps = {}) {
     super(scope, id);
     checkArgs(this, 'IstioMetricsMonitors.new', arguments);
-    const model = MeshModel.of(this);
     const namespace = validateDnsLabel(this, 'namespace', props.namespace ?? 'istio-system');
-    const istiod = validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace ?? model.controlPlane.namespace);
+    const declared = props.controlPlaneNamespace === undefined ? undefined : validateDnsLabel(this, 'controlPlaneNamespace', props.controlPlaneNamespace);
+    const model = meshOf(this);
     const interval = props.interval ?? Duration.seconds(15);
     if (interval.toMilliseconds() < 1000) {
       throw propError(this, 'interval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');
@@ -99,13 +100,16 @@ export class IstioMetricsMonitors extends Construct {
 
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { name: 'istiod', namespace, labels },
-      spec: {
-        selector: { matchLabels: { app: 'istiod' } },
-        namespaceSelector: { matchNames: [istiod] },
-        // the Service label whose value names the job: app=istiod (every istiod Service carries it)
-        jobLabel: 'app',
-        endpoints: [{ port: 'http-monitoring', interval: every, relabelings: targetLabels }],
-      },
+      spec: Lazy.any({
+        produce: (): ServiceMonitorSpec => ({
+          selector: { matchLabels: { app: 'istiod' } },
+          // the control plane's namespace, unless given: read once the whole app is declared
+          namespaceSelector: { matchNames: [declared ?? snapshotOf(model).mesh.namespace] },
+          // the Service label whose value names the job: app=istiod (every istiod Service carries it)
+          jobLabel: 'app',
+          endpoints: [{ port: 'http-monitoring', interval: every, relabelings: targetLabels }],
+        }),
+      }),
     });
   }
 }

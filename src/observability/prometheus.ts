@@ -7,10 +7,12 @@ import {
   configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
 } from './addon-base';
 import { AddonCommonProps } from './addon-props';
-import { MeshModel } from '../model';
-import { addPrometheus, addRuleLoader, alertGroups } from '../model/observability';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { renderRuleFileGroups } from '../render/alerts';
+import { meshOf } from '../synth/mesh';
 
 /** Prometheus image tested with this library (istio-install.md §7). */
 export const PROMETHEUS_IMAGE = 'docker.io/prom/prometheus:v3.10.0';
@@ -81,11 +83,11 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(512), limit: Size.mebibytes(2048) },
 };
 
-const DROP_FINISHED_PODS = { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Completed' };
+const DROP_FINISHED_PODS = { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Completed' } as const;
 const POD_TARGET_LABELS = [
   { source_labels: ['__meta_kubernetes_namespace'], action: 'replace', target_label: 'namespace' },
   { source_labels: ['__meta_kubernetes_pod_name'], action: 'replace', target_label: 'pod' },
-];
+] as const;
 
 /**
  * Prometheus for the mesh: scrapes what Istio's standard metrics need and
@@ -128,7 +130,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
   constructor(scope: Construct, id: string, props: PrometheusAddonProps = {}) {
     super(scope, id);
     checkArgs(this, 'PrometheusAddon.new', arguments);
-    this.model = MeshModel.of(this);
+    this.model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? PROMETHEUS_IMAGE);
     const interval = props.scrapeInterval ?? Duration.seconds(15);
@@ -180,13 +182,13 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       { apiGroups: [''], resources: ['endpoints', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ]);
-    addRuleLoader(this.model, { path: this.node.path });
-    addPrometheus(this.model, { path: this.node.path, url: this.prometheusUrl });
+    this.model.addRuleLoader({ path: this.node.path });
+    this.model.addAddon({ kind: 'prometheus', path: this.node.path, namespace: this.namespace, url: this.prometheusUrl });
   }
 
   /** @internal */
   public _scrapeConfig(): Record<string, unknown> {
-    const istiodNamespace = this.controlPlaneNamespace ?? this.model.controlPlane.namespace;
+    const istiodNamespace = this.controlPlaneNamespace ?? snapshotOf(this.model).mesh.namespace;
     return {
       global: { scrape_interval: this.interval, evaluation_interval: this.interval },
       rule_files: ['/etc/prometheus/alerts.yml'],
@@ -236,7 +238,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
   }
 
   private renderAlerts(): string {
-    return Yaml.stringify({ groups: alertGroups(this.model).map((g) => g.group) });
+    return Yaml.stringify({ groups: renderRuleFileGroups(snapshotOf(this.model)) });
   }
 }
 

@@ -2,15 +2,15 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IAccessLogProvider, IMetricsProvider, ITracingProvider } from '../control-plane/providers';
 import { Telemetry, TelemetrySpec } from '../imports/telemetry.istio.io';
-import { MeshModel } from '../model';
-import {
-  addProviderReference, addTelemetry, addTelemetryEntry, CustomTagModel, MetricsOverrideModel, TagOverrideModel, telemetryAt,
-} from '../model/observability';
+import { MeshModel } from '../model/mesh-model';
+import { CustomTagModel, MetricsOverrideModel, TagOverrideModel, TelemetryModel } from '../model/observability';
+import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { renderTelemetrySpec } from '../render/telemetry';
 import { MeshService } from '../services/mesh-service';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /**
  * Which workloads a `MeshTelemetry` applies to.
@@ -48,7 +48,7 @@ class ScopedTarget extends TelemetryTarget {
   }
 
   public _bind(model: MeshModel) {
-    return { namespace: this.ns ?? model.rootNamespace, selector: this.selector ? { ...this.selector } : undefined };
+    return { namespace: this.ns ?? snapshotOf(model).mesh.rootNamespace, selector: this.selector ? { ...this.selector } : undefined };
   }
 }
 
@@ -358,7 +358,7 @@ export class MeshTelemetry extends Construct {
   constructor(scope: Construct, id: string, props: MeshTelemetryProps = {}) {
     super(scope, id);
     checkArgs(this, 'MeshTelemetry.new', arguments);
-    this.model = MeshModel.of(this);
+    this.model = meshOf(this);
     const target = props.target ?? TelemetryTarget.mesh();
     const bound = target._bind(this.model);
     this.namespace = validateDnsLabel(this, 'target', bound.namespace);
@@ -369,7 +369,7 @@ export class MeshTelemetry extends Construct {
       metadata: { name: this.name, namespace: this.namespace },
       spec: Lazy.any({ produce: () => this._toKube() }),
     });
-    addTelemetry(this.model, {
+    this.model.putTelemetry({
       path: this.node.path,
       name: this.name,
       namespace: this.namespace,
@@ -379,7 +379,7 @@ export class MeshTelemetry extends Construct {
       accessLogging: [],
       metrics: [],
     });
-    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    addMeshValidation(this);
 
     for (const t of props.tracing ?? []) this.addTracing(t);
     for (const a of props.accessLogging ?? []) this.addAccessLogging(a);
@@ -407,15 +407,15 @@ export class MeshTelemetry extends Construct {
       tags.push(t._toModel());
     });
     const provider = tracing.provider?.tracingProviderName;
-    if (provider !== undefined) addProviderReference(this.model, { path: this.node.path, prop: `${prop}.provider`, name: provider, use: 'tracing' });
-    addTelemetryEntry(this.model, this.node.path, {
-      tracing: {
+    if (provider !== undefined) this.model.addProviderReference({ path: this.node.path, prop: `${prop}.provider`, name: provider, use: 'tracing' });
+    this.addEntry({
+      tracing: [{
         mode: tracing.mode,
         provider,
         randomSamplingPercentage: pct,
         customTags: tags,
         disableSpanReporting: tracing.disableSpanReporting,
-      },
+      }],
     });
     this.counts.tracing++;
   }
@@ -430,12 +430,10 @@ export class MeshTelemetry extends Construct {
       throw propError(this, `${prop}.filter`, 'must be a non-empty CEL expression', logging.filter, 'omit filter to log every request, or use e.g. \'response.code >= 400\'');
     }
     const providers = (logging.providers ?? []).map((p, i) => {
-      addProviderReference(this.model, { path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.accessLogProviderName, use: 'accessLogging' });
+      this.model.addProviderReference({ path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.accessLogProviderName, use: 'accessLogging' });
       return p.accessLogProviderName;
     });
-    addTelemetryEntry(this.model, this.node.path, {
-      accessLogging: { mode: logging.mode, providers, disabled: logging.disabled, filter: logging.filter },
-    });
+    this.addEntry({ accessLogging: [{ mode: logging.mode, providers, disabled: logging.disabled, filter: logging.filter }] });
     this.counts.accessLogging++;
   }
 
@@ -446,7 +444,7 @@ export class MeshTelemetry extends Construct {
     checkArgs(this, 'MeshTelemetry.addMetrics', arguments);
     const prop = `metrics[${this.counts.metrics}]`;
     const providers = (metrics.providers ?? []).map((p, i) => {
-      addProviderReference(this.model, { path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.metricsProviderName, use: 'metrics' });
+      this.model.addProviderReference({ path: this.node.path, prop: `${prop}.providers[${i}]`, name: p.metricsProviderName, use: 'metrics' });
       return p.metricsProviderName;
     });
     const overrides = (metrics.overrides ?? []).map((o, i): MetricsOverrideModel => {
@@ -463,12 +461,26 @@ export class MeshTelemetry extends Construct {
       }
       return { metric: o.metric ?? IstioMetric.ALL_METRICS, mode: o.mode, disabled: o.disabled, tagOverrides };
     });
-    addTelemetryEntry(this.model, this.node.path, { metrics: { providers, overrides } });
+    this.addEntry({ metrics: [{ providers, overrides }] });
     this.counts.metrics++;
   }
 
   /** @internal */
   public _toKube(): TelemetrySpec {
-    return renderTelemetrySpec(telemetryAt(this.model, this.node.path), this.model);
+    const snapshot = snapshotOf(this.model);
+    const telemetry = snapshot.observability.telemetries.find((t) => t.path === this.node.path);
+    if (!telemetry) throw new Error(`internal: telemetry ${this.node.path} is not in the snapshot`);
+    return renderTelemetrySpec(snapshot, telemetry);
+  }
+
+  /** Appends entries to the Telemetry's model. */
+  private addEntry(entry: Partial<Pick<TelemetryModel, 'tracing' | 'accessLogging' | 'metrics'>>): void {
+    const t = this.model.telemetryAt(this.node.path);
+    this.model.putTelemetry({
+      ...t,
+      tracing: [...t.tracing, ...(entry.tracing ?? [])],
+      accessLogging: [...t.accessLogging, ...(entry.accessLogging ?? [])],
+      metrics: [...t.metrics, ...(entry.metrics ?? [])],
+    });
   }
 }

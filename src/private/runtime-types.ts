@@ -21,7 +21,7 @@ interface Problem {
   readonly fix: string;
 }
 
-const PARAMS_WITHOUT_PREFIX = ['props', 'options'];
+const PARAMS_WITHOUT_PREFIX: readonly string[] = ['props', 'options'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;

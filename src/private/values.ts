@@ -60,3 +60,8 @@ export function optPercentage(scope: IConstruct, prop: string, value: number | u
 export function istioDuration(ms: number): string {
   return `${ms / 1000}s`;
 }
+
+/** Escapes a literal for a regular expression (RE2 and JavaScript alike). */
+export function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

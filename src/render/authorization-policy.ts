@@ -6,16 +6,14 @@ import {
   AuthorizationActionName, AuthorizationConditionModel, AuthorizationOperationModel, AuthorizationPolicyModel, AuthorizationRuleModel,
   AuthorizationSourceModel, principalOf,
 } from '../model/security';
+import { MeshSnapshot, ServiceSnapshot } from '../model/snapshot';
 
 /**
  * Istio `security.istio.io/v1` AuthorizationPolicy rendering: pure functions
- * from the model to the generated spec types.
+ * from the snapshot to the generated spec types.
  */
 
-/** What the renderers read from the mesh: the trust domain principals are rendered with. */
-export type AuthorizationMesh = { readonly trustDomain: string };
-
-const ACTIONS: Record<AuthorizationActionName, AuthorizationPolicySpecAction> = {
+const ACTIONS: Readonly<Record<AuthorizationActionName, AuthorizationPolicySpecAction>> = {
   ALLOW: AuthorizationPolicySpecAction.ALLOW,
   DENY: AuthorizationPolicySpecAction.DENY,
   CUSTOM: AuthorizationPolicySpecAction.CUSTOM,
@@ -23,11 +21,13 @@ const ACTIONS: Record<AuthorizationActionName, AuthorizationPolicySpecAction> = 
 
 /**
  * `spec` of an AuthorizationPolicy. A policy with neither action nor rules
- * renders as the empty spec (Istio's "allow nothing"). With `waypointServices`
- * (ambient, non-empty), `targetRefs` to those Services replace the workload selector.
+ * renders as the empty spec (Istio's "allow nothing"). The policy of an
+ * ambient service with a waypoint targets the Services attached to that
+ * waypoint (`targetRefs`), which enforces it, instead of selecting the
+ * service's pods.
  */
-export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, mesh: AuthorizationMesh,
-  waypointServices: readonly string[] = []): AuthorizationPolicySpec {
+export function renderAuthorizationPolicySpec(snapshot: MeshSnapshot, policy: AuthorizationPolicyModel): AuthorizationPolicySpec {
+  const waypointServices = policy.serviceHost ? snapshot.service(policy.serviceHost)?.waypointServices ?? [] : [];
   if (policy.action === 'CUSTOM' && !policy.provider) {
     throw new Error(`internal: CUSTOM authorization policy ${policy.path} names no provider`);
   }
@@ -35,28 +35,27 @@ export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, 
     throw new Error(`internal: authorization policy ${policy.path} names provider ${policy.provider} but its action is ${policy.action ?? 'unset'}, not CUSTOM`);
   }
   return {
-    // ambient (issue 17): a policy of a service with a waypoint targets the Service, whose waypoint enforces it
     ...(waypointServices.length > 0 ? { targetRefs: waypointServices.map((name) => ({ group: '', kind: 'Service', name })) }
       : policy.selector ? { selector: { matchLabels: { ...policy.selector } } } : {}),
     ...(policy.action ? { action: ACTIONS[policy.action] } : {}),
     ...(policy.provider !== undefined ? { provider: { name: policy.provider } } : {}),
-    ...(policy.rules ? { rules: renderAuthorizationRules(policy.rules, mesh) } : {}),
+    ...(policy.rules ? { rules: renderAuthorizationRules(snapshot, policy.rules) } : {}),
   };
 }
 
 /** `rules[]` of an AuthorizationPolicy, in model order. */
-export function renderAuthorizationRules(rules: readonly AuthorizationRuleModel[], mesh: AuthorizationMesh): AuthorizationPolicySpecRules[] {
+export function renderAuthorizationRules(snapshot: MeshSnapshot, rules: readonly AuthorizationRuleModel[]): AuthorizationPolicySpecRules[] {
   return rules.map((rule) => ({
-    ...(rule.from ? { from: rule.from.map((source) => ({ source: renderAuthorizationSource(source, mesh) })) } : {}),
+    ...(rule.from ? { from: rule.from.map((source) => ({ source: renderAuthorizationSource(snapshot, source) })) } : {}),
     ...(rule.operation ? { to: renderOperation(rule.operation) } : {}),
     ...(rule.when ? { when: rule.when.map(renderCondition) } : {}),
   }));
 }
 
 /** One `from[].source`: identities become principals with the mesh's trust domain. */
-export function renderAuthorizationSource(source: AuthorizationSourceModel, mesh: AuthorizationMesh): AuthorizationPolicySpecRulesFromSource {
+function renderAuthorizationSource(snapshot: MeshSnapshot, source: AuthorizationSourceModel): AuthorizationPolicySpecRulesFromSource {
   const principals = [
-    ...(source.identities ?? []).map((id) => principalOf(mesh, id.namespace, id.serviceAccount)),
+    ...(source.identities ?? []).map((id) => principalOf(snapshot.mesh.trustDomain, id.namespace, id.serviceAccount)),
     ...(source.principals ?? []),
   ];
   return {
@@ -81,5 +80,20 @@ function renderCondition(condition: AuthorizationConditionModel): AuthorizationP
     key: condition.key,
     ...(condition.values ? { values: [...condition.values] } : {}),
     ...(condition.notValues ? { notValues: [...condition.notValues] } : {}),
+  };
+}
+
+/**
+ * `spec` of the policy that lets an ambient service's pods accept
+ * connections from its waypoint only (ztunnel enforces it), so the
+ * waypoint's L7 policies cannot be bypassed by addressing the pods directly.
+ */
+export function renderWaypointGuardSpec(snapshot: MeshSnapshot, service: ServiceSnapshot): AuthorizationPolicySpec {
+  const waypoint = snapshot.waypoints.find((w) => w.namespace === service.namespace);
+  if (!waypoint) throw new Error(`internal: ${service.path} accepts its waypoint only, but namespace ${service.namespace} has no waypoint`);
+  return {
+    selector: { matchLabels: { ...service.selector } },
+    action: AuthorizationPolicySpecAction.ALLOW,
+    rules: [{ from: [{ source: { principals: [waypoint.principal] } }] }],
   };
 }

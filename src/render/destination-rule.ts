@@ -6,18 +6,17 @@ import {
   DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode,
   DestinationRuleSpecTrafficPolicyTlsMode,
 } from '../imports/networking.istio.io';
-import { MeshModel, ServiceModel } from '../model';
-import { EgressLegModel, ExternalServiceModel, GatewayModel } from '../model/gateways';
+import { EgressLegModel, ExternalServiceModel } from '../model/gateways';
 import { ClientTlsModeName } from '../model/security';
-import { findTraffic, releaseOf } from '../model/traffic';
+import { GatewaySnapshot, ServiceSnapshot } from '../model/snapshot';
 
 /**
  * DestinationRule rendering: a mesh service's subsets and client policy, an
  * egress gateway's per-external-service subsets, and an external service's
- * TLS origination. Pure functions from the model to `DestinationRuleSpec`.
+ * TLS origination. Pure functions from the snapshot to `DestinationRuleSpec`.
  */
 
-const CLIENT_TLS: Record<ClientTlsModeName, DestinationRuleSpecTrafficPolicyTlsMode> = {
+const CLIENT_TLS: Readonly<Record<ClientTlsModeName, DestinationRuleSpecTrafficPolicyTlsMode>> = {
   ISTIO_MUTUAL: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL,
   DISABLE: DestinationRuleSpecTrafficPolicyTlsMode.DISABLE,
 };
@@ -27,10 +26,9 @@ const CLIENT_TLS: Record<ClientTlsModeName, DestinationRuleSpecTrafficPolicyTlsM
  * the `version` label, with the service's traffic policy, the client-side
  * mTLS mode toward its sidecars, and per-version overrides.
  */
-export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshModel, clientTlsMode: ClientTlsModeName = 'ISTIO_MUTUAL'): DestinationRuleSpec {
-  const traffic = model ? findTraffic(model, service.host) : undefined;
-  // gitops (src/rollouts): subsets owned by a controller select by the Service selector only
-  const managed = model ? releaseOf(model, service.host) : undefined;
+export function renderDestinationRuleSpec(service: ServiceSnapshot): DestinationRuleSpec {
+  // subsets owned by a controller (Argo Rollouts) select by the Service selector only
+  const managed = service.release;
   const managedSubset = (version: string): string | undefined => {
     if (!managed?.managedSubsets) return undefined;
     if (version === managed.stable) return managed.managedSubsets.stable;
@@ -38,15 +36,15 @@ export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshMod
   };
   const subsets = service.versions.map((v): DestinationRuleSpecSubsets => {
     const subsetName = managedSubset(v.name);
-    const trafficPolicy = renderSubsetTrafficPolicy(traffic?.versionPolicies.get(v.name)?.policy);
+    const trafficPolicy = renderSubsetTrafficPolicy(service.traffic.versionPolicies.find((p) => p.version === v.name)?.policy);
     return subsetName
       ? { name: subsetName, labels: { ...service.selector }, trafficPolicy }
       : { name: v.name, labels: { version: v.podLabels.version }, trafficPolicy };
   });
   return {
     host: service.host,
-    // security: client-side mTLS toward the callee's sidecar (see src/security/mtls.ts)
-    trafficPolicy: { ...renderTrafficPolicy(traffic?.policy), tls: { mode: CLIENT_TLS[clientTlsMode] } },
+    // client-side mTLS toward the callee's sidecar (see src/security/mtls.ts)
+    trafficPolicy: { ...renderTrafficPolicy(service.traffic.policy), tls: { mode: CLIENT_TLS[service.clientTls] } },
     subsets,
   };
 }
@@ -56,9 +54,9 @@ export function renderDestinationRuleSpec(service: ServiceModel, model?: MeshMod
  * service leaving through it; a plain-HTTP leg gets mutual TLS (with the
  * external host as SNI) from the sidecar to the gateway's port 80.
  */
-export function renderEgressGatewayDestinationRuleSpec(gateway: Pick<GatewayModel, 'serviceHost' | 'egressLegs'>): DestinationRuleSpec {
+export function renderEgressGatewayDestinationRuleSpec(gateway: Pick<GatewaySnapshot, 'serviceHost' | 'egressLegs'>): DestinationRuleSpec {
   const subsets = new Map<string, DestinationRuleSpecSubsets>();
-  for (const leg of gateway.egressLegs ?? []) {
+  for (const leg of gateway.egressLegs) {
     const subset = subsets.get(leg.subset) ?? { name: leg.subset };
     subsets.set(leg.subset, leg.kind === 'http' ? { ...subset, trafficPolicy: egressLegPolicy(leg) } : subset);
   }

@@ -13,14 +13,14 @@ import { GatewayModel, GatewayServerModel, GatewayTlsModeName, TlsVersionName } 
  * model to `GatewaySpec`.
  */
 
-const TLS_MODE: Record<GatewayTlsModeName, GatewaySpecServersTlsMode> = {
+const TLS_MODE: Readonly<Record<GatewayTlsModeName, GatewaySpecServersTlsMode>> = {
   SIMPLE: GatewaySpecServersTlsMode.SIMPLE,
   MUTUAL: GatewaySpecServersTlsMode.MUTUAL,
   PASSTHROUGH: GatewaySpecServersTlsMode.PASSTHROUGH,
   ISTIO_MUTUAL: GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL,
 };
 
-const TLS_VERSION: Record<TlsVersionName, GatewaySpecServersTlsMinProtocolVersion> = {
+const TLS_VERSION: Readonly<Record<TlsVersionName, GatewaySpecServersTlsMinProtocolVersion>> = {
   TLSV1_2: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
   TLSV1_3: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_3,
 };

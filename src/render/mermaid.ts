@@ -1,9 +1,7 @@
 import { defaultDestinations } from './virtual-service';
-import { MeshModel, ServiceModel } from '../model';
-import { isAmbient, l7NeedsOf, namespaceDataPlaneOf, waypointOf } from '../model/ambient';
-import { externalServicesOf, ExternalServiceModel, GatewayModel, gatewaysOf } from '../model/gateways';
-import { clientTlsModeOf, effectiveMtlsOf } from '../model/security';
-import { releaseOf } from '../model/traffic';
+import { ServiceModel } from '../model/core';
+import { ExternalServiceModel, GatewayModel } from '../model/gateways';
+import { MeshSnapshot, ServiceSnapshot } from '../model/snapshot';
 
 /** A Mermaid node id from arbitrary text (stable, collision-free for DNS names). */
 function nodeId(prefix: string, ...parts: string[]): string {
@@ -22,23 +20,8 @@ function byString<T>(key: (x: T) => string): (a: T, b: T) => number {
   };
 }
 
-/** Extra lines other areas contribute. */
-export interface TopologyContribution {
-  /** Lines placed inside the flowchart, after everything else. */
-  readonly lines: string[];
-}
-
-const contributors = new WeakMap<MeshModel, Array<(model: MeshModel) => TopologyContribution>>();
-
-/** Lets an area add to the diagram of a model. */
-export function addTopologyContributor(model: MeshModel, fn: (model: MeshModel) => TopologyContribution): void {
-  const list = contributors.get(model) ?? [];
-  if (!list.includes(fn)) list.push(fn);
-  contributors.set(model, list);
-}
-
-/** Mermaid node id of a service (for contributors drawing edges to it). */
-export function serviceNodeId(service: ServiceModel): string {
+/** Mermaid node id of a service. */
+function serviceNodeId(service: ServiceModel): string {
   return nodeId('svc', service.namespace, service.name);
 }
 
@@ -56,37 +39,112 @@ function externalNodeId(x: ExternalServiceModel): string {
  * DestinationRule disables TLS or the workloads disable mTLS, otherwise
  * `mTLS optional` (PERMISSIVE, explicit or Istio's default).
  */
-function transportOf(model: MeshModel, callee: ServiceModel): string {
-  const mode = effectiveMtlsOf(model, callee).mode;
-  if (mode === 'DISABLE' || clientTlsModeOf(model, callee.host) === 'DISABLE') return 'plaintext';
+function transportOf(callee: ServiceSnapshot): string {
+  const mode = callee.mtls.mode;
+  if (mode === 'DISABLE' || callee.clientTls === 'DISABLE') return 'plaintext';
   return mode === 'STRICT' ? 'mTLS' : 'mTLS optional';
 }
 
-function serviceLabel(model: MeshModel, s: ServiceModel): string {
+function serviceLabel(s: ServiceSnapshot, authorized: ReadonlySet<string>): string {
   const shares = new Map<string, number>();
-  for (const d of defaultDestinations(model, s)) shares.set(d.subset, d.weight ?? 100);
-  const release = releaseOf(model, s.host);
+  for (const d of defaultDestinations(s)) shares.set(d.subset, d.weight ?? 100);
+  const release = s.release;
   const managed = release?.managedSubsets;
   const versions = managed ? [`${release!.stable} → ${release!.canary} (Argo Rollouts)`] : s.versions.map((v) => {
     const share = shares.get(v.name);
     return `${v.name}${share !== undefined ? ` ${share}%` : ''}${v.replicas === 0 ? ' (0 replicas)' : ''}`;
   });
-  const eff = effectiveMtlsOf(model, s);
-  const authz = incomingAuthorized(model).has(s.host) ? ' · authz' : '';
-  // ambient (issue 17): no sidecar; ztunnel (L4) and, where the intent needs L7, the namespace waypoint
-  const ambient = isAmbient(model, s.host) ? `<br/>ambient${waypointOf(model, s) ? ' · via waypoint' : ' · L4 only'}` : '';
+  const eff = s.mtls;
+  const authz = authorized.has(s.host) ? ' · authz' : '';
+  // ambient: no sidecar; ztunnel (L4) and, where the intent needs L7, the namespace waypoint
+  const ambient = s.dataPlane === 'ambient' ? `<br/>ambient${s.waypoint ? ' · via waypoint' : ' · L4 only'}` : '';
   return `${s.name}<br/>${versions.join(' · ')}<br/>${eff.source ? `mTLS ${eff.mode}` : 'no mTLS policy'}${authz}${ambient}`;
 }
 
-const AUTHORIZED = new WeakMap<MeshModel, { edges: number; hosts: Set<string> }>();
+/** The namespaces (services and gateways) as subgraphs, and the external services outside them. */
+function nodeLines(snapshot: MeshSnapshot, gateways: readonly GatewayModel[], externals: readonly ExternalServiceModel[]): string[] {
+  const lines: string[] = [];
+  const authorized = new Set(snapshot.edges.filter((e) => e.reason === 'allowFrom').map((e) => e.to.host));
+  const namespaces = new Set<string>([...snapshot.services.map((s) => s.namespace), ...gateways.map((g) => g.namespace)]);
+  for (const ns of [...namespaces].sort()) {
+    const ambientNs = snapshot.namespace(ns)?.dataPlane === 'ambient';
+    lines.push(`  subgraph ${nodeId('ns', ns)}[${quote(`namespace ${ns}${ambientNs ? ' · ambient' : ''}`)}]`);
+    for (const g of gateways.filter((x) => x.namespace === ns)) {
+      lines.push(`    ${gatewayNodeId(g)}{{${quote(`${g.direction} gateway ${g.name}`)}}}`);
+    }
+    if (snapshot.services.some((x) => x.namespace === ns && x.waypoint !== undefined)) lines.push(`    ${nodeId('wp', ns)}{{${quote('waypoint (L7)')}}}`);
+    for (const s of snapshot.services.filter((x) => x.namespace === ns).sort(byString((x) => x.name))) {
+      lines.push(`    ${serviceNodeId(s)}[${quote(serviceLabel(s, authorized))}]`);
+    }
+    lines.push('  end');
+  }
+  if (externals.length > 0) {
+    lines.push(`  subgraph outside[${quote('outside the mesh')}]`);
+    for (const x of externals) {
+      const ports = x.ports.map((p) => `${p.protocol} ${p.number}`).join(', ');
+      lines.push(`    ${externalNodeId(x)}[/${quote(`${x.hosts.join('<br/>')}<br/>${ports}`)}/]`);
+    }
+    lines.push('  end');
+  }
+  return lines;
+}
 
-/** Hosts of services that admit callers by identity (an `allowFrom` edge ends there). */
-function incomingAuthorized(model: MeshModel): Set<string> {
-  const cached = AUTHORIZED.get(model);
-  if (cached && cached.edges === model.edges.length) return cached.hosts;
-  const hosts = new Set(model.edges.filter((e) => e.reason === 'allowFrom').map((e) => e.to.host));
-  AUTHORIZED.set(model, { edges: model.edges.length, hosts });
-  return hosts;
+/** Ingress: gateway -> service, one edge per (gateway, service) with its hosts. */
+function ingressEdges(snapshot: MeshSnapshot, gateways: readonly GatewayModel[]): string[] {
+  const out: string[] = [];
+  for (const g of gateways) {
+    const hostsByService = new Map<string, Set<string>>();
+    for (const r of g.routes) hostsByService.set(r.serviceHost, new Set([...(hostsByService.get(r.serviceHost) ?? []), r.host]));
+    for (const [serviceHost, hosts] of hostsByService) {
+      const s = snapshot.service(serviceHost);
+      if (s) out.push(`  ${gatewayNodeId(g)} -->|${quote(`${[...hosts].sort().join(', ')} · ${transportOf(s)}`)}| ${serviceNodeId(s)}`);
+    }
+  }
+  return out;
+}
+
+/** East-west: service -> service, solid when the callee authorizes the caller by identity. */
+function callEdges(snapshot: MeshSnapshot): string[] {
+  const calls = new Map<string, { from: ServiceModel; to: ServiceSnapshot; authorized: boolean }>();
+  for (const e of snapshot.edges) {
+    const to = snapshot.service(e.to.host);
+    if (!to) continue; // a service of another app: MESH001
+    const key = `${e.from.host}->${to.host}`;
+    const entry = calls.get(key) ?? { from: e.from, to, authorized: false };
+    if (e.reason === 'allowFrom') entry.authorized = true;
+    calls.set(key, entry);
+  }
+  return [...calls.values()].map((c) => (c.authorized
+    ? `  ${serviceNodeId(c.from)} -->|${quote(`${transportOf(c.to)} · authz`)}| ${serviceNodeId(c.to)}`
+    : `  ${serviceNodeId(c.from)} -.->|${quote(`calls · ${transportOf(c.to)}`)}| ${serviceNodeId(c.to)}`));
+}
+
+/** Egress: service -> external service (through the egress gateway when there is one). */
+function egressEdges(snapshot: MeshSnapshot, gateways: readonly GatewayModel[], externals: readonly ExternalServiceModel[]): string[] {
+  const out: string[] = [];
+  for (const s of snapshot.services) {
+    const entries = new Set(s.externalDependencies);
+    for (const x of externals) {
+      if (!x.hosts.some((h) => entries.has(`${x.namespace}/${h}`))) continue;
+      const gateway = x.egressGatewayPath ? gateways.find((g) => g.path === x.egressGatewayPath) : undefined;
+      const last = x.originatesTls ? 'TLS originated' : x.ports.map((p) => p.protocol).join(', ');
+      if (gateway) {
+        out.push(`  ${serviceNodeId(s)} -.->|${quote('calls · mTLS')}| ${gatewayNodeId(gateway)}`);
+        out.push(`  ${gatewayNodeId(gateway)} -->|${quote(last)}| ${externalNodeId(x)}`);
+      } else {
+        out.push(`  ${serviceNodeId(s)} -.->|${quote(`calls · ${last}`)}| ${externalNodeId(x)}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Ambient: the waypoint serves the L7 intent of the services attached to it. */
+function waypointEdges(snapshot: MeshSnapshot): string[] {
+  return snapshot.services.filter((s) => s.waypoint).map((s) => {
+    const what = [...new Set(s.l7Needs.map((n) => n.what.replace(/ ".*"$| of .*$/, '')))].sort().join(', ');
+    return `  ${nodeId('wp', s.namespace)} -->|${quote(what)}| ${serviceNodeId(s)}`;
+  });
 }
 
 /**
@@ -99,89 +157,11 @@ function incomingAuthorized(model: MeshModel): Set<string> {
  * services, reached directly or through their egress gateway.
  * Deterministic: everything is sorted.
  */
-export function renderMermaid(model: MeshModel): string {
-  const lines: string[] = ['flowchart LR'];
-  const gateways = [...gatewaysOf(model)].sort(byString((g) => `${g.namespace}/${g.name}`));
-  const externals = [...externalServicesOf(model)].sort(byString((x) => `${x.namespace}/${x.name}`));
-
-  const namespaces = new Set<string>([...model.services.map((s) => s.namespace), ...gateways.map((g) => g.namespace)]);
-  for (const ns of [...namespaces].sort()) {
-    const ambientNs = namespaceDataPlaneOf(model, ns)?.mode === 'ambient';
-    lines.push(`  subgraph ${nodeId('ns', ns)}[${quote(`namespace ${ns}${ambientNs ? ' · ambient' : ''}`)}]`);
-    for (const g of gateways.filter((x) => x.namespace === ns)) {
-      lines.push(`    ${gatewayNodeId(g)}{{${quote(`${g.direction} gateway ${g.name}`)}}}`);
-    }
-    const waypointServices = model.services.filter((x) => x.namespace === ns && waypointOf(model, x) !== undefined);
-    if (waypointServices.length > 0) lines.push(`    ${nodeId('wp', ns)}{{${quote('waypoint (L7)')}}}`);
-    for (const s of model.services.filter((x) => x.namespace === ns).sort(byString((x) => x.name))) {
-      lines.push(`    ${serviceNodeId(s)}[${quote(serviceLabel(model, s))}]`);
-    }
-    lines.push('  end');
-  }
-  if (externals.length > 0) {
-    lines.push(`  subgraph outside[${quote('outside the mesh')}]`);
-    for (const x of externals) {
-      const ports = x.ports.map((p) => `${p.protocol} ${p.number}`).join(', ');
-      lines.push(`    ${externalNodeId(x)}[/${quote(`${x.hosts.join('<br/>')}<br/>${ports}`)}/]`);
-    }
-    lines.push('  end');
-  }
-
-  const edgeLines = new Set<string>();
-  // ingress: gateway -> service, one edge per (gateway, service) with its hosts
-  for (const g of gateways) {
-    const hostsByService = new Map<string, Set<string>>();
-    for (const r of g.routes) {
-      const set = hostsByService.get(r.serviceHost) ?? new Set<string>();
-      set.add(r.host);
-      hostsByService.set(r.serviceHost, set);
-    }
-    for (const [serviceHost, hosts] of hostsByService) {
-      const s = model.findService(serviceHost);
-      if (!s) continue;
-      edgeLines.add(`  ${gatewayNodeId(g)} -->|${quote(`${[...hosts].sort().join(', ')} · ${transportOf(model, s)}`)}| ${serviceNodeId(s)}`);
-    }
-  }
-
-  // east-west: service -> service
-  const calls = new Map<string, { from: ServiceModel; to: ServiceModel; authorized: boolean }>();
-  for (const e of model.edges) {
-    const from = model.findService(e.from.host) ?? e.from;
-    const to = model.findService(e.to.host) ?? e.to;
-    const key = `${from.host}->${to.host}`;
-    const entry = calls.get(key) ?? { from, to, authorized: false };
-    if (e.reason === 'allowFrom') entry.authorized = true;
-    calls.set(key, entry);
-  }
-  for (const c of calls.values()) {
-    const transport = transportOf(model, c.to);
-    edgeLines.add(c.authorized
-      ? `  ${serviceNodeId(c.from)} -->|${quote(`${transport} · authz`)}| ${serviceNodeId(c.to)}`
-      : `  ${serviceNodeId(c.from)} -.->|${quote(`calls · ${transport}`)}| ${serviceNodeId(c.to)}`);
-  }
-
-  // egress: service -> external service (through the egress gateway when there is one)
-  for (const s of model.services) {
-    const entries = new Set(model.extraEgressHosts(s.host));
-    for (const x of externals) {
-      if (!x.hosts.some((h) => entries.has(`${x.namespace}/${h}`))) continue;
-      const gateway = x.egressGatewayPath ? gateways.find((g) => g.path === x.egressGatewayPath) : undefined;
-      const last = x.originatesTls ? 'TLS originated' : x.ports.map((p) => p.protocol).join(', ');
-      if (gateway) {
-        edgeLines.add(`  ${serviceNodeId(s)} -.->|${quote('calls · mTLS')}| ${gatewayNodeId(gateway)}`);
-        edgeLines.add(`  ${gatewayNodeId(gateway)} -->|${quote(last)}| ${externalNodeId(x)}`);
-      } else {
-        edgeLines.add(`  ${serviceNodeId(s)} -.->|${quote(`calls · ${last}`)}| ${externalNodeId(x)}`);
-      }
-    }
-  }
-  // ambient: the waypoint serves the L7 intent of the services attached to it
-  for (const s of model.services) {
-    if (!waypointOf(model, s)) continue;
-    const what = [...new Set(l7NeedsOf(model, s).map((n) => n.what.replace(/ ".*"$| of .*$/, '')))].sort().join(', ');
-    edgeLines.add(`  ${nodeId('wp', s.namespace)} -->|${quote(what)}| ${serviceNodeId(s)}`);
-  }
-  lines.push(...[...edgeLines].sort());
-  for (const fn of contributors.get(model) ?? []) lines.push(...fn(model).lines);
-  return lines.join('\n') + '\n';
+export function renderMermaid(snapshot: MeshSnapshot): string {
+  const gateways = [...snapshot.gateways].sort(byString((g) => `${g.namespace}/${g.name}`));
+  const externals = [...snapshot.externalServices].sort(byString((x) => `${x.namespace}/${x.name}`));
+  const edges = new Set([
+    ...ingressEdges(snapshot, gateways), ...callEdges(snapshot), ...egressEdges(snapshot, gateways, externals), ...waypointEdges(snapshot),
+  ]);
+  return ['flowchart LR', ...nodeLines(snapshot, gateways, externals), ...[...edges].sort()].join('\n') + '\n';
 }

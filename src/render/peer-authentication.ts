@@ -8,13 +8,13 @@ import { MtlsModeName, PeerAuthenticationModel } from '../model/security';
  * from the model to the generated spec type.
  */
 
-const MODES: Record<MtlsModeName, PeerAuthenticationSpecMtlsMode> = {
+const MODES: Readonly<Record<MtlsModeName, PeerAuthenticationSpecMtlsMode>> = {
   STRICT: PeerAuthenticationSpecMtlsMode.STRICT,
   PERMISSIVE: PeerAuthenticationSpecMtlsMode.PERMISSIVE,
   DISABLE: PeerAuthenticationSpecMtlsMode.DISABLE,
 };
 
-const PORT_MODES: Record<MtlsModeName, PeerAuthenticationSpecPortLevelMtlsMode> = {
+const PORT_MODES: Readonly<Record<MtlsModeName, PeerAuthenticationSpecPortLevelMtlsMode>> = {
   STRICT: PeerAuthenticationSpecPortLevelMtlsMode.STRICT,
   PERMISSIVE: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE,
   DISABLE: PeerAuthenticationSpecPortLevelMtlsMode.DISABLE,

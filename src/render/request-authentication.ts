@@ -1,9 +1,10 @@
 import { RequestAuthenticationSpec, RequestAuthenticationSpecJwtRules } from '../imports/security.istio.io';
 import { JwtProviderModel } from '../model/security';
+import { MeshSnapshot } from '../model/snapshot';
 
 /**
  * Istio `security.istio.io/v1` RequestAuthentication rendering: a pure
- * function from the model to the generated spec type.
+ * function from the snapshot to the generated spec type.
  *
  * The construct emits the result through a plain `ApiObject`, not the
  * generated L1 class: the L1's serializer writes `jwksUri` under its legacy
@@ -12,10 +13,11 @@ import { JwtProviderModel } from '../model/security';
 
 /**
  * `spec` of a RequestAuthentication: one JWT rule, plus the workload selector for a
- * workload-scoped provider, or (ambient, issue 17) `targetRefs` to the Services whose waypoint
- * validates the tokens.
+ * workload-scoped provider, or `targetRefs` to the Services whose waypoint validates the
+ * tokens (an ambient service with a waypoint).
  */
-export function renderRequestAuthenticationSpec(provider: JwtProviderModel, waypointServices: readonly string[] = []): RequestAuthenticationSpec {
+export function renderRequestAuthenticationSpec(snapshot: MeshSnapshot, provider: JwtProviderModel): RequestAuthenticationSpec {
+  const waypointServices = provider.serviceHost ? snapshot.service(provider.serviceHost)?.waypointServices ?? [] : [];
   if (waypointServices.length > 0) {
     return { targetRefs: waypointServices.map((name) => ({ group: '', kind: 'Service', name })), jwtRules: [renderJwtRule(provider)] };
   }

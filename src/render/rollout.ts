@@ -1,43 +1,43 @@
+import { renderStringMatch } from './common';
 import {
   RolloutSpec, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration,
   RolloutSpecStrategyCanaryStepsSetMirrorRouteMatch, RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchHeaders,
 } from '../imports/argoproj.io';
-import { MeshModel } from '../model';
-import { RolloutModel, RolloutStepModel, rolloutManagedRoutes, rolloutVirtualServices, workloadOf } from '../model/releases';
-import { MatchModel, releaseOf, StringMatchModel } from '../model/traffic';
+import { RolloutStepModel } from '../model/releases';
+import { MeshSnapshot, RolloutSnapshot } from '../model/snapshot';
+import { MatchModel } from '../model/traffic';
+
+/** A pod template as the canary version's Deployment renders it (what the Rollout runs at `CANARY`). */
+export type PodTemplate = RolloutSpec['template'];
 
 /**
- * `spec` of the Argo Rollouts `Rollout` of a canary release, from the model:
- * the versions it runs (a `workloadRef` to the stable Deployment at the
- * first revision, the canary version's pod template afterwards), Istio
- * subset-level traffic routing over the service's VirtualService and every
- * gateway route table to the service, and the canary steps.
+ * `spec` of the Argo Rollouts `Rollout` of a canary release: the versions it
+ * runs (a `workloadRef` to the stable Deployment at the first revision, the
+ * canary version's pod template afterwards), Istio subset-level traffic
+ * routing over the service's VirtualService and every gateway route table to
+ * the service, and the canary steps. `canaryTemplate` is the canary
+ * version's pod template (undefined when the version does not exist, which
+ * TRAFFIC001 reports before anything is written).
  */
-export function renderRolloutSpec(model: MeshModel, rollout: RolloutModel): RolloutSpec {
-  const service = model.findService(rollout.serviceHost);
-  const release = releaseOf(model, rollout.serviceHost);
-  if (!service || !release) throw new Error(`internal: the Rollout ${rollout.path} has no service or release in the model`);
-  const stableReplicas = service.versions.find((v) => v.name === release.stable)?.replicas ?? 1;
-  const managedRoutes = rolloutManagedRoutes(rollout);
-  // an unknown version has no workload: TRAFFIC001 reports it on the release before anything is written
-  const stable = workloadOf(model, service.host, release.stable);
-  const canary = workloadOf(model, service.host, release.canary);
+export function renderRolloutSpec(snapshot: MeshSnapshot, rollout: RolloutSnapshot, canaryTemplate?: PodTemplate): RolloutSpec {
+  const service = snapshot.service(rollout.serviceHost);
+  if (!service || !service.release) throw new Error(`internal: the Rollout ${rollout.path} has no service or release in the snapshot`);
   let runs: Pick<RolloutSpec, 'workloadRef' | 'template'> = {};
-  if (rollout.revision === 'STABLE' && stable) {
-    runs = { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: stable.deploymentName, scaleDown: 'progressively' } };
-  } else if (rollout.revision === 'CANARY' && canary) {
-    runs = { template: canary.podTemplate() };
+  if (rollout.revision === 'STABLE' && rollout.stableWorkload) {
+    runs = { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: rollout.stableWorkload.deploymentName, scaleDown: 'progressively' } };
+  } else if (rollout.revision === 'CANARY' && canaryTemplate) {
+    runs = { template: canaryTemplate };
   }
   return {
-    replicas: rollout.replicas ?? stableReplicas,
+    replicas: rollout.resolvedReplicas,
     selector: { matchLabels: { ...service.selector } },
     ...runs,
     strategy: {
       canary: {
         trafficRouting: {
-          ...(managedRoutes.length ? { managedRoutes: managedRoutes.map((name) => ({ name })) } : {}),
+          ...(rollout.managedRoutes.length ? { managedRoutes: rollout.managedRoutes.map((name) => ({ name })) } : {}),
           istio: {
-            virtualServices: rolloutVirtualServices(model, service).map((v) => ({ name: v.ref, routes: [...v.routes] })),
+            virtualServices: rollout.virtualServices.map((v) => ({ name: v.ref, routes: [...v.routes] })),
             destinationRule: { name: service.name, canarySubsetName: rollout.subsets.canary, stableSubsetName: rollout.subsets.stable },
           },
         },
@@ -47,21 +47,13 @@ export function renderRolloutSpec(model: MeshModel, rollout: RolloutModel): Roll
   };
 }
 
-function stringMatch(m: StringMatchModel): RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchHeaders {
-  switch (m.kind) {
-    case 'exact': return { exact: m.value };
-    case 'prefix': return { prefix: m.value };
-    case 'regex': return { regex: m.value };
-  }
-}
-
 /** Argo Rollouts `RouteMatch` of a mirror step (the step validated that it only uses method, path and header values). */
 function mirrorMatch(m: MatchModel): RolloutSpecStrategyCanaryStepsSetMirrorRouteMatch {
   const headers: { [name: string]: RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchHeaders } = {};
-  for (const h of m.headers) if (h.match) headers[h.name] = stringMatch(h.match);
+  for (const h of m.headers) if (h.match) headers[h.name] = renderStringMatch(h.match);
   return {
     ...(m.method ? { method: { exact: m.method } } : {}),
-    ...(m.path ? { path: stringMatch(m.path) } : {}),
+    ...(m.path ? { path: renderStringMatch(m.path) } : {}),
     ...(m.headers.length ? { headers } : {}),
   };
 }
@@ -72,7 +64,8 @@ export function renderRolloutStep(step: RolloutStepModel): RolloutSpecStrategyCa
     case 'setWeight': return { setWeight: step.weight };
     case 'pause': return { pause: step.seconds === undefined ? {} : { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(`${step.seconds}s`) } };
     case 'setHeaderRoute':
-      return { setHeaderRoute: { name: step.name, match: step.match.map((h) => ({ headerName: h.headerName, headerValue: stringMatch(h.value) })) } };
+      const match = step.match.map((h) => ({ headerName: h.headerName, headerValue: renderStringMatch(h.value) }));
+      return { setHeaderRoute: { name: step.name, match } };
     case 'setMirrorRoute': return { setMirrorRoute: { name: step.name, percentage: step.percentage, match: step.match.map(mirrorMatch) } };
     case 'analysis': return { analysis: { templates: [{ templateName: step.templateName }] } };
   }

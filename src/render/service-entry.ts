@@ -6,7 +6,7 @@ import { ExternalResolutionName, ExternalServiceModel } from '../model/gateways'
  * function from the model to `ServiceEntrySpec`.
  */
 
-const RESOLUTION: Record<ExternalResolutionName, ServiceEntrySpecResolution> = {
+const RESOLUTION: Readonly<Record<ExternalResolutionName, ServiceEntrySpecResolution>> = {
   DNS: ServiceEntrySpecResolution.DNS,
   DNS_ROUND_ROBIN: ServiceEntrySpecResolution.DNS_UNDERSCORE_ROUND_UNDERSCORE_ROBIN,
   NONE: ServiceEntrySpecResolution.NONE,

@@ -3,41 +3,38 @@ import {
   TelemetrySpecMetricsOverridesMatchMetric, TelemetrySpecMetricsOverridesMatchMode, TelemetrySpecMetricsOverridesTagOverrides,
   TelemetrySpecMetricsOverridesTagOverridesOperation, TelemetrySpecTracing, TelemetrySpecTracingCustomTags, TelemetrySpecTracingMatchMode,
 } from '../imports/telemetry.istio.io';
-import { MeshModel } from '../model';
 import {
   AccessLoggingModel, CustomTagModel, MetricsModel, MetricsOverrideModel, TagOverrideModel, TelemetryModel, TracingModel, TrafficModeName,
 } from '../model/observability';
+import { MeshSnapshot } from '../model/snapshot';
 
 /**
  * Istio `telemetry.istio.io/v1` Telemetry rendering: a pure function from the
- * model to the generated spec type.
+ * snapshot to the generated spec type.
  */
 
-/** What the renderer reads from the mesh: the control planes' default access-log providers. */
-export type TelemetryMesh = Pick<MeshModel, 'controlPlanes'>;
-
-const TRACING_MODES: Record<TrafficModeName, TelemetrySpecTracingMatchMode> = {
+const TRACING_MODES: Readonly<Record<TrafficModeName, TelemetrySpecTracingMatchMode>> = {
   CLIENT_AND_SERVER: TelemetrySpecTracingMatchMode.CLIENT_UNDERSCORE_AND_UNDERSCORE_SERVER,
   CLIENT: TelemetrySpecTracingMatchMode.CLIENT,
   SERVER: TelemetrySpecTracingMatchMode.SERVER,
 };
 
-const ACCESS_LOG_MODES: Record<TrafficModeName, TelemetrySpecAccessLoggingMatchMode> = {
+const ACCESS_LOG_MODES: Readonly<Record<TrafficModeName, TelemetrySpecAccessLoggingMatchMode>> = {
   CLIENT_AND_SERVER: TelemetrySpecAccessLoggingMatchMode.CLIENT_UNDERSCORE_AND_UNDERSCORE_SERVER,
   CLIENT: TelemetrySpecAccessLoggingMatchMode.CLIENT,
   SERVER: TelemetrySpecAccessLoggingMatchMode.SERVER,
 };
 
-const METRIC_MODES: Record<TrafficModeName, TelemetrySpecMetricsOverridesMatchMode> = {
+const METRIC_MODES: Readonly<Record<TrafficModeName, TelemetrySpecMetricsOverridesMatchMode>> = {
   CLIENT_AND_SERVER: TelemetrySpecMetricsOverridesMatchMode.CLIENT_UNDERSCORE_AND_UNDERSCORE_SERVER,
   CLIENT: TelemetrySpecMetricsOverridesMatchMode.CLIENT,
   SERVER: TelemetrySpecMetricsOverridesMatchMode.SERVER,
 };
 
-const METRICS = new Map<string, TelemetrySpecMetricsOverridesMatchMetric>(
+const METRICS: ReadonlyMap<string, TelemetrySpecMetricsOverridesMatchMetric> = new Map(
   Object.values(TelemetrySpecMetricsOverridesMatchMetric).map((m) => [m, m]));
 
-const TAG_OPERATIONS: Record<TagOverrideModel['operation'], TelemetrySpecMetricsOverridesTagOverridesOperation> = {
+const TAG_OPERATIONS: Readonly<Record<TagOverrideModel['operation'], TelemetrySpecMetricsOverridesTagOverridesOperation>> = {
   REMOVE: TelemetrySpecMetricsOverridesTagOverridesOperation.REMOVE,
   UPSERT: TelemetrySpecMetricsOverridesTagOverridesOperation.UPSERT,
 };
@@ -46,11 +43,11 @@ const TAG_OPERATIONS: Record<TagOverrideModel['operation'], TelemetrySpecMetrics
  * `spec` of a Telemetry: the workload selector (workload scope only) and the
  * tracing, access logging and metrics entries in the order they were added.
  */
-export function renderTelemetrySpec(telemetry: TelemetryModel, mesh: TelemetryMesh): TelemetrySpec {
+export function renderTelemetrySpec(snapshot: MeshSnapshot, telemetry: TelemetryModel): TelemetrySpec {
   return {
     ...(telemetry.selector ? { selector: { matchLabels: { ...telemetry.selector } } } : {}),
     ...(telemetry.tracing.length ? { tracing: telemetry.tracing.map(renderTracing) } : {}),
-    ...(telemetry.accessLogging.length ? { accessLogging: telemetry.accessLogging.map((a) => renderAccessLogging(a, mesh)) } : {}),
+    ...(telemetry.accessLogging.length ? { accessLogging: telemetry.accessLogging.map((a) => renderAccessLogging(snapshot, a)) } : {}),
     ...(telemetry.metrics.length ? { metrics: telemetry.metrics.map((m) => renderMetrics(telemetry.path, m)) } : {}),
   };
 }
@@ -82,10 +79,10 @@ function renderCustomTag(tag: CustomTagModel): TelemetrySpecTracingCustomTags {
  * planes' default providers explicitly (each istiod ignores names its mesh
  * config does not define, as with one provider per revision).
  */
-export function renderAccessLogging(logging: AccessLoggingModel, mesh: TelemetryMesh): TelemetrySpecAccessLogging {
+export function renderAccessLogging(snapshot: MeshSnapshot, logging: AccessLoggingModel): TelemetrySpecAccessLogging {
   let providers = [...logging.providers];
   if (!providers.length && logging.filter !== undefined) {
-    providers = [...new Set(mesh.controlPlanes.flatMap((cp) => (cp.accessLog ? [cp.accessLog.provider] : [])))].sort();
+    providers = [...new Set(snapshot.controlPlanes.flatMap((cp) => (cp.accessLog ? [cp.accessLog.provider] : [])))].sort();
   }
   return {
     ...(logging.mode && logging.mode !== 'CLIENT_AND_SERVER' ? { match: { mode: ACCESS_LOG_MODES[logging.mode] } } : {}),

@@ -24,13 +24,13 @@ import { ConnectionPoolModel, LoadBalancerModel, OutlierDetectionModel, TrafficP
 
 type SimpleName = Extract<LoadBalancerModel, { simple: unknown }>['simple'];
 
-const TOP_SIMPLE: Record<SimpleName, DestinationRuleSpecTrafficPolicyLoadBalancerSimple> = {
+const TOP_SIMPLE: Readonly<Record<SimpleName, DestinationRuleSpecTrafficPolicyLoadBalancerSimple>> = {
   ROUND_ROBIN: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.ROUND_UNDERSCORE_ROBIN,
   LEAST_REQUEST: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.LEAST_UNDERSCORE_REQUEST,
   RANDOM: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.RANDOM,
 };
 
-const SUBSET_SIMPLE: Record<SimpleName, DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerSimple> = {
+const SUBSET_SIMPLE: Readonly<Record<SimpleName, DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerSimple>> = {
   ROUND_ROBIN: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerSimple.ROUND_UNDERSCORE_ROBIN,
   LEAST_REQUEST: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerSimple.LEAST_UNDERSCORE_REQUEST,
   RANDOM: DestinationRuleSpecSubsetsTrafficPolicyLoadBalancerSimple.RANDOM,

@@ -17,12 +17,10 @@ import {
   VirtualServiceSpecTls,
   VirtualServiceSpecTlsRoute,
 } from '../imports/networking.istio.io';
-import { MeshModel, ServiceModel } from '../model';
-import { EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalServiceModel, GatewayModel, GatewayRouteModel, gatewayRouteTables } from '../model/gateways';
-import { managedGatewayRouteName } from '../model/gitops';
+import { EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalServiceModel, GatewayModel, GatewayRouteModel } from '../model/gateways';
+import { GatewaySnapshot, MeshSnapshot, ServiceSnapshot } from '../model/snapshot';
 import {
-  CorsModel, defaultMirror, defaultVersions, findTraffic, HeaderOpsModel, isCatchAllRoute, MatchModel,
-  MirrorModel, NamedMatchModel, releaseOf, RouteModel,
+  CorsModel, HeaderOpsModel, isCatchAllRoute, managedGatewayRouteName, MatchModel, MirrorModel, NamedMatchModel, RouteModel,
 } from '../model/traffic';
 import { istioDuration } from '../private/values';
 
@@ -30,7 +28,7 @@ import { istioDuration } from '../private/values';
  * VirtualService rendering: a mesh service's own VirtualService, the
  * VirtualServices of gateway routes (one per host, bound to the gateway) and
  * the one that steers an external service through an egress gateway. Pure
- * functions from the model to `VirtualServiceSpec`.
+ * functions from the snapshot to `VirtualServiceSpec`.
  */
 
 /** One weighted destination of a route. */
@@ -54,8 +52,8 @@ export type RouteDestination = VirtualServiceSpecHttpRoute & VirtualServiceSpecT
  * split (its tester-pinned rule is not included); with a `BlueGreenRelease`
  * the active version; otherwise the stable version.
  */
-export function defaultDestinations(model: MeshModel, service: ServiceModel): WeightedDestination[] {
-  return defaultVersions(model, service).map((d) => (d.weight === undefined
+export function defaultDestinations(service: ServiceSnapshot): WeightedDestination[] {
+  return service.defaultVersions.map((d) => (d.weight === undefined
     ? { host: service.host, subset: d.version }
     : { host: service.host, subset: d.version, weight: d.weight }));
 }
@@ -101,12 +99,12 @@ function renderCors(c: CorsModel): VirtualServiceSpecHttpCorsPolicy | undefined 
   });
 }
 
-function renderMirror(service: ServiceModel, m: MirrorModel | undefined): Pick<VirtualServiceSpecHttp, 'mirror' | 'mirrorPercentage'> {
+function renderMirror(service: ServiceSnapshot, m: MirrorModel | undefined): Pick<VirtualServiceSpecHttp, 'mirror' | 'mirrorPercentage'> {
   return m ? { mirror: { host: service.host, subset: m.version }, mirrorPercentage: { value: m.percentage } } : {};
 }
 
 /** One `http[]` rule of the VirtualService from a route of the model. */
-function renderHttpRoute(model: MeshModel, service: ServiceModel, r: RouteModel): VirtualServiceSpecHttp {
+function renderHttpRoute(service: ServiceSnapshot, r: RouteModel): VirtualServiceSpecHttp {
   const common: VirtualServiceSpecHttp = {
     name: r.name,
     match: r.matches.length && !isCatchAllRoute(r) ? r.matches.map(renderMatch) : undefined,
@@ -119,7 +117,7 @@ function renderHttpRoute(model: MeshModel, service: ServiceModel, r: RouteModel)
   }
   const destinations: WeightedDestination[] = r.destinations
     ? r.destinations.map((d) => ({ host: service.host, subset: d.version, weight: d.weight }))
-    : defaultDestinations(model, service);
+    : defaultDestinations(service);
   const rewrite = r.rewrite && compact<VirtualServiceSpecHttpRewrite>({
     uri: r.rewrite.uri,
     authority: r.rewrite.authority,
@@ -142,7 +140,7 @@ function renderHttpRoute(model: MeshModel, service: ServiceModel, r: RouteModel)
     timeout: dur(r.timeoutMs),
     retries,
     fault,
-    ...renderMirror(service, r.mirror ?? (r.destinations ? undefined : defaultMirror(model, service))),
+    ...renderMirror(service, r.mirror ?? (r.destinations ? undefined : service.defaultMirror)),
   };
 }
 
@@ -151,10 +149,9 @@ function renderHttpRoute(model: MeshModel, service: ServiceModel, r: RouteModel)
  * service's routes in order, then the default rule (unless the last route
  * already matches every request).
  */
-export function renderHttpRoutes(model: MeshModel, service: ServiceModel): VirtualServiceSpecHttp[] {
-  const traffic = findTraffic(model, service.host);
-  const routes = traffic?.routes ?? [];
-  const release = releaseOf(model, service.host);
+export function renderHttpRoutes(service: ServiceSnapshot): VirtualServiceSpecHttp[] {
+  const routes = service.traffic.routes;
+  const release = service.release;
   const http: VirtualServiceSpecHttp[] = [];
   if (release && release.pinned.length > 0) {
     http.push({
@@ -163,20 +160,20 @@ export function renderHttpRoutes(model: MeshModel, service: ServiceModel): Virtu
       route: renderRoute([{ host: service.host, subset: release.managedSubsets?.canary ?? release.canary }]),
     });
   }
-  for (const r of routes) http.push(renderHttpRoute(model, service, r));
+  for (const r of routes) http.push(renderHttpRoute(service, r));
   if (routes.length === 0 || !isCatchAllRoute(routes[routes.length - 1])) {
     http.push({
       name: 'default',
-      route: renderRoute(defaultDestinations(model, service)),
-      ...renderMirror(service, defaultMirror(model, service)),
+      route: renderRoute(defaultDestinations(service)),
+      ...renderMirror(service, service.defaultMirror),
     });
   }
   return http;
 }
 
 /** `spec` of a service's VirtualService: HTTP routes (release-aware) and an L4 route per TCP port. */
-export function renderVirtualServiceSpec(model: MeshModel, service: ServiceModel): VirtualServiceSpec {
-  const destinations = defaultDestinations(model, service);
+export function renderVirtualServiceSpec(service: ServiceSnapshot): VirtualServiceSpec {
+  const destinations = defaultDestinations(service);
   const httpPorts = service.ports.filter((p) => p.protocol !== 'tcp');
   const tcpPorts = service.ports.filter((p) => p.protocol === 'tcp');
   const tcp = tcpPorts.map((p): VirtualServiceSpecTcp => ({
@@ -185,25 +182,27 @@ export function renderVirtualServiceSpec(model: MeshModel, service: ServiceModel
   }));
   return {
     hosts: [service.host],
-    http: httpPorts.length > 0 ? renderHttpRoutes(model, service) : undefined,
+    http: httpPorts.length > 0 ? renderHttpRoutes(service) : undefined,
     tcp: tcp.length > 0 ? tcp : undefined,
   };
 }
 
-// --- gateway routes (src/gateways: IngressGateway, ExistingIngressGateway) ---
-
 /**
- * `spec` of the VirtualService of one routed host of a gateway: bound to the
- * gateway, its routes in the order of `gatewayRouteTables()`. `serviceOf`
- * gives the destination service of a route (the model's registration).
+ * `spec` of the VirtualService of one routed host of a gateway (an
+ * `IngressGateway` or `ExistingIngressGateway`): bound to the gateway, its
+ * routes in the order of its route table. A route to a service this app
+ * does not declare is left out (MESH001 reports it before anything is
+ * written).
  */
-export function renderGatewayRouteSpec(model: MeshModel, gateway: Pick<GatewayModel, 'name' | 'namespace' | 'routes'>, host: string,
-  serviceOf: (route: GatewayRouteModel) => ServiceModel): VirtualServiceSpec {
-  const table = gatewayRouteTables(gateway).find((t) => t.host === host);
+export function renderGatewayRouteSpec(snapshot: MeshSnapshot, gateway: GatewaySnapshot, host: string): VirtualServiceSpec {
+  const table = gateway.routeTables.find((t) => t.host === host);
   return {
     hosts: [host],
     gateways: [gatewayRef(gateway)],
-    http: (table?.routes ?? []).flatMap((r) => renderGatewayRoute(model, r, serviceOf(r))),
+    http: (table?.routes ?? []).flatMap((r) => {
+      const service = snapshot.service(r.serviceHost);
+      return service ? renderGatewayRoute(r, service) : [];
+    }),
   };
 }
 
@@ -218,17 +217,16 @@ export function gatewayRef(gateway: Pick<GatewayModel, 'name' | 'namespace'>): s
  * header, each combined with the route's own matches), then the weighted
  * rule that follows the release split.
  */
-function renderGatewayRoute(model: MeshModel, r: GatewayRouteModel, service: ServiceModel): VirtualServiceSpecHttp[] {
+function renderGatewayRoute(r: GatewayRouteModel, service: ServiceSnapshot): VirtualServiceSpecHttp[] {
   const withPort = (d: WeightedDestination): WeightedDestination => (r.port === undefined ? d : { ...d, port: r.port });
   const common: VirtualServiceSpecHttp = {
     rewrite: r.rewritePrefix !== undefined ? { uri: r.rewritePrefix } : undefined,
     timeout: dur(r.timeoutMs),
   };
   const out: VirtualServiceSpecHttp[] = [];
-  // --- gitops (src/rollouts): Argo Rollouts finds the routes it manages by name ---
-  const managedName = managedGatewayRouteName(model, r.serviceHost, r.serviceName, r.index);
-  // --- end gitops ---
-  const release = releaseOf(model, r.serviceHost);
+  // Argo Rollouts finds the routes it manages by name
+  const managedName = managedGatewayRouteName(service, r.index);
+  const release = service.release;
   if (release && release.pinned.length > 0) {
     const pinnedTo = release.managedSubsets?.canary ?? release.canary;
     const own: readonly (MatchModel | undefined)[] = r.catchAll ? [undefined] : r.matches;
@@ -243,7 +241,7 @@ function renderGatewayRoute(model: MeshModel, r: GatewayRouteModel, service: Ser
     ...common,
     name: managedName,
     match: r.catchAll ? undefined : r.matches.map(renderMatch),
-    route: renderRoute(defaultDestinations(model, service).map(withPort)),
+    route: renderRoute(defaultDestinations(service).map(withPort)),
   });
   return out;
 }
@@ -266,8 +264,6 @@ function pinnedMatch(own: MatchModel | undefined, pinned: MatchModel): MatchMode
   const extra = pinned.headers.filter((h) => !own.headers.some((x) => x.name === h.name));
   return { ...own, headers: [...own.headers, ...extra] };
 }
-
-// --- external services through an egress gateway (src/gateways: ExternalService) ---
 
 /**
  * `spec` of the VirtualService that sends an external service's traffic

@@ -1,5 +1,4 @@
 import { GatewaySpec } from '../imports/gateway.networking.k8s.io';
-import { WAYPOINT_NAME } from '../model/ambient';
 
 /** Class of Istio's waypoint Gateways. */
 export const WAYPOINT_CLASS = 'istio-waypoint';
@@ -21,9 +20,4 @@ export function waypointLabels(revision?: string): Record<string, string> {
  */
 export function renderWaypointSpec(): GatewaySpec {
   return { gatewayClassName: WAYPOINT_CLASS, listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE' }] };
-}
-
-/** The SPIFFE principal (without `spiffe://`) istiod gives the waypoint of `namespace`. */
-export function waypointPrincipal(trustDomain: string, namespace: string): string {
-  return `${trustDomain}/ns/${namespace}/sa/${WAYPOINT_NAME}`;
 }

@@ -1,12 +1,15 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RolloutStep } from './rollout-step';
-import { Rollout } from '../imports/argoproj.io';
-import { MeshModel } from '../model';
-import { addRollout, DEFAULT_ROUTE, RolloutRevisionName, RolloutStepModel } from '../model/releases';
+import { Rollout, RolloutSpec } from '../imports/argoproj.io';
+import { MeshModel } from '../model/mesh-model';
+import { DEFAULT_ROUTE, RolloutModel, RolloutRevisionName, RolloutStepModel } from '../model/releases';
+import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { checkInt } from '../private/values';
-import { renderRolloutSpec } from '../render/rollout';
+import { PodTemplate, renderRolloutSpec } from '../render/rollout';
+import { MeshService } from '../services/mesh-service';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 import type { CanaryRelease } from '../traffic/canary-release';
 
 export interface ArgoRolloutProps {
@@ -32,10 +35,11 @@ export interface ArgoRolloutProps {
  * `rollouts-pod-template-hash` of each ReplicaSet into the `stable`/`canary`
  * subsets and the weights into the named routes.
  *
- * The construct validates the steps and registers the Rollout in the mesh
- * model; the service stops emitting the Deployments the Rollout runs
- * (`emitsDeployment()`), and `renderRolloutSpec()` renders the spec from the
- * model at synth, so versions, routes and gateways may be declared in any order.
+ * The construct validates the steps and records the Rollout in the mesh
+ * model; the snapshot decides which of the service's Deployments the
+ * Rollout runs instead (the service then emits none for them), and
+ * `renderRolloutSpec()` renders the spec from the snapshot at synth, so
+ * versions, routes and gateways may be declared in any order.
  */
 export class ArgoRollout extends Construct {
   /** The Rollout object. */
@@ -45,7 +49,7 @@ export class ArgoRollout extends Construct {
     super(scope, id);
     const release = props.release;
     const service = release.service;
-    const model = MeshModel.of(this);
+    const model = meshOf(this);
     if (release.canaryPercentage !== 0) {
       throw propError(release, 'canaryPercentage', 'must be 0 with the Argo Rollouts driver (the Rollout steps own the weights; Git keeps 100% on stable)',
         release.canaryPercentage, 'set canaryPercentage: 0 and express the weights as RolloutStep.weight() steps');
@@ -75,7 +79,7 @@ export class ArgoRollout extends Construct {
       }
     });
     const steps: RolloutStepModel[] = bound.map((b) => b.step);
-    const rollout = {
+    const rollout: RolloutModel = {
       path: this.node.path,
       releasePath: release.node.path,
       serviceHost: service.host,
@@ -86,9 +90,24 @@ export class ArgoRollout extends Construct {
     };
     this.resource = new Rollout(this, 'Resource', {
       metadata: { name: service.serviceName, namespace: service.namespace, labels: { 'app': service.serviceName, 'app.kubernetes.io/name': service.serviceName } },
-      spec: Lazy.any({ produce: () => renderRolloutSpec(model, rollout) }),
+      spec: Lazy.any({ produce: () => renderSpec(model, rollout, release) }),
     });
-    addRollout(model, rollout);
-    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
+    model.addRollout(rollout);
+    addMeshValidation(this);
   }
+}
+
+/**
+ * The Rollout's spec from the snapshot; at `CANARY` it runs the canary
+ * version's pod template, as the service's Deployment of that version renders it.
+ */
+function renderSpec(model: MeshModel, rollout: RolloutModel, release: CanaryRelease): RolloutSpec {
+  const snapshot = snapshotOf(model);
+  const resolved = snapshot.rollouts.find((r) => r.path === rollout.path);
+  if (!resolved) throw new Error(`internal: the Rollout ${rollout.path} has no service in the snapshot`);
+  const service = release.service;
+  const canary: PodTemplate | undefined = service instanceof MeshService && service.versions.includes(release.canary)
+    ? ApiObject.of(service.deploymentOf(release.canary)).toJson().spec.template
+    : undefined;
+  return renderRolloutSpec(snapshot, resolved, canary);
 }

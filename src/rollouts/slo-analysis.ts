@@ -3,14 +3,13 @@ import { Construct } from 'constructs';
 import {
   AnalysisTemplate, AnalysisTemplateSpec, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit,
 } from '../imports/argoproj.io';
-import { MeshModel } from '../model';
-import { requestMetricsReporterOf } from '../model/ambient';
-import { addPrometheusQuery, prometheusesOf } from '../model/observability';
+import { snapshotOf } from '../model/resolve';
 import { IPrometheusEndpoint } from '../observability/prometheus';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt } from '../private/values';
 import type { MeshService } from '../services/mesh-service';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /**
  * Properties of an `SloAnalysis`.
@@ -140,18 +139,18 @@ export class SloAnalysis extends Construct {
       spec: Lazy.any({ produce: () => this._toArgo() }),
     });
     // ROLLOUT003 (analysis/rules/rollout-rules.ts) checks that the app has the one Prometheus the template queries
-    const model = MeshModel.of(this);
-    addPrometheusQuery(model, { path: this.node.path, url: props.prometheus?.prometheusUrl });
-    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
+    meshOf(this).addPrometheusQuery({ path: this.node.path, url: props.prometheus?.prometheusUrl });
+    addMeshValidation(this);
   }
 
   /** @internal */
   public _toArgo(): AnalysisTemplateSpec {
     const p = this.props;
-    const address = p.prometheus?.prometheusUrl ?? prometheusesOf(MeshModel.of(this))[0]?.url;
+    const snapshot = snapshotOf(meshOf(this));
+    const address = p.prometheus?.prometheusUrl ?? snapshot.addons.find((a) => a.kind === 'prometheus')?.url;
     const window = `${this.intervalSeconds}s`;
-    // ambient (issue 17): the waypoint reports the requests of an ambient service
-    const reporter = requestMetricsReporterOf(MeshModel.of(this), p.service.host);
+    // the waypoint reports the requests of an ambient service
+    const reporter = snapshot.service(p.service.host)?.requestMetricsReporter ?? 'destination';
     const selector = `reporter="${reporter}",destination_service="${p.service.host}",destination_version="${p.canary}"`;
     const common = {
       interval: window,

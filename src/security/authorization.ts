@@ -2,19 +2,18 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AuthzSource } from './authz-source';
 import type { JwtAuthentication, JwtClaimRequirement } from './jwt';
-import { AuthorizationPolicy, AuthorizationPolicySpecRules } from '../imports/security.istio.io';
-import { MeshModel, PortModel } from '../model';
-import { addL7Authorization, markAuthorized, waypointServicesOf } from '../model/ambient';
 import { registeredService } from './private/registered-service';
-import {
-  addAuthorizationPolicy, addAuthorizationRules, addIdentityReference, addJwtRequirement, AuthorizationActionName, AuthorizationOperationModel,
-  AuthorizationRuleModel, authorizationPolicyAt, serviceWithIdentity,
-} from '../model/security';
+import { AuthorizationPolicy } from '../imports/security.istio.io';
+import { PortModel } from '../model/core';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
+import { AuthorizationActionName, AuthorizationOperationModel, AuthorizationPolicyModel, AuthorizationRuleModel } from '../model/security';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { renderAuthorizationPolicySpec, renderAuthorizationRules } from '../render/authorization-policy';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 import { HttpMethod } from '../traffic/http-match';
 
 /**
@@ -108,19 +107,18 @@ export class AuthorizationRule {
     return (this.operation?.ports ?? []).map((p) => Number(p));
   }
 
-  /** Peer principals the rule names, rendered with the current trust domain. */
+  /** Peer principals the rule names, rendered with the mesh's trust domain as declared so far. */
   public get principals(): string[] {
-    return this._toIstio(MeshModel.of(this.scope)).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? []));
+    return this.rendered().flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? []));
   }
 
   /** Namespaces the rule names. */
   public get namespaces(): string[] {
-    return this._toIstio(MeshModel.of(this.scope)).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.namespaces ?? []));
+    return this.rendered().flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.namespaces ?? []));
   }
 
-  /** @internal the Istio rules this rule contributes to its policy. */
-  public _toIstio(model: MeshModel): AuthorizationPolicySpecRules[] {
-    return renderAuthorizationRules(this.rules, model.controlPlane);
+  private rendered() {
+    return renderAuthorizationRules(snapshotOf(meshOf(this.scope)), this.rules);
   }
 }
 
@@ -154,9 +152,9 @@ export class ServiceAuthorization extends Construct {
 
   private constructor(scope: Construct, id: string, private readonly service: IMeshService) {
     super(scope, id);
-    this.model = MeshModel.of(this);
-    markAuthorized(this.model, service.host);
-    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    this.model = meshOf(this);
+    this.model.markAuthorized(service.host);
+    addMeshValidation(this);
   }
 
   /** Admits requests from `source` (optionally only some operations). */
@@ -197,8 +195,8 @@ export class ServiceAuthorization extends Construct {
     const operation = this.operation('requireJwt.options', options, true, true);
     const claims = (options.claims ?? []).map((c, i) => validateClaim(this.service, `requireJwt.options.claims[${i}]`, c));
     // tokens are HTTP: a proxy that sees requests must check them (a waypoint in ambient mode)
-    addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: 'requireJwt', value: authentication.issuer });
-    addJwtRequirement(this.model, { path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
+    this.model.addL7Authorization({ path: this.node.path, host: this.service.host, prop: 'requireJwt', value: authentication.issuer });
+    this.model.addJwtRequirement({ path: this.node.path, providerPath: authentication.node.path, serviceHost: this.service.host });
     const issuer = authentication.issuer;
     this.jwtPolicy ??= this.policy('RequireJwt', 'require-jwt', 'DENY');
     return this.addRules(this.jwtPolicy, AuthorizationAction.DENY, `requests without a valid token of ${issuer}`, operation, [
@@ -207,52 +205,55 @@ export class ServiceAuthorization extends Construct {
     ]);
   }
 
-  /** Creates one of the service's policies: registered in the model, its spec rendered from the model at synth. */
+  /**
+   * Creates one of the service's policies: recorded in the model, its spec
+   * rendered from the snapshot at synth (with a waypoint, the waypoint
+   * enforces it through `targetRefs` to the Service; otherwise the
+   * workload's sidecar or the node's ztunnel, by selector).
+   */
   private policy(id: string, suffix: string, action: AuthorizationActionName): ApiObject {
     const path = `${this.node.path}/${id}`;
     const name = `${this.service.serviceName}-${suffix}`;
     const app = this.service.serviceName;
-    addAuthorizationPolicy(this.model, { path, name, namespace: this.service.namespace, selector: { app }, action, rules: [] });
+    const namespace = this.service.namespace;
+    this.model.addAuthorizationPolicy({ path, serviceHost: this.service.host, name, namespace, selector: { app }, action, rules: [] });
     return new AuthorizationPolicy(this, id, {
       metadata: { name, namespace: this.service.namespace, labels: { 'app': app, 'app.kubernetes.io/name': app } },
-      // ambient (issue 17): with a waypoint, the waypoint enforces the policy (targetRefs to the Service);
-      // otherwise the workload's sidecar or the node's ztunnel (selector, L4 rules only)
-      spec: Lazy.any({
-        produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane, this.waypointTarget()),
-      }),
+      spec: Lazy.any({ produce: () => this.renderPolicy(path) }),
     });
+  }
+
+  private renderPolicy(path: string) {
+    const snapshot = snapshotOf(this.model);
+    const policy = snapshot.security.authorizationPolicies.find((p) => p.path === path);
+    if (!policy) throw new Error(`internal: authorization policy ${path} is not in the snapshot`);
+    return renderAuthorizationPolicySpec(snapshot, policy);
   }
 
   /** Appends `rules` to `policy` in the model; returns the public handle. */
   private addRules(policy: ApiObject, action: AuthorizationAction, description: string, operation: AuthorizationOperationModel | undefined,
     rules: AuthorizationRuleModel[]): AuthorizationRule {
-    addAuthorizationRules(this.model, policy.node.path, rules);
+    this.model.addAuthorizationRules(policy.node.path, rules);
     return AuthorizationRule._create(this, action, description, operation, rules);
   }
 
-  /** The Services whose waypoint enforces this service's policies (none unless it is ambient with a waypoint). */
-  private waypointTarget(): string[] {
-    const svc = this.model.findService(this.service.host);
-    return svc ? waypointServicesOf(this.model, svc) : [];
-  }
-
-  /** ambient (issue 17): methods and paths are L7 conditions that ztunnel cannot enforce. */
+  /** Methods and paths are L7 conditions: ztunnel cannot enforce them (an ambient service needs a waypoint). */
   private recordL7(prop: string, operation: AuthorizationOperationModel | undefined) {
-    if (operation?.methods) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.methods`, value: operation.methods });
-    if (operation?.paths) addL7Authorization(this.model, { path: this.node.path, host: this.service.host, prop: `${prop}.paths`, value: operation.paths });
+    if (operation?.methods) this.model.addL7Authorization({ path: this.node.path, host: this.service.host, prop: `${prop}.methods`, value: operation.methods });
+    if (operation?.paths) this.model.addL7Authorization({ path: this.node.path, host: this.service.host, prop: `${prop}.paths`, value: operation.paths });
   }
 
   private recordIdentity(source: AuthzSource, prop: string) {
     const identity = source._identity();
     if (!identity) return;
-    addIdentityReference(this.model, {
+    this.model.addIdentityReference({
       path: this.node.path,
       prop,
       identityPath: identity.node.path,
       namespace: identity.identityNamespace,
       serviceAccount: identity.identityServiceAccount,
     });
-    const from = serviceWithIdentity(this.model, identity.identityNamespace, identity.identityServiceAccount);
+    const from = this.model.serviceWithIdentity(identity.identityNamespace, identity.identityServiceAccount);
     const to = this.model.findService(this.service.host);
     if (from && to) this.model.addEdge({ from, to, reason: 'allowFrom' });
   }
@@ -371,12 +372,12 @@ export class DefaultDeny extends Construct {
       throw propError(this, 'namespace', 'must be set when the chart has no namespace (the policy is namespace-wide)', ns, 'set namespace, e.g. \'shop\'');
     }
     this.namespace = validateDnsLabel(this, 'namespace', ns);
-    const model = MeshModel.of(this);
-    const policy = { path: `${this.node.path}/Resource`, name: 'allow-nothing', namespace: this.namespace };
-    addAuthorizationPolicy(model, policy);
+    const policy: AuthorizationPolicyModel = { path: `${this.node.path}/Resource`, name: 'allow-nothing', namespace: this.namespace };
+    const model = meshOf(this);
+    model.addAuthorizationPolicy(policy);
     this.resource = new AuthorizationPolicy(this, 'Resource', {
       metadata: { name: policy.name, namespace: policy.namespace },
-      spec: renderAuthorizationPolicySpec(policy, model.controlPlane),
+      spec: Lazy.any({ produce: () => renderAuthorizationPolicySpec(snapshotOf(model), policy) }),
     });
   }
 }

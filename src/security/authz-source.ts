@@ -1,12 +1,9 @@
 import { IConstruct } from 'constructs';
-import { AuthorizationPolicySpecRulesFromSource } from '../imports/security.istio.io';
-import { MeshModel } from '../model';
 import { AuthorizationSourceModel } from '../model/security';
 import { IMeshIdentity } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { isDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { renderAuthorizationSource } from '../render/authorization-policy';
 
 /**
  * Who a request comes from, in an authorization rule
@@ -55,11 +52,6 @@ export abstract class AuthzSource {
 
   /** @internal the source as model data (in-mesh identities stay identities until rendered). */
   public abstract _toModel(): AuthorizationSourceModel;
-
-  /** @internal the `source` object of an Istio rule, rendered with the mesh's trust domain. */
-  public _toIstio(model: MeshModel): AuthorizationPolicySpecRulesFromSource {
-    return renderAuthorizationSource(this._toModel(), model.controlPlane);
-  }
 
   /** @internal the in-mesh identity this source names, if any. */
   public _identity(): IMeshIdentity | undefined {

@@ -2,14 +2,15 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { registeredService } from './private/registered-service';
 import { RequestAuthentication } from '../imports/security.istio.io';
-import { MeshModel } from '../model';
-import { waypointServicesOf } from '../model/ambient';
-import { addJwtProvider, JwtProviderModel, namespaceOf } from '../model/security';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
+import { JwtProviderModel, policyNamespace } from '../model/security';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { renderRequestAuthenticationSpec } from '../render/request-authentication';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /** Where a token is read from: a request header, with an optional value prefix. */
 export interface JwtHeader {
@@ -148,7 +149,7 @@ export class JwtAuthentication extends Construct {
   constructor(scope: Construct, id: string, props: JwtAuthenticationProps) {
     super(scope, id);
     checkArgs(this, 'JwtAuthentication.new', arguments);
-    this.model = MeshModel.of(this);
+    this.model = meshOf(this);
     if (props.service && props.namespace !== undefined) {
       throw propError(this, 'namespace', 'must not be set together with \'service\'', props.namespace, 'drop namespace, or drop service for a namespace-wide provider');
     }
@@ -182,6 +183,7 @@ export class JwtAuthentication extends Construct {
     else if (props.namespace !== undefined) namespace = validateDnsLabel(this, 'namespace', props.namespace);
     this._model = {
       path: this.node.path,
+      serviceHost: props.service?.host,
       issuer: props.issuer,
       scope: props.service ? 'workload' : namespace !== undefined ? 'namespace' : 'mesh',
       namespace,
@@ -194,25 +196,19 @@ export class JwtAuthentication extends Construct {
       forwardOriginalToken: props.forwardOriginalToken,
       outputPayloadToHeader: props.outputPayloadToHeader,
     };
-    addJwtProvider(this.model, this._model);
-    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    this.model.addJwtProvider(this._model);
+    addMeshValidation(this);
 
     // a plain ApiObject: the generated L1 would rename `jwksUri` to its legacy alias `jwks_uri`
     this.resource = new ApiObject(this, 'Resource', {
       ...RequestAuthentication.GVK,
       metadata: {
         name,
-        namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
+        namespace: Lazy.any({ produce: () => policyNamespace(snapshotOf(this.model).mesh.rootNamespace, this._model) }) as unknown as string,
       },
-      // ambient (issue 17): the waypoint of the service validates tokens (targetRefs), not ztunnel
-      spec: Lazy.any({ produce: () => renderRequestAuthenticationSpec(this._model, this.waypointTarget(props.service)) }),
+      // an ambient service's waypoint validates the tokens (targetRefs), not ztunnel
+      spec: Lazy.any({ produce: () => renderRequestAuthenticationSpec(snapshotOf(this.model), this._model) }),
     });
-  }
-
-  /** The Services whose waypoint validates the tokens (none unless the service is ambient with a waypoint). */
-  private waypointTarget(service: IMeshService | undefined): string[] {
-    const svc = service ? this.model.findService(service.host) : undefined;
-    return svc ? waypointServicesOf(this.model, svc) : [];
   }
 
   private validateKeys(props: JwtAuthenticationProps) {

@@ -2,13 +2,15 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { registeredService } from './private/registered-service';
 import { PeerAuthentication, PeerAuthenticationSpec } from '../imports/security.istio.io';
-import { MeshModel } from '../model';
-import { addPeerAuthentication, namespaceOf, PeerAuthenticationModel, PeerAuthenticationScope } from '../model/security';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
+import { PeerAuthenticationModel, PeerAuthenticationScope, policyNamespace } from '../model/security';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { renderPeerAuthenticationSpec } from '../render/peer-authentication';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /**
  * Which connections a workload's sidecar accepts.
@@ -126,7 +128,7 @@ export class StrictMtls extends Construct {
   constructor(scope: Construct, id: string, props: StrictMtlsProps = {}) {
     super(scope, id);
     checkArgs(this, 'StrictMtls.new', arguments);
-    this.model = MeshModel.of(this);
+    this.model = meshOf(this);
     if (props.service && props.namespace !== undefined) {
       throw propError(this, 'namespace', 'must not be set together with \'service\' (a service-scoped policy lives in the service\'s namespace)', props.namespace,
         'drop namespace, or drop service for a namespace-wide policy');
@@ -150,15 +152,15 @@ export class StrictMtls extends Construct {
 
     const portLevel = this.validatePortLevel(props, scopeKind);
     this._model = { path: this.node.path, scope: scopeKind, namespace, selector, mode: this.mode, portLevel };
-    addPeerAuthentication(this.model, this._model);
-    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
+    this.model.addPeerAuthentication(this._model);
+    addMeshValidation(this);
 
     const annotations = props.permissiveMigration ? { [MTLS_MIGRATION_ANNOTATION]: 'permissive' } : undefined;
     this.resource = new PeerAuthentication(this, 'Resource', {
       metadata: {
         name: props.service ? props.service.serviceName : 'default',
         // mesh-wide: resolved at synth so a control plane declared later moves it
-        namespace: Lazy.any({ produce: () => namespaceOf(this.model, this._model) }) as unknown as string,
+        namespace: Lazy.any({ produce: () => this.namespace }) as unknown as string,
         annotations,
       },
       spec: Lazy.any({ produce: () => this._toKube() }),
@@ -167,7 +169,7 @@ export class StrictMtls extends Construct {
 
   /** Namespace the PeerAuthentication is placed in. */
   public get namespace(): string {
-    return namespaceOf(this.model, this._model);
+    return policyNamespace(snapshotOf(this.model).mesh.rootNamespace, this._model);
   }
 
   /** @internal */

@@ -2,39 +2,36 @@ import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayApiServiceRouting } from './gateway-api-routing';
-import { finalizeAmbientService } from './private/ambient-service';
 import { resolveWorkloadSecurity, validatePorts, validateVolumes, WorkloadSecurity } from './private/workload';
+import { WorkloadObject, WorkloadWorkspace } from './private/workload-object';
 import { WorkloadSecurityOptions } from './workload-security';
 import { WorkloadVolume } from './workload-volume';
-import { recordImage } from '../analysis/rules/risk-rules';
 import { DataPlaneMode } from '../control-plane/ambient';
 import { IMeshControlPlane } from '../control-plane/istio-control-plane';
-import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } from '../data-plane/scrape';
+import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } from './private/scrape';
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
-import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
-import { addAmbientFinalizer, finalizeAmbient, namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
-import { emitsDeployment, onWorkloadsChanged, putWorkload } from '../model/releases';
-import { MeshRouting, RoutingApi, setRoutingApi } from '../model/routing';
-import { clientTlsModeOf, setClientTls } from '../model/security';
+import { PortModel, ServiceModel, VersionModel } from '../model/core';
+import { MeshModel } from '../model/mesh-model';
+import { snapshotOf } from '../model/resolve';
+import { dataPlaneOf } from '../model/resolve-services';
+import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshServicePort, Protocol } from '../model/service-port';
 import { IMeshDestination, IMeshIdentity, IMeshService } from '../model/shared-interfaces';
-import { trafficOf } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { renderDestinationRuleSpec } from '../render/destination-rule';
 import { renderSidecarSpec } from '../render/sidecar';
 import { renderVirtualServiceSpec } from '../render/virtual-service';
-// --- security (src/security) ---
 import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';
 import { ClientTlsMode } from '../security/mtls';
+import { addMeshValidation, meshOf } from '../synth/mesh';
+import { ObjectSlot } from '../synth/object-slot';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
 import { setServiceTrafficPolicy, setVersionTrafficPolicy } from '../traffic/private/traffic-policy';
 import { TrafficPolicy } from '../traffic/traffic-policy';
-// --- end security ---
-
 
 /**
  * One version of a `MeshService`: its own Deployment and DestinationRule subset.
@@ -227,7 +224,6 @@ export interface MeshServiceProps {
    */
   readonly security?: WorkloadSecurityOptions;
 
-  // --- observability: the application's own metrics ---
   /**
    * The application's own Prometheus endpoint. The pods are annotated with it
    * (`prometheus.io/scrape|port|path`), and Istio's injector rewrites those
@@ -241,9 +237,7 @@ export interface MeshServiceProps {
    * @see https://istio.io/latest/docs/ops/integrations/prometheus/#option-1-metrics-merging
    */
   readonly metrics?: MeshServiceMetrics;
-  // --- end observability ---
 
-  // --- security (src/security) ---
   /**
    * TLS that client sidecars use toward this service (the DestinationRule's
    * `trafficPolicy.tls.mode`). `DISABLE` is a synth error while the
@@ -253,8 +247,7 @@ export interface MeshServiceProps {
    * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings
    */
   readonly clientTlsMode?: ClientTlsMode;
-  // --- end security ---
-  // --- control-plane area: revision binding ---------------------------------
+
   /**
    * The control plane (revision) whose sidecar the pods get: a revisioned
    * control plane adds the pod label `istio.io/rev: <revision>`.
@@ -262,8 +255,7 @@ export interface MeshServiceProps {
    * @default - whichever control plane the namespace is bound to (default revision otherwise)
    */
   readonly controlPlane?: IMeshControlPlane;
-  // --- end control-plane area -----------------------------------------------
-  // --- Gateway API (issue 17) ---
+
   /**
    * The API this service's routing is rendered with. With
    * `RoutingApi.GATEWAY_API` the routes, releases and default route become an
@@ -276,9 +268,7 @@ export interface MeshServiceProps {
    * @default - the app's or chart's choice (`MeshApp` `routingApi`, `MeshRouting.use()`), else `RoutingApi.ISTIO`
    */
   readonly routingApi?: RoutingApi;
-  // --- end Gateway API ---
 
-  // --- ambient (issue 17) ---
   /**
    * How the pods of this service join the mesh. `AMBIENT`: no sidecar (pods
    * labelled `sidecar.istio.io/inject: "false"` and
@@ -286,12 +276,10 @@ export interface MeshServiceProps {
    * node's ztunnel carries the traffic and enforces L4 authorization, and a
    * waypoint is declared when the service's intent needs L7.
    *
-   * @default - the mode of the service's `MeshNamespace` (declared before the
-   * service), else `DataPlaneMode.SIDECAR`
+   * @default - the mode of the service's `MeshNamespace`, else `DataPlaneMode.SIDECAR`
    * @see https://istio.io/latest/docs/ambient/overview/
    */
   readonly dataPlaneMode?: DataPlaneMode;
-  // --- end ambient ---
 }
 
 const DEFAULT_RESOURCES: kplus.ContainerResources = {
@@ -339,135 +327,60 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   public readonly routingApi: RoutingApi;
   /** With `RoutingApi.GATEWAY_API`: the HTTPRoutes, one per HTTP port (empty otherwise). */
   public readonly httpRoutes: ApiObject[];
-  /** The Istio Sidecar scoping egress, unless `egressScoping` is false or the service is ambient. */
-  public readonly sidecar?: ApiObject;
-  /** How the pods of this service join the mesh. */
-  public readonly dataPlaneMode: DataPlaneMode;
 
   private readonly model: MeshModel;
+  private readonly props: MeshServiceProps;
   private readonly _ports: PortModel[];
+  private readonly _stableVersion: string;
   private readonly appMetrics?: AppMetricsEndpointModel;
+  private readonly workloadSecurity: WorkloadSecurity;
+  private readonly workspace: WorkloadWorkspace;
+  private readonly sidecarSlot: ObjectSlot;
+  private readonly gatewayApi?: GatewayApiServiceRouting;
   private readonly _versions: VersionModel[] = [];
   private readonly _deployments = new Map<string, kplus.Deployment>();
-  private readonly _stableVersion: string;
-  private readonly props: MeshServiceProps;
-  private readonly gatewayApi?: GatewayApiServiceRouting;
-  private readonly security: WorkloadSecurity;
 
   constructor(scope: Construct, id: string, props: MeshServiceProps) {
     super(scope, id);
     checkArgs(this, 'MeshService.new', arguments);
     this.props = props;
-    this.model = MeshModel.of(this);
-
-    this.serviceName = props.serviceName !== undefined
-      ? validateDnsLabel(this, 'serviceName', props.serviceName)
-      : validateDnsLabel(this, 'serviceName', id, undefined);
-    validateServiceName(this, 'serviceName', this.serviceName);
+    this.model = meshOf(this);
+    this.serviceName = validateServiceName(this, 'serviceName', validateDnsLabel(this, 'serviceName', props.serviceName ?? id));
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
     for (const k of Object.keys(props.env ?? {})) validateEnvName(this, `env.${k}`, k);
     this.host = this.model.hostOf(this.serviceName, this.namespace);
-    const serviceAccountName = validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName);
-    this.security = resolveWorkloadSecurity(this, props.security ?? {});
+    this.workloadSecurity = resolveWorkloadSecurity(this, props.security ?? {});
     this._ports = validatePorts(this, props.ports ?? [{ port: 80, targetPort: 8080, protocol: Protocol.HTTP }]);
     this.appMetrics = props.metrics ? appMetricsEndpoint(this, props.metrics) : undefined;
+    this._stableVersion = this.validateStableVersion(props);
+    this.routingApi = this.validateRoutingApi(props.routingApi ?? MeshRouting.of(this));
+    this.recordDataPlane(props);
 
-    if (!props.versions || props.versions.length === 0) {
-      throw propError(this, 'versions', 'must list at least one version', props.versions ?? [],
-        'add a version, e.g. versions: [{ name: \'v1\', image: \'...\' }]');
-    }
-    const stable = props.stableVersion ?? props.versions[0].name;
-    if (!props.versions.some((v) => v.name === stable)) {
-      throw propError(this, 'stableVersion', `must name one of the versions (${props.versions.map((v) => JSON.stringify(v.name)).join(', ')})`,
-        stable, 'set stableVersion to an existing version name or add that version');
-    }
-    this._stableVersion = stable;
-
-    // --- ambient (issue 17) ---
-    const nsMode = namespaceDataPlaneOf(this.model, this.namespace)?.mode;
-    this.dataPlaneMode = props.dataPlaneMode ?? (nsMode === 'ambient' ? DataPlaneMode.AMBIENT : DataPlaneMode.SIDECAR);
-    const ambient = this.dataPlaneMode === DataPlaneMode.AMBIENT;
-    if (ambient && props.egressScoping !== undefined) {
-      throw propError(this, 'egressScoping', 'has no effect on an ambient service (an Istio Sidecar resource configures sidecars only)', props.egressScoping,
-        'remove egressScoping, or set dataPlaneMode: DataPlaneMode.SIDECAR');
-    }
-    if (ambient && props.controlPlane?.revision) {
-      throw propError(this, 'controlPlane', 'must be the default revision for an ambient service: its pods are captured by the node\'s ztunnel, not injected by a revision',
-        props.controlPlane.revision, 'remove controlPlane, or set dataPlaneMode: DataPlaneMode.SIDECAR');
-    }
-    setServiceDataPlane(this.model, {
-      path: this.node.path, host: this.host, namespace: this.namespace, mode: ambient ? 'ambient' : 'sidecar', explicit: props.dataPlaneMode !== undefined,
-    });
-    // --- end ambient ---
-    const labels = { 'app': this.serviceName, 'app.kubernetes.io/name': this.serviceName };
-    const metadata = { name: this.serviceName, namespace: this.namespace, labels };
-
+    const metadata = { name: this.serviceName, namespace: this.namespace, labels: this.labels() };
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...metadata, name: serviceAccountName },
+      metadata: { ...metadata, name: validateDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.serviceName) },
       automountToken: false,
     });
-
-    this.service = new kplus.Service(this, 'Service', {
-      metadata,
-      ports: this._ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: kplus.Protocol.TCP })),
-    });
-    this.service.selectLabel('app', this.serviceName);
-    this._ports.forEach((p, i) => ApiObject.of(this.service).addJsonPatch(JsonPatch.add(`/spec/ports/${i}/appProtocol`, p.protocol)));
-
+    this.service = this.createService(metadata);
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata,
-      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this._toModel(), this.model, clientTlsModeOf(this.model, this.host)) }),
+      spec: Lazy.any({ produce: () => renderDestinationRuleSpec(this.snapshot()) }),
     });
-    // --- Gateway API (issue 17): HTTPRoutes and per-version Services instead of the VirtualService ---
-    this.routingApi = props.routingApi ?? MeshRouting.of(this);
-    if (!Object.values(RoutingApi).includes(this.routingApi)) {
-      throw propError(this, 'routingApi', `must be one of ${Object.values(RoutingApi).map((v) => JSON.stringify(v)).join(', ')}`, this.routingApi, 'use RoutingApi.ISTIO or RoutingApi.GATEWAY_API');
-    }
-    setRoutingApi(this.model, this.host, this.routingApi);
-    // a TCP-only service has no HTTP routing: its L4 default route stays the VirtualService's
-    if (this.routingApi === RoutingApi.GATEWAY_API && this._ports.some((p) => p.protocol !== 'tcp')) {
-      this.gatewayApi = new GatewayApiServiceRouting(this, this.model, () => this._toModel(),
-        () => renderDestinationRuleSpec(this._toModel(), this.model, clientTlsModeOf(this.model, this.host)), labels);
-    }
+    this.gatewayApi = this.createGatewayApiRouting();
     this.httpRoutes = this.gatewayApi?.httpRoutes ?? [];
     this.virtualService = this.gatewayApi?.httpRoutes[0] ?? new VirtualService(this, 'VirtualService', {
       metadata,
-      spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.model, this._toModel()) }),
+      spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.snapshot()) }),
     });
-    // --- end Gateway API ---
-
-    if (!ambient && (props.egressScoping ?? true)) {
-      this.sidecar = new Sidecar(this, 'Sidecar', {
-        metadata,
-        spec: Lazy.any({ produce: () => renderSidecarSpec(this.model, this._toModel()) }),
-      });
-    }
-    this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });
-    // ambient: the waypoint and the labels that attach the service to it depend on the whole
-    // app's intent, so they are added when cdk8s validates the app (before it renders any object)
-    if (ambient) {
-      addAmbientFinalizer(this.model, () => finalizeAmbientService(this, this._toModel()));
-      this.node.addValidation({ validate: () => { finalizeAmbient(this.model); return []; } });
-    }
-
-    // --- releases: a version run by an Argo Rollouts Rollout gets no Deployment of its own (asked of the model) ---
-    onWorkloadsChanged(this.model, this.host, () => this.emitDeployments());
-    // --- end releases ---
-    for (const v of props.versions) this.addVersion(v);
-    // --- traffic (issue 3): whole-graph traffic findings reported on the service (e.g. default route to 0 replicas) ---
-    trafficOf(this.model, this.host);
-    // --- end traffic ---
-    const clash = this.model.addService(this._toModel());
-    if (clash) {
-      throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
-        'give one of the services another serviceName or namespace');
-    }
-    // --- security (src/security) ---
-    if (props.clientTlsMode !== undefined) setClientTls(this.model, { path: this.node.path, host: this.host, mode: props.clientTlsMode });
-    // --- end security ---
+    this.sidecarSlot = new ObjectSlot(this, 'Sidecar', (slot, snapshot) => (snapshot.service(this.host)?.egressScoped
+      ? new Sidecar(slot, 'Resource', { metadata, spec: Lazy.any({ produce: () => renderSidecarSpec(this.snapshot()) }) })
+      : undefined));
+    addMeshValidation(this);
+    this.workspace = new WorkloadWorkspace(this);
+    for (const v of props.versions ?? []) this.addVersion(v);
+    this.register();
   }
 
-  // --- traffic (issue 3) ---
   /**
    * Adds an HTTP routing rule to the service's VirtualService. Rules are
    * evaluated in the order they are added; the default route (the stable
@@ -503,8 +416,6 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     checkArgs(this, 'MeshService.configureVersionTrafficPolicy', arguments);
     setVersionTrafficPolicy(this, version, policy);
   }
-  // --- end traffic ---
-  // --- security (src/security): authorization derived from the service graph ---
 
   /**
    * Admits requests from another workload of the mesh (a MeshService or a
@@ -563,7 +474,6 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     checkArgs(this, 'MeshService.requireJwt', arguments);
     return ServiceAuthorization.of(this).requireJwt(authentication, options ?? {});
   }
-  // --- end security ---
 
   /** Names of the versions, in declaration order. */
   public get versions(): string[] {
@@ -573,6 +483,23 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   /** The version that receives traffic by default. */
   public get stableVersion(): string {
     return this._stableVersion;
+  }
+
+  /**
+   * How the pods of this service join the mesh: its own `dataPlaneMode`, else
+   * its namespace's (`MeshNamespace`), else sidecars. Resolved when the app is
+   * synthesized; before that, from what the app declares so far.
+   */
+  public get dataPlaneMode(): DataPlaneMode {
+    return dataPlaneOf(this.model, this.host, this.namespace).mode === 'ambient' ? DataPlaneMode.AMBIENT : DataPlaneMode.SIDECAR;
+  }
+
+  /**
+   * The Istio Sidecar scoping egress, once the app is synthesized (undefined
+   * before, and when `egressScoping` is false or the service is ambient).
+   */
+  public get sidecar(): ApiObject | undefined {
+    return this.sidecarSlot.object;
   }
 
   /** Namespace of the Kubernetes Service callers reach. */
@@ -606,112 +533,24 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   }
 
   /**
-   * Adds a version: a Deployment and a DestinationRule subset.
+   * Adds a version: a Deployment and a DestinationRule subset. The
+   * Deployment is emitted unless a Rollout (`ReleaseDriver.argoRollouts`)
+   * runs the version.
    *
    * @returns the version's Deployment
    */
   public addVersion(version: MeshServiceVersion): kplus.Deployment {
     checkArgs(this, 'MeshService.addVersion', arguments);
-    const index = this._versions.length;
-    const prop = `versions[${index}]`;
-    validateDnsLabel(this, `${prop}.name`, version.name);
-    if (this._versions.some((v) => v.name === version.name)) {
-      throw propError(this, `${prop}.name`, 'must be unique within a MeshService', version.name, 'give each version a distinct name, e.g. v1 and v2');
-    }
-    if (!version.image || /\s/.test(version.image)) {
-      throw propError(this, `${prop}.image`, 'must be a container image reference without whitespace', version.image, 'set image, e.g. \'ghcr.io/acme/app:1.0.0\'');
-    }
-    if (version.image.includes('//') || version.image.endsWith('/') || version.image.startsWith('/')) {
-      throw propError(this, `${prop}.image`, 'must not contain an empty path segment (\'//\', or a leading or trailing \'/\'): the kubelet cannot pull it', version.image,
-        'join registry, repository and tag without doubled slashes, e.g. \'ghcr.io/acme/app:1.0.0\'');
-    }
-    for (const k of Object.keys(version.env ?? {})) validateEnvName(this, `${prop}.env.${k}`, k);
-    recordImage(this, `${prop}.image`, version.image);
-    const replicas = version.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');
-    }
-    const volumes = validateVolumes(this, prop, version.volumes, this.security.readOnlyRootFilesystem);
-    const defaultTmp = this.security.readOnlyRootFilesystem && !volumes.some((v) => v.path === '/tmp');
-
-    const podLabels: Record<string, string> = {
-      'app': this.serviceName,
-      'version': version.name,
-      'app.kubernetes.io/name': this.serviceName,
-      'app.kubernetes.io/version': version.name,
-      ...(this.dataPlaneMode === DataPlaneMode.AMBIENT ? {
-        // ambient: never injected, captured by the node's ztunnel
-        'sidecar.istio.io/inject': 'false',
-        'istio.io/dataplane-mode': 'ambient',
-      } : {
-        'sidecar.istio.io/inject': 'true',
-        // control-plane area: bind the pods to a revisioned control plane
-        ...(this.props.controlPlane?.revision ? { 'istio.io/rev': this.props.controlPlane.revision } : {}),
-      }),
-    };
-    const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
-      metadata: {
-        name: `${this.serviceName}-${version.name}`,
-        namespace: this.namespace,
-        labels: { 'app': this.serviceName, 'version': version.name, 'app.kubernetes.io/name': this.serviceName, 'app.kubernetes.io/version': version.name },
-      },
-      replicas,
-      select: false,
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: {
-        ensureNonRoot: this.security.ensureNonRoot,
-        user: this.security.user,
-        group: this.security.group,
-        fsGroup: this.security.group,
-      },
-    });
-    deployment.select(kplus.LabelSelector.of({ labels: { app: this.serviceName, version: version.name } }));
-    for (const [k, v] of Object.entries(podLabels)) deployment.podMetadata.addLabel(k, v);
-    // --- observability: the app's own endpoint, which the injector rewrites to the merged one (15020) ---
-    for (const [k, v] of Object.entries(meshScrapeAnnotations(this.appMetrics))) deployment.podMetadata.addAnnotation(k, v);
-    // --- end observability ---
-
-    const env: Record<string, kplus.EnvValue> = {};
-    for (const [k, v] of Object.entries({ ...this.props.env, ...version.env })) env[k] = kplus.EnvValue.fromValue(v);
-
-    const container = deployment.addContainer({
-      name: this.serviceName,
-      image: version.image,
-      command: version.command,
-      args: version.args,
-      ports: this._ports.map((p) => ({ number: p.targetPort, name: p.name, protocol: kplus.Protocol.TCP })),
-      envVariables: env,
-      resources: version.resources ?? this.props.resources ?? DEFAULT_RESOURCES,
-      readiness: version.readiness ?? this.props.readiness,
-      liveness: version.liveness ?? this.props.liveness,
-      securityContext: {
-        ensureNonRoot: this.security.ensureNonRoot,
-        user: this.security.user,
-        group: this.security.group,
-        readOnlyRootFilesystem: this.security.readOnlyRootFilesystem,
-        allowPrivilegeEscalation: this.security.allowPrivilegeEscalation,
-        privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL], add: this.security.addCapabilities.length ? this.security.addCapabilities : undefined },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
-    });
-    if (defaultTmp) {
-      container.mount('/tmp', kplus.Volume.fromEmptyDir(deployment, `tmp-${version.name}`, 'tmp'));
-    }
-    for (const v of volumes) v._mount(deployment, container, `volume-${v.name}`);
-
-    this._versions.push({ name: version.name, replicas, podLabels });
+    const prop = `versions[${this._versions.length}]`;
+    const replicas = this.validateVersion(prop, version);
+    const deployment = this.buildDeployment(prop, version, replicas);
+    new ObjectSlot(this, `Deployment-${version.name}`, (slot, snapshot) => (snapshot.service(this.host)?.workloads.find((w) => w.version === version.name)?.emitted
+      ? new WorkloadObject(slot, 'Resource', deployment)
+      : undefined));
+    this._versions.push({ name: version.name, replicas, podLabels: this.versionLabels(version.name) });
     this._deployments.set(version.name, deployment);
-    // --- releases: the version's workload, for a Rollout that runs it ---
-    putWorkload(this.model, this.host, version.name, {
-      ownerPath: this.node.path,
-      deploymentName: deployment.name,
-      podTemplate: () => ApiObject.of(deployment).toJson().spec.template,
-    });
-    this.emitDeployments();
-    // --- end releases ---
-    this.gatewayApi?.addVersion(version.name); // Gateway API (issue 17): the version's Service
+    this.model.putWorkload({ serviceHost: this.host, version: version.name, ownerPath: this.node.path, deploymentName: deployment.name });
+    this.gatewayApi?.addVersion(version.name);
     if (this.model.findService(this.host)?.path === this.node.path) this.model.updateService(this._toModel());
     return deployment;
   }
@@ -730,15 +569,14 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       if (target instanceof MeshService) {
         this.model.addEdge({ from: this._toModel(), to: target._toModel(), reason: 'dependsOn' });
       } else {
-        for (const host of target.destinationHosts) {
-          this.model.addEgressHost(this.host, `${target.destinationNamespace}/${host}`);
-        }
+        for (const host of target.destinationHosts) this.model.addEgressHost(this.host, `${target.destinationNamespace}/${host}`);
       }
     }
   }
 
   /**
-   * The Deployment of one version (escape hatch).
+   * The Deployment of one version (escape hatch: its pod template is what the
+   * version runs, in the service's Deployment or in a Rollout that runs it).
    */
   public deploymentOf(version: string): kplus.Deployment {
     checkArgs(this, 'MeshService.deploymentOf', arguments);
@@ -748,18 +586,6 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
         'pass an existing version name');
     }
     return d;
-  }
-
-  /**
-   * Emits the Deployment of each version unless the model says a Rollout
-   * runs that version (`emitsDeployment()`); asked whenever a version, a
-   * release or a Rollout of this service is declared, so the order of those
-   * declarations does not matter.
-   */
-  private emitDeployments(): void {
-    for (const [version, deployment] of this._deployments) {
-      if (!emitsDeployment(this.model, this.host, version)) this.node.tryRemoveChild(deployment.node.id);
-    }
   }
 
   /** @internal */
@@ -774,7 +600,174 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       ports: this._ports,
       versions: [...this._versions],
       stableVersion: this._stableVersion,
-      egressScoped: this.sidecar !== undefined,
+    };
+  }
+
+  private snapshot() {
+    const s = snapshotOf(this.model).service(this.host);
+    if (!s) throw new Error(`internal: ${this.node.path} is not in the snapshot`);
+    return s;
+  }
+
+  private labels(): Record<string, string> {
+    return { 'app': this.serviceName, 'app.kubernetes.io/name': this.serviceName };
+  }
+
+  /** The labels of a version's pods the service declares (how they join the mesh is resolved in the snapshot). */
+  private versionLabels(version: string): Record<string, string> {
+    return { 'app': this.serviceName, 'version': version, 'app.kubernetes.io/name': this.serviceName, 'app.kubernetes.io/version': version };
+  }
+
+  private validateStableVersion(props: MeshServiceProps): string {
+    if (!props.versions || props.versions.length === 0) {
+      throw propError(this, 'versions', 'must list at least one version', props.versions ?? [],
+        'add a version, e.g. versions: [{ name: \'v1\', image: \'...\' }]');
+    }
+    const stable = props.stableVersion ?? props.versions[0].name;
+    if (!props.versions.some((v) => v.name === stable)) {
+      throw propError(this, 'stableVersion', `must name one of the versions (${props.versions.map((v) => JSON.stringify(v.name)).join(', ')})`,
+        stable, 'set stableVersion to an existing version name or add that version');
+    }
+    return stable;
+  }
+
+  private validateRoutingApi(api: RoutingApi): RoutingApi {
+    if (!Object.values(RoutingApi).includes(api)) {
+      throw propError(this, 'routingApi', `must be one of ${Object.values(RoutingApi).map((v) => JSON.stringify(v)).join(', ')}`, api, 'use RoutingApi.ISTIO or RoutingApi.GATEWAY_API');
+    }
+    this.model.setRoutingApi(this.host, api);
+    return api;
+  }
+
+  /** Records how the pods ask to join the mesh; the mode is resolved in the snapshot (AMB005 and AMB006 check the combinations). */
+  private recordDataPlane(props: MeshServiceProps): void {
+    const mode = props.dataPlaneMode === undefined ? undefined : props.dataPlaneMode === DataPlaneMode.AMBIENT ? 'ambient' : 'sidecar';
+    this.model.setServiceDataPlane({
+      path: this.node.path,
+      host: this.host,
+      namespace: this.namespace,
+      mode,
+      revision: props.controlPlane?.revision,
+      egressScoping: props.egressScoping,
+    });
+    if (props.clientTlsMode !== undefined) this.model.setClientTls({ path: this.node.path, host: this.host, mode: props.clientTlsMode });
+  }
+
+  /** The Kubernetes Service: named, `appProtocol`-tagged ports; attached to the namespace's waypoint when the service uses one. */
+  private createService(metadata: { name: string; namespace: string; labels: Record<string, string> }): kplus.Service {
+    const service = new kplus.Service(this, 'Service', {
+      metadata,
+      ports: this._ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: kplus.Protocol.TCP })),
+    });
+    service.selectLabel('app', this.serviceName);
+    this._ports.forEach((p, i) => ApiObject.of(service).addJsonPatch(JsonPatch.add(`/spec/ports/${i}/appProtocol`, p.protocol)));
+    this.attachToWaypoint(ApiObject.of(service));
+    return service;
+  }
+
+  /**
+   * Labels a Service of this service so an ambient waypoint serves it, when
+   * the snapshot attaches the service to one: `istio.io/use-waypoint`, and
+   * `istio.io/ingress-use-waypoint` so ingress traffic takes the waypoint too.
+   */
+  private attachToWaypoint(service: ApiObject): void {
+    const waypoint = () => snapshotOf(this.model).service(this.host)?.waypoint;
+    service.metadata.addLabel('istio.io/use-waypoint', Lazy.any({ produce: waypoint }));
+    service.metadata.addLabel('istio.io/ingress-use-waypoint', Lazy.any({ produce: () => (waypoint() ? 'true' : undefined) }));
+  }
+
+  /** The Gateway API objects that replace the VirtualService (a TCP-only service keeps its L4 default route in the VirtualService). */
+  private createGatewayApiRouting(): GatewayApiServiceRouting | undefined {
+    if (this.routingApi !== RoutingApi.GATEWAY_API || this._ports.every((p) => p.protocol === 'tcp')) return undefined;
+    return new GatewayApiServiceRouting(this, this.model, this._toModel(), this.labels(), (s) => this.attachToWaypoint(s));
+  }
+
+  private register(): void {
+    const clash = this.model.addService(this._toModel());
+    if (clash) {
+      throw propError(this, 'serviceName', `must be unique per namespace: ${clash.path} already declares host ${clash.host}`, this.serviceName,
+        'give one of the services another serviceName or namespace');
+    }
+  }
+
+  /** Checks a version's props; returns its replicas. */
+  private validateVersion(prop: string, version: MeshServiceVersion): number {
+    validateDnsLabel(this, `${prop}.name`, version.name);
+    if (this._versions.some((v) => v.name === version.name)) {
+      throw propError(this, `${prop}.name`, 'must be unique within a MeshService', version.name, 'give each version a distinct name, e.g. v1 and v2');
+    }
+    if (!version.image || /\s/.test(version.image)) {
+      throw propError(this, `${prop}.image`, 'must be a container image reference without whitespace', version.image, 'set image, e.g. \'ghcr.io/acme/app:1.0.0\'');
+    }
+    if (version.image.includes('//') || version.image.endsWith('/') || version.image.startsWith('/')) {
+      throw propError(this, `${prop}.image`, 'must not contain an empty path segment (\'//\', or a leading or trailing \'/\'): the kubelet cannot pull it', version.image,
+        'join registry, repository and tag without doubled slashes, e.g. \'ghcr.io/acme/app:1.0.0\'');
+    }
+    for (const k of Object.keys(version.env ?? {})) validateEnvName(this, `${prop}.env.${k}`, k);
+    this.model.addImage({ path: this.node.path, prop: `${prop}.image`, image: version.image });
+    const replicas = version.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw propError(this, `${prop}.replicas`, 'must be a whole number >= 0', version.replicas, 'set replicas to 0 or more');
+    }
+    return replicas;
+  }
+
+  /** The version's Deployment, built in the service's workload workspace. */
+  private buildDeployment(prop: string, version: MeshServiceVersion, replicas: number): kplus.Deployment {
+    const security = this.workloadSecurity;
+    const volumes = validateVolumes(this, prop, version.volumes, security.readOnlyRootFilesystem);
+    const labels = this.versionLabels(version.name);
+    const deployment = new kplus.Deployment(this.workspace.scope, `Deployment-${version.name}`, {
+      metadata: { name: `${this.serviceName}-${version.name}`, namespace: this.namespace, labels },
+      replicas,
+      select: false,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: security.ensureNonRoot, user: security.user, group: security.group, fsGroup: security.group },
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: this.serviceName, version: version.name } }));
+    for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+    for (const key of MESH_POD_LABELS) {
+      const value = () => snapshotOf(this.model).service(this.host)?.versions.find((x) => x.name === version.name)?.podLabels[key];
+      deployment.podMetadata.addLabel(key, Lazy.any({ produce: value }));
+    }
+    // the app's own metrics endpoint, which the injector rewrites to the merged one (15020)
+    for (const [k, v] of Object.entries(meshScrapeAnnotations(this.appMetrics))) deployment.podMetadata.addAnnotation(k, v);
+    const container = deployment.addContainer(this.containerProps(version));
+    if (security.readOnlyRootFilesystem && !volumes.some((v) => v.path === '/tmp')) {
+      container.mount('/tmp', kplus.Volume.fromEmptyDir(deployment, `tmp-${version.name}`, 'tmp'));
+    }
+    for (const v of volumes) v._mount(deployment, container, `volume-${v.name}`);
+    return deployment;
+  }
+
+  private containerProps(version: MeshServiceVersion): kplus.ContainerProps {
+    const env: Record<string, kplus.EnvValue> = {};
+    for (const [k, v] of Object.entries({ ...this.props.env, ...version.env })) env[k] = kplus.EnvValue.fromValue(v);
+    const security = this.workloadSecurity;
+    return {
+      name: this.serviceName,
+      image: version.image,
+      command: version.command,
+      args: version.args,
+      ports: this._ports.map((p) => ({ number: p.targetPort, name: p.name, protocol: kplus.Protocol.TCP })),
+      envVariables: env,
+      resources: version.resources ?? this.props.resources ?? DEFAULT_RESOURCES,
+      readiness: version.readiness ?? this.props.readiness,
+      liveness: version.liveness ?? this.props.liveness,
+      securityContext: {
+        ensureNonRoot: security.ensureNonRoot,
+        user: security.user,
+        group: security.group,
+        readOnlyRootFilesystem: security.readOnlyRootFilesystem,
+        allowPrivilegeEscalation: security.allowPrivilegeEscalation,
+        privileged: false,
+        capabilities: { drop: [kplus.Capability.ALL], add: security.addCapabilities.length ? security.addCapabilities : undefined },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
     };
   }
 }
+
+/** Pod labels that say how a version's pods join the mesh (resolved in the snapshot: ambient, sidecar, revision). */
+const MESH_POD_LABELS: readonly string[] = ['sidecar.istio.io/inject', 'istio.io/dataplane-mode', 'istio.io/rev'];

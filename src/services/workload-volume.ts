@@ -6,7 +6,7 @@ import { isDnsLabel, suggestDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 
 /** Volume names the Istio sidecar injector adds to every injected pod. */
-const ISTIO_VOLUMES = ['credential-socket', 'workload-socket', 'workload-certs', 'gke-workload-certificate', 'custom-bootstrap-volume', 'lightstep-certs'];
+const ISTIO_VOLUMES: readonly string[] = ['credential-socket', 'workload-socket', 'workload-certs', 'gke-workload-certificate', 'custom-bootstrap-volume', 'lightstep-certs'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 

@@ -1,10 +1,9 @@
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
-import { MeshModel } from '../model/mesh-model';
-import { addRelease } from '../model/releases';
 import { IMeshService } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /**
  * Properties of a `BlueGreenRelease`.
@@ -69,8 +68,7 @@ export class BlueGreenRelease extends Construct {
     if (props.active === props.preview) {
       throw propError(this, 'preview', 'must differ from \'active\'', props.preview, 'name the idle version as preview');
     }
-    const model = MeshModel.of(this);
-    addRelease(model, props.service.host, {
+    meshOf(this).addRelease(props.service.host, {
       path: this.node.path,
       kind: 'blue-green',
       stable: props.active,
@@ -78,6 +76,6 @@ export class BlueGreenRelease extends Construct {
       canaryWeight: 0,
       pinned: props.previewHeader ? [HttpMatch.header(props.previewHeader)._toModel(this, 'previewHeader')] : [],
     });
-    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
+    addMeshValidation(this);
   }
 }

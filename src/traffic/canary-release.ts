@@ -1,13 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HeaderMatch, HttpMatch } from './http-match';
-import { MeshModel } from '../model/mesh-model';
-import { addRelease } from '../model/releases';
 import { IMeshService } from '../model/shared-interfaces';
 import { MatchModel } from '../model/traffic';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
-import { checkInt, checkPercentage } from '../private/values';
+import { checkInt, checkPercentage, escapeRegex } from '../private/values';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /**
  * The stable and canary subsets of a service's DestinationRule whose pods a
@@ -114,7 +113,6 @@ export interface CanaryReleaseProps {
    */
   readonly mirrorPercentage?: number;
 
-  // --- gitops (src/rollouts) ---
   /**
    * Who moves the weights: Git (`ReleaseDriver.staticWeights()`) or Argo
    * Rollouts (`ReleaseDriver.argoRollouts({ steps })`, which requires
@@ -124,14 +122,9 @@ export interface CanaryReleaseProps {
    * @see https://argoproj.github.io/argo-rollouts/features/traffic-management/istio/
    */
   readonly driver?: IReleaseDriver;
-  // --- end gitops ---
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /**
  * A canary release of a `MeshService`: a weighted split of the service's
@@ -203,8 +196,7 @@ export class CanaryRelease extends Construct {
     // the driver checks the release against itself and creates what it emits (an Argo Rollouts Rollout)
     const binding: ReleaseDriverBinding = props.driver?.bindRelease(this) ?? {};
     const managedSubsets = binding.managedSubsets ? { stable: binding.managedSubsets.stable, canary: binding.managedSubsets.canary } : undefined;
-    const model = MeshModel.of(this);
-    addRelease(model, props.service.host, {
+    meshOf(this).addRelease(props.service.host, {
       path: this.node.path,
       kind: 'canary',
       stable: props.stable,
@@ -214,7 +206,7 @@ export class CanaryRelease extends Construct {
       mirrorPercentage,
       ...(managedSubsets ? { managedSubsets } : {}),
     });
-    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
+    addMeshValidation(this);
     this.rollout = binding.resource;
   }
 }

@@ -1,11 +1,7 @@
 import { IConstruct } from 'constructs';
-import {
-  VirtualServiceSpecHttpMatch, VirtualServiceSpecHttpMatchHeaders, VirtualServiceSpecHttpMatchQueryParams, VirtualServiceSpecHttpMatchUri,
-} from '../imports/networking.istio.io';
 import { MatchModel, NamedMatchModel, StringMatchKind } from '../model/traffic';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
-import { renderStringMatch } from '../render/common';
 
 /**
  * How a request path is matched.
@@ -36,8 +32,8 @@ export abstract class PathMatch {
   /** The value matched against. */
   public abstract readonly value: string;
 
-  /** @internal */
-  public abstract _toIstio(scope: IConstruct, prop: string): VirtualServiceSpecHttpMatchUri;
+  /** @internal Checks the condition (a valid regex; a path starting with '/'). */
+  public abstract _validate(scope: IConstruct, prop: string): void;
 }
 
 /**
@@ -72,10 +68,7 @@ export abstract class HeaderMatch {
   /** Header name (lower-case). */
   public abstract readonly name: string;
 
-  /** @internal */
-  public abstract _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchHeaders];
-
-  /** @internal */
+  /** @internal Validates the condition and returns it as model data. */
   public abstract _toModel(scope: IConstruct, prop: string): NamedMatchModel;
 }
 
@@ -104,10 +97,7 @@ export abstract class QueryParamMatch {
   /** Parameter name. */
   public abstract readonly name: string;
 
-  /** @internal */
-  public abstract _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchQueryParams];
-
-  /** @internal */
+  /** @internal Validates the condition and returns it as model data. */
   public abstract _toModel(scope: IConstruct, prop: string): NamedMatchModel;
 }
 
@@ -222,53 +212,25 @@ export class HttpMatch {
    * @internal
    */
   public _toModel(scope: IConstruct, prop: string): MatchModel {
-    this._toIstio(scope, prop); // validates every condition
     const o = this.options;
-    return {
-      path: o.path ? { kind: o.path.kind as StringMatchKind, value: o.path.value } : undefined,
-      headers: (o.headers ?? []).map((h, i) => h._toModel(scope, `${prop}.headers[${i}]`)),
-      queryParams: (o.queryParams ?? []).map((q, i) => q._toModel(scope, `${prop}.queryParams[${i}]`)),
-      method: o.method,
-      ignoreUriCase: o.ignoreUriCase ?? false,
-    };
-  }
-
-  /** @internal */
-  public _toIstio(scope: IConstruct, prop: string): VirtualServiceSpecHttpMatch {
-    const o = this.options;
-    const uri = o.path ? o.path._toIstio(scope, `${prop}.path`) : undefined;
-    let headers: Record<string, VirtualServiceSpecHttpMatchHeaders> | undefined;
-    if (o.headers?.length) {
-      const seen: Record<string, VirtualServiceSpecHttpMatchHeaders> = {};
-      o.headers.forEach((h, i) => {
-        const [name, value] = h._toIstio(scope, `${prop}.headers[${i}]`);
-        if (name in seen) {
-          throw propError(scope, `${prop}.headers[${i}]`, 'must not repeat a header name within one match', name, 'combine the conditions into one regex, or use two matches');
-        }
-        seen[name] = value;
-      });
-      headers = seen;
-    }
-    let queryParams: Record<string, VirtualServiceSpecHttpMatchQueryParams> | undefined;
-    if (o.queryParams?.length) {
-      const params: Record<string, VirtualServiceSpecHttpMatchQueryParams> = {};
-      o.queryParams.forEach((q, i) => {
-        const [name, value] = q._toIstio(scope, `${prop}.queryParams[${i}]`);
-        params[name] = value;
-      });
-      queryParams = params;
-    }
+    o.path?._validate(scope, `${prop}.path`);
+    const headers = (o.headers ?? []).map((h, i) => h._toModel(scope, `${prop}.headers[${i}]`));
+    headers.forEach((h, i) => {
+      if (headers.findIndex((x) => x.name === h.name) < i) {
+        throw propError(scope, `${prop}.headers[${i}]`, 'must not repeat a header name within one match', h.name, 'combine the conditions into one regex, or use two matches');
+      }
+    });
+    const queryParams = (o.queryParams ?? []).map((q, i) => q._toModel(scope, `${prop}.queryParams[${i}]`));
     if (o.ignoreUriCase && (!o.path || o.path.kind === 'regex')) {
       throw propError(scope, `${prop}.ignoreUriCase`, 'only applies to exact or prefix path matches', true, 'add an exact/prefix path or drop ignoreUriCase');
     }
-    const match: VirtualServiceSpecHttpMatch = {
-      uri,
+    return {
+      path: o.path ? { kind: o.path.kind as StringMatchKind, value: o.path.value } : undefined,
       headers,
       queryParams,
-      method: o.method ? { exact: o.method } : undefined,
-      ignoreUriCase: o.ignoreUriCase ? true : undefined,
+      method: o.method,
+      ignoreUriCase: o.ignoreUriCase ?? false,
     };
-    return match;
   }
 }
 
@@ -277,7 +239,7 @@ class StringMatchImpl extends PathMatch {
     super();
   }
 
-  public _toIstio(scope: IConstruct, prop: string): VirtualServiceSpecHttpMatchUri {
+  public _validate(scope: IConstruct, prop: string): void {
     if (this.kind === 'regex') {
       try {
         new RegExp(this.value);
@@ -287,7 +249,6 @@ class StringMatchImpl extends PathMatch {
     } else if (this.isPath && !this.value.startsWith('/')) {
       throw propError(scope, prop, 'must be an absolute path starting with \'/\'', this.value, `use "/${this.value}"`);
     }
-    return renderStringMatch({ kind: this.kind, value: this.value });
   }
 }
 
@@ -305,13 +266,9 @@ class HeaderMatchImpl extends HeaderMatch {
     super();
   }
 
-  public _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchHeaders] {
-    checkName(scope, prop, 'header', this.name, true);
-    return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
-  }
-
   public _toModel(scope: IConstruct, prop: string): NamedMatchModel {
-    this._toIstio(scope, prop);
+    checkName(scope, prop, 'header', this.name, true);
+    this.match?._validate(scope, `${prop}.value`);
     return { name: this.name, match: this.match ? { kind: this.match.kind, value: this.match.value } : undefined };
   }
 }
@@ -321,14 +278,10 @@ class QueryParamMatchImpl extends QueryParamMatch {
     super();
   }
 
-  public _toIstio(scope: IConstruct, prop: string): [string, VirtualServiceSpecHttpMatchQueryParams] {
-    checkName(scope, prop, 'query parameter', this.name, false);
-    // Istio: an empty match checks presence of the parameter
-    return [this.name, this.match ? this.match._toIstio(scope, `${prop}.value`) : {}];
-  }
-
   public _toModel(scope: IConstruct, prop: string): NamedMatchModel {
-    this._toIstio(scope, prop);
+    checkName(scope, prop, 'query parameter', this.name, false);
+    // no match: the condition checks that the parameter is present
+    this.match?._validate(scope, `${prop}.value`);
     return { name: this.name, match: this.match ? { kind: this.match.kind, value: this.match.value } : undefined };
   }
 }

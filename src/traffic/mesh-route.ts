@@ -4,15 +4,15 @@ import { HttpMatch } from './http-match';
 import {
   CorsPolicy, FaultInjection, HeaderOperations, HttpRedirect, HttpRewrite, MirrorPolicy, RetryPolicy, RouteDestination,
 } from './route-options';
-import { MeshModel } from '../model/mesh-model';
 import { IMeshService } from '../model/shared-interfaces';
 import {
-  CorsModel, DestinationModel, FaultModel, HeaderOpsModel, RedirectModel, RetriesModel, RewriteModel, RouteModel, trafficOf,
+  CorsModel, DestinationModel, FaultModel, HeaderOpsModel, RedirectModel, RetriesModel, RewriteModel, RouteModel,
 } from '../model/traffic';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt, checkPercentage, optDuration, optInt } from '../private/values';
+import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /**
  * Options of `MeshService.addRoute()`: one HTTP routing rule of the service's
@@ -126,8 +126,8 @@ export interface MeshRouteProps extends MeshRouteOptions {
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-const REDIRECT_CODES = [301, 302, 303, 307, 308];
-const RESERVED_NAMES = ['default', 'canary-pinned', 'preview-pinned'];
+const REDIRECT_CODES: readonly number[] = [301, 302, 303, 307, 308];
+const RESERVED_NAMES: readonly string[] = ['default', 'canary-pinned', 'preview-pinned'];
 
 /**
  * One HTTP routing rule of a `MeshService` (an entry of its VirtualService's
@@ -147,7 +147,7 @@ export class MeshRoute extends Construct {
    * @internal
    */
   public static _add(service: IMeshService, options: MeshRouteOptions): MeshRoute {
-    const id = options.name ?? `route-${trafficOf(MeshModel.of(service), service.host).routes.length + 1}`;
+    const id = options.name ?? `route-${meshOf(service).trafficOf(service.host).routes.length + 1}`;
     // a MeshService (the one implementation) is a Construct: the route is its child
     return new MeshRoute(service as Construct, id, { ...options, service });
   }
@@ -161,8 +161,8 @@ export class MeshRoute extends Construct {
     super(scope, id);
     checkArgs(this, 'MeshRoute.new', arguments);
     this.service = props.service;
-    const model = MeshModel.of(this);
-    const traffic = trafficOf(model, props.service.host);
+    const model = meshOf(this);
+    const traffic = model.trafficOf(props.service.host);
     this.routeName = validateDnsLabel(this, 'name', props.name ?? id);
     if (RESERVED_NAMES.includes(this.routeName)) {
       throw propError(this, 'name', `must not be one of the rule names cdk8s-mesh generates (${RESERVED_NAMES.join(', ')})`, this.routeName,
@@ -175,9 +175,8 @@ export class MeshRoute extends Construct {
       throw propError(this, 'service', 'must have an HTTP, HTTP2 or gRPC port to take HTTP routes', props.service.serviceName,
         'add an HTTP port to the service, or drop the route');
     }
-    traffic.routes.push(this.toModel(props));
-    model.touch();
-    this.node.addValidation({ validate: () => model.errorsFor(this.node.path) });
+    model.addRoute(props.service.host, this.toModel(props));
+    addMeshValidation(this);
   }
 
   private toModel(p: MeshRouteProps): RouteModel {

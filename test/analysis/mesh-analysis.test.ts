@@ -2,7 +2,6 @@ import { Testing } from 'cdk8s';
 import {
   CanaryRelease, EgressGateway, ExternalService, FindingSeverity, GatewayServer, GatewayTls, IngressGateway, MeshAnalysis, MeshService, StrictMtls,
 } from '../../src';
-import { MeshModel } from '../../src/model';
 import { findObject, synthAndValidate } from '../util';
 
 const version = (name: string, replicas = 1) => ({ name, image: `ghcr.io/acme/app:${name}`, replicas });
@@ -85,33 +84,30 @@ describe('topology diagram', () => {
 });
 
 describe('findings and warnings', () => {
-  function withRule(severity: 'error' | 'warning') {
-    const { chart, users } = shop();
-    MeshModel.of(chart).addRule('TEST001', (m) => m.services.filter((s) => s.name === 'users').map((s) => ({
-      code: 'TEST001', severity, path: s.path, message: "'replicas' is suspicious, got 2. Fix: nothing",
-    })));
-    return { chart, users };
-  }
+  const LATEST = "'versions[0].image' uses the mutable tag 'latest': pods started at different times run different code, and a rollback does not restore the previous code, "
+    + 'got "ghcr.io/acme/users:latest". Fix: pin a version tag or a digest, e.g. \'ghcr.io/acme/app:1.4.2\'';
 
   test('errors fail synthesis with the construct path and code', () => {
-    const { chart } = withRule('error');
-    expect(() => synthAndValidate(chart)).toThrow("[test/users] TEST001: 'replicas' is suspicious, got 2. Fix: nothing");
+    const chart = Testing.chart();
+    new MeshService(chart, 'users', { namespace: 'shop', versions: [version('v1', 0)] });
+    expect(() => synthAndValidate(chart)).toThrow('[test/users] TRAFFIC002: the default route sends traffic to version "v1" of users, which has 0 replicas');
   });
 
   test('warnings are reported but do not fail, until promoted', () => {
-    const { chart } = withRule('warning');
+    const chart = Testing.chart();
+    new MeshService(chart, 'users', { namespace: 'shop', versions: [{ name: 'v1', image: 'ghcr.io/acme/users:latest' }], egressScoping: false });
+    new StrictMtls(chart, 'mtls');
     expect(() => synthAndValidate(chart)).not.toThrow();
-    expect(MeshAnalysis.of(chart).findings().filter((f) => f.code === 'TEST001')).toEqual([{
-      code: 'TEST001', severity: FindingSeverity.WARNING, path: 'test/users', message: "'replicas' is suspicious, got 2. Fix: nothing", fatal: false,
-    }]);
-    MeshAnalysis.of(chart).treatWarningsAsErrors('TEST001');
-    expect(() => synthAndValidate(chart)).toThrow('[test/users] TEST001');
+    expect(MeshAnalysis.of(chart).findings()).toEqual([{ code: 'MESH008', severity: FindingSeverity.WARNING, path: 'test/users', message: LATEST, fatal: false }]);
+    MeshAnalysis.of(chart).treatWarningsAsErrors('MESH008');
+    expect(() => synthAndValidate(chart)).toThrow(`[test/users] MESH008: ${LATEST}`);
   });
 
   test('treatWarningsAsErrors() without codes promotes every warning', () => {
-    const { chart } = withRule('warning');
+    const chart = Testing.chart();
+    new MeshService(chart, 'users', { namespace: 'shop', versions: [{ name: 'v1', image: 'ghcr.io/acme/users:latest' }] });
     MeshAnalysis.of(chart).treatWarningsAsErrors();
-    expect(MeshAnalysis.of(chart).findings()[0].fatal).toBe(true);
+    expect(MeshAnalysis.of(chart).findings().every((f) => f.fatal)).toBe(true);
   });
 });
 

@@ -4,7 +4,6 @@ import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
 import { MeshApp, MeshService } from '../../src';
-import { MeshModel } from '../../src/model';
 import { assertValidManifests } from '../util';
 
 function tmp() {
@@ -58,9 +57,9 @@ describe('MeshApp', () => {
     const outdir = path.join(tmp(), 'dist');
     const app = new MeshApp({ outdir });
     const chart = new Chart(app, 'a');
-    const users = new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
-    MeshModel.of(app).addRule('TEST002', () => [{ code: 'TEST002', severity: 'error', path: users.node.path, message: 'broken' }]);
-    expect(() => app.synth()).toThrow('[a/users] TEST002: broken');
+    // a version with no replicas that receives the default traffic (TRAFFIC002)
+    new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1', replicas: 0 }] });
+    expect(() => app.synth()).toThrow('[a/users] TRAFFIC002: ');
     expect(fs.existsSync(outdir) ? readAll(outdir) : []).toEqual([]);
   });
 });
@@ -158,11 +157,10 @@ describe('MeshApp synthesis path', () => {
   test('chart.toJson() outside MeshApp.synth still validates the app', () => {
     const app = new MeshApp({ outdir: tmp() });
     const chart = new Chart(app, 'a');
-    const users = new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
-    MeshModel.of(app).addRule('TEST003', () => [{ code: 'TEST003', severity: 'error', path: users.node.path, message: 'broken' }]);
-    expect(() => chart.toJson()).toThrow('[a/users] TEST003: broken');
-    expect(() => app.synth()).toThrow('[a/users] TEST003: broken');
-    expect(() => chart.toJson()).toThrow('[a/users] TEST003: broken');
+    new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1', replicas: 0 }] });
+    expect(() => chart.toJson()).toThrow('[a/users] TRAFFIC002: ');
+    expect(() => app.synth()).toThrow('[a/users] TRAFFIC002: ');
+    expect(() => chart.toJson()).toThrow('[a/users] TRAFFIC002: ');
   });
 });
 

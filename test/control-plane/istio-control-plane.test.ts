@@ -228,14 +228,14 @@ describe('IstioControlPlane', () => {
 
     test('providers registered in the mesh model by other constructs are rendered lazily', () => {
       const { chart } = controlPlane();
-      MeshModel.of(chart).addExtensionProvider({ name: 'zipkin', path: 'test/Tracing', entry: { name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } } });
-      expect(mesh(synthAndValidate(chart)).extensionProviders).toEqual([{ name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } }]);
+      MeshModel.of(chart).addExtensionProvider({ name: 'otel', path: 'test/Tracing', entry: { name: 'otel', opentelemetry: { service: 'otel.istio-system.svc.cluster.local', port: 4317 } } });
+      expect(mesh(synthAndValidate(chart)).extensionProviders).toEqual([{ name: 'otel', opentelemetry: { service: 'otel.istio-system.svc.cluster.local', port: 4317 } }]);
     });
 
     test('the default tracing provider must be declared somewhere in the app', () => {
       const { chart } = controlPlane({ defaultTracingProvider: MeshProviders.tracingFromName('jaeger') });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/istio] 'defaultTracingProvider' must name an extension provider declared in the app, got \"jaeger\". Fix: declare it, e.g. new OpenTelemetryTracingProvider(...) or jaeger.addTracingProvider()");
+        "[test/istio] CP002: 'defaultTracingProvider' must name an extension provider declared in the app, got \"jaeger\". Fix: declare it, e.g. new OpenTelemetryTracingProvider(...) or jaeger.addTracingProvider()");
     });
   });
 

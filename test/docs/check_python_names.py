@@ -112,7 +112,7 @@ class Checker(ast.NodeVisitor):
                     complete = False
         return None, complete
 
-    # --- type inference: ("class", name) for a class reference, ("instance", name) for a value
+    # Type inference: ("class", name) for a class reference, ("instance", name) for a value
     def type_of(self, node):
         if isinstance(node, ast.Name):
             if node.id in self.imported:

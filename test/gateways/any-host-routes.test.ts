@@ -101,7 +101,7 @@ describe('IngressGateway any-host routes', () => {
         "got \"*.example.com\". Fix: route each concrete host, or use '*' for every host the servers accept");
     });
 
-    test('MESH-GW002: an any-host route needs an HTTP/HTTPS server', () => {
+    test('GW002: an any-host route needs an HTTP/HTTPS server', () => {
       const chart = Testing.chart();
       const web = new MeshService(chart, 'web', { namespace: 'shop', versions: [{ name: 'v1', image: 'ghcr.io/acme/web:1' }] });
       const gw = new IngressGateway(chart, 'edge', {
@@ -110,10 +110,10 @@ describe('IngressGateway any-host routes', () => {
       });
       gw.addRoute({ host: '*', service: web });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/edge] MESH-GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: none), got \"*\". Fix: add a server for the host");
+        "[test/edge] GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: none), got \"*\". Fix: add a server for the host");
     });
 
-    test('MESH-GW003: an exact server host with its own routes and any-host routes would merge in an undefined order', () => {
+    test('GW003: an exact server host with its own routes and any-host routes would merge in an undefined order', () => {
       // GIVEN a server listing admin.example.com exactly
       const { chart, gw, web, admin } = setup(['admin.example.com', 'www.example.com']);
       // WHEN it has its own route and the gateway routes any host
@@ -121,7 +121,7 @@ describe('IngressGateway any-host routes', () => {
       gw.addRoute({ host: 'admin.example.com', service: admin, match: [HttpMatch.pathPrefix('/admin')] });
       // THEN synth fails and names the server, both routes and the fix
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/edge] MESH-GW003: 'servers[0].hosts' must not list \"admin.example.com\" exactly while routes[0] routes any host ('*') and routes[1] routes \"admin.example.com\": " +
+        "[test/edge] GW003: 'servers[0].hosts' must not list \"admin.example.com\" exactly while routes[0] routes any host ('*') and routes[1] routes \"admin.example.com\": " +
         'Istio would merge both VirtualServices into one virtual host in an undefined order, got "admin.example.com". ' +
         "Fix: accept the host through a wildcard server host ('*' or '*.example.com') so its routes stay apart (they fall back to the any-host routes), " +
         'or route it through the any-host routes only');

@@ -135,7 +135,7 @@ describe('IngressGateway.fromExisting', () => {
     test('servers', () => {
       const { chart } = setup({ servers: [] });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/shop-gateway] 'servers' must list at least one server (Istio rejects a Gateway without servers), got []. Fix: pass servers:");
+        "[test/shop-gateway] GW005: 'servers' must list at least one server (Istio rejects a Gateway without servers), got []. Fix: pass servers:");
       const { gw } = setup();
       expect(err(() => gw.addServer('x' as any))).toBe(
         "[test/shop-gateway] 'addServer.server' must be a GatewayServer object, got \"x\". Fix: create it with the GatewayServer API (its static methods or constructor), not a plain object");
@@ -148,15 +148,15 @@ describe('IngressGateway.fromExisting', () => {
       expect(err(() => gw.addServer(GatewayServer.http({ hosts: [HOST], port: 0 })))).toContain("'servers[1].port' must be a whole number between 1 and 65535, got 0");
     });
 
-    test('the same analysis: MESH-GW002 and MESH-GW001', () => {
+    test('the same analysis: GW002 and GW001', () => {
       const { chart, gw, orders } = setup();
       gw.addRoute({ host: 'admin.example.com', service: orders });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/shop-gateway] MESH-GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: \"shop.example.com\"), got \"admin.example.com\"");
+        "[test/shop-gateway] GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: \"shop.example.com\"), got \"admin.example.com\"");
       const two = setup();
       IngressGateway.fromExisting(two.chart, 'second', { workload: PLATFORM, servers: [GatewayServer.https({ hosts: [HOST], tls: GatewayTls.simple('other-cert') })] });
       expect(() => synthAndValidate(two.chart)).toThrow(
-        "[test/second] MESH-GW001: 'servers[0].hosts' must not repeat a host already served on port 443 (servers[0] of test/shop-gateway serves it;");
+        "[test/second] GW001: 'servers[0].hosts' must not repeat a host already served on port 443 (servers[0] of test/shop-gateway serves it;");
     });
   });
 });

@@ -4,7 +4,7 @@ import {
   BlueGreenRelease, CanaryRelease, GatewayServer, HeaderMatch, HttpMatch, IngressGateway, MeshService, ReleaseDriver, RolloutStep,
 } from '../../src';
 import { MeshModel } from '../../src/model';
-import { managedFieldsOf } from '../../src/model/gitops';
+import { snapshotOf } from '../../src/model/resolve';
 import { findObject, synthAndValidate } from '../util';
 
 const HOST = 'shop.example.com';
@@ -140,7 +140,7 @@ describe('tester pinning through the ingress gateway', () => {
       { name: 'edge-any.istio-ingress', routes: ['orders-1'] },
     ]);
     // AND Argo CD ignores exactly those weights (both copies of the any-host route)
-    expect(managedFieldsOf(MeshModel.of(chart)).filter((f) => f.kind === 'VirtualService').map((f) => [f.name, f.jqPathExpressions])).toEqual([
+    expect(snapshotOf(MeshModel.of(chart)).gitops.managedFields.filter((f) => f.kind === 'VirtualService').map((f) => [f.name, f.jqPathExpressions])).toEqual([
       ['orders', ['.spec.http[] | select(.name == "default") | .route[].weight']],
       ['edge-shop-example-com', ['.spec.http[] | select(.name == "orders-0") | .route[].weight', '.spec.http[] | select(.name == "orders-1") | .route[].weight']],
       ['edge-any', ['.spec.http[] | select(.name == "orders-1") | .route[].weight']],

@@ -151,19 +151,19 @@ describe('IngressGateway', () => {
       expect(labels('new')['istio.io/rev']).toBe('1-31');
     });
 
-    test('the gateway namespace must let the gateway\'s istiod inject it', () => {
+    test('GW004: the gateway namespace must let the gateway\'s istiod inject it', () => {
       const chart = Testing.chart();
       const cp = new IstioControlPlane(chart, 'istio', { crds: false, revision: '1-31' });
       new MeshNamespace(chart, 'off', { name: 'edge', injection: false });
       new IngressGateway(chart, 'gw', { namespace: 'edge', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: cp });
       expect(err(() => synthAndValidate(chart))).toContain(
-        "'namespace' must allow sidecar injection: the gateway's proxy is injected by istiod, but MeshNamespace test/off disables injection (istio-injection: disabled), got \"edge\"");
+        "[test/gw] GW004: 'namespace' must allow sidecar injection: the gateway's proxy is injected by istiod, but MeshNamespace test/off disables injection (istio-injection: disabled), got \"edge\"");
       const other = Testing.chart();
       const cp2 = new IstioControlPlane(other, 'istio', { crds: false, revision: '1-31' });
       new MeshNamespace(other, 'ns', { name: 'edge' });
       new IngressGateway(other, 'gw', { namespace: 'edge', servers: [GatewayServer.http({ hosts: ['a.example.com'] })], controlPlane: cp2 });
       expect(err(() => synthAndValidate(other))).toContain(
-        "'namespace' must be bound to the gateway's control plane (revision 1-31); MeshNamespace test/ns is bound to revision default, whose istiod would inject the gateway, got \"edge\"");
+        "[test/gw] GW004: 'namespace' must be bound to the gateway's control plane (revision 1-31); MeshNamespace test/ns is bound to revision default, whose istiod would inject the gateway, got \"edge\"");
       const ok = Testing.chart();
       const cp3 = new IstioControlPlane(ok, 'istio', { crds: false, revision: '1-31' });
       new MeshNamespace(ok, 'ns', { name: 'edge', controlPlane: cp3 });
@@ -294,10 +294,10 @@ describe('IngressGateway', () => {
 
   describe('validation', () => {
 
-    test('a gateway without servers fails at synth', () => {
+    test('GW005: a gateway without servers fails at synth', () => {
       const { chart } = setup({ servers: [] });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/shop-gateway] 'servers' must list at least one server (Istio rejects a Gateway without servers), got []. Fix: pass servers:");
+        "[test/shop-gateway] GW005: 'servers' must list at least one server (Istio rejects a Gateway without servers), got []. Fix: pass servers:");
     });
 
     test('TLS server without credentials', () => {
@@ -376,29 +376,29 @@ describe('IngressGateway', () => {
       expect(err(() => gw.addServer('x' as any))).toContain("'addServer.server' must be a GatewayServer object, got \"x\"");
     });
 
-    test('MESH-GW002: a route to a host the gateway does not serve', () => {
+    test('GW002: a route to a host the gateway does not serve', () => {
       const { chart, gw, users } = setup();
       gw.addRoute({ host: 'admin.example.com', service: users });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/shop-gateway] MESH-GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: \"shop.example.com\"), " +
+        "[test/shop-gateway] GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: \"shop.example.com\"), " +
         'got "admin.example.com". Fix: add a server for the host');
     });
 
-    test('MESH-GW002: a passthrough-only host cannot take HTTP routes', () => {
+    test('GW002: a passthrough-only host cannot take HTTP routes', () => {
       const { chart, gw, users } = setup({ servers: [GatewayServer.https({ hosts: [HOST], tls: GatewayTls.passthrough() })] });
       gw.addRoute({ host: HOST, service: users });
-      expect(() => synthAndValidate(chart)).toThrow("MESH-GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: none)");
+      expect(() => synthAndValidate(chart)).toThrow("GW002: 'routes[0].host' must be a host that one of the gateway's HTTP/HTTPS servers serves (served: none)");
     });
 
-    test('MESH-GW001: host collisions between servers and between gateways', () => {
+    test('GW001: host collisions between servers and between gateways', () => {
       const { chart } = setup({ servers: [GatewayServer.https({ hosts: [HOST], tls: GatewayTls.simple('a') }), GatewayServer.https({ hosts: [HOST], tls: GatewayTls.simple('b') })] });
       expect(() => synthAndValidate(chart)).toThrow(
-        "[test/shop-gateway] MESH-GW001: 'servers[1].hosts' must not repeat a host already served on port 443 (servers[0] of this gateway serves it; " +
+        "[test/shop-gateway] GW001: 'servers[1].hosts' must not repeat a host already served on port 443 (servers[0] of this gateway serves it; " +
         'Envoy would pick one of them at random), got "shop.example.com". Fix: serve each host on each port from exactly one server of one gateway');
       const two = setup();
       new IngressGateway(two.chart, 'second', { servers: [GatewayServer.https({ hosts: [HOST], tls: GatewayTls.simple('c') })] });
       expect(() => synthAndValidate(two.chart)).toThrow(
-        "[test/second] MESH-GW001: 'servers[0].hosts' must not repeat a host already served on port 443 (servers[1] of test/shop-gateway serves it;");
+        "[test/second] GW001: 'servers[0].hosts' must not repeat a host already served on port 443 (servers[1] of test/shop-gateway serves it;");
     });
   });
 });

@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { GitOps, IstioControlPlane, MeshService } from '../../src';
-import { findObject, findObjects, synthAppAndValidate } from '../util';
+import { findObject, findObjects, runValidations, synthAppAndValidate } from '../util';
 
 const REPO = 'https://github.com/acme/deploy.git';
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -100,6 +100,7 @@ describe('GitOps.argoCd', () => {
       });
       const widget = new ApiObject(chart, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' } });
       GitOps.argoCd(app, { repoUrl: REPO });
+      runValidations(app);
       const json = (o: ApiObject) => o.toJson();
       expect(json(ApiObject.of(chart.node.findChild('big-crd'))).metadata.annotations[OPTIONS]).toBe('ServerSideApply=true');
       expect(json(ApiObject.of(chart.node.findChild('small-crd'))).metadata.annotations[OPTIONS]).toBeUndefined();
@@ -141,14 +142,25 @@ describe('GitOps.argoCd', () => {
   });
 
   describe('errors', () => {
-    test('objects added after GitOps.argoCd()', () => {
+    test('objects added after GitOps.argoCd() to a chart it knows are synced like the others', () => {
       const app = new App({ outdir: 'cdk.out.unused' });
       const chart = new Chart(app, 'shop', { namespace: 'shop' });
       new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
       GitOps.argoCd(app, { repoUrl: REPO });
       new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
+      synthAppAndValidate(app);
+      const sa = findObject(Testing.synth(chart), 'ServiceAccount', 'users');
+      expect(sa.metadata.annotations[WAVE]).toBeDefined();
+    });
+
+    test('a chart added after GitOps.argoCd()', () => {
+      const app = new App({ outdir: 'cdk.out.unused' });
+      const chart = new Chart(app, 'shop', { namespace: 'shop' });
+      new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
+      GitOps.argoCd(app, { repoUrl: REPO });
+      new MeshService(new Chart(app, 'late', { namespace: 'late' }), 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
       expect(() => synthAppAndValidate(app)).toThrow(
-        /\[argocd\] GITOPS001: 'app' must be complete when GitOps.argoCd\(\) is called: these objects were added later and have no sync wave, got \["shop\/users\/ServiceAccount\/Resource",.*\]. Fix: call GitOps.argoCd\(app, ...\) last, after every construct of the App/);
+        /\[argocd\] GITOPS001: 'app' must hold every chart when GitOps.argoCd\(\) is called: these charts were added later and have no Application, got \["late"\]. Fix: call GitOps.argoCd\(app, ...\) after every chart of the App is declared/);
     });
 
     test('an App without charts', () => {

@@ -5,13 +5,13 @@ import { Chart } from 'cdk8s';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import {
-  BlueGreenRelease, CanaryRelease, GatewayServer, GatewayTls, HeaderMatch, HttpMatch, IngressGateway, MeshApp, MeshService, ReleaseDriver,
-  RolloutRevision, RolloutStep,
+  BlueGreenRelease, CanaryRelease, DataPlaneMode, GatewayServer, GatewayTls, HeaderMatch, HttpMatch, IngressGateway, IstioControlPlane, MeshApp,
+  MeshNamespace, MeshService, ReleaseDriver, RolloutRevision, RolloutStep,
 } from '../../src';
 import { assertValidManifests } from '../util';
 
 /**
- * Declaration order never matters (issue 14): a random valid mesh program
+ * Declaration order never matters: a random valid mesh program
  * (services, versions, routes, releases including the Argo Rollouts driver,
  * an ingress gateway and its routes, authorization and dependencies) gives
  * byte-identical output whatever order its declarations run in, as long as
@@ -25,6 +25,11 @@ import { assertValidManifests } from '../util';
  * release before or after the `addVersion()` of its canary, a gateway route
  * before or after the service's own routes and its release, `allowFrom()`
  * before or after the caller's versions, and so on.
+ *
+ * Ambient programs declare their namespaces (and the ambient control plane)
+ * in a platform chart of their own, which moves freely too: a namespace
+ * declared after its services makes them ambient all the same, because the
+ * data-plane mode is resolved from the whole model at synth.
  */
 
 type ReleaseSpec =
@@ -47,6 +52,8 @@ interface Program {
   readonly services: readonly ServiceSpec[];
   readonly edges: readonly { readonly from: number; readonly to: number; readonly kind: 'dependsOn' | 'allowFrom' }[];
   readonly gatewayRoutes: readonly { readonly host: string; readonly service: number }[];
+  /** Whether the namespaces are ambient `MeshNamespace`s, declared in a platform chart. */
+  readonly ambient: boolean;
   /** Random choices that pick the next runnable declaration. */
   readonly order: readonly number[];
 }
@@ -74,6 +81,7 @@ const program: fc.Arbitrary<Program> = fc.array(serviceSpec, { minLength: 1, max
   }), { maxLength: 4 }).map((edges) => edges.filter((e) => e.from !== e.to)),
   gatewayRoutes: fc.uniqueArray(fc.record({ host: fc.constantFrom('shop.example.com', 'api.shop.example.com'), service: fc.nat({ max: services.length - 1 }) }),
     { maxLength: 2, selector: (r) => r.host }),
+  ambient: fc.boolean(),
   order: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
 }));
 
@@ -90,7 +98,9 @@ interface Step {
 }
 
 interface Context {
+  readonly app: MeshApp;
   readonly chart: Chart;
+  platform?: Chart;
   readonly services: Map<number, MeshService>;
   gateway?: IngressGateway;
 }
@@ -183,6 +193,26 @@ function steps(p: Program): Step[] {
       out.push({ label: `gw.addRoute(${r.host} -> svc${r.service})`, chain: 'gw', needs: [svc(r.service)], run: (ctx) => void ctx.gateway!.addRoute({ host: r.host, service: ctx.services.get(r.service)! }) });
     }
   }
+  if (p.ambient) {
+    out.push({
+      label: 'new platform chart with an ambient control plane',
+      chain: 'platform',
+      creates: 'platform',
+      needs: [],
+      run: (ctx) => {
+        ctx.platform = new Chart(ctx.app, 'platform');
+        new IstioControlPlane(ctx.platform, 'istio', { crds: false, dataPlane: DataPlaneMode.AMBIENT });
+      },
+    });
+    for (const ns of ['shop', 'billing']) {
+      out.push({
+        label: `new MeshNamespace(${ns}, ambient)`,
+        chain: 'platform',
+        needs: [],
+        run: (ctx) => void new MeshNamespace(ctx.platform!, ns, { dataPlaneMode: DataPlaneMode.AMBIENT }),
+      });
+    }
+  }
   // canonical: the chart's constructs first (in their fixed order), then the calls
   return [...out.filter((x) => x.chain === CHART), ...out.filter((x) => x.chain !== CHART)];
 }
@@ -204,7 +234,7 @@ function interleave(all: Step[], choices: readonly number[]): Step[] {
         // the next step of its chain
         const first = all.findIndex((x, j) => x.chain === s.chain && !done.has(j));
         if (first !== i) return false;
-        const owner = s.chain === CHART ? -1 : creator(s.chain);
+        const owner = s.chain === CHART || s.creates === s.chain ? -1 : creator(s.chain);
         return [owner, ...s.needs.map(creator)].every((j) => j < 0 || done.has(j));
       });
     const pick = runnable[choices[c++ % choices.length] % runnable.length];
@@ -217,7 +247,7 @@ function interleave(all: Step[], choices: readonly number[]): Step[] {
 function synth(order: Step[]): Map<string, string> {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-order-')), 'dist');
   const app = new MeshApp({ outdir });
-  const ctx: Context = { chart: new Chart(app, 'mesh'), services: new Map() };
+  const ctx: Context = { app, chart: new Chart(app, 'mesh'), services: new Map() };
   for (const s of order) s.run(ctx);
   const stderr = process.stderr.write;
   process.stderr.write = () => true; // warnings are printed by MeshApp; not under test here
@@ -235,6 +265,7 @@ describe('declaration order', () => {
   test('any order of the declarations of a valid program synthesizes byte-identical output', () => {
     let rollouts = 0;
     let moved = 0;
+    let ambient = 0;
     fc.assert(fc.property(program, (p) => {
       const canonical = steps(p);
       const expected = synth(canonical);
@@ -242,6 +273,8 @@ describe('declaration order', () => {
       const shuffled = interleave(canonical, p.order);
       if (shuffled.some((s, i) => s !== canonical[i])) moved++;
       if (p.services.some((s) => s.release.kind === 'rollouts')) rollouts++;
+      const at = (prefix: string) => shuffled.findIndex((s) => s.label.startsWith(prefix));
+      if (p.ambient && at('new MeshNamespace') > at('new MeshService')) ambient++;
       const actual = synth(shuffled);
       if (process.env.PROP_DEBUG) console.log(shuffled.map((s) => s.label).join('; '));
       expect([...actual.keys()]).toEqual([...expected.keys()]);
@@ -250,6 +283,8 @@ describe('declaration order', () => {
     // the property means something only if orders really changed, Rollouts included
     expect(moved).toBeGreaterThan(15);
     expect(rollouts).toBeGreaterThan(4);
+    // ambient programs whose namespaces were declared after a service of theirs
+    expect(ambient).toBeGreaterThan(4);
   });
 
   test('the interleaving keeps each object\'s calls in order and runs nothing before the objects it needs', () => {
@@ -260,6 +295,7 @@ describe('declaration order', () => {
       ],
       edges: [{ from: 1, to: 0, kind: 'allowFrom' }],
       gatewayRoutes: [{ host: 'shop.example.com', service: 0 }],
+      ambient: false,
       order: [7, 3, 5, 1, 0, 2, 9, 4],
     };
     const canonical = steps(p);

@@ -1,10 +1,11 @@
 import { AuthorizationPolicyModel } from '../../src/model/security';
-import { renderAuthorizationPolicySpec, renderAuthorizationRules, renderAuthorizationSource } from '../../src/render/authorization-policy';
+import { renderAuthorizationPolicySpec, renderAuthorizationRules } from '../../src/render/authorization-policy';
 import { validateIstioObject } from '../util';
+import { meshWithTrustDomain } from './fixtures';
 
 /** The rendered spec as a complete object, validated against the pinned Istio CRD schema. */
 function valid(policy: AuthorizationPolicyModel, trustDomain: string) {
-  const spec = renderAuthorizationPolicySpec(policy, { trustDomain });
+  const spec = renderAuthorizationPolicySpec(meshWithTrustDomain(trustDomain), policy);
   const errors = validateIstioObject({
     apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: policy.name, namespace: policy.namespace }, spec,
   });
@@ -44,12 +45,10 @@ describe('renderAuthorizationPolicySpec', () => {
     });
   });
 
-  test('the trust domain is read when rendering, so a control plane declared later still reaches the principals', () => {
-    const source = { identities: [{ namespace: 'shop', serviceAccount: 'orders' }] };
-    const mesh = { trustDomain: 'cluster.local' };
-    expect(renderAuthorizationSource(source, mesh)).toEqual({ principals: ['cluster.local/ns/shop/sa/orders'] });
-    mesh.trustDomain = 'corp.example';
-    expect(renderAuthorizationSource(source, mesh)).toEqual({ principals: ['corp.example/ns/shop/sa/orders'] });
+  test('identities take the trust domain of the snapshot they are rendered from', () => {
+    const rules = [{ from: [{ identities: [{ namespace: 'shop', serviceAccount: 'orders' }] }] }];
+    expect(renderAuthorizationRules(meshWithTrustDomain('cluster.local'), rules)).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/orders'] } }] }]);
+    expect(renderAuthorizationRules(meshWithTrustDomain('corp.example'), rules)).toEqual([{ from: [{ source: { principals: ['corp.example/ns/shop/sa/orders'] } }] }]);
   });
 
   test('DENY for a required JWT: notRequestPrincipals, plus one notValues condition per claim on the HTTP ports', () => {
@@ -71,7 +70,7 @@ describe('renderAuthorizationPolicySpec', () => {
   });
 
   test('a condition with values renders values', () => {
-    expect(renderAuthorizationRules([{ when: [{ key: 'request.headers[x-team]', values: ['ops'] }] }], { trustDomain: 'cluster.local' }))
+    expect(renderAuthorizationRules(meshWithTrustDomain('cluster.local'), [{ when: [{ key: 'request.headers[x-team]', values: ['ops'] }] }]))
       .toEqual([{ when: [{ key: 'request.headers[x-team]', values: ['ops'] }] }]);
   });
 
@@ -92,9 +91,9 @@ describe('renderAuthorizationPolicySpec', () => {
   });
 
   test('CUSTOM without a provider, and a provider on a non-CUSTOM policy, are internal errors', () => {
-    expect(() => renderAuthorizationPolicySpec({ ...base, action: 'CUSTOM', rules: [] }, { trustDomain: 'cluster.local' }))
+    expect(() => renderAuthorizationPolicySpec(meshWithTrustDomain('cluster.local'), { ...base, action: 'CUSTOM', rules: [] }))
       .toThrow('internal: CUSTOM authorization policy app/shop/users/Authorization/Allow names no provider');
-    expect(() => renderAuthorizationPolicySpec({ ...base, action: 'ALLOW', provider: 'opa', rules: [] }, { trustDomain: 'cluster.local' }))
+    expect(() => renderAuthorizationPolicySpec(meshWithTrustDomain('cluster.local'), { ...base, action: 'ALLOW', provider: 'opa', rules: [] }))
       .toThrow('names provider opa but its action is ALLOW, not CUSTOM');
   });
 

@@ -1,11 +1,10 @@
 import { DestinationRule } from '../../src/imports/networking.istio.io';
-import { trafficOf } from '../../src/model/traffic';
 import {
   renderDestinationRuleSpec, renderEgressGatewayDestinationRuleSpec, renderTlsOriginationDestinationRuleSpec,
 } from '../../src/render/destination-rule';
 import { renderSubsetTrafficPolicy, renderTrafficPolicy } from '../../src/render/traffic-policy';
 import { findObject, synthAndValidate } from '../util';
-import { addCanary, addService, handModel } from './fixtures';
+import { addCanary, addService, handModel, snap } from './fixtures';
 
 const HOST = 'orders.shop.svc.cluster.local';
 
@@ -13,25 +12,25 @@ describe('renderDestinationRuleSpec (a service\'s DestinationRule)', () => {
   test('without traffic intent: host, ISTIO_MUTUAL client TLS and one subset per version', () => {
     const { model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2']);
-    expect(JSON.parse(JSON.stringify(renderDestinationRuleSpec(orders, model)))).toEqual({
+    expect(JSON.parse(JSON.stringify(renderDestinationRuleSpec(snap(model, orders))))).toEqual({
       host: HOST,
       trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
       subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
     });
-    expect(renderDestinationRuleSpec(orders, model, 'DISABLE').trafficPolicy?.tls).toEqual({ mode: 'DISABLE' });
+    model.setClientTls({ path: 'test/orders', host: orders.host, mode: 'DISABLE' });
+    expect(renderDestinationRuleSpec(snap(model, orders)).trafficPolicy?.tls).toEqual({ mode: 'DISABLE' });
   });
 
   test('the service policy at the top, a version\'s override on its subset only; the L1 renames consecutive5XxErrors on the wire', () => {
     const { chart, model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2']);
-    const traffic = trafficOf(model, HOST);
-    traffic.policy = {
+    model.setTrafficPolicy(HOST, {
       loadBalancer: { hashCookie: { name: 'session', path: '/', ttlMs: 3_600_000 } },
       connectionPool: { maxConnections: 100, connectTimeoutMs: 250, http2MaxRequests: 1000, idleTimeoutMs: 30_000 },
       outlierDetection: { consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
-    };
-    traffic.versionPolicies.set('v2', { path: 'test/orders/v2', policy: { loadBalancer: { simple: 'LEAST_REQUEST' } } });
-    const spec = renderDestinationRuleSpec(orders, model);
+    });
+    model.setVersionTrafficPolicy(HOST, { version: 'v2', path: 'test/orders/v2', policy: { loadBalancer: { simple: 'LEAST_REQUEST' } } });
+    const spec = renderDestinationRuleSpec(snap(model, orders));
     expect(spec.trafficPolicy).toEqual({
       loadBalancer: { consistentHash: { httpCookie: { name: 'session', path: '/', ttl: '3600s' } } },
       connectionPool: { tcp: { maxConnections: 100, connectTimeout: '0.25s' }, http: { http2MaxRequests: 1000, idleTimeout: '30s' } },
@@ -51,7 +50,7 @@ describe('renderDestinationRuleSpec (a service\'s DestinationRule)', () => {
     const { model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2']);
     addCanary(model, orders, 'v1', 'v2', 0, { managedSubsets: { stable: 'stable', canary: 'canary' } });
-    expect(renderDestinationRuleSpec(orders, model).subsets?.map((s) => [s.name, s.labels])).toEqual([
+    expect(renderDestinationRuleSpec(snap(model, orders)).subsets?.map((s) => [s.name, s.labels])).toEqual([
       ['stable', { app: 'orders' }],
       ['canary', { app: 'orders' }],
     ]);

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
-import { MeshModel, PortModel, ServiceModel } from '../../src/model';
-import { MatchModel, ReleaseModel, trafficOf } from '../../src/model/traffic';
+import { MeshModel, MeshSnapshot, PortModel, ServiceModel, ServiceSnapshot } from '../../src/model';
+import { snapshotOf } from '../../src/model/resolve';
+import { MatchModel, ReleaseModel } from '../../src/model/traffic';
 
 /**
  * A mesh model built by hand (no constructs): what the renderers read. The
@@ -48,6 +49,29 @@ export function addCanary(model: MeshModel, service: ServiceModel, stable: strin
     pinned: [match({ headers: [{ name: 'x-canary', match: { kind: 'exact', value: 'always' } }] })],
     ...extra,
   };
-  trafficOf(model, service.host).releases.push(release);
+  model.addRelease(service.host, release);
   return release;
+}
+
+/** The snapshot of the hand-built model. */
+export function snapshot(model: MeshModel): MeshSnapshot {
+  return snapshotOf(model);
+}
+
+/** A service as the snapshot resolved it. */
+export function snap(model: MeshModel, service: Pick<ServiceModel, 'host'>): ServiceSnapshot {
+  const s = snapshotOf(model).service(service.host);
+  if (!s) throw new Error(`${service.host} is not in the snapshot`);
+  return s;
+}
+
+/** The snapshot of an empty app with some fields replaced (for renderers that read only those). */
+export function snapshotWith(overrides: Partial<MeshSnapshot>): MeshSnapshot {
+  return { ...snapshotOf(new MeshModel()), ...overrides };
+}
+
+/** The snapshot of an empty app whose mesh has this trust domain. */
+export function meshWithTrustDomain(trustDomain: string): MeshSnapshot {
+  const empty = snapshotOf(new MeshModel());
+  return { ...empty, mesh: { ...empty.mesh, trustDomain } };
 }

@@ -1,9 +1,10 @@
 import { JwtProviderModel } from '../../src/model/security';
 import { renderRequestAuthenticationSpec } from '../../src/render/request-authentication';
 import { validateIstioObject } from '../util';
+import { snapshotWith } from './fixtures';
 
 function valid(provider: JwtProviderModel) {
-  const spec = renderRequestAuthenticationSpec(provider);
+  const spec = renderRequestAuthenticationSpec(snapshotWith({}), provider);
   expect(validateIstioObject({
     apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: provider.namespace ?? 'istio-system' }, spec,
   })).toEqual([]);

@@ -1,16 +1,15 @@
 import { Sidecar } from '../../src/imports/networking.istio.io';
-import { addExternalService, putGateway } from '../../src/model/gateways';
-import { dependencyHosts, renderSidecarSpec } from '../../src/render/sidecar';
+import { renderSidecarSpec } from '../../src/render/sidecar';
 import { synthAndValidate } from '../util';
-import { addService, handModel } from './fixtures';
+import { addService, handModel, snap } from './fixtures';
 
 describe('renderSidecarSpec', () => {
-  test('egress: the services it calls, an external host and the egress gateway it leaves through, then the control plane namespace', () => {
+  test('egress (resolved in the snapshot): the services it calls, an external host and the egress gateway it leaves through, then the control plane namespace', () => {
     const { chart, model } = handModel();
     const web = addService(model, 'web');
     const orders = addService(model, 'orders');
     model.addEdge({ from: web, to: orders, reason: 'dependsOn' });
-    putGateway(model, {
+    model.putGateway({
       path: 'test/egress',
       direction: 'egress',
       name: 'egress',
@@ -20,7 +19,7 @@ describe('renderSidecarSpec', () => {
       servers: [],
       routes: [],
     });
-    addExternalService(model, {
+    model.addExternalService({
       path: 'test/pay',
       name: 'pay',
       namespace: 'shop',
@@ -31,17 +30,17 @@ describe('renderSidecarSpec', () => {
       egressGatewayPath: 'test/egress',
     });
     model.addEgressHost(web.host, 'shop/api.pay.example');
-    expect(dependencyHosts(model, web)).toEqual([
+    expect(snap(model, web).dependencyHosts).toEqual([
       'istio-egress/egress.istio-egress.svc.cluster.local',
       'shop/api.pay.example',
       'shop/orders.shop.svc.cluster.local',
     ]);
-    const spec = renderSidecarSpec(model, web);
+    const spec = renderSidecarSpec(snap(model, web));
     expect(spec).toEqual({
       workloadSelector: { labels: { app: 'web' } },
-      egress: [{ hosts: [...dependencyHosts(model, web), 'istio-system/*'] }],
+      egress: [{ hosts: [...snap(model, web).dependencyHosts, 'istio-system/*'] }],
     });
-    expect(renderSidecarSpec(model, orders).egress).toEqual([{ hosts: ['istio-system/*'] }]);
+    expect(renderSidecarSpec(snap(model, orders)).egress).toEqual([{ hosts: ['istio-system/*'] }]);
     new Sidecar(chart, 'sc', { metadata: { name: 'web', namespace: 'shop' }, spec });
     synthAndValidate(chart);
   });

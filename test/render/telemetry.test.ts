@@ -1,25 +1,23 @@
-import { ControlPlaneModel } from '../../src/model';
+import { ControlPlaneModel, MeshSnapshot } from '../../src/model';
 import { TelemetryModel } from '../../src/model/observability';
 import { renderTelemetrySpec } from '../../src/render/telemetry';
 import { validateIstioObject } from '../util';
+import { snapshotWith } from './fixtures';
 
-const noControlPlane = { controlPlanes: [] as ControlPlaneModel[] };
-const cp = (path: string, provider?: string): ControlPlaneModel => ({
+/** Only the control planes' access-log providers are read by the Telemetry renderer. */
+const withControlPlanes = (controlPlanes: ControlPlaneModel[]): MeshSnapshot => snapshotWith({ controlPlanes });
+const noControlPlane = withControlPlanes([]);
+const cp = (path: string, provider?: string) => ({
   path,
-  namespace: 'istio-system',
-  rootNamespace: 'istio-system',
-  hub: 'docker.io/istio',
-  tag: '1.30.3',
-  istiodAddress: 'istiod.istio-system.svc:15012',
-  accessLog: provider ? { provider, path: '/dev/stdout', encoding: 'JSON' } : undefined,
-});
+  accessLog: provider ? { provider, path: '/dev/stdout', encoding: 'JSON' as const } : undefined,
+} as ControlPlaneModel);
 
 function telemetry(entries: Partial<TelemetryModel>): TelemetryModel {
   return { path: 'app/obs/t', name: 'mesh-default', namespace: 'istio-system', scope: 'mesh', tracing: [], accessLogging: [], metrics: [], ...entries };
 }
 
 function valid(t: TelemetryModel, mesh = noControlPlane) {
-  const spec = renderTelemetrySpec(t, mesh);
+  const spec = renderTelemetrySpec(mesh, t);
   expect(validateIstioObject({ apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: t.name, namespace: t.namespace }, spec })).toEqual([]);
   return spec;
 }
@@ -68,7 +66,7 @@ describe('renderTelemetrySpec', () => {
 
   test('access log with a filter and no providers names the control planes\' default providers (sorted, once each)', () => {
     const t = telemetry({ accessLogging: [{ providers: [], filter: 'response.code >= 400' }, { providers: [], mode: 'CLIENT' }] });
-    const mesh = { controlPlanes: [cp('cp-b', 'mesh-log'), cp('cp-a', 'canary-log'), cp('cp-c', 'mesh-log'), cp('cp-d')] };
+    const mesh = withControlPlanes([cp('cp-b', 'mesh-log'), cp('cp-a', 'canary-log'), cp('cp-c', 'mesh-log'), cp('cp-d')]);
     expect(valid(t, mesh).accessLogging).toEqual([
       { providers: [{ name: 'canary-log' }, { name: 'mesh-log' }], filter: { expression: 'response.code >= 400' } },
       // no filter: the mesh default applies as it is
@@ -78,7 +76,7 @@ describe('renderTelemetrySpec', () => {
 
   test('access log with a filter: explicit providers are kept; without declared defaults nothing is added', () => {
     const t = telemetry({ accessLogging: [{ providers: ['envoy'], filter: 'response.code >= 500', disabled: false }, { providers: [], filter: 'true' }] });
-    expect(valid(t, { controlPlanes: [cp('cp', 'mesh-log')] }).accessLogging?.[0]).toEqual({
+    expect(valid(t, withControlPlanes([cp('cp', 'mesh-log')])).accessLogging?.[0]).toEqual({
       providers: [{ name: 'envoy' }], disabled: false, filter: { expression: 'response.code >= 500' },
     });
     expect(valid(t).accessLogging?.[1]).toEqual({ filter: { expression: 'true' } });
@@ -114,7 +112,7 @@ describe('renderTelemetrySpec', () => {
   });
 
   test('an unknown metric is an internal error naming the telemetry', () => {
-    expect(() => renderTelemetrySpec(telemetry({ metrics: [{ providers: [], overrides: [{ metric: 'REQUEST_CUONT', tagOverrides: [] }] }] }), noControlPlane))
+    expect(() => renderTelemetrySpec(noControlPlane, telemetry({ metrics: [{ providers: [], overrides: [{ metric: 'REQUEST_CUONT', tagOverrides: [] }] }] })))
       .toThrow('internal: telemetry app/obs/t overrides unknown metric REQUEST_CUONT');
   });
 });

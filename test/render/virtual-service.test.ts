@@ -1,11 +1,12 @@
 import { VirtualService } from '../../src/imports/networking.istio.io';
-import { GatewayModel, GatewayRouteModel } from '../../src/model/gateways';
-import { trafficOf } from '../../src/model/traffic';
+import { MeshModel } from '../../src/model';
+import { GatewayRouteModel } from '../../src/model/gateways';
+import { GatewaySnapshot } from '../../src/model/snapshot';
 import {
   defaultDestinations, pinConflict, renderEgressVirtualServiceSpec, renderGatewayRouteSpec, renderRoute, renderVirtualServiceSpec,
 } from '../../src/render/virtual-service';
 import { findObject, synthAndValidate } from '../util';
-import { addCanary, addService, handModel, HTTP_80, match, TCP_5432 } from './fixtures';
+import { addCanary, addService, handModel, HTTP_80, match, snap, snapshot, TCP_5432 } from './fixtures';
 
 const HOST = 'orders.shop.svc.cluster.local';
 
@@ -13,7 +14,7 @@ describe('renderVirtualServiceSpec (a service\'s own VirtualService)', () => {
   test('without routes or release: one default rule to the stable subset', () => {
     const { model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2']);
-    expect(renderVirtualServiceSpec(model, orders)).toEqual({
+    expect(renderVirtualServiceSpec(snap(model, orders))).toEqual({
       hosts: [HOST],
       http: [{ name: 'default', route: [{ destination: { host: HOST, subset: 'v1' } }] }],
     });
@@ -23,7 +24,7 @@ describe('renderVirtualServiceSpec (a service\'s own VirtualService)', () => {
     const { model } = handModel();
     const db = addService(model, 'orders', ['v1', 'v2'], [TCP_5432, { ...TCP_5432, name: 'tcp-repl', port: 5433, targetPort: 5433 }]);
     addCanary(model, db, 'v1', 'v2', 25);
-    const spec = renderVirtualServiceSpec(model, db);
+    const spec = renderVirtualServiceSpec(snap(model, db));
     expect(spec.http).toBeUndefined();
     expect(spec.tcp).toEqual([5432, 5433].map((port) => ({
       match: [{ port }],
@@ -38,14 +39,14 @@ describe('renderVirtualServiceSpec (a service\'s own VirtualService)', () => {
     const { chart, model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2'], [HTTP_80, TCP_5432]);
     addCanary(model, orders, 'v1', 'v2', 10, { mirrorPercentage: 50 });
-    trafficOf(model, HOST).routes.push({
+    model.addRoute(HOST, {
       path: 'test/orders/api',
       name: 'api',
       matches: [match({ path: { kind: 'prefix', value: '/api' }, method: 'GET' })],
       timeoutMs: 1500,
       retries: { attempts: 2, perTryTimeoutMs: 500, retryOn: ['5xx', 'reset'] },
     });
-    const spec = renderVirtualServiceSpec(model, orders);
+    const spec = renderVirtualServiceSpec(snap(model, orders));
     expect(spec.http?.map((r) => r.name)).toEqual(['canary-pinned', 'api', 'default']);
     expect(spec.http?.[0]).toEqual({
       name: 'canary-pinned',
@@ -75,11 +76,9 @@ describe('renderVirtualServiceSpec (a service\'s own VirtualService)', () => {
     const { model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2']);
     addCanary(model, orders, 'v1', 'v2', 10, { mirrorPercentage: 5 });
-    trafficOf(model, HOST).routes.push(
-      { path: 'p', name: 'beta', matches: [match({ headers: [{ name: 'x-beta' }] })], destinations: [{ version: 'v2' }] },
-      { path: 'p', name: 'old', matches: [match({ path: { kind: 'exact', value: '/old' } })], redirect: { uri: '/new', redirectCode: 308 } },
-    );
-    const [, beta, old] = renderVirtualServiceSpec(model, orders).http ?? [];
+    model.addRoute(HOST, { path: 'p', name: 'beta', matches: [match({ headers: [{ name: 'x-beta' }] })], destinations: [{ version: 'v2' }] });
+    model.addRoute(HOST, { path: 'p', name: 'old', matches: [match({ path: { kind: 'exact', value: '/old' } })], redirect: { uri: '/new', redirectCode: 308 } });
+    const [, beta, old] = renderVirtualServiceSpec(snap(model, orders)).http ?? [];
     expect(beta).toEqual({ name: 'beta', match: [{ headers: { 'x-beta': {} } }], route: [{ destination: { host: HOST, subset: 'v2' } }] });
     expect(JSON.parse(JSON.stringify(old))).toEqual({ name: 'old', match: [{ uri: { exact: '/old' } }], redirect: { uri: '/new', redirectCode: 308 } });
   });
@@ -89,8 +88,8 @@ describe('defaultDestinations and renderRoute', () => {
   test('a blue-green release sends default traffic to its active version', () => {
     const { model } = handModel();
     const orders = addService(model, 'orders', ['v1', 'v2']);
-    trafficOf(model, HOST).releases.push({ path: 'bg', kind: 'blue-green', stable: 'v2', canary: 'v1', canaryWeight: 0, pinned: [] });
-    expect(defaultDestinations(model, orders)).toEqual([{ host: HOST, subset: 'v2' }]);
+    model.addRelease(HOST, { path: 'bg', kind: 'blue-green', stable: 'v2', canary: 'v1', canaryWeight: 0, pinned: [] });
+    expect(defaultDestinations(snap(model, orders))).toEqual([{ host: HOST, subset: 'v2' }]);
   });
 
   test('weights and ports; a host outside the mesh has no subset', () => {
@@ -102,20 +101,23 @@ describe('defaultDestinations and renderRoute', () => {
 });
 
 describe('renderGatewayRouteSpec (gateway-bound routes)', () => {
-  const gatewayOf = (routes: GatewayRouteModel[]): Pick<GatewayModel, 'name' | 'namespace' | 'routes'> => ({ name: 'edge', namespace: 'istio-ingress', routes });
+  const gatewayOf = (model: MeshModel, routes: GatewayRouteModel[]): GatewaySnapshot => {
+    model.putGateway({ path: 'test/edge', direction: 'ingress', name: 'edge', namespace: 'istio-ingress', selector: { istio: 'edge' }, serviceHost: '', servers: [], routes });
+    return snapshot(model).gateway('test/edge')!;
+  };
   const route = (index: number, host: string, partial: Partial<GatewayRouteModel> = {}): GatewayRouteModel => ({
-    path: 'test/edge', index, host, serviceHost: HOST, serviceName: 'orders', catchAll: true, matches: [], ...partial,
+    path: 'test/edge', index, host, serviceHost: HOST, serviceName: 'orders', catchAll: true, matches: [], resolvedPort: 80, ...partial,
   });
 
   test('routes with matches first, then the catch-all (a host with a catch-all of its own does not fall back to the any-host routes); rewrite, timeout and port reach the rules', () => {
     const { model } = handModel();
-    const orders = addService(model, 'orders', ['v1']);
-    const gateway = gatewayOf([
+    addService(model, 'orders', ['v1']);
+    const gateway = gatewayOf(model, [
       route(0, 'shop.example.com', { port: 80 }),
       route(1, 'shop.example.com', { catchAll: false, matches: [match({ path: { kind: 'prefix', value: '/api' } })], rewritePrefix: '/', timeoutMs: 15000 }),
       route(2, '*'),
     ]);
-    const spec = renderGatewayRouteSpec(model, gateway, 'shop.example.com', () => orders);
+    const spec = renderGatewayRouteSpec(snapshot(model), gateway, 'shop.example.com');
     expect(JSON.parse(JSON.stringify(spec))).toEqual({
       hosts: ['shop.example.com'],
       gateways: ['istio-ingress/edge'],
@@ -131,7 +133,7 @@ describe('renderGatewayRouteSpec (gateway-bound routes)', () => {
     const orders = addService(model, 'orders', ['v1', 'v2']);
     addCanary(model, orders, 'v1', 'v2', 20);
     const api = match({ path: { kind: 'prefix', value: '/api' }, headers: [{ name: 'x-team', match: { kind: 'exact', value: 'a' } }] });
-    const spec = renderGatewayRouteSpec(model, gatewayOf([route(0, '*', { catchAll: false, matches: [api] })]), '*', () => orders);
+    const spec = renderGatewayRouteSpec(snapshot(model), gatewayOf(model, [route(0, '*', { catchAll: false, matches: [api] })]), '*');
     expect(spec.http).toHaveLength(2);
     expect(spec.http?.[0].match).toEqual([{ uri: { prefix: '/api' }, headers: { 'x-team': { exact: 'a' }, 'x-canary': { exact: 'always' } } }]);
     expect(spec.http?.[0].route).toEqual([{ destination: { host: HOST, subset: 'v2' } }]);

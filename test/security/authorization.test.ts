@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { AuthorizationAction, AuthzSource, DefaultDeny, HttpMethod, IstioControlPlane, MeshService, Protocol } from '../../src';
 import { MeshModel } from '../../src/model';
-import { addIdentity } from '../../src/model/security';
 import { findObject, findObjects, runValidations, synthAndValidate } from '../util';
 
 const nsChart = (namespace: string) => new Chart(Testing.app(), 'test', { namespace });
@@ -180,7 +179,7 @@ describe('authorization from the service graph', () => {
     test('an identity registered by a non-service construct (e.g. a gateway) satisfies SEC003', () => {
       const { chart, users } = shop();
       const gateway = Object.assign(new Construct(chart, 'gw'), { identityNamespace: 'istio-ingress', identityServiceAccount: 'gw' });
-      addIdentity(MeshModel.of(chart), { path: 'test/gw', namespace: 'istio-ingress', serviceAccount: 'gw' });
+      MeshModel.of(chart).addIdentity({ path: 'test/gw', namespace: 'istio-ingress', serviceAccount: 'gw' });
       users.allowFrom(gateway);
       expect(findObject(synthAndValidate(chart), 'AuthorizationPolicy', 'user-service-allow').spec.rules[0].from[0].source.principals)
         .toEqual(['cluster.local/ns/istio-ingress/sa/gw']);

@@ -66,11 +66,28 @@ describe('ambient services', () => {
     expect(findObjects(out, 'Sidecar').map((s) => s.metadata.name)).toEqual(['legacy']);
   });
 
-  test('bad input: egressScoping on an ambient service', () => {
+  test('AMB005: egressScoping on an ambient service', () => {
     const { chart } = shop();
-    expect(err(() => new MeshService(chart, 'x', { versions: v1, egressScoping: true }))).toBe(
-      '[test/x] \'egressScoping\' has no effect on an ambient service (an Istio Sidecar resource configures sidecars only), got true. '
+    new MeshService(chart, 'x', { versions: v1, egressScoping: true });
+    expect(() => synthAndValidate(chart)).toThrow(
+      '[test/x] AMB005: \'egressScoping\' has no effect on an ambient service (an Istio Sidecar resource configures sidecars only), got true. '
       + 'Fix: remove egressScoping, or set dataPlaneMode: DataPlaneMode.SIDECAR');
+  });
+
+  test('AMB005 holds whichever is declared first, the service or its ambient namespace', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'late' });
+    new IstioControlPlane(chart, 'istio', { crds: false, dataPlane: DataPlaneMode.AMBIENT });
+    new MeshService(chart, 'x', { versions: v1, egressScoping: true });
+    new MeshNamespace(chart, 'late', { dataPlaneMode: DataPlaneMode.AMBIENT });
+    expect(() => synthAndValidate(chart)).toThrow('[test/x] AMB005: \'egressScoping\' has no effect on an ambient service');
+  });
+
+  test('AMB006: a revisioned control plane on an ambient service', () => {
+    const { chart } = shop();
+    const canary = new IstioControlPlane(chart, 'canary', { revision: '1-31', crds: false });
+    new MeshService(chart, 'x', { versions: v1, controlPlane: canary });
+    expect(() => synthAndValidate(chart)).toThrow(
+      '[test/x] AMB006: \'controlPlane\' must be the default revision for an ambient service: its pods are captured by the node\'s ztunnel, not injected by a revision');
   });
 });
 
@@ -286,13 +303,15 @@ describe('analysis', () => {
     expect(findObjects(out, 'AuthorizationPolicy')).toEqual([]);
   });
 
-  test('AMB003: the ambient namespace declared after its service', () => {
+  test('the namespace may be declared after its services: the data-plane mode is resolved at synth', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'late' });
-    new MeshService(chart, 'early', { versions: v1 });
+    new IstioControlPlane(chart, 'istio', { crds: false, dataPlane: DataPlaneMode.AMBIENT });
+    const early = new MeshService(chart, 'early', { versions: v1 });
     new MeshNamespace(chart, 'late', { dataPlaneMode: DataPlaneMode.AMBIENT });
-    expect(() => synthAndValidate(chart)).toThrow(
-      '[test/early] AMB003: \'dataPlaneMode\' was taken as SIDECAR because test/late (AMBIENT) is declared after this service, got "SIDECAR". '
-      + 'Fix: declare the MeshNamespace late before its services, or set dataPlaneMode on the service');
+    const out = synthAndValidate(chart);
+    expect(findObject(out, 'Deployment', 'early-v1').spec.template.metadata.labels['istio.io/dataplane-mode']).toBe('ambient');
+    expect(findObjects(out, 'Sidecar')).toEqual([]);
+    expect(early.dataPlaneMode).toBe(DataPlaneMode.AMBIENT);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as YAML from 'yaml';
-import { upstreamTemplate } from '../../src/control-plane/private/injector';
+import { upstreamTemplate } from '../../src/control-plane/private/templates';
 
 const NAMES = ['sidecar', 'gateway', 'waypoint', 'kube-gateway'] as const;
 

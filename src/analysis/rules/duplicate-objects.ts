@@ -1,9 +1,22 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { Diagnostic } from '../../model/core';
 import { propMessage } from '../../private/errors';
+import { finding, TreeRule } from '../rule';
 
-/** Code of the duplicate-object rule (see docs/analysis-rules.md). */
-export const DUPLICATE_OBJECT = 'MESH005';
+/**
+ * MESH005, a rule over the emitted objects rather than the snapshot: the
+ * objects of an app include what user code adds with plain cdk8s, which the
+ * model does not know.
+ */
+export const DUPLICATE_OBJECT_RULE: TreeRule = {
+  code: 'MESH005',
+  severity: 'error',
+  reportedOn: 'the second emitting construct (via the app root)',
+  summary: 'Two constructs emit the same API group, kind, namespace and name with different content (two `JwtAuthentication`s for one service, a `serviceAccountName` equal to another service\'s, two `ExternalService`s with one `serviceName`, one namespace declared twice with different settings): `kubectl apply` and Argo CD keep only one of them. Identical objects are allowed.',
+  fix: 'Give one construct another name, or declare the object once.',
+  check: (root) => duplicateObjects(root),
+};
 
 /** JSON with object keys sorted, so equal content compares equal whatever the key order. */
 function canonical(value: unknown): string {
@@ -28,9 +41,9 @@ function ownerPath(obj: ApiObject): string {
  * is silently lost. Objects that are identical by design (e.g. one namespace
  * declared by two charts with the same labels) are allowed.
  *
- * Returns `[path] MESH005: ...` messages for the app root's validation.
+ * Each finding is reported on the second construct that emits the object.
  */
-export function duplicateObjects(root: IConstruct): string[] {
+function duplicateObjects(root: IConstruct): Diagnostic[] {
   const candidates = new Map<string, ApiObject[]>();
   for (const c of root.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
@@ -40,7 +53,7 @@ export function duplicateObjects(root: IConstruct): string[] {
     const list = candidates.get(key);
     if (list) list.push(c); else candidates.set(key, [c]);
   }
-  const out: string[] = [];
+  const out: Diagnostic[] = [];
   for (const list of candidates.values()) {
     if (list.length < 2) continue;
     const seen = new Map<string, { obj: ApiObject; content: string }>();
@@ -55,10 +68,10 @@ export function duplicateObjects(root: IConstruct): string[] {
       }
       if (first.content === content) continue;
       const where = ns ? `${ns}/${obj.name}` : obj.name;
-      out.push(`[${ownerPath(obj)}] ${DUPLICATE_OBJECT}: ${propMessage('metadata.name',
+      out.push(finding(DUPLICATE_OBJECT_RULE, ownerPath(obj), propMessage('metadata.name',
         `must identify one object: ${obj.apiVersion} ${obj.kind} ${where} is also emitted by ${ownerPath(first.obj)} with different content, and kubectl apply or Argo CD would keep only one of them`,
         obj.name,
-        `give one of the two constructs another name (its id or name prop), or declare the ${obj.kind} once and pass that construct to both users`)}`);
+        `give one of the two constructs another name (its id or name prop), or declare the ${obj.kind} once and pass that construct to both users`)));
     }
   }
   return out;

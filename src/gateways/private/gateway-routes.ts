@@ -1,9 +1,10 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { VirtualService, VirtualServiceSpec } from '../../imports/networking.istio.io';
-import { MeshModel } from '../../model';
 import { ANY_HOST, gatewayRouteTableName, GatewayRouteModel } from '../../model/gateways';
-import { describeMatch, MatchModel, releaseOf } from '../../model/traffic';
+import { MeshModel } from '../../model/mesh-model';
+import { snapshotOf } from '../../model/resolve';
+import { describeMatch } from '../../model/traffic';
 import { propError } from '../../private/errors';
 import { pinConflict, renderGatewayRouteSpec } from '../../render/virtual-service';
 import { MeshService } from '../../services/mesh-service';
@@ -16,7 +17,7 @@ export interface GatewayRouteOwner {
   readonly namespace: string;
   /** Records a new route in the mesh model. */
   onRoute(route: GatewayRouteModel): void;
-  /** Gateway API (issue 17): creates the object carrying a host's routes instead of the VirtualService. */
+  /** With the Gateway API: creates the object carrying a host's routes instead of the VirtualService. */
   createRouteObject?(host: string): ApiObject;
 }
 
@@ -51,6 +52,7 @@ export class GatewayRoutes {
       throw propError(scope, `${prop}.service`, 'must be a MeshService', options.service, 'pass the MeshService object that should receive the traffic');
     }
     const port = this.resolvePort(prop, options);
+    const resolvedPort = options.port ?? options.service.ports.filter((p) => p.protocol !== 'tcp')[0].port;
     const matches = (options.match ?? []).map((m, i) => m._toModel(scope, `${prop}.match[${i}]`));
     const catchAll = !options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll);
     if (options.rewritePrefix !== undefined && !options.rewritePrefix.startsWith('/')) {
@@ -93,6 +95,7 @@ export class GatewayRoutes {
       catchAll,
       matches,
       port,
+      resolvedPort,
       rewritePrefix: options.rewritePrefix,
       timeoutMs: options.timeout?.toMilliseconds(),
     };
@@ -104,20 +107,6 @@ export class GatewayRoutes {
   /** The route models, in the order added (copies). */
   public get models(): GatewayRouteModel[] {
     return this.entries.map((e) => e.model);
-  }
-
-  /**
-   * Gateway API (issue 17): the routes in model terms, in the order added, with
-   * the service port each one sends to (the only HTTP port when not given).
-   */
-  public entriesForGatewayApi(): { model: GatewayRouteModel; matches: MatchModel[]; port: number; rewritePrefix?: string; timeoutMs?: number }[] {
-    return this.entries.map((e) => ({
-      model: e.model,
-      matches: [...e.model.matches],
-      port: e.model.port ?? e.options.service.ports.filter((p) => p.protocol !== 'tcp')[0].port,
-      rewritePrefix: e.model.rewritePrefix,
-      timeoutMs: e.model.timeoutMs,
-    }));
   }
 
   private resolvePort(prop: string, options: GatewayRouteOptions): number | undefined {
@@ -137,13 +126,13 @@ export class GatewayRoutes {
     return ports.length > 1 ? httpPorts[0].port : undefined;
   }
 
-  /** The VirtualService spec of one routed host, from the route models. */
+  /** The VirtualService spec of one routed host, from the snapshot. */
   private render(host: string): VirtualServiceSpec {
-    const gateway = { name: this.owner.gatewayName, namespace: this.owner.namespace, routes: this.models };
+    const snapshot = snapshotOf(this.model);
     for (const e of this.entries) this.checkPinnable(e);
-    // a destination service of another app is not in this model: its own view of itself stands in
-    const serviceOf = (r: GatewayRouteModel) => this.model.findService(r.serviceHost) ?? this.entries[r.index].options.service._toModel();
-    return renderGatewayRouteSpec(this.model, gateway, host, serviceOf);
+    const gateway = snapshot.gateway(this.scope.node.path);
+    if (!gateway) throw new Error(`internal: ${this.scope.node.path} is not in the snapshot`);
+    return renderGatewayRouteSpec(snapshot, gateway, host);
   }
 
   /**
@@ -152,7 +141,7 @@ export class GatewayRoutes {
    * Istio match holds one condition per header.
    */
   private checkPinnable(r: RouteEntry): void {
-    const release = releaseOf(this.model, r.model.serviceHost);
+    const release = snapshotOf(this.model).service(r.model.serviceHost)?.release;
     if (!release || r.model.catchAll) return;
     for (const own of r.model.matches) {
       for (const pinned of release.pinned) {

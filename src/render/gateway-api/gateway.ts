@@ -1,17 +1,16 @@
 import {
   precedenceConflict, renderMatches, rewriteFilter, RuleSource, serviceBackend, timeouts,
 } from './http-route-rules';
-import { versionServiceName } from './mesh-http-route';
-import { GatewayApiRule, ProblemList } from './problems';
+import { ProblemKind, ProblemList } from './problems';
 import {
   GatewaySpec, GatewaySpecListeners, GatewaySpecListenersTlsMode, HttpRouteSpec, HttpRouteSpecParentRefs, HttpRouteSpecRules,
   HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType,
   ReferenceGrantSpec,
 } from '../../imports/gateway.networking.k8s.io';
-import { MeshModel, ServiceModel } from '../../model';
-import { ANY_HOST, GatewayModel, GatewayRouteModel, GatewayServerModel, gatewayRouteTables } from '../../model/gateways';
-import { RoutingApi, routingApiOf } from '../../model/routing';
-import { defaultVersions, describeMatch, MatchModel, NamedMatchModel, releaseOf } from '../../model/traffic';
+import { ANY_HOST, GatewayModel, GatewayRouteModel, GatewayServerModel } from '../../model/gateways';
+import { versionServiceName } from '../../model/routing';
+import { GatewaySnapshot, MeshSnapshot, ServiceSnapshot } from '../../model/snapshot';
+import { describeMatch, MATCH_ALL, MatchModel, NamedMatchModel } from '../../model/traffic';
 
 /**
  * Gateway API rendering of an ingress gateway: the `Gateway` (class `istio`,
@@ -22,16 +21,6 @@ import { defaultVersions, describeMatch, MatchModel, NamedMatchModel, releaseOf 
  * only redirect to HTTPS; `ReferenceGrant`s in the namespaces of the backend
  * Services.
  */
-
-/** One route of a gateway in model terms (what `GatewayRoutes` validated). */
-export interface GatewayRouteEntry {
-  readonly model: GatewayRouteModel;
-  readonly matches: readonly MatchModel[];
-  /** Service port the route sends to (resolved: the only HTTP port when not given). */
-  readonly port: number;
-  readonly rewritePrefix?: string;
-  readonly timeoutMs?: number;
-}
 
 interface Listener {
   readonly server: GatewayServerModel;
@@ -58,7 +47,7 @@ export function gatewayListeners(gateway: GatewayModel, problems: ProblemList): 
       tls = { mode: GatewaySpecListenersTlsMode.TERMINATE, certificateRefs: [{ group: '', kind: 'Secret', name: server.credentialName }] };
     } else {
       const what = server.tlsMode ? `${server.protocol} with TLS mode ${server.tlsMode}` : server.protocol;
-      problems.add(GatewayApiRule.LISTENER, gateway.path, prop,
+      problems.add(ProblemKind.LISTENER, gateway.path, prop,
         'must be a plain HTTP server or an HTTPS server terminating TLS with a certificate Secret (GatewayTls.simple) to be a Gateway API listener ' +
         '(client-certificate validation, passthrough, ISTIO_MUTUAL and TCP servers have no routes of ours in the standard channel)',
         what, 'use GatewayServer.http(...) or GatewayServer.https({ tls: GatewayTls.simple(secret) }), or render this gateway with RoutingApi.ISTIO');
@@ -66,7 +55,7 @@ export function gatewayListeners(gateway: GatewayModel, problems: ProblemList): 
     }
     for (const rawHost of server.hosts) {
       if (rawHost.includes('/')) {
-        problems.add(GatewayApiRule.LISTENER, gateway.path, `${prop}.hosts`, 'must not carry a \'<namespace>/\' prefix with the Gateway API (listeners admit routes by allowedRoutes, not by host prefix)',
+        problems.add(ProblemKind.LISTENER, gateway.path, `${prop}.hosts`, 'must not carry a \'<namespace>/\' prefix with the Gateway API (listeners admit routes by allowedRoutes, not by host prefix)',
           rawHost, `use ${JSON.stringify(rawHost.slice(rawHost.indexOf('/') + 1))}`);
         continue;
       }
@@ -85,7 +74,7 @@ export function gatewayListeners(gateway: GatewayModel, problems: ProblemList): 
 }
 
 /** `spec` of the Gateway API Gateway. */
-export function renderGatewaySpec(gateway: GatewayModel, problems: ProblemList): GatewaySpec {
+export function renderGatewayApiGatewaySpec(gateway: GatewayModel, problems: ProblemList): GatewaySpec {
   return {
     gatewayClassName: 'istio',
     // manual deployment: the gateway's own Service (and its pods) carry the listeners
@@ -107,16 +96,16 @@ function parentRef(gateway: GatewayModel, sectionName: string): HttpRouteSpecPar
 }
 
 /** Backend Service names of a mesh service's default traffic (per-version Services with the Gateway API). */
-function defaultBackends(model: MeshModel, gateway: GatewayModel, entry: GatewayRouteEntry, service: ServiceModel, problems: ProblemList) {
+function defaultBackends(gateway: GatewayModel, route: GatewayRouteModel, service: ServiceSnapshot, problems: ProblemList) {
   const ns = service.namespace === gateway.namespace ? undefined : service.namespace;
-  if (routingApiOf(model, service.host) !== RoutingApi.GATEWAY_API) {
-    if (service.versions.length === 1) return [serviceBackend(service.name, entry.port, undefined, ns)];
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, gateway.path, `routes[${entry.model.index}].service`,
+  if (service.routingApi !== 'gateway-api') {
+    if (service.versions.length === 1) return [serviceBackend(service.name, route.resolvedPort, undefined, ns)];
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, gateway.path, `routes[${route.index}].service`,
       `must be routed with the Gateway API as well when it has several versions (${service.versions.map((v) => v.name).join(', ')}): only then does each version have a Service an HTTPRoute can send to`,
       service.name, 'route the service with RoutingApi.GATEWAY_API too (same chart or app choice, or its routingApi prop), or render this gateway with RoutingApi.ISTIO');
     return [];
   }
-  return defaultVersions(model, service).map((d) => serviceBackend(versionServiceName(service, d.version), entry.port, d.weight, ns));
+  return service.defaultVersions.map((d) => serviceBackend(versionServiceName(service, d.version), route.resolvedPort, d.weight, ns));
 }
 
 /** A route's own match AND a release's tester match (header conditions); undefined (a problem) when they test one header differently. */
@@ -130,60 +119,63 @@ function combine(own: MatchModel, pinned: MatchModel): MatchModel | undefined {
   return { ...own, headers, queryParams: [...own.queryParams, ...pinned.queryParams] };
 }
 
-interface Draft { readonly entry: GatewayRouteEntry; readonly matches: readonly MatchModel[]; readonly rule: HttpRouteSpecRules }
+interface Draft { readonly route: GatewayRouteModel; readonly matches: readonly MatchModel[]; readonly rule: HttpRouteSpecRules }
+
+/** The rules of one gateway route: a tester-pinned rule first when the service's release pins testers, then the default rule. */
+function routeDrafts(gateway: GatewaySnapshot, route: GatewayRouteModel, service: ServiceSnapshot, problems: ProblemList): Draft[] {
+  const source: RuleSource = { path: gateway.path, prop: `routes[${route.index}].` };
+  const own: MatchModel[] = route.catchAll ? [] : [...route.matches];
+  const common: { filters?: HttpRouteSpecRules['filters']; timeouts?: HttpRouteSpecRules['timeouts'] } = {};
+  if (route.rewritePrefix !== undefined) common.filters = [rewriteFilter({ uri: route.rewritePrefix }, own, source, problems)];
+  const t = timeouts(route.timeoutMs);
+  if (t) common.timeouts = t;
+  const drafts: Draft[] = [];
+  const release = service.release;
+  if (release && release.pinned.length > 0) {
+    const pinnedTo = versionServiceName(service, release.managedSubsets?.canary ?? release.canary);
+    const combined: MatchModel[] = [];
+    for (const o of own.length ? own : [MATCH_ALL]) {
+      for (const p of release.pinned) {
+        const c = combine(o, p);
+        if (c) {
+          combined.push(c);
+        } else {
+          problems.add(ProblemKind.NOT_EXPRESSIBLE, gateway.path, `routes[${route.index}].match`,
+            `must not test a header the release of ${service.name} uses to pin testers (${describeMatch(p)})`, describeMatch(o), 'match on another header');
+        }
+      }
+    }
+    const ns = service.namespace === gateway.namespace ? undefined : service.namespace;
+    const backendRefs = [serviceBackend(pinnedTo, route.resolvedPort, undefined, ns)];
+    drafts.push({ route, matches: combined, rule: { matches: renderMatches(combined, source, problems), ...common, backendRefs } });
+  }
+  const backendRefs = defaultBackends(gateway, route, service, problems);
+  drafts.push({ route, matches: own, rule: { matches: renderMatches(own, source, problems), ...common, backendRefs } });
+  return drafts;
+}
 
 /**
  * `spec` of the HTTPRoute carrying the routes of one host, in the order of
- * `gatewayRouteTables()` (the any-host routes follow a concrete host's own).
+ * the gateway's route table (the any-host routes follow a concrete host's own).
  */
-export function renderGatewayRouteSpec(
-  model: MeshModel, gateway: GatewayModel, host: string, entries: readonly GatewayRouteEntry[], problems: ProblemList,
-): HttpRouteSpec {
-  const table = gatewayRouteTables(gateway).find((t) => t.host === host);
-  const ordered = (table?.routes ?? []).map((m) => entries.find((e) => e.model.index === m.index)!).filter((e) => e !== undefined);
-  const drafts: Draft[] = [];
-  for (const entry of ordered) {
-    const source: RuleSource = { path: gateway.path, prop: `routes[${entry.model.index}].` };
-    const service = model.findService(entry.model.serviceHost);
-    if (!service) continue; // GatewayRoutes only accepts MeshServices, which are in the model
-    const own: MatchModel[] = entry.model.catchAll ? [] : [...entry.matches];
-    const common: { filters?: HttpRouteSpecRules['filters']; timeouts?: HttpRouteSpecRules['timeouts'] } = {};
-    if (entry.rewritePrefix !== undefined) common.filters = [rewriteFilter({ uri: entry.rewritePrefix }, own, { ...source, prop: `${source.prop}` }, problems)];
-    const t = timeouts(entry.timeoutMs);
-    if (t) common.timeouts = t;
-    const release = releaseOf(model, service.host);
-    if (release && release.pinned.length > 0) {
-      const pinnedTo = versionServiceName(service, release.managedSubsets?.canary ?? release.canary);
-      const combined: MatchModel[] = [];
-      for (const o of own.length ? own : [{ headers: [], queryParams: [], ignoreUriCase: false }]) {
-        for (const p of release.pinned) {
-          const c = combine(o, p);
-          if (c) {combined.push(c);} else {
-            problems.add(GatewayApiRule.NOT_EXPRESSIBLE, gateway.path, `routes[${entry.model.index}].match`,
-              `must not test a header the release of ${service.name} uses to pin testers (${describeMatch(p)})`, describeMatch(o), 'match on another header');
-          }
-        }
-      }
-      const ns = service.namespace === gateway.namespace ? undefined : service.namespace;
-      const backendRefs = [serviceBackend(pinnedTo, entry.port, undefined, ns)];
-      drafts.push({ entry, matches: combined, rule: { matches: renderMatches(combined, source, problems), ...common, backendRefs } });
-    }
-    const backendRefs = defaultBackends(model, gateway, entry, service, problems);
-    drafts.push({ entry, matches: own, rule: { matches: renderMatches(own, source, problems), ...common, backendRefs } });
-  }
-  const flat = drafts.flatMap((d, rule) => (d.matches.length ? d.matches : [{ headers: [], queryParams: [], ignoreUriCase: false }])
-    .map((match) => ({ rule, match })));
+export function renderGatewayApiRouteSpec(snapshot: MeshSnapshot, gateway: GatewaySnapshot, host: string, problems: ProblemList): HttpRouteSpec {
+  const table = gateway.routeTables.find((t) => t.host === host);
+  const drafts = (table?.routes ?? []).flatMap((route) => {
+    const service = snapshot.service(route.serviceHost);
+    return service ? routeDrafts(gateway, route, service, problems) : []; // a service of another app: MESH001
+  });
+  const flat = drafts.flatMap((d, rule) => (d.matches.length ? d.matches : [MATCH_ALL]).map((match) => ({ rule, match })));
   const conflict = precedenceConflict(flat);
   if (conflict) {
-    const earlier = drafts[flat[conflict.earlier].rule].entry;
-    const later = drafts[flat[conflict.later].rule].entry;
-    problems.add(GatewayApiRule.ORDER_CHANGES, gateway.path, `routes[${later.model.index}].match`,
-      `would be evaluated before routes[${earlier.model.index}] (${describeMatch(flat[conflict.earlier].match)}) with the Gateway API, which orders rules by precedence ` +
+    const earlier = drafts[flat[conflict.earlier].rule].route;
+    const later = drafts[flat[conflict.later].rule].route;
+    problems.add(ProblemKind.ORDER_CHANGES, gateway.path, `routes[${later.index}].match`,
+      `would be evaluated before routes[${earlier.index}] (${describeMatch(flat[conflict.earlier].match)}) with the Gateway API, which orders rules by precedence ` +
       '(exact path, longest prefix, method, most headers, most query parameters) and a request can match both',
       describeMatch(flat[conflict.later].match), 'make the two matches exclusive (e.g. give both a path), or render this gateway with RoutingApi.ISTIO');
   }
   if (drafts.length > 16) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, gateway.path, 'routes', `must be at most 16 rules per host with the Gateway API (host ${host})`, drafts.length, 'split the routes over hosts');
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, gateway.path, 'routes', `must be at most 16 rules per host with the Gateway API (host ${host})`, drafts.length, 'split the routes over hosts');
   }
   const listeners = gatewayListeners(gateway, new ProblemList()).filter((l) => listenerServes(l, host));
   return {
@@ -217,9 +209,7 @@ export function renderHttpsRedirectRouteSpec(gateway: GatewayModel): HttpRouteSp
  * Service other than the gateway's, one grant letting the gateway
  * namespace's HTTPRoutes refer to exactly those Services.
  */
-export function renderReferenceGrantSpecs(
-  model: MeshModel, gateway: GatewayModel, entries: readonly GatewayRouteEntry[],
-): Map<string, ReferenceGrantSpec> {
+export function renderReferenceGrantSpecs(snapshot: MeshSnapshot, gateway: GatewaySnapshot): Map<string, ReferenceGrantSpec> {
   const byNamespace = new Map<string, Set<string>>();
   const add = (ns: string, name: string) => {
     if (ns === gateway.namespace) return;
@@ -227,15 +217,15 @@ export function renderReferenceGrantSpecs(
     if (!set) byNamespace.set(ns, set = new Set());
     set.add(name);
   };
-  for (const e of entries) {
-    const service = model.findService(e.model.serviceHost);
+  for (const route of gateway.routes) {
+    const service = snapshot.service(route.serviceHost);
     if (!service) continue;
-    if (routingApiOf(model, service.host) !== RoutingApi.GATEWAY_API) {
+    if (service.routingApi !== 'gateway-api') {
       add(service.namespace, service.name);
       continue;
     }
-    for (const d of defaultVersions(model, service)) add(service.namespace, versionServiceName(service, d.version));
-    const release = releaseOf(model, service.host);
+    for (const d of service.defaultVersions) add(service.namespace, versionServiceName(service, d.version));
+    const release = service.release;
     if (release && release.pinned.length > 0) add(service.namespace, versionServiceName(service, release.canary));
   }
   const out = new Map<string, ReferenceGrantSpec>();

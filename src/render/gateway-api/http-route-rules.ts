@@ -1,4 +1,4 @@
-import { escapeRegex, gatewayApiDuration, GatewayApiRule, ProblemList } from './problems';
+import { gatewayApiDuration, ProblemKind, ProblemList } from './problems';
 import {
   HttpRouteSpecRules, HttpRouteSpecRulesBackendRefs, HttpRouteSpecRulesFilters, HttpRouteSpecRulesFiltersCorsAllowMethods,
   HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType,
@@ -9,6 +9,7 @@ import {
 import {
   CorsModel, describeMatch, HeaderOpsModel, MatchModel, matchSubsumes, NamedMatchModel, RedirectModel, RewriteModel, StringMatchModel,
 } from '../../model/traffic';
+import { escapeRegex } from '../../private/values';
 
 /**
  * Conversion of the model's HTTP route pieces (matches, filters, timeouts)
@@ -27,9 +28,9 @@ export interface RuleSource {
   readonly prop: string;
 }
 
-const METHODS = new Set<string>(Object.values(HttpRouteSpecRulesMatchesMethod));
-const CORS_METHODS = new Set<string>(Object.values(HttpRouteSpecRulesFiltersCorsAllowMethods));
-const REDIRECT_CODES = new Set<number>([301, 302, 303, 307, 308]);
+const METHODS: ReadonlySet<string> = new Set<string>(Object.values(HttpRouteSpecRulesMatchesMethod));
+const CORS_METHODS: ReadonlySet<string> = new Set<string>(Object.values(HttpRouteSpecRulesFiltersCorsAllowMethods));
+const REDIRECT_CODES: ReadonlySet<number> = new Set<number>([301, 302, 303, 307, 308]);
 const RULE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A rule name the Gateway API accepts (SectionName), or undefined. */
@@ -55,15 +56,15 @@ function pathMatch(p: StringMatchModel | undefined): { type: HttpRouteSpecRulesM
 /** One `HTTPRouteMatch` from a model match (path defaults to `PathPrefix /`). */
 export function renderMatch(m: MatchModel, src: RuleSource, problems: ProblemList): HttpRouteSpecRulesMatches {
   if (m.ignoreUriCase) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, 'must not ignore the URI case: the Gateway API has no case-insensitive path match',
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, 'must not ignore the URI case: the Gateway API has no case-insensitive path match',
       describeMatch(m), 'match the path with a regex such as \'(?i)/api.*\', or route this service with RoutingApi.ISTIO');
   }
   if (m.path && m.path.kind === 'prefix' && !m.path.value.startsWith('/')) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, 'must match a path prefix starting with \'/\' (Gateway API PathPrefix)',
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, 'must match a path prefix starting with \'/\' (Gateway API PathPrefix)',
       m.path.value, `use "/${m.path.value}"`);
   }
   if (m.method !== undefined && !METHODS.has(m.method)) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, `must match one of the Gateway API methods (${[...METHODS].join(', ')})`,
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, `must match one of the Gateway API methods (${[...METHODS].join(', ')})`,
       m.method, 'match one of those methods, or route this service with RoutingApi.ISTIO');
   }
   const out: { -readonly [K in keyof HttpRouteSpecRulesMatches]: HttpRouteSpecRulesMatches[K] } = { path: pathMatch(m.path) };
@@ -87,7 +88,7 @@ export function renderMatch(m: MatchModel, src: RuleSource, problems: ProblemLis
 export function renderMatches(matches: readonly MatchModel[], src: RuleSource, problems: ProblemList): HttpRouteSpecRulesMatches[] {
   const list = matches.length ? matches : [{ headers: [], queryParams: [], ignoreUriCase: false }];
   if (list.length > 64) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, 'must list at most 64 matches (HTTPRouteRule.matches)', list.length, 'split the route');
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}match`, 'must list at most 64 matches (HTTPRouteRule.matches)', list.length, 'split the route');
   }
   return list.map((m) => renderMatch(m, src, problems));
 }
@@ -120,15 +121,15 @@ export function headerFilters(request: HeaderOpsModel | undefined, response: Hea
 export function redirectFilter(r: RedirectModel, src: RuleSource, problems: ProblemList): HttpRouteSpecRulesFilters {
   const code = r.redirectCode ?? 301; // Istio's default (the Gateway API's is 302): written out
   if (!REDIRECT_CODES.has(code)) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}redirect.redirectCode`, 'must be 301, 302, 303, 307 or 308 (Gateway API RequestRedirect.statusCode)',
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}redirect.redirectCode`, 'must be 301, 302, 303, 307 or 308 (Gateway API RequestRedirect.statusCode)',
       code, 'use one of those codes, or route this service with RoutingApi.ISTIO');
   }
   if (r.authority !== undefined && r.authority.includes(':')) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}redirect.authority`, 'must be a host name without a port (Gateway API RequestRedirect.hostname; the port is its own field)',
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}redirect.authority`, 'must be a host name without a port (Gateway API RequestRedirect.hostname; the port is its own field)',
       r.authority, `set authority: ${JSON.stringify(r.authority.split(':')[0])} and port: ${r.authority.split(':')[1]}`);
   }
   if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https') {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}redirect.scheme`, 'must be \'http\' or \'https\' (Gateway API RequestRedirect.scheme)', r.scheme, 'use \'https\'');
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}redirect.scheme`, 'must be \'http\' or \'https\' (Gateway API RequestRedirect.scheme)', r.scheme, 'use \'https\'');
   }
   return {
     type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
@@ -153,7 +154,7 @@ export function rewriteFilter(r: RewriteModel, matches: readonly MatchModel[], s
   type RewritePath = { type: HttpRouteSpecRulesFiltersUrlRewritePathType; replacePrefixMatch?: string; replaceFullPath?: string };
   const out: { hostname?: string; path?: RewritePath } = {};
   if (r.uriRegex) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}rewrite.uriRegex`, 'has no Gateway API equivalent (URLRewrite replaces a prefix or the full path only)',
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}rewrite.uriRegex`, 'has no Gateway API equivalent (URLRewrite replaces a prefix or the full path only)',
       r.uriRegex, 'rewrite a path prefix instead, or route this service with RoutingApi.ISTIO');
   }
   if (r.authority !== undefined) out.hostname = r.authority;
@@ -165,7 +166,7 @@ export function rewriteFilter(r: RewriteModel, matches: readonly MatchModel[], s
     } else if (paths.length > 0 && paths.every((p) => p?.kind === 'exact')) {
       out.path = { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_FULL_PATH, replaceFullPath: r.uri };
     } else {
-      problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}rewrite.uri`,
+      problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}rewrite.uri`,
         'needs exactly one path-prefix match, or only exact-path matches, to be a Gateway API URLRewrite (ReplacePrefixMatch / ReplaceFullPath)',
         matches.map(describeMatch), 'give the route one HttpMatch.pathPrefix(...) match (or exact paths only), or route this service with RoutingApi.ISTIO');
     }
@@ -180,16 +181,16 @@ export function corsFilter(c: CorsModel, src: RuleSource, problems: ProblemList)
     if (o.kind === 'exact') {
       origins.push(o.value);
     } else {
-      problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}cors.allowOrigins`, `must list exact origins (the Gateway API CORS filter takes origins or '*' wildcards, no prefix or regex; this one is a ${o.kind})`,
+      problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}cors.allowOrigins`, `must list exact origins (the Gateway API CORS filter takes origins or '*' wildcards, no prefix or regex; this one is a ${o.kind})`,
         o.value, 'list each origin exactly (e.g. \'https://shop.example.com\'), or route this service with RoutingApi.ISTIO');
     }
   }
   const bad = c.allowMethods.filter((m) => !CORS_METHODS.has(m));
   if (bad.length) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}cors.allowMethods`, `must be among ${[...CORS_METHODS].join(', ')}`, bad, 'drop the other methods');
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}cors.allowMethods`, `must be among ${[...CORS_METHODS].join(', ')}`, bad, 'drop the other methods');
   }
   if (c.maxAgeMs !== undefined && c.maxAgeMs % 1000 !== 0) {
-    problems.add(GatewayApiRule.NOT_EXPRESSIBLE, src.path, `${src.prop}cors.maxAge`, 'must be whole seconds (Gateway API CORS maxAge)', `${c.maxAgeMs}ms`, `use Duration.seconds(${Math.round(c.maxAgeMs / 1000)})`);
+    problems.add(ProblemKind.NOT_EXPRESSIBLE, src.path, `${src.prop}cors.maxAge`, 'must be whole seconds (Gateway API CORS maxAge)', `${c.maxAgeMs}ms`, `use Duration.seconds(${Math.round(c.maxAgeMs / 1000)})`);
   }
   return {
     type: HttpRouteSpecRulesFiltersType.CORS,
@@ -215,8 +216,6 @@ export function timeouts(timeoutMs: number | undefined): { request: string } | u
 export function serviceBackend(name: string, port: number, weight?: number, namespace?: string): HttpRouteSpecRulesBackendRefs {
   return { group: '', kind: 'Service', name, ...(namespace !== undefined ? { namespace } : {}), port, ...(weight !== undefined ? { weight } : {}) };
 }
-
-// --- route precedence -------------------------------------------------------
 
 /**
  * Istio evaluates a Gateway API route's rules in the Gateway API precedence

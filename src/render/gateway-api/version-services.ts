@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
-import { versionServiceName } from './mesh-http-route';
 import { DestinationRuleSpec, DestinationRuleSpecTrafficPolicy } from '../../imports/networking.istio.io';
-import { MeshModel, ServiceModel, VersionModel } from '../../model';
-import { findTraffic } from '../../model/traffic';
+import { hostOf, ServiceModel, VersionModel } from '../../model/core';
+import { versionServiceName } from '../../model/routing';
+import { ServiceSnapshot } from '../../model/snapshot';
+import { renderDestinationRuleSpec } from '../destination-rule';
 import { renderTrafficPolicy } from '../traffic-policy';
 
 /**
@@ -30,25 +31,18 @@ export function renderVersionServiceSpec(service: ServiceModel, version: Version
   };
 }
 
-/** The parts of the Istio rendering's DestinationRule the per-version rules derive from. */
-export interface ServiceDestinationRule {
-  readonly trafficPolicy?: DestinationRuleSpecTrafficPolicy;
-}
-
 /**
  * `spec` of the DestinationRule of a version's Service: the service's
  * DestinationRule `trafficPolicy` with the version subset's policy laid over
  * it field by field (Istio merges a subset's policy into the top-level one
  * the same way).
  */
-export function renderVersionDestinationRuleSpec(
-  model: MeshModel, service: ServiceModel, version: VersionModel, serviceRule: ServiceDestinationRule,
-): DestinationRuleSpec {
+export function renderVersionDestinationRuleSpec(service: ServiceSnapshot, version: VersionModel): DestinationRuleSpec {
   // the version's override, rendered as a top-level policy (the subset's own L1 type differs only in its enum names)
-  const override = renderTrafficPolicy(findTraffic(model, service.host)?.versionPolicies.get(version.name)?.policy);
-  const trafficPolicy: DestinationRuleSpecTrafficPolicy = { ...(serviceRule.trafficPolicy ?? {}), ...(override ?? {}) };
+  const override = renderTrafficPolicy(service.traffic.versionPolicies.find((p) => p.version === version.name)?.policy);
+  const trafficPolicy: DestinationRuleSpecTrafficPolicy = { ...(renderDestinationRuleSpec(service).trafficPolicy ?? {}), ...(override ?? {}) };
   return {
-    host: model.hostOf(versionServiceName(service, version.name), service.namespace),
+    host: hostOf(versionServiceName(service, version.name), service.namespace),
     ...(Object.keys(trafficPolicy).length ? { trafficPolicy } : {}),
   };
 }

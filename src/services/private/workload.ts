@@ -1,10 +1,10 @@
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { ENVOY_RESERVED_PORTS, PROXY_UID } from '../../data-plane/envoy-proxy';
 import { PortModel } from '../../model';
 import { MeshServicePort, Protocol } from '../../model/service-port';
 import { propError } from '../../private/errors';
 import { checkPort } from '../../private/values';
+import { ENVOY_RESERVED_PORTS, PROXY_UID } from '../../render/proxy';
 import { WorkloadSecurityOptions } from '../workload-security';
 import { WorkloadVolume } from '../workload-volume';
 

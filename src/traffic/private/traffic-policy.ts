@@ -1,28 +1,23 @@
 import { IConstruct } from 'constructs';
-import { recordReplacement } from '../../analysis/rules/risk-rules';
-import { MeshModel } from '../../model/mesh-model';
 import { IMeshService } from '../../model/shared-interfaces';
-import { ConnectionPoolModel, OutlierDetectionModel, TrafficPolicyModel, trafficOf } from '../../model/traffic';
+import { ConnectionPoolModel, OutlierDetectionModel, TrafficPolicyModel } from '../../model/traffic';
 import { propError } from '../../private/errors';
 import { checkPercentage, optDuration, optInt, optPercentage } from '../../private/values';
+import { meshOf } from '../../synth/mesh';
 import { ConnectionPool, OutlierDetection, TrafficPolicy } from '../traffic-policy';
 
 /** `MeshService.configureTrafficPolicy()`: the service-wide policy (a second call replaces the first, reported as TRAFFIC006). */
 export function setServiceTrafficPolicy(service: IMeshService, policy: TrafficPolicy): void {
-  const model = MeshModel.of(service);
-  const traffic = trafficOf(model, service.host);
-  const replaced = traffic.policy !== undefined;
-  traffic.policy = trafficPolicyToModel(service, 'trafficPolicy', policy);
-  if (replaced) recordReplacement(service, 'configureTrafficPolicy', 'the service-wide traffic policy');
-  model.touch();
+  const model = meshOf(service);
+  if (model.setTrafficPolicy(service.host, trafficPolicyToModel(service, 'trafficPolicy', policy))) {
+    model.addReplacement({ path: service.node.path, prop: 'configureTrafficPolicy', what: 'the service-wide traffic policy' });
+  }
 }
 
 /** `MeshService.configureVersionTrafficPolicy()`: the policy of one version's subset. */
 export function setVersionTrafficPolicy(service: IMeshService, version: string, policy: TrafficPolicy): void {
-  const model = MeshModel.of(service);
   const modelPolicy = trafficPolicyToModel(service, `versionTrafficPolicy[${JSON.stringify(version)}]`, policy);
-  trafficOf(model, service.host).versionPolicies.set(version, { path: service.node.path, policy: modelPolicy });
-  model.touch();
+  meshOf(service).setVersionTrafficPolicy(service.host, { version, path: service.node.path, policy: modelPolicy });
 }
 
 /** Validates a traffic policy and converts it to model data. */

@@ -2,8 +2,10 @@ import { App, Chart, Testing } from 'cdk8s';
 import {
   ExternalProtocol, ExternalService, FindingSeverity, GatewayServer, GatewayTls, IngressGateway, MeshAnalysis, MeshService, StrictMtls,
 } from '../../../src';
-import { MESH_RULES, unsurfacedFindings } from '../../../src/analysis/rules/mesh-rules';
+import { findingsOf } from '../../../src/analysis/analyze';
+import { MESH_RULES } from '../../../src/analysis/rules/mesh';
 import { MeshModel, ServiceModel } from '../../../src/model';
+import { meshOf, unsurfacedFindings } from '../../../src/synth/mesh';
 import { runValidations, synthAndValidate } from '../../util';
 
 const version = (name: string, replicas = 1) => ({ name, image: `ghcr.io/acme/app:${name}`, replicas });
@@ -47,7 +49,7 @@ describe('MESH001 unknown destination host', () => {
     const users = new MeshService(chart, 'users', { namespace: 'shop', versions: [version('v1')] });
     orders.dependsOn(users, new ExternalService(chart, 'payments', { namespace: 'shop', hosts: ['api.payments.example'] }));
     synthAndValidate(chart);
-    expect(codes(chart, MESH_RULES.UNKNOWN_HOST)).toEqual([]);
+    expect(codes(chart, MESH_RULES.UNKNOWN_HOST.code)).toEqual([]);
   });
 });
 
@@ -56,7 +58,7 @@ describe('MESH002 subset labels that match no pod template', () => {
   // the model (and other renderers) rather than user input: exercise it on the model.
   function withService(versions: ServiceModel['versions']) {
     const app = new App();
-    const model = MeshModel.of(app);
+    const model = meshOf(app);
     model.addService({
       path: 'shop/orders',
       name: 'orders',
@@ -73,7 +75,7 @@ describe('MESH002 subset labels that match no pod template', () => {
 
   test('a version whose pods lack the version label', () => {
     const { model } = withService([{ name: 'v1', replicas: 1, podLabels: { app: 'orders' } }]);
-    expect(model.diagnostics().filter((d) => d.code === 'MESH002').map((d) => `${d.code}: ${d.message}`)).toEqual([
+    expect(findingsOf(model).filter((d) => d.code === 'MESH002').map((d) => `${d.code}: ${d.message}`)).toEqual([
       "MESH002: 'subsets[\"v1\"].labels' must select exactly the pods of version \"v1\": the subset selects no pod template of the service, so requests routed to it fail with 503 (no healthy upstream), " +
       'got {}. Fix: label the pods of version "v1" with version: "v1" (and only those)',
     ]);
@@ -84,7 +86,7 @@ describe('MESH002 subset labels that match no pod template', () => {
       { name: 'v1', replicas: 1, podLabels: { app: 'orders', version: 'v1' } },
       { name: 'v2', replicas: 1, podLabels: { app: 'orders', version: 'v1' } },
     ]);
-    const messages = model.diagnostics().filter((d) => d.code === 'MESH002').map((d) => d.message);
+    const messages = findingsOf(model).filter((d) => d.code === 'MESH002').map((d) => d.message);
     expect(messages).toHaveLength(2);
     expect(messages[0]).toContain('the subset selects the pods of versions "v1", "v2"');
   });
@@ -98,7 +100,7 @@ describe('MESH002 subset labels that match no pod template', () => {
   test('services built by MeshService always satisfy it', () => {
     const chart = Testing.chart();
     new MeshService(chart, 'orders', { versions: [version('v1'), version('v2')] });
-    expect(codes(chart, MESH_RULES.SUBSET_SELECTS_NO_POD)).toEqual([]);
+    expect(codes(chart, MESH_RULES.SUBSET_SELECTS_NO_POD.code)).toEqual([]);
   });
 });
 
@@ -119,7 +121,7 @@ describe('MESH003 plain HTTP to an external service', () => {
   test('is a warning on the external service', () => {
     const chart = setup(false);
     synthAndValidate(chart);
-    expect(codes(chart, MESH_RULES.EXTERNAL_PLAINTEXT)).toEqual([{
+    expect(codes(chart, MESH_RULES.EXTERNAL_PLAINTEXT.code)).toEqual([{
       code: 'MESH003',
       severity: FindingSeverity.WARNING,
       path: 'test/payments',
@@ -138,7 +140,7 @@ describe('MESH003 plain HTTP to an external service', () => {
   test('TLS origination (the mesh opens TLS) is not reported', () => {
     const chart = setup(true);
     synthAndValidate(chart);
-    expect(codes(chart, MESH_RULES.EXTERNAL_PLAINTEXT)).toEqual([]);
+    expect(codes(chart, MESH_RULES.EXTERNAL_PLAINTEXT.code)).toEqual([]);
   });
 });
 
@@ -151,7 +153,7 @@ describe('MESH004 PERMISSIVE mTLS left on', () => {
     // WHEN
     synthAndValidate(chart);
     // THEN
-    expect(codes(chart, MESH_RULES.PERMISSIVE_MTLS).map((f) => [f.path, f.message])).toEqual([[
+    expect(codes(chart, MESH_RULES.PERMISSIVE_MTLS.code).map((f) => [f.path, f.message])).toEqual([[
       'test/migration',
       "'permissiveMigration' leaves every workload of namespace \"shop\" accepting plaintext as well as mTLS, so any pod (in the mesh or not) can call them without an identity, got true. " +
       'Fix: finish the migration and drop permissiveMigration (STRICT); promote MESH004 with treatWarningsAsErrors() to keep it from shipping',
@@ -165,26 +167,37 @@ describe('MESH004 PERMISSIVE mTLS left on', () => {
     new MeshService(chart, 'orders', { namespace: 'shop', versions: [version('v1')] });
     new StrictMtls(chart, 'mtls');
     synthAndValidate(chart);
-    expect(codes(chart, MESH_RULES.PERMISSIVE_MTLS)).toEqual([]);
+    expect(codes(chart, MESH_RULES.PERMISSIVE_MTLS.code)).toEqual([]);
   });
 });
 
 describe('safety net for findings nobody reports', () => {
   test('a fatal finding on a path without a construct fails synthesis; one a construct reports is not repeated', () => {
+    // GIVEN a service with a version that has no replicas (TRAFFIC002, reported by the MeshService) and a
+    // service registered in the model at a path no construct has, whose pods lack the version label (MESH002)
     const chart = Testing.chart();
-    const orders = new MeshService(chart, 'orders', { versions: [version('v1')] });
+    new MeshService(chart, 'orders', { versions: [version('v1', 0)] });
     const model = MeshModel.of(chart);
-    model.addRule('TEST900', () => [
-      { code: 'TEST900', severity: 'error', path: 'test/nowhere', message: 'lost' },
-      { code: 'TEST900', severity: 'error', path: orders.node.path, message: 'reported by the service' },
-    ]);
-    expect(unsurfacedFindings(chart.node.root, model).map((d) => d.path)).toEqual(['test/nowhere']);
+    model.addService({
+      path: 'test/nowhere',
+      name: 'ghost',
+      namespace: 'shop',
+      host: 'ghost.shop.svc.cluster.local',
+      serviceAccount: 'ghost',
+      selector: { app: 'ghost' },
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'http' }],
+      versions: [{ name: 'v1', replicas: 1, podLabels: { app: 'ghost' } }],
+      stableVersion: 'v1',
+    });
+    // THEN the root reports the lost one, the service its own, once each
+    expect(unsurfacedFindings(chart.node.root, model).map((d) => `${d.code} ${d.path}`)).toEqual(['MESH002 test/nowhere']);
     let message = '';
     try {
       runValidations(chart);
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toBe('Validation failed with the following errors:\n  [] [test/nowhere] TEST900: lost\n  [test/orders] TEST900: reported by the service');
+    const lines = message.split('\n').slice(1).map((l) => l.trim());
+    expect(lines.map((l) => l.slice(0, l.indexOf(':')))).toEqual(['[] [test/nowhere] MESH002', '[test/orders] TRAFFIC002']);
   });
 });

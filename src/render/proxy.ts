@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { ResourcesModel } from '../model/control-plane';
 
 /**
  * What cdk8s-mesh itself says about the Envoy proxy. Since every proxy
@@ -40,6 +41,12 @@ export const EnvoyPorts = {
 export const ENVOY_RESERVED_PORTS: readonly number[] = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
 
 /** Default proxy resources (Istio's chart defaults). */
+export const ENVOY_DEFAULT_RESOURCES: ResourcesModel = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '2000m', memory: '1024Mi' },
+};
+
+/** Default proxy resources as Kubernetes `ResourceRequirements`. */
 export function envoyDefaultResources(): k8s.ResourceRequirements {
   return {
     requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },

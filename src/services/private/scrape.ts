@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
-import { ENVOY_RESERVED_PORTS } from './envoy-proxy';
-import { propError } from '../private/errors';
-import { checkPort } from '../private/values';
+import { propError } from '../../private/errors';
+import { checkPort } from '../../private/values';
+import { ENVOY_RESERVED_PORTS } from '../../render/proxy';
 
 /**
  * The application's own Prometheus endpoint, as declared on a `MeshService`.

@@ -1,4 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
+import { controlPlaneNames, istiodClusterMeta } from './names';
+import { ControlPlaneModel } from '../../model/control-plane';
 
 /**
  * Webhook configurations pointing at istiod (facts: istio-install.md §3.3).
@@ -6,14 +8,15 @@ import { k8s } from 'cdk8s-plus-28';
  * Fields istiod owns at run time, which GitOps must ignore (src/gitops/argo-cd.ts):
  * `caBundle` of every webhook, and `failurePolicy` of the validating webhooks.
  */
-export const ISTIOD_MANAGED_WEBHOOK_FIELDS: Record<'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration', readonly string[]> = {
+export const ISTIOD_MANAGED_WEBHOOK_FIELDS: Readonly<Record<'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration', readonly string[]>> = {
   MutatingWebhookConfiguration: ['.webhooks[]?.clientConfig.caBundle'],
   ValidatingWebhookConfiguration: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'],
 };
 
-const ISTIO_CONFIG_GROUPS = ['security.istio.io', 'networking.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
+const ISTIO_CONFIG_GROUPS: readonly string[] = ['security.istio.io', 'networking.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
 
-export interface WebhookTarget {
+/** The istiod a webhook calls. */
+interface WebhookTarget {
   /** istiod Service name. */
   readonly service: string;
   readonly namespace: string;
@@ -21,6 +24,11 @@ export interface WebhookTarget {
   readonly revLabel: string;
   /** True for the default revision (also serves the legacy labels). */
   readonly isDefault: boolean;
+}
+
+function targetOf(cp: ControlPlaneModel): WebhookTarget {
+  const names = controlPlaneNames(cp);
+  return { service: names.istiod, namespace: cp.namespace, revLabel: names.revLabel, isDefault: cp.revision === undefined };
 }
 
 function exists(key: string): k8s.LabelSelectorRequirement {
@@ -41,7 +49,7 @@ function notIn(key: string, ...values: string[]): k8s.LabelSelectorRequirement {
  * `istio.io/rev=<rev>` or (default revision) `sidecar.istio.io/inject=true`. A pod
  * labelled `sidecar.istio.io/inject=false` is never injected.
  */
-export function injectionWebhooks(t: WebhookTarget): k8s.MutatingWebhook[] {
+function injectionWebhooks(t: WebhookTarget): k8s.MutatingWebhook[] {
   type Requirements = k8s.LabelSelectorRequirement[];
   const webhook = (name: string, namespaceSelector: Requirements, objectSelector: Requirements): k8s.MutatingWebhook => ({
     name,
@@ -77,7 +85,7 @@ export function injectionWebhooks(t: WebhookTarget): k8s.MutatingWebhook[] {
 }
 
 /** Validation of Istio config by istiod (`/validate`). */
-export function validationWebhook(t: WebhookTarget, name: string, objectSelector?: k8s.LabelSelector): k8s.ValidatingWebhook {
+function validationWebhook(t: WebhookTarget, name: string, objectSelector?: k8s.LabelSelector): k8s.ValidatingWebhook {
   return {
     name,
     admissionReviewVersions: ['v1'],
@@ -89,6 +97,34 @@ export function validationWebhook(t: WebhookTarget, name: string, objectSelector
     failurePolicy: 'Ignore',
     sideEffects: 'None',
     objectSelector,
-    rules: [{ apiGroups: ISTIO_CONFIG_GROUPS, apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*'] }],
+    rules: [{ apiGroups: [...ISTIO_CONFIG_GROUPS], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['*'] }],
+  };
+}
+
+/** The injection webhook configuration of a control plane. */
+export function renderInjectionWebhookConfiguration(cp: ControlPlaneModel): k8s.KubeMutatingWebhookConfigurationProps {
+  const ns = cp.namespace;
+  return {
+    metadata: istiodClusterMeta(cp, `istio-sidecar-injector${controlPlaneNames(cp).suffix}${ns === 'istio-system' ? '' : `-${ns}`}`, { app: 'sidecar-injector' }),
+    webhooks: injectionWebhooks(targetOf(cp)),
+  };
+}
+
+/** The validation webhook configuration of a control plane's revision (objects labelled `istio.io/rev: <rev>`). */
+export function renderValidationWebhookConfiguration(cp: ControlPlaneModel): k8s.KubeValidatingWebhookConfigurationProps {
+  const t = targetOf(cp);
+  return {
+    metadata: istiodClusterMeta(cp, `istio-validator${controlPlaneNames(cp).suffix}-${cp.namespace}`, { istio: 'istiod' }),
+    webhooks: [validationWebhook(t, 'rev.validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'In', values: [t.revLabel] }] })],
+  };
+}
+
+/** The default revision's validation of objects without an `istio.io/rev` label (undefined for a revisioned control plane). */
+export function renderDefaultValidationWebhookConfiguration(cp: ControlPlaneModel): k8s.KubeValidatingWebhookConfigurationProps | undefined {
+  const t = targetOf(cp);
+  if (!t.isDefault) return undefined;
+  return {
+    metadata: istiodClusterMeta(cp, 'istiod-default-validator', { istio: 'istiod' }),
+    webhooks: [validationWebhook(t, 'validation.istio.io', { matchExpressions: [{ key: 'istio.io/rev', operator: 'DoesNotExist' }] })],
   };
 }
