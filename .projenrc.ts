@@ -57,6 +57,12 @@ const project = new cdk.JsiiProject({
   publishToGo: {
     moduleName: 'github.com/cdk8s-mesh/cdk8s-mesh-go',
   },
+  // Java bindings (jsii-pacmak --target java; Maven): dev.cdk8smesh:cdk8s-mesh, package dev.cdk8smesh
+  publishToMaven: {
+    javaPackage: 'dev.cdk8smesh',
+    mavenGroupId: 'dev.cdk8smesh',
+    mavenArtifactId: 'cdk8s-mesh',
+  },
 
   jestOptions: {
     jestVersion: '^29',
