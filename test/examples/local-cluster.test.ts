@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildLocalCluster, ECHO_IMAGE, SHOP_HOST } from '../../examples/local-cluster/main';
+import { MeshApp } from '../../src';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { block } = require('../../scripts/readme-blocks');
@@ -27,7 +28,7 @@ describe('README: Try it on a local cluster', () => {
   const applied = steps.map((l) => /^kubectl apply .*-f (\S+)$/.exec(l)?.[1]).filter((f): f is string => f !== undefined);
 
   function buildApp(): App {
-    const app = new App({ outdir: 'cdk.out.unused' });
+    const app = new MeshApp({ outdir: 'cdk.out.unused' });
     buildLocalCluster(app);
     return app;
   }

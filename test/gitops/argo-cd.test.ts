@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { GitOps, IstioControlPlane, MeshService } from '../../src';
+import { GitOps, IstioControlPlane, MeshService, MeshApp } from '../../src';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
 
 const REPO = 'https://github.com/acme/deploy.git';
@@ -142,7 +142,7 @@ describe('GitOps.argoCd', () => {
 
   describe('errors', () => {
     test('objects added after GitOps.argoCd()', () => {
-      const app = new App({ outdir: 'cdk.out.unused' });
+      const app = new MeshApp({ outdir: 'cdk.out.unused' });
       const chart = new Chart(app, 'shop', { namespace: 'shop' });
       new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
       GitOps.argoCd(app, { repoUrl: REPO });
@@ -152,7 +152,7 @@ describe('GitOps.argoCd', () => {
     });
 
     test('an App without charts', () => {
-      expect(() => GitOps.argoCd(new App({ outdir: 'cdk.out.unused' }), { repoUrl: REPO })).toThrow(
+      expect(() => GitOps.argoCd(new MeshApp({ outdir: 'cdk.out.unused' }), { repoUrl: REPO })).toThrow(
         "[argocd] 'app' must contain the charts to deploy before GitOps.argoCd() is called, got 0. Fix: call GitOps.argoCd(app, ...) last, after building the App");
     });
   });
