@@ -216,6 +216,17 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 
+// --- the documentation site (mkdocs.yml, docs/, scripts/docs/) -----------------
+project.addTask('docs', {
+  description: 'Build the documentation site into cdk.out/site (MkDocs; snippets compiled and translated by jsii-rosetta; API per language by jsii-docgen)',
+  exec: 'bash scripts/docs/build.sh',
+});
+project.addTask('docs:check', {
+  description: 'Check cdk.out/site in headless Chromium: every page renders, no broken internal link or anchor, search finds a rule code; screenshots',
+  exec: 'bash scripts/docs/check.sh',
+});
+project.gitignore.exclude('/site/');
+
 project.addTask('test:coverage', {
   description: 'Run the tests with a coverage report (coverage/)',
   steps: [

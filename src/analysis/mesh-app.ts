@@ -181,7 +181,7 @@ export class MeshApp extends App {
       this.synthAtomically(outdir, this.lastGood === undefined);
     } catch (e) {
       if (e instanceof Error) Object.defineProperty(e, SYNTH_ERROR, { value: true });
-      if (!this.lastGood) reportAtTopLevel(e);
+      if (!this.lastGood) reportAtTopLevel();
       throw e;
     }
     if (this.lastGood) keepLastGood(outdir, this.lastGood);
@@ -275,7 +275,7 @@ function printMeshErrors(error: unknown): void {
  * catches the error never triggers the handler, which is removed on the next
  * turn of the event loop.
  */
-function reportAtTopLevel(error: unknown): void {
+function reportAtTopLevel(): void {
   const handler = (uncaught: unknown) => printMeshErrors(uncaught);
   process.once('uncaughtException', handler);
   setImmediate(() => process.removeListener('uncaughtException', handler)).unref();
