@@ -40,6 +40,7 @@ for lang in python go java; do [ -s "$GEN/API.$lang.md" ] || { echo "docs: jsii-
 
 # 4. the site
 rm -rf cdk.out/site
-CDK8S_MESH_DOCS_GEN="$GEN" "$VENV/bin/mkdocs" build --strict --quiet
+# (NO_MKDOCS_2_WARNING: Material 9.8 prints an announcement of its successor on every build)
+NO_MKDOCS_2_WARNING=1 CDK8S_MESH_DOCS_GEN="$GEN" "$VENV/bin/mkdocs" build --strict --quiet
 pages=$(find cdk.out/site -name '*.html' | wc -l)
 echo "docs: cdk.out/site built in $(( $(date +%s) - START ))s: $pages HTML pages"

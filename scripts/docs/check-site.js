@@ -68,12 +68,16 @@ async function main() {
     viewport: { width: 1280, height: 900 },
   });
   const problems = [];
-  const pages = htmlPages(site).filter((p) => p !== '404.html');
+  // DOCS_CHECK_ONLY (a regular expression) narrows the pages while working on the check itself
+  const only = process.env.DOCS_CHECK_ONLY ? new RegExp(process.env.DOCS_CHECK_ONLY) : undefined;
+  const pages = htmlPages(site).filter((p) => p !== '404.html' && (!only || only.test(p)));
   const ids = new Map();
   const links = [];
   let rendered = 0;
   try {
     const page = await context.newPage();
+    // the API reference pages are large (several MB of HTML)
+    page.setDefaultTimeout(180_000);
     let current = '';
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`${current}: console error: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`${current}: script error: ${e.message}`));
@@ -103,33 +107,37 @@ async function main() {
       if (target === '' || target.endsWith('/')) target += 'index.html';
       checkedLinks++;
       if (!fs.existsSync(path.join(site, target))) { problems.push(`${from}: broken link ${href}`); continue; }
-      if (url.hash && url.hash !== '#' && target.endsWith('.html')) {
+      if (url.hash && url.hash !== '#' && target.endsWith('.html') && ids.has(target)) {
         checkedAnchors++;
         const anchor = decodeURIComponent(url.hash.slice(1));
         if (!ids.get(target)?.has(anchor)) problems.push(`${from}: broken anchor ${href}`);
       }
     }
     // screenshots: the home page, a snippet with its Python tab selected, a rule of the catalog
+    current = 'screenshots and search';
     await page.goto(`${origin}/index.html`, { waitUntil: 'load' });
     await page.screenshot({ path: path.join(shots, '1-home.png') });
     await page.goto(`${origin}/getting-started/first-mesh.html`, { waitUntil: 'load' });
-    await page.getByText('Python', { exact: true }).first().click();
-    await page.locator('.tabbed-block').first().scrollIntoViewIfNeeded();
-    const pythonShown = await page.locator('.tabbed-block:visible code').first().innerText();
+    const tabs = page.locator('.tabbed-set').first();
+    await tabs.locator('.tabbed-labels label', { hasText: 'Python' }).click();
+    await tabs.scrollIntoViewIfNeeded();
+    const pythonShown = await tabs.locator('.tabbed-block:visible code').first().innerText();
     if (!pythonShown.includes('MeshApp()') || pythonShown.includes('new MeshApp')) problems.push('first-mesh.html: the Python tab does not show the Python translation');
     await page.screenshot({ path: path.join(shots, '2-first-mesh-python.png') });
     await page.goto(`${origin}/analysis-rules.html#sec005`, { waitUntil: 'load' });
     await page.screenshot({ path: path.join(shots, '3-rule-sec005.png') });
     // search finds a rule code
     await page.goto(`${origin}/index.html`, { waitUntil: 'load' });
-    await page.locator('label.md-search__icon, label[for="__search"]').first().click();
-    await page.locator('input.md-search__input').fill('SEC005');
-    const hit = page.locator('.md-search-result__item a[href*="analysis-rules.html#sec005"]').first();
+    await page.locator('input.md-search__input').click();
+    await page.locator('input.md-search__input').pressSequentially('SEC005', { delay: 50 });
+    // a result links to the rule's own section (the theme adds ?h=<query> to highlight it)
+    const ruleSection = /\/analysis-rules\.html(\?[^#]*)?#sec005$/;
     try {
-      await hit.waitFor({ timeout: 20_000 });
+      await page.waitForFunction((re) => [...document.querySelectorAll('.md-search-result__item a')]
+        .some((a) => new RegExp(re).test(a.href)), ruleSection.source, { timeout: 30_000 });
     } catch {
       const shown = await page.locator('.md-search-result__item a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-      problems.push(`search: SEC005 does not list analysis-rules.html#sec005 (results: ${JSON.stringify(shown.slice(0, 5))})`);
+      problems.push(`search: SEC005 does not list the rule's section analysis-rules.html#sec005 (results: ${JSON.stringify(shown.slice(0, 5))})`);
     }
     await page.screenshot({ path: path.join(shots, '4-search-sec005.png') });
     const searchHits = await page.locator('.md-search-result__item').count();

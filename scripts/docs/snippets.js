@@ -64,6 +64,16 @@ function tsBlocks(text) {
   return blocks;
 }
 
+/**
+ * Rosetta writes one Python import line per use of a struct (`from m import A, A, A`):
+ * list each name once. Nothing else of a translation is changed.
+ */
+function tidy(language, source) {
+  if (language !== 'python') return source;
+  return source.replace(/^from (\S+) import (.+)$/mg, (_line, mod, names) =>
+    `from ${mod} import ${[...new Set(names.split(',').map((n) => n.trim()))].join(', ')}`);
+}
+
 function keyOf(source) {
   return crypto.createHash('sha256').update(source).digest('hex');
 }
@@ -120,7 +130,7 @@ async function main() {
   for (const s of snippets) {
     const translated = translator.tablet.tryGetSnippet(rosetta.TranslatedSnippet.fromTypeScript(s.snippet).key);
     if (!translated || translated.snippet.didCompile !== true) throw new Error(`${s.where}: no compiled translation`);
-    translations[s.key] = Object.fromEntries(LANGUAGES.map((l) => [l, translated.get(l).source]));
+    translations[s.key] = Object.fromEntries(LANGUAGES.map((l) => [l, tidy(l, translated.get(l).source)]));
   }
   await translator.tablet.save(cacheFile);
   fs.writeFileSync(path.join(out, 'snippets.json'), JSON.stringify(translations, null, 1));
