@@ -81,7 +81,10 @@ async function main() {
     let current = '';
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`${current}: console error: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`${current}: script error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`${current}: request failed: ${r.url()} (${r.failure()?.errorText})`));
+    // (net::ERR_ABORTED: a request the next navigation cancelled, e.g. the search index still loading; a missing file is a 404 below)
+    page.on('requestfailed', (r) => {
+      if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`${current}: request failed: ${r.url()} (${r.failure()?.errorText})`);
+    });
     page.on('response', (r) => { if (r.status() >= 400) problems.push(`${current}: ${r.status()} for ${r.url()}`); });
     for (const p of pages) {
       current = p;
