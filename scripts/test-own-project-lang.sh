@@ -19,7 +19,6 @@ case "$LANG_ID" in
   go) PROGRAM=main.go; STEPS=(setup tidy synth) ;;
   *) echo "own-project-$LANG_ID: no recipe for '$LANG_ID'"; exit 1 ;;
 esac
-START=$(date +%s)
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-mesh-own-$LANG_ID.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -33,6 +32,7 @@ if [ -z "$TS_OUT" ]; then
   KEEP_OUTPUT="$TS_OUT" bash "$ROOT/scripts/test-own-project.sh" > "$WORK/typescript.log" 2>&1 || { cat "$WORK/typescript.log"; exit 1; }
 fi
 [ -f "$TS_OUT/shop.k8s.yaml" ] || { echo "own-project-$LANG_ID: no TypeScript output in $TS_OUT"; exit 1; }
+START=$(date +%s)
 
 clone_state() { git -C "$ROOT" status --porcelain --untracked-files=all; }
 BEFORE=$(clone_state)
