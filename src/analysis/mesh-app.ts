@@ -268,6 +268,9 @@ function printMeshErrors(error: unknown): void {
   process.exitCode = 1;
 }
 
+/** The handler `reportAtTopLevel` installs for one turn of the event loop. */
+const printUncaught = (error: unknown): void => printMeshErrors(error);
+
 /**
  * Prints a synthesis error once, without a stack trace, if it reaches the top
  * of the program (no caller catches it; any other uncaught error of that turn
@@ -276,9 +279,9 @@ function printMeshErrors(error: unknown): void {
  * turn of the event loop.
  */
 function reportAtTopLevel(): void {
-  const handler = (uncaught: unknown) => printMeshErrors(uncaught);
-  process.once('uncaughtException', handler);
-  setImmediate(() => process.removeListener('uncaughtException', handler)).unref();
+  if (process.listeners('uncaughtException').includes(printUncaught)) return; // one handler for any number of failures in a turn
+  process.once('uncaughtException', printUncaught);
+  setImmediate(() => process.removeListener('uncaughtException', printUncaught)).unref();
 }
 
 /** A chart's API objects in dependency order (each object in its closest chart only), as cdk8s renders them. */

@@ -58,6 +58,20 @@ describe('a plain cdk8s App', () => {
   });
 });
 
+describe('a synthesis error that reaches the top of the program', () => {
+  test('any number of failed syntheses in one turn install one handler, removed on the next turn', async () => {
+    const before = process.listenerCount('uncaughtException');
+    for (let i = 0; i < 12; i++) {
+      const app = new MeshApp({ outdir: path.join(tmp(), 'dist') });
+      shop(app, { canaryReplicas: 0 });
+      expect(() => app.synth()).toThrow(/TRAFFIC002/);
+    }
+    expect(process.listenerCount('uncaughtException')).toBe(before + 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.listenerCount('uncaughtException')).toBe(before);
+  });
+});
+
 describe('MeshApp under `cdk8s synth` (CDK8S_OUTDIR set, the folder emptied before the program runs)', () => {
   const saved = process.env.CDK8S_OUTDIR;
   let outdir: string;
