@@ -77,7 +77,7 @@ async function main() {
   try {
     const page = await context.newPage();
     // the API reference pages are large (several MB of HTML)
-    page.setDefaultTimeout(180_000);
+    page.setDefaultTimeout(600_000);
     let current = '';
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`${current}: console error: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`${current}: script error: ${e.message}`));
