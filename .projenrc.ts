@@ -57,6 +57,12 @@ const project = new cdk.JsiiProject({
   publishToGo: {
     moduleName: 'github.com/cdk8s-mesh/cdk8s-mesh-go',
   },
+  // Java bindings (jsii-pacmak --target java; Maven): dev.cdk8smesh:cdk8s-mesh, package dev.cdk8smesh
+  publishToMaven: {
+    javaPackage: 'dev.cdk8smesh',
+    mavenGroupId: 'dev.cdk8smesh',
+    mavenArtifactId: 'cdk8s-mesh',
+  },
 
   jestOptions: {
     jestVersion: '^29',
@@ -65,6 +71,8 @@ const project = new cdk.JsiiProject({
       // Coverage instruments the large generated L1 imports and more than doubles the
       // suite's time; run `npm run test:coverage` for a report.
       collectCoverage: false,
+      // one worker per core (jest's default leaves one core to its idle main process)
+      maxWorkers: '100%',
       // examples are synthesized in tests; generated code is not ours to cover
       coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', '/examples/.*/dist/'],
@@ -83,7 +91,8 @@ const project = new cdk.JsiiProject({
     devdirs: ['test', 'examples', 'bench', 'scripts'],
     ignorePatterns: ['src/imports/**', 'examples/**/dist/**', '*.d.ts', '*.js'],
     // `npm test` must not rewrite the contributor's files; `npx eslint --fix` by hand
-    commandOptions: { fix: false },
+    // --cache: a rerun lints only changed files (CI's own eslint step runs without a cache)
+    commandOptions: { fix: false, extraArgs: ['--cache', '--cache-location', 'node_modules/.cache/eslint/'] },
   },
 
   gitignore: ['/assets/', '/.upstream/', 'examples/*/dist/', '.cdk8s-mesh-bench/', 'dist/python-src/', '.jsii.tabl.json', '*.tabl.json', '/cdk.out/'],
@@ -206,6 +215,17 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --strict --compile --fail .jsii',
 });
 project.postCompileTask.spawn(rosetta);
+
+// The documentation site (mkdocs.yml, docs/, scripts/docs/)
+project.addTask('docs', {
+  description: 'Build the documentation site into cdk.out/site (MkDocs; snippets compiled and translated by jsii-rosetta; API per language by jsii-docgen)',
+  exec: 'bash scripts/docs/build.sh',
+});
+project.addTask('docs:check', {
+  description: 'Check cdk.out/site in headless Chromium: every page renders, no broken internal link or anchor, search finds a rule code; screenshots',
+  exec: 'bash scripts/docs/check.sh',
+});
+project.gitignore.exclude('/site/');
 
 project.addTask('test:coverage', {
   description: 'Run the tests with a coverage report (coverage/)',

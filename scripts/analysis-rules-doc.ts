@@ -30,7 +30,7 @@ function table(rules: readonly RuleDoc[]): string[] {
   ];
 }
 
-const INTRO = `# Whole-mesh analysis rules
+const INTRO = `# Rule catalog
 
 <!-- Generated from src/analysis/catalog.ts by scripts/analysis-rules-doc.ts: edit the rules there. -->
 
@@ -73,7 +73,7 @@ export function analysisRulesDoc(): string {
     '### Gateway API rendering',
     '',
     'Reported only for services and ingress gateways rendered with `RoutingApi.GATEWAY_API`',
-    '(README "Routing with the Gateway API"); each is an error on the construct that declared the',
+    '([Routing with the Gateway API](guides/gateway-api.md)); each is an error on the construct that declared the',
     'intent.',
     '',
     ...table(inArea('GWAPI')),

@@ -9,9 +9,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
 import { buildShop } from '../examples/flask-shop/main';
-import { GitOps, RolloutRevision } from '../src';
+import { GitOps, RolloutRevision, MeshApp } from '../src';
 
 const out = process.argv[2];
 if (!out) {
@@ -20,7 +19,7 @@ if (!out) {
 }
 fs.rmSync(out, { recursive: true, force: true });
 for (const [name, revision] of [['stable', RolloutRevision.STABLE], ['canary', RolloutRevision.CANARY]] as const) {
-  const app = new App({ outdir: path.join(out, name) });
+  const app = new MeshApp({ outdir: path.join(out, name) });
   buildShop(app, revision);
   app.synth();
 }

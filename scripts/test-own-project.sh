@@ -70,3 +70,25 @@ if grep -vE 'Errors: 0 \| Warnings: 0|--silence-warnings=' "$LOG" | grep -inE 'e
   exit 1
 fi
 echo "own-project: ok (no error, warning or notice printed)"
+[ -z "${KEEP_OUTPUT:-}" ] || { rm -rf "$KEEP_OUTPUT"; cp -r "$PROJECT/dist" "$KEEP_OUTPUT"; }
+
+# 4. a failing edit: v2 of order-service without replicas while the canary sends it 10%.
+# The documented command must exit non-zero, print the error once without a stack trace
+# of the program, and leave the last good output in dist/ byte for byte.
+cp -r "$PROJECT/dist" "$WORK/good"
+sed -i "s|{ name: 'v2', image: 'ghcr.io/acme/order-service:2.1.0' }|{ name: 'v2', image: 'ghcr.io/acme/order-service:2.1.0', replicas: 0 }|" "$PROJECT/main.ts"
+grep -q "replicas: 0" "$PROJECT/main.ts" || { echo "own-project: could not make the failing edit"; exit 1; }
+set +e
+( cd "$PROJECT" && env -u CDK8S_CHECK_UPGRADE -u NO_UPDATE_NOTIFIER bash -e "$WORK/synth.sh" ) > "$WORK/failed.log" 2>&1
+rc=$?
+set -e
+cat "$WORK/failed.log"
+[ "$rc" != 0 ] || { echo "own-project: the failing edit synthesized (exit 0)"; exit 1; }
+[ "$(grep -c 'TRAFFIC002' "$WORK/failed.log")" = 1 ] || { echo "own-project: the error is not printed exactly once"; exit 1; }
+# the CLI adds its own one-line status ("Error: command ... returned a non-zero exit code 1") and
+# that line's frames inside cdk8s-cli; no frame of the program or the library may appear
+if sed '/^Error: command .* returned a non-zero exit code/,$d' "$WORK/failed.log" | grep -nE '^\s+at |^\s+\^'; then
+  echo "own-project: the failed synthesis printed a stack trace of the program (above)"; exit 1
+fi
+diff -r "$WORK/good" "$PROJECT/dist" || { echo "own-project: the failed synthesis changed dist/ (diff above)"; exit 1; }
+echo "own-project: a failed synthesis exits $rc, prints the error once, and dist/ keeps the last good output"

@@ -1,10 +1,13 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
+import { MESH_APP } from '../private/mesh-app-marker';
 import { checkArgs } from '../private/runtime-types';
 
 /**
@@ -42,19 +45,28 @@ function isInside(dir: string, file: string): boolean {
 }
 
 /**
- * A cdk8s `App` for meshes: synthesizes atomically (into a staging folder
- * that replaces the output in one step; if anything fails, the previous
- * output stays byte for byte as it was), prints the mesh
- * analysis warnings, and writes the topology diagram (`mesh.md`, a Mermaid
- * flowchart) beside the manifests.
+ * The cdk8s `App` of a mesh program: synthesizes atomically (into a staging
+ * folder that replaces the output in one step; if anything fails, the
+ * previous output stays byte for byte as it was), prints the mesh analysis
+ * warnings, and writes the topology diagram (`mesh.md`, a Mermaid flowchart)
+ * beside the manifests.
  *
- * Plain `App` works with every construct too; use `MeshAnalysis.of(app)` for
- * the diagram and findings then.
+ * Mesh constructs require it: synthesizing them in a plain cdk8s `App` fails
+ * with an error that names `MeshApp` (only `Testing.app()`, which renders
+ * charts for tests, is accepted).
+ *
+ * Under `cdk8s synth`, which empties the output folder before it runs the
+ * program, a failed synthesis puts the last good output back (a copy kept
+ * in the system's temporary folder) and exits with code 1. A synthesis error
+ * that reaches the top of the program is printed once, without a stack
+ * trace, and the process exits with code 1; code that catches it gets the
+ * error as usual.
  */
 export class MeshApp extends App {
   private readonly topologyDiagram: boolean;
   private readonly topologyFile: string;
   private readonly recordMetadata: boolean;
+  private readonly lastGood?: string;
 
   constructor(props: MeshAppProps = {}) {
     super(props);
@@ -62,6 +74,12 @@ export class MeshApp extends App {
     this.recordMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
+    Object.defineProperty(this, MESH_APP, { value: true });
+    this.lastGood = cliLastGood(path.resolve(this.outdir));
+    if (this.lastGood) {
+      restoreLastGood(this.lastGood, path.resolve(this.outdir));
+      if (!process.listeners('uncaughtException').includes(printMeshErrors)) process.on('uncaughtException', printMeshErrors);
+    }
     if (props.routingApi !== undefined) MeshRouting.use(this, props.routingApi);
   }
 
@@ -156,6 +174,18 @@ export class MeshApp extends App {
    */
   public override synth(): void {
     const outdir = path.resolve(this.outdir);
+    try {
+      // under the CLI the folder holds the restored last good output: replace it whole
+      this.synthAtomically(outdir, this.lastGood === undefined);
+    } catch (e) {
+      if (e instanceof Error) Object.defineProperty(e, SYNTH_ERROR, { value: true });
+      if (!this.lastGood) reportAtTopLevel();
+      throw e;
+    }
+    if (this.lastGood) keepLastGood(outdir, this.lastGood);
+  }
+
+  private synthAtomically(outdir: string, keepOtherFiles: boolean): void {
     const parent = path.dirname(outdir);
     const createdParent = fs.mkdirSync(parent, { recursive: true });
     const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}.synth-`));
@@ -164,7 +194,7 @@ export class MeshApp extends App {
     const topologyTemp = topologyOutside ? `${topology}.synth-${process.pid}-${path.basename(staging)}` : undefined;
     const started = Date.now() - 1000;
     try {
-      if (fs.existsSync(outdir)) fs.cpSync(outdir, staging, { recursive: true, preserveTimestamps: true });
+      if (keepOtherFiles && fs.existsSync(outdir)) fs.cpSync(outdir, staging, { recursive: true, preserveTimestamps: true });
       this.synthInto(staging);
       this.checkObjectSizes(staging, started);
       const analysis = MeshAnalysis.of(this);
@@ -191,6 +221,65 @@ export class MeshApp extends App {
       throw e;
     }
   }
+}
+
+/**
+ * Where the last good output of `outdir` is kept when the program runs under
+ * `cdk8s synth` (the CLI sets `CDK8S_OUTDIR` and empties that folder before it
+ * runs the program): a folder in the system's temporary folder, named after
+ * the output's absolute path. Undefined when the program runs on its own.
+ */
+function cliLastGood(outdir: string): string | undefined {
+  const cliOutdir = process.env.CDK8S_OUTDIR;
+  if (!cliOutdir || path.resolve(cliOutdir) !== outdir) return undefined;
+  const id = crypto.createHash('sha256').update(outdir).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), 'cdk8s-mesh-last-good', id);
+}
+
+/** Replaces the kept copy with the output just written. */
+function keepLastGood(outdir: string, lastGood: string): void {
+  const next = `${lastGood}.${process.pid}`;
+  fs.rmSync(next, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(next), { recursive: true, mode: 0o700 });
+  fs.cpSync(outdir, next, { recursive: true, preserveTimestamps: true });
+  fs.rmSync(lastGood, { recursive: true, force: true });
+  fs.renameSync(next, lastGood);
+}
+
+/** Puts the kept copy back into the output folder that the CLI emptied, so a failure leaves the last good output. */
+function restoreLastGood(lastGood: string, outdir: string): void {
+  if (!fs.existsSync(lastGood) || (fs.existsSync(outdir) && fs.readdirSync(outdir).length > 0)) return;
+  fs.cpSync(lastGood, outdir, { recursive: true, preserveTimestamps: true });
+}
+
+/** Set on an error that `MeshApp.synth()` threw. */
+const SYNTH_ERROR = Symbol.for('cdk8s-mesh.synthError');
+
+/**
+ * Under `cdk8s synth`: a synthesis or input error of cdk8s-mesh that reaches
+ * the top of the program is printed once, without a stack trace (any other
+ * error as Node.js prints it), and the program exits with code 1.
+ */
+function printMeshErrors(error: unknown): void {
+  const mesh = error instanceof Error && (error.name === 'MeshValidationError' || SYNTH_ERROR in error);
+  process.stderr.write(`${mesh ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+  process.exitCode = 1;
+}
+
+/** The handler `reportAtTopLevel` installs for one turn of the event loop. */
+const printUncaught = (error: unknown): void => printMeshErrors(error);
+
+/**
+ * Prints a synthesis error once, without a stack trace, if it reaches the top
+ * of the program (no caller catches it; any other uncaught error of that turn
+ * is printed with its stack), and sets exit code 1. A caller that
+ * catches the error never triggers the handler, which is removed on the next
+ * turn of the event loop.
+ */
+function reportAtTopLevel(): void {
+  if (process.listeners('uncaughtException').includes(printUncaught)) return; // one handler for any number of failures in a turn
+  process.once('uncaughtException', printUncaught);
+  setImmediate(() => process.removeListener('uncaughtException', printUncaught)).unref();
 }
 
 /** A chart's API objects in dependency order (each object in its closest chart only), as cdk8s renders them. */

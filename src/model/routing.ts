@@ -36,7 +36,7 @@ export const ROUTING_API_CONTEXT = 'cdk8s-mesh:routingApi';
  * @example
  * const app = new MeshApp({ routingApi: RoutingApi.GATEWAY_API });
  * // or, for one chart only (before anything is added to it):
- * const shop = new Chart(new App(), 'shop', { namespace: 'shop' });
+ * const shop = new Chart(new MeshApp(), 'shop', { namespace: 'shop' });
  * MeshRouting.use(shop, RoutingApi.GATEWAY_API);
  */
 export class MeshRouting {

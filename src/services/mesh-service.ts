@@ -298,7 +298,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  * default route sends all traffic to the stable version.
  *
  * @example
- * const chart = new Chart(new App(), 'shop', { namespace: 'shop' });
+ * const chart = new Chart(new MeshApp(), 'shop', { namespace: 'shop' });
  * const users = new MeshService(chart, 'user-service', {
  *   versions: [{ name: 'v1', image: 'ghcr.io/acme/user-service:1.4.2' }],
  *   ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }],

@@ -1,3 +1,6 @@
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { annotateForArgoCd } from './gitops';
 import { ObjectSlot } from './object-slot';
@@ -9,6 +12,8 @@ import { Diagnostic } from '../model/core';
 import { MeshModel } from '../model/mesh-model';
 import { snapshotOf } from '../model/resolve';
 import { MeshSnapshot } from '../model/snapshot';
+import { propMessage } from '../private/errors';
+import { isMeshApp } from '../private/mesh-app-marker';
 import { renderWaypointGuardSpec } from '../render/authorization-policy';
 import { renderWaypointSpec, waypointLabels } from '../render/waypoint';
 
@@ -47,9 +52,24 @@ function synthesize(root: IConstruct, model: MeshModel): string[] {
   attachRendered(root, snapshot);
   annotateForArgoCd(root, snapshot);
   return [
+    ...plainApp(root),
     ...unsurfacedFindings(root, model).map((d) => `[${d.path}] ${d.code}: ${d.message}`),
     ...TREE_RULE_CATALOG.flatMap((rule) => rule.check(root, snapshot)).map((d) => `[${d.path}] ${d.code}: ${d.message}`),
   ];
+}
+
+/**
+ * A plain cdk8s `App` would write the manifests without `mesh.md`, without
+ * printing the analysis warnings and without keeping the last good output:
+ * mesh programs use `MeshApp`. `Testing.app()` (its output folder is a
+ * `cdk8s.outdir.*` temporary folder) renders charts for tests and is accepted.
+ */
+function plainApp(root: IConstruct): string[] {
+  if (!(root instanceof App) || isMeshApp(root)) return [];
+  const outdir = path.resolve(root.outdir);
+  if (path.dirname(outdir) === path.resolve(os.tmpdir()) && path.basename(outdir).startsWith('cdk8s.outdir.')) return [];
+  return [propMessage('app', 'must be a MeshApp for mesh constructs (a plain cdk8s App writes no mesh.md, prints no analysis warnings and does not keep the last good output)',
+    'App', "create the app with `new MeshApp()` (import { MeshApp } from 'cdk8s-mesh') instead of `new App()`; in tests, `Testing.app()` is accepted")];
 }
 
 /**

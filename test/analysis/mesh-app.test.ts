@@ -10,6 +10,11 @@ function tmp() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-app-'));
 }
 
+/** A temporary output folder as `Testing.app()` makes one: the only plain App that may hold mesh constructs. */
+function testingOutdir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s.outdir.'));
+}
+
 function readAll(dir: string) {
   return fs.readdirSync(dir).sort();
 }
@@ -77,7 +82,7 @@ describe('MeshApp synthesis path', () => {
   }
 
   test('writes byte-identical files to a plain App (validation and dependency resolution run once)', () => {
-    const plainDir = tmp();
+    const plainDir = testingOutdir();
     const meshDir = tmp();
     const plain = new App({ outdir: plainDir });
     build(plain);
@@ -116,7 +121,7 @@ describe('MeshApp synthesis path', () => {
     ['FOLDER_PER_CHART_FILE_PER_RESOURCE', YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE],
   ])('yamlOutputType %s: the same files, byte for byte, as App.synth()', (_name, yamlOutputType) => {
     test.each([['with dependent charts', true], ['with independent charts', false]])('%s, with construct metadata', (_d, dependent) => {
-      const plainDir = tmp();
+      const plainDir = testingOutdir();
       const meshDir = tmp();
       const make = (app: App) => {
         if (dependent) {

@@ -18,7 +18,7 @@ const MODULES: Record<string, unknown> = { 'cdk8s': cdk8s, 'cdk8s-plus-28': kplu
 export const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 
 /** The heading of the quick start snippet. */
-export const QUICK_START_HEADING = '### In your own project';
+export const QUICK_START_HEADING = '## Install and a first mesh (TypeScript)';
 
 /** The first `ts` snippet after `heading`. */
 export function snippetAfter(heading: string): string {

@@ -1,9 +1,10 @@
-import { App, Yaml } from 'cdk8s';
+import { Yaml } from 'cdk8s';
 import { buildUpgrade, NEW, OLD, stepFromEnv, UpgradeStep } from '../../examples/canary-upgrade/main';
+import { MeshApp } from '../../src';
 import { findObject, findObjects, ownObjects, synthAppAndValidate } from '../util';
 
 function synth(step: UpgradeStep) {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildUpgrade(app, step);
   return synthAppAndValidate(app);
 }

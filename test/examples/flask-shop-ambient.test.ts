@@ -1,11 +1,11 @@
 import { App, Yaml } from 'cdk8s';
 import { buildAmbientShop } from '../../examples/flask-shop/ambient';
 import { buildShop } from '../../examples/flask-shop/main';
-import { MeshAnalysis } from '../../src';
+import { MeshAnalysis, MeshApp } from '../../src';
 import { findObject, findObjects, ownObjects, synthAppAndValidate } from '../util';
 
 function synth(build: (app: App) => unknown) {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   build(app);
   return { app, charts: synthAppAndValidate(app) };
 }

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
 import { MeshAnalysis, MeshApp } from '../../src';
 import { synthAppAndValidate } from '../util';
@@ -9,9 +8,9 @@ import { synthAppAndValidate } from '../util';
 describe('examples/flask-shop: analysis', () => {
   test('the topology diagram of the shop (deterministic)', () => {
     // GIVEN two builds of the shop
-    const a = new App({ outdir: 'cdk.out.unused' });
+    const a = new MeshApp({ outdir: 'cdk.out.unused' });
     buildShop(a);
-    const b = new App({ outdir: 'cdk.out.unused' });
+    const b = new MeshApp({ outdir: 'cdk.out.unused' });
     buildShop(b);
     // WHEN
     const mermaid = MeshAnalysis.of(a).toMermaid();
@@ -23,7 +22,7 @@ describe('examples/flask-shop: analysis', () => {
   });
 
   test('no fatal findings, and Sidecar scoping shrinks what each proxy sees', () => {
-    const app = new App({ outdir: 'cdk.out.unused' });
+    const app = new MeshApp({ outdir: 'cdk.out.unused' });
     buildShop(app);
     synthAppAndValidate(app);
     const analysis = MeshAnalysis.of(app);

@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
+import { MeshApp } from '../../src';
 import { findObject, findObjects, ownObjects, synthAppAndValidate } from '../util';
 
 describe('examples/flask-shop control plane', () => {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildShop(app);
   const charts = synthAppAndValidate(app);
   const cp = charts.get('istio-control-plane')!.objects;

@@ -1,6 +1,5 @@
-import { App } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
-import { GitOps, RolloutRevision } from '../../src';
+import { GitOps, RolloutRevision, MeshApp } from '../../src';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -8,7 +7,7 @@ const OPTIONS = 'argocd.argoproj.io/sync-options';
 const ORDERS = 'order-service.shop.svc.cluster.local';
 
 function synthShop(revision?: RolloutRevision) {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildShop(app, revision);
   return synthAppAndValidate(app);
 }

@@ -1,11 +1,11 @@
-import { App } from 'cdk8s';
 import * as YAML from 'yaml';
 import { buildShop } from '../../examples/flask-shop/main';
+import { MeshApp } from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
 
 function synthShop() {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildShop(app);
   return { app, charts: synthAppAndValidate(app) };
 }

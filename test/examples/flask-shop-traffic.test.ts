@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
+import { MeshApp } from '../../src';
 import { findObject, synthAppAndValidate } from '../util';
 
 function shopObjects() {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildShop(app);
   return synthAppAndValidate(app).get('flask-shop')!.objects;
 }

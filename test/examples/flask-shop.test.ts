@@ -1,9 +1,10 @@
-import { App, Yaml } from 'cdk8s';
+import { Yaml } from 'cdk8s';
 import { buildShop } from '../../examples/flask-shop/main';
+import { MeshApp } from '../../src';
 import { findObject, ownObjects, synthAppAndValidate } from '../util';
 
 function synthShop() {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildShop(app);
   return synthAppAndValidate(app);
 }

@@ -1,5 +1,5 @@
 /**
- * The README's "Try it on a local cluster" section matches what the library
+ * The "Try it on a local cluster" page (docs/getting-started/local-cluster.md) matches what the library
  * writes for examples/local-cluster: the files it applies are exactly the files
  * `cdk8s synth` writes, in a working order, each `rollout status` names a
  * Deployment of a file applied before it, and the traffic it promises (90/10,
@@ -10,13 +10,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildLocalCluster, ECHO_IMAGE, SHOP_HOST } from '../../examples/local-cluster/main';
+import { MeshApp } from '../../src';
 import { findObject, findObjects, synthAppAndValidate } from '../util';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { block } = require('../../scripts/readme-blocks');
 
-const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+const README = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'getting-started', 'local-cluster.md'), 'utf8');
 
-describe('README: Try it on a local cluster', () => {
+describe('docs: Try it on a local cluster', () => {
   // GIVEN the example, synthesized and strictly validated, and the README's commands
   const charts = synthAppAndValidate(buildApp());
   const written = [...charts.keys()].map((id) => `dist/${id}.k8s.yaml`);
@@ -27,7 +28,7 @@ describe('README: Try it on a local cluster', () => {
   const applied = steps.map((l) => /^kubectl apply .*-f (\S+)$/.exec(l)?.[1]).filter((f): f is string => f !== undefined);
 
   function buildApp(): App {
-    const app = new App({ outdir: 'cdk.out.unused' });
+    const app = new MeshApp({ outdir: 'cdk.out.unused' });
     buildLocalCluster(app);
     return app;
   }

@@ -1,9 +1,10 @@
-import { App, Yaml } from 'cdk8s';
+import { Yaml } from 'cdk8s';
 import { buildMultiTeam, INGRESS_NAMESPACE, PAYMENTS_HOST, SHOP_HOST } from '../../examples/multi-team/main';
+import { MeshApp } from '../../src';
 import { findObject, findObjects, ownObjects, synthAppAndValidate } from '../util';
 
 function synth() {
-  const app = new App({ outdir: 'cdk.out.unused' });
+  const app = new MeshApp({ outdir: 'cdk.out.unused' });
   buildMultiTeam(app);
   return synthAppAndValidate(app);
 }

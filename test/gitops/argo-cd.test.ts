@@ -1,5 +1,5 @@
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { GitOps, IstioControlPlane, MeshService } from '../../src';
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import { GitOps, IstioControlPlane, MeshService, MeshApp } from '../../src';
 import { findObject, findObjects, runValidations, synthAppAndValidate } from '../util';
 
 const REPO = 'https://github.com/acme/deploy.git';
@@ -143,7 +143,7 @@ describe('GitOps.argoCd', () => {
 
   describe('errors', () => {
     test('objects added after GitOps.argoCd() to a chart it knows are synced like the others', () => {
-      const app = new App({ outdir: 'cdk.out.unused' });
+      const app = new MeshApp({ outdir: 'cdk.out.unused' });
       const chart = new Chart(app, 'shop', { namespace: 'shop' });
       new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
       GitOps.argoCd(app, { repoUrl: REPO });
@@ -154,7 +154,7 @@ describe('GitOps.argoCd', () => {
     });
 
     test('a chart added after GitOps.argoCd()', () => {
-      const app = new App({ outdir: 'cdk.out.unused' });
+      const app = new MeshApp({ outdir: 'cdk.out.unused' });
       const chart = new Chart(app, 'shop', { namespace: 'shop' });
       new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'a:1' }] });
       GitOps.argoCd(app, { repoUrl: REPO });
@@ -164,7 +164,7 @@ describe('GitOps.argoCd', () => {
     });
 
     test('an App without charts', () => {
-      expect(() => GitOps.argoCd(new App({ outdir: 'cdk.out.unused' }), { repoUrl: REPO })).toThrow(
+      expect(() => GitOps.argoCd(new MeshApp({ outdir: 'cdk.out.unused' }), { repoUrl: REPO })).toThrow(
         "[argocd] 'app' must contain the charts to deploy before GitOps.argoCd() is called, got 0. Fix: call GitOps.argoCd(app, ...) last, after building the App");
     });
   });

@@ -1,5 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
-import { ExternalService, JwtAuthentication, MeshNamespace, MeshService } from '../../src';
+import { Chart, Testing } from 'cdk8s';
+import { ExternalService, JwtAuthentication, MeshNamespace, MeshService, MeshApp } from '../../src';
 import { runValidations, synthAppAndValidate } from '../util';
 
 /**
@@ -49,7 +49,7 @@ describe('duplicate objects (MESH005)', () => {
   });
 
   test('objects identical by design are allowed', () => {
-    const app = new App();
+    const app = new MeshApp();
     new MeshNamespace(new Chart(app, 'a'), 'shop', {});
     new MeshNamespace(new Chart(app, 'b'), 'shop', {});
     const out = synthAppAndValidate(app);
@@ -57,7 +57,7 @@ describe('duplicate objects (MESH005)', () => {
   });
 
   test('the same name in two namespaces is not a duplicate', () => {
-    const app = new App();
+    const app = new MeshApp();
     svc(new Chart(app, 'a', { namespace: 'a' }), 'users');
     svc(new Chart(app, 'b', { namespace: 'b' }), 'users');
     expect(() => synthAppAndValidate(app)).not.toThrow();

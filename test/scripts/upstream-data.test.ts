@@ -49,6 +49,9 @@ function tmp(): string {
 afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const quiet = () => undefined;
 
+// serving and hashing the pinned files (megabytes) over a local HTTP server takes seconds on a busy machine
+jest.setTimeout(60_000);
+
 describe('scripts/upstream-data.js', () => {
   test('pins every file by upstream commit, path, size and full sha256, and the shared copies match', () => {
     expect(FILES.map((e) => e.file)).toEqual([

@@ -1,6 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ts from 'typescript';
+import type * as TS from 'typescript';
+
+/**
+ * TypeScript's compiler API, loaded when a CRD-model kind is first validated: every test
+ * file loads this module (through test/util), and most never validate such a kind.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const typescript = (): typeof TS => require('typescript');
 import { validateKubernetesObject } from './k8s-schema';
 import { registerGroupValidator } from './validate';
 
@@ -62,7 +69,8 @@ function addField(tree: FieldTree, fieldPath: string[]): void {
   }
 }
 
-function convert(node: ts.TypeNode | undefined): FieldTree {
+function convert(node: TS.TypeNode | undefined): FieldTree {
+  const ts = typescript();
   if (!node) return ANY;
   if (ts.isParenthesizedTypeNode(node)) return convert(node.type);
   if (ts.isTypeLiteralNode(node)) {
@@ -96,8 +104,9 @@ function treeOf(key: string, kind: string): FieldTree {
   if (!tree) {
     const { pkg, file } = KINDS[key];
     const dts = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), `${file}.d.ts`);
+    const ts = typescript();
     const sf = ts.createSourceFile(dts, fs.readFileSync(dts, 'utf8'), ts.ScriptTarget.Latest, true);
-    const iface = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`);
+    const iface = sf.statements.find((s): s is TS.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`);
     if (!iface) throw new Error(`no interface I${kind} in ${dts}`);
     const props = new Map<string, FieldTree>();
     for (const m of iface.members) {

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import * as YAML from 'yaml';
 import { addKubernetesFormats } from './formats';
 import { objectSchema, SHARED_DIR } from './istio-schema';
+import { memoized } from './memo';
 import { GATEWAY_API_CHANNEL, GATEWAY_API_VERSION } from '../../src/control-plane/gateway-api-release';
 
 /**
@@ -46,8 +47,7 @@ export function gatewayApiCrds(): Map<string, CrdVersion[]> {
   }
   crds = new Map();
   for (const file of fs.readdirSync(GATEWAY_API_CRD_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(GATEWAY_API_CRD_DIR, file), 'utf8'))) {
-      const crd = doc.toJS();
+    for (const crd of memoized('yaml-documents', fs.readFileSync(path.join(GATEWAY_API_CRD_DIR, file), 'utf8'), (yaml) => YAML.parseAllDocuments(yaml).map((d) => d.toJS()))) {
       if (!crd || crd.kind !== 'CustomResourceDefinition' || crd.spec.group !== GATEWAY_API_GROUP) continue;
       crds.set(crd.spec.names.kind, (crd.spec.versions as any[]).map((v) => ({ name: v.name, served: v.served, schema: v.schema?.openAPIV3Schema })));
     }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { addKubernetesFormats } from './formats';
+import { memoized } from './memo';
 import { ISTIO_VERSION } from '../../src/control-plane/istio-release';
 
 /**
@@ -49,8 +50,7 @@ export function istioCrds(): Map<string, CrdVersion[]> {
     throw new Error(`Istio CRD file not found at ${ISTIO_CRD_FILE}: run node scripts/upstream-data.js, check out the shared/ folder beside the repository, or set CDK8S_MESH_SHARED`);
   }
   crds = new Map();
-  for (const doc of YAML.parseAllDocuments(fs.readFileSync(ISTIO_CRD_FILE, 'utf8'))) {
-    const crd = doc.toJS();
+  for (const crd of memoized('yaml-documents', fs.readFileSync(ISTIO_CRD_FILE, 'utf8'), (yaml) => YAML.parseAllDocuments(yaml).map((d) => d.toJS()))) {
     if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
     crds.set(`${crd.spec.group}/${crd.spec.names.kind}`, (crd.spec.versions as any[]).map((v) => ({
       name: v.name,

@@ -4,6 +4,7 @@ import * as YAML from 'yaml';
 import { GATEWAY_API_GROUP, validateGatewayApiObject } from './gateway-api-schema';
 import { isIstioGroup, validateIstioObject } from './istio-schema';
 import { validateKubernetesObject } from './k8s-schema';
+import { memoized, remember, remembered } from './memo';
 
 /**
  * The one gate every synthesized test object passes through.
@@ -29,8 +30,25 @@ function describe(obj: any): string {
   return `${obj?.kind ?? '?'} ${obj?.metadata?.namespace ? obj.metadata.namespace + '/' : ''}${obj?.metadata?.name ?? '?'} (${obj?.apiVersion ?? '?'})`;
 }
 
-/** Validates one object; returns error strings. */
+/**
+ * Validates one object; returns error strings. An object identical (as JSON) to one
+ * found valid before, with the same validators registered, is not validated again
+ * (see memo.ts).
+ */
 export function validateObject(obj: any): string[] {
+  const input = `${[...extraValidators.keys()].sort().join(',')}\n${JSON.stringify(obj)}`;
+  if (remembered('valid-object', input)) return [];
+  const errors = validateUncached(obj);
+  if (errors.length === 0) remember('valid-object', input);
+  return errors;
+}
+
+/** The documents of a YAML stream as plain objects (as `cdk8s synth` output is read back). */
+export function parseYamlDocuments(yaml: string): any[] {
+  return memoized('yaml-documents', yaml, () => YAML.parseAllDocuments(yaml).map((d) => d.toJS()).filter((d) => d));
+}
+
+function validateUncached(obj: any): string[] {
   if (!obj || typeof obj !== 'object' || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') {
     return ['not a Kubernetes object (apiVersion and kind are required)'];
   }
@@ -77,7 +95,7 @@ export function runValidations(scope: IConstruct): void {
  */
 export function synthAndValidate(chart: Chart): any[] {
   runValidations(chart);
-  const objects = YAML.parseAllDocuments(Yaml.stringify(...Testing.synth(chart))).map((d) => d.toJS()).filter((d) => d);
+  const objects = parseYamlDocuments(Yaml.stringify(...Testing.synth(chart)));
   assertValidManifests(objects);
   return objects;
 }
@@ -88,7 +106,7 @@ export function synthAppAndValidate(app: App): Map<string, { yaml: string; objec
   const out = new Map<string, { yaml: string; objects: any[] }>();
   for (const chart of app.charts) {
     const yaml = Yaml.stringify(...chart.toJson());
-    const objects = YAML.parseAllDocuments(yaml).map((d) => d.toJS()).filter((d) => d);
+    const objects = parseYamlDocuments(yaml);
     assertValidManifests(objects);
     out.set(chart.node.id, { yaml, objects });
   }
