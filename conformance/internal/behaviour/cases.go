@@ -19,16 +19,16 @@ import (
 type Kind string
 
 const (
-	KindAuthz    Kind = "authz"     // allowFrom, deny-by-default, methods, paths, DENY rules
-	KindJWT      Kind = "jwt"       // RequestAuthentication and requireJwt
-	KindMTLS     Kind = "mtls"      // STRICT / PERMISSIVE per port
-	KindRouting  Kind = "routing"   // matches, weights, pins, redirects, rewrites, timeouts, retries, faults, mirrors
-	KindPolicy   Kind = "policy"    // circuit breakers, load balancing, outlier detection
-	KindScoping  Kind = "scoping"   // Sidecar egress: declared reachable, undeclared not
-	KindGateway  Kind = "gateway"   // ingress hosts, TLS, routes
-	KindEgress   Kind = "egress"    // external services, egress gateway, TLS origination
-	KindAmbient  Kind = "ambient"   // ztunnel L4, waypoint L7, waypoint-only guards, ingress through the waypoint
-	KindMetrics  Kind = "metrics"   // Prometheus scrapes the app's metrics endpoint
+	KindAuthz   Kind = "authz"   // allowFrom, deny-by-default, methods, paths, DENY rules
+	KindJWT     Kind = "jwt"     // RequestAuthentication and requireJwt
+	KindMTLS    Kind = "mtls"    // STRICT / PERMISSIVE per port
+	KindRouting Kind = "routing" // matches, weights, pins, redirects, rewrites, timeouts, retries, faults, mirrors
+	KindPolicy  Kind = "policy"  // circuit breakers, load balancing, outlier detection
+	KindScoping Kind = "scoping" // Sidecar egress: declared reachable, undeclared not
+	KindGateway Kind = "gateway" // ingress hosts, TLS, routes
+	KindEgress  Kind = "egress"  // external services, egress gateway, TLS origination
+	KindAmbient Kind = "ambient" // ztunnel L4, waypoint L7, waypoint-only guards, ingress through the waypoint
+	KindMetrics Kind = "metrics" // Prometheus scrapes the app's metrics endpoint
 )
 
 // expected is what one request should do: the share of each outcome ("reached v1",
@@ -36,7 +36,7 @@ const (
 type expected struct {
 	Outcomes map[string]float64
 	Why      string
-	Route    *RouteIntent  // a declared route whose actions (timeout, retries, ...) reach Envoy
+	Route    *RouteIntent // a declared route whose actions (timeout, retries, ...) reach Envoy
 	GwRoute  *GatewayRouteIntent
 	Mirror   *mirrorIntent
 	Service  *ServiceIntent // the service a reached request lands on

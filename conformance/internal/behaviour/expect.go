@@ -19,15 +19,15 @@ import (
 type Verdict string
 
 const (
-	Reached   Verdict = "reached"    // the application answers (200)
-	Denied    Verdict = "denied"     // authorization rejects it (403, or closed by ztunnel)
-	NoToken   Verdict = "401"        // the token is rejected
-	Reset     Verdict = "reset"      // the connection is refused (mTLS required)
-	Blocked   Verdict = "blocked"    // not routed by the mesh (BlackHoleCluster, 502)
-	Redirect  Verdict = "redirect"   // 3xx
-	NotFound  Verdict = "not-found"  // no virtual host or route (404)
-	Unjudged  Verdict = "unjudged"   // outside what this stage evaluates (ext-authz, CEL)
-	Unrouted  Verdict = "passthrough" // leaves the mesh's routing: plaintext to the destination
+	Reached  Verdict = "reached"     // the application answers (200)
+	Denied   Verdict = "denied"      // authorization rejects it (403, or closed by ztunnel)
+	NoToken  Verdict = "401"         // the token is rejected
+	Reset    Verdict = "reset"       // the connection is refused (mTLS required)
+	Blocked  Verdict = "blocked"     // not routed by the mesh (BlackHoleCluster, 502)
+	Redirect Verdict = "redirect"    // 3xx
+	NotFound Verdict = "not-found"   // no virtual host or route (404)
+	Unjudged Verdict = "unjudged"    // outside what this stage evaluates (ext-authz, CEL)
+	Unrouted Verdict = "passthrough" // leaves the mesh's routing: plaintext to the destination
 )
 
 // verdictOf classifies a flow.

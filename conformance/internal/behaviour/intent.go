@@ -73,17 +73,17 @@ type VersionIntent struct {
 }
 
 type ServiceIntent struct {
-	Path            string            `json:"path"`
-	Name            string            `json:"name"`
-	Namespace       string            `json:"namespace"`
-	Host            string            `json:"host"`
-	ServiceAccount  string            `json:"serviceAccount"`
-	Selector        map[string]string `json:"selector"`
-	Ports           []PortIntent      `json:"ports"`
-	Versions        []VersionIntent   `json:"versions"`
-	StableVersion   string            `json:"stableVersion"`
-	EgressScoped    bool              `json:"egressScoped"`
-	Metrics         *struct {
+	Path           string            `json:"path"`
+	Name           string            `json:"name"`
+	Namespace      string            `json:"namespace"`
+	Host           string            `json:"host"`
+	ServiceAccount string            `json:"serviceAccount"`
+	Selector       map[string]string `json:"selector"`
+	Ports          []PortIntent      `json:"ports"`
+	Versions       []VersionIntent   `json:"versions"`
+	StableVersion  string            `json:"stableVersion"`
+	EgressScoped   bool              `json:"egressScoped"`
+	Metrics        *struct {
 		Port int    `json:"port"`
 		Path string `json:"path"`
 	} `json:"metrics"`

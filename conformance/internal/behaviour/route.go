@@ -119,7 +119,7 @@ type RouteAction struct {
 	// MatchPrefix is the route's path prefix (what prefix_rewrite replaces), "" for other matches.
 	MatchPrefix string
 	MatchPath   string
-	Backends []Backend // empty for redirects and direct responses
+	Backends    []Backend // empty for redirects and direct responses
 	// Redirect: status (301 by default) and the parts Envoy rewrites.
 	Redirect *route.RedirectAction
 	// DirectResponse status, 0 when none.
