@@ -168,6 +168,14 @@ func (p *planner) meshCases() []caseSet {
 		}
 		callers = append(callers, callerSpec{c, kind, s, identity{s.Namespace, s.ServiceAccount, kind != viaPlaintext}})
 	}
+	// the oracle's client pod of each namespace with routes (a sidecar without a Sidecar resource):
+	// any new workload there, which declares nothing and sees every host
+	for _, w := range p.env.Workloads {
+		if w.Probe && len(w.Pods) > 0 {
+			callers = append(callers, callerSpec{Caller{Name: fmt.Sprintf("a new sidecar workload %s/%s", w.Namespace, w.ServiceAccount), Workload: w,
+				Namespace: w.Namespace, ServiceAccount: w.ServiceAccount}, viaSidecar, nil, identity{w.Namespace, w.ServiceAccount, true}})
+		}
+	}
 	stranger := identity{"behaviour-stranger", "stranger", true}
 	callers = append(callers,
 		callerSpec{Caller{Name: "an undeclared mesh workload (behaviour-stranger/stranger)", Namespace: stranger.Namespace, ServiceAccount: stranger.ServiceAccount}, viaStranger, nil, stranger},
@@ -206,7 +214,7 @@ func (p *planner) meshCases() []caseSet {
 					}
 					set.probes = append(set.probes, probe{kinds: kinds, req: req, want: want})
 				}
-				if cs.kind == viaSidecar && cs.from.EgressScoped && !calls(cs.from, svc.Host) {
+				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.Host) {
 					set.kind = KindScoping
 				}
 				out = append(out, set)

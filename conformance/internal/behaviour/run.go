@@ -11,6 +11,7 @@ package behaviour
 import (
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -27,6 +28,9 @@ import (
 
 // Stage is the report stage name.
 const Stage = "behaviour"
+
+// trace prints every request with its expected and actual outcome (BEHAVIOUR_TRACE=1).
+var trace = os.Getenv("BEHAVIOUR_TRACE") != ""
 
 // maxShown is how many differing requests an assertion lists.
 const maxShown = 3
@@ -101,6 +105,9 @@ func Evaluate(env *xds.Env, in *Intent) Result {
 			}
 			judged++
 			flows := e.Send(pr.req)
+			if trace {
+				fmt.Fprintf(os.Stderr, "%s\n    intent: %s (%s)\n    got:    %s\n", pr.req, formatShares(pr.want.Outcomes), pr.want.Why, formatShares(distribution(flows, false)))
+			}
 			for _, f := range flows {
 				if f.Fraction > 0 {
 					res.Counts["o:"+string(verdictOf(f))]++
