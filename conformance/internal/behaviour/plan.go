@@ -336,7 +336,14 @@ func (p *planner) gatewayCases() []caseSet {
 					want := p.expectGateway(g, gid, s, host, r)
 					req := Request{From: Caller{Name: "a client outside the cluster", Workload: gw}, Host: host, Port: tport, Method: r.Method,
 						Path: pathWithQuery(r), Headers: r.Headers, Token: r.Token, TLS: s.Protocol == "HTTPS" || s.Protocol == "TLS", TCP: s.TLSMode == "PASSTHROUGH"}
-					set.probes = append(set.probes, probe{kinds: []Kind{KindGateway}, req: req, want: want})
+					kinds := []Kind{KindGateway}
+					if r.Token != nil {
+						kinds = append(kinds, KindJWT)
+					}
+					if want.Via != "" {
+						kinds = append(kinds, KindAmbient)
+					}
+					set.probes = append(set.probes, probe{kinds: kinds, req: req, want: want})
 				}
 				out = append(out, set)
 			}
@@ -396,6 +403,19 @@ func (p *planner) gatewayVariants(g *GatewayIntent, host string) []httpReq {
 			}
 		}
 	}
+	// tokens of the routes' destinations (a valid one, a forged one, ...), on GET requests
+	var tokens []*Token
+	seen := map[string]bool{}
+	for _, rt := range gatewayRouteTable(g, host) {
+		if svc := p.in.Service(rt.ServiceHost); svc != nil && !seen[svc.Host] {
+			seen[svc.Host] = true
+			for _, t := range tokensFor(svc, p.in) {
+				if t != nil {
+					tokens = append(tokens, t)
+				}
+			}
+		}
+	}
 	var out []httpReq
 	for _, path := range sortedSet(paths) {
 		for _, m := range []string{"GET", "POST"} {
@@ -403,6 +423,12 @@ func (p *planner) gatewayVariants(g *GatewayIntent, host string) []httpReq {
 		}
 		for _, h := range headerSets {
 			out = append(out, httpReq{Method: "GET", Path: path, Headers: h, Query: map[string]string{}})
+		}
+		for _, t := range tokens {
+			out = append(out, httpReq{Method: "GET", Path: path, Headers: map[string]string{}, Query: map[string]string{}, Token: t})
+			for _, h := range headerSets {
+				out = append(out, httpReq{Method: "GET", Path: path, Headers: h, Query: map[string]string{}, Token: t})
+			}
 		}
 	}
 	return out
