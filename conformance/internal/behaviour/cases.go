@@ -315,6 +315,9 @@ func tokensFor(svc *ServiceIntent, in *Intent) []*Token {
 			aud = aud[:1]
 		}
 		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: true})
+		if len(claims) > 0 {
+			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-2", Audiences: aud, Signed: true}) // without the required claims
+		}
 		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: false})
 		if len(p.Audiences) > 0 {
 			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: []string{"another-audience"}, Claims: claims, Signed: true})
