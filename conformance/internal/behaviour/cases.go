@@ -43,6 +43,8 @@ type expected struct {
 	Via      string         // a proxy the reached flows must pass ("waypoint shop/waypoint")
 	External string         // egress: "host:port (tls sni=...)" the request must reach
 	Through  string         // egress: the gateway the request must pass
+	// UpstreamPath: the path a gateway route's rewrite sends upstream ("" without a rewrite).
+	UpstreamPath string
 }
 
 type probe struct {

@@ -439,6 +439,7 @@ func (e *engine) routeVH(f Flow, w *xds.Workload, cfg *xds.Config, vh *route.Vir
 		aborted = append(aborted, end(g, int(a.Fault.AbortStatus), name+": fault injection (abort)"))
 		f.Fraction *= 1 - a.Fault.AbortFraction
 	}
+	r = forwarded(r, &a)
 	for _, b := range a.Backends {
 		if b.Fraction == 0 {
 			continue
@@ -449,6 +450,37 @@ func (e *engine) routeVH(f Flow, w *xds.Workload, cfg *xds.Config, vh *route.Vir
 		out = append(out, e.upstream(g, w, cfg, b.Cluster, r, headers, name)...)
 	}
 	return append(out, aborted...)
+}
+
+// forwarded is the request as the route sends it upstream: its path rewritten, its request
+// headers edited.
+func forwarded(r Request, a *RouteAction) Request {
+	path, query, hasQuery := strings.Cut(r.Path, "?")
+	r.Path = upstreamPath(a, path)
+	if hasQuery {
+		r.Path += "?" + query
+	}
+	if len(a.SetHeaders)+len(a.AddHeaders)+len(a.RemoveHeaders) > 0 {
+		h := map[string]string{}
+		for k, v := range r.Headers {
+			h[strings.ToLower(k)] = v
+		}
+		for _, k := range a.RemoveHeaders {
+			delete(h, k)
+		}
+		for k, v := range a.SetHeaders {
+			h[k] = v
+		}
+		for k, v := range a.AddHeaders {
+			if old, ok := h[k]; ok {
+				h[k] = old + "," + v
+			} else {
+				h[k] = v
+			}
+		}
+		r.Headers = h
+	}
+	return r
 }
 
 func redirectTarget(rd *route.RedirectAction) string {

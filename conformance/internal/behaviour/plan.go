@@ -327,6 +327,11 @@ func (p *planner) gatewayCases() []caseSet {
 				hosts[sampleHost(h)] = true
 			}
 		}
+		for _, r := range g.Routes {
+			if r.Host != "*" {
+				hosts[r.Host] = true // a route's own host (accepted through a wildcard server host)
+			}
+		}
 		hosts["not-served.behaviour.example"] = true
 		for _, s := range g.Servers {
 			tport := p.gatewayTargetPort(gw, s.Port)
@@ -500,9 +505,15 @@ func (p *planner) expectGateway(g *GatewayIntent, gid identity, s GatewayServerI
 		}
 	}
 	inner := r
+	upstream := ""
 	if chosen.RewritePrefix != nil && matched != nil && matched.Path != nil && matched.Path.Kind == "prefix" {
-		inner.Path = *chosen.RewritePrefix + strings.TrimPrefix(r.Path, matched.Path.Value)
-		inner.Path = strings.ReplaceAll(inner.Path, "//", "/")
+		// the matched prefix is replaced; a rewrite to "/" does not leave a double slash
+		rest := strings.TrimPrefix(r.Path, matched.Path.Value)
+		if strings.HasSuffix(*chosen.RewritePrefix, "/") {
+			rest = strings.TrimLeft(rest, "/")
+		}
+		inner.Path = *chosen.RewritePrefix + rest
+		upstream = inner.Path
 	}
 	if svc.Waypoint != "" {
 		// istio.io/ingress-use-waypoint: the gateway sends to the waypoint, which applies the service's intent
@@ -512,6 +523,7 @@ func (p *planner) expectGateway(g *GatewayIntent, gid identity, s GatewayServerI
 		return want
 	}
 	out.Service = svc
+	out.UpstreamPath = upstream
 	v, why := p.in.expectAuth(svc, p.labelsOf(svc), port, gid, inner)
 	out.Why = why
 	shares := defaultShares(svc)
