@@ -276,7 +276,7 @@ describe('MeshApp mesh intent', () => {
     const intent = JSON.parse(fs.readFileSync(path.join(outdir, 'mesh-intent.jsonc'), 'utf8'));
     expect(intent).toMatchObject({ kind: 'MeshIntent', version: 1, mesh: { trustDomain: 'cluster.local', rootNamespace: 'istio-system' } });
     const orders = intent.services.find((s: any) => s.name === 'orders');
-    expect(orders.calls).toEqual([{ host: 'users.shop.svc.cluster.local', reason: 'dependsOn' }, { host: 'users.shop.svc.cluster.local', reason: 'allowFrom' }]);
+    expect(orders.calls).toEqual([{ host: 'users.shop.svc.cluster.local', reason: 'allowFrom' }, { host: 'users.shop.svc.cluster.local', reason: 'dependsOn' }]);
     expect(orders.releases[0]).toMatchObject({ kind: 'canary', stable: 'v1', canary: 'v2', canaryWeight: 10 });
     // the model's terms: the rule's port is the workload port the Service port 80 forwards to
     expect(intent.authorizationPolicies).toEqual([expect.objectContaining({

@@ -1,7 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import {
-  DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, JwtAuthentication, MeshNamespace, MeshRouting, MeshService, PrometheusAddon, Protocol, RoutingApi,
+  DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, JwtAuthentication, MeshNamespace, MeshRouting, MeshService,
+  PrometheusAddon, Protocol, RoutingApi,
 } from '../../src';
 import { err, findObject, findObjects, synthAndValidate, validateGatewayApiObject } from '../util';
 
