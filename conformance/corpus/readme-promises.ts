@@ -6,7 +6,8 @@
  *   sending `x-canary: always` always reach v2 (also through the ingress);
  * - blue-green: everything to v1, v2 only with `x-preview: true`;
  * - user-service admits order-service (GET on its paths), a namespace on one port, a gateway
- *   identity; `denyFrom` before ALLOW; a token of the issuer (with the claim) required on /api/*;
+ *   identity; `denyFrom` before ALLOW (a caller both admitted and in the denied namespace is
+ *   denied); a token of the issuer (with the claim) required on order-service's /api/*;
  * - deny by default in a namespace (`DefaultDeny`);
  * - any-host routes: `admin.example.com/admin` reaches users, `admin.example.com/api/orders`
  *   still reaches orders, every other host gets the two `/api` routes.
@@ -35,6 +36,10 @@ export function build(app: App): void {
   });
   orders.dependsOn(users);
   orders.dependsOn(catalog);
+  // a caller of order-service: its requests take order-service's routes, release and token requirement
+  const web = new MeshService(chart, 'web', { versions: [{ name: 'v1', image: 'ghcr.io/acme/web:1.0.0' }] });
+  web.dependsOn(orders);
+  orders.allowFrom(web);
 
   // Routing and resilience: a route with a timeout and retries (it follows the canary split)
   orders.addRoute({
@@ -54,6 +59,14 @@ export function build(app: App): void {
   users.allowFrom(orders, { methods: [HttpMethod.GET], paths: ['/users', '/users/*'] });
   users.allowFromNamespace('monitoring', { ports: [80] });
   users.denyFrom(AuthzSource.namespace('sandbox'));
+  // callers in those namespaces: the scraper is admitted on port 80; the sandbox's tool, although
+  // an ALLOW rule names it, is denied (DENY rules are evaluated before ALLOW rules)
+  const scraper = new MeshService(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'scraper', {
+    versions: [{ name: 'v1', image: 'ghcr.io/acme/scraper:1.0.0' }],
+  });
+  scraper.dependsOn(users);
+  const tool = new MeshService(new Chart(app, 'sandbox', { namespace: 'sandbox' }), 'tool', { versions: [{ name: 'v1', image: 'ghcr.io/acme/tool:1.0.0' }] });
+  users.allowFrom(tool);
   const jwt = new JwtAuthentication(chart, 'shop-jwt', {
     service: orders,
     issuer: 'https://auth.acme-shop.example',

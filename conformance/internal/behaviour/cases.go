@@ -152,7 +152,7 @@ func (p *planner) workloadOf(svc *ServiceIntent, version string) *xds.Workload {
 		if w.Probe || w.Gateway || w.Waypoint || w.Namespace != svc.Namespace || len(w.Pods) == 0 {
 			continue
 		}
-		if v != nil && subset(map[string]string{"app": svc.Name, "version": v.Name}, w.Labels) {
+		if v != nil && subset(map[string]string{"app": svc.Selector["app"], "version": v.Name}, w.Labels) {
 			return w
 		}
 	}

@@ -22,7 +22,7 @@ const (
 // expectMesh: what a request from a caller to a service's port should do.
 func (p *planner) expectMesh(kind callerKind, from *ServiceIntent, id identity, svc *ServiceIntent, port PortIntent, r httpReq) expected {
 	out := expected{Outcomes: map[string]float64{}, Service: svc}
-	if kind == viaSidecar && from != nil && from.EgressScoped && from.Host != svc.Host && !calls(from, svc.Host) {
+	if kind == viaSidecar && from != nil && from.EgressScoped && from.Host != svc.declaredHost() && !calls(from, svc.declaredHost()) {
 		switch p.in.Mesh.OutboundTrafficPolicy {
 		case "REGISTRY_ONLY":
 			out.Outcomes["blocked"] = 1
@@ -180,13 +180,13 @@ func (p *planner) meshCases() []caseSet {
 	callers = append(callers,
 		callerSpec{Caller{Name: "an undeclared mesh workload (behaviour-stranger/stranger)", Namespace: stranger.Namespace, ServiceAccount: stranger.ServiceAccount}, viaStranger, nil, stranger},
 		callerSpec{Caller{Name: "a pod outside the mesh (plaintext)", Plaintext: true}, viaPlaintext, nil, identity{}})
-	for _, svc := range p.in.Services {
+	for _, svc := range p.targets() {
 		if p.workloadOf(svc, svc.StableVersion) == nil {
 			continue // the output runs no pod of it (e.g. a release whose controller is absent)
 		}
 		for _, port := range svc.Ports {
 			for _, cs := range callers {
-				if cs.from != nil && cs.from.Host == svc.Host {
+				if cs.from != nil && cs.from.Host == svc.declaredHost() {
 					continue
 				}
 				set := caseSet{kind: KindAuthz, subject: fmt.Sprintf("%s → %s:%d", cs.c.Name, svc.Name, port.Port)}
@@ -214,11 +214,31 @@ func (p *planner) meshCases() []caseSet {
 					}
 					set.probes = append(set.probes, probe{kinds: kinds, req: req, want: want})
 				}
-				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.Host) {
+				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.declaredHost()) {
 					set.kind = KindScoping
 				}
 				out = append(out, set)
 			}
+		}
+	}
+	return out
+}
+
+// targets are the declared services, and the per-version Services of a service routed with the
+// Gateway API (a caller can address `<service>-<version>` directly: the same policies apply, and
+// the request reaches that version).
+func (p *planner) targets() []*ServiceIntent {
+	out := append([]*ServiceIntent(nil), p.in.Services...)
+	for _, svc := range p.in.Services {
+		for _, vs := range svc.VersionServices {
+			v := *svc
+			v.Name = vs.Name
+			v.Host = fmt.Sprintf("%s.%s.svc.%s", vs.Name, svc.Namespace, p.in.Mesh.ClusterDomain)
+			if p.in.Mesh.ClusterDomain == "" {
+				v.Host = fmt.Sprintf("%s.%s.svc.cluster.local", vs.Name, svc.Namespace)
+			}
+			v.StableVersion, v.Routes, v.Releases, v.parent = vs.Version, nil, nil, svc
+			out = append(out, &v)
 		}
 	}
 	return out
