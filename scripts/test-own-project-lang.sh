@@ -67,7 +67,7 @@ if [ "$(clone_state)" != "$BEFORE" ]; then
 fi
 
 # the files the page promises, byte-identical to the TypeScript project's
-expected=$(sed -n "/<!-- test: own-project-$LANG_ID\/synth -->/,/^## \|^CI runs/p" "$PAGE" | grep -o 'dist/[a-z.-]*\.\(k8s\.yaml\|md\)' | sed 's|^dist/||' | sort -u)
+expected=$(sed -n "/<!-- test: own-project-$LANG_ID\/synth -->/,/^## \|^CI runs/p" "$PAGE" | grep -o 'dist/[a-z.-]*\.\(k8s\.yaml\|md\|jsonc\)' | sed 's|^dist/||' | sort -u)
 actual=$(cd "$PROJECT/dist" && find . -type f | sed 's|^\./||' | sort)
 if [ "$expected" != "$actual" ]; then
   echo "own-project-$LANG_ID: cdk8s synth wrote"; echo "$actual"; echo "but the page says"; echo "$expected"; exit 1

@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { findingsOf, isFatal } from './analyze';
 import { MeshModel } from '../model/mesh-model';
 import { snapshotOf } from '../model/resolve';
+import { MeshSnapshot } from '../model/snapshot';
 import { checkArgs } from '../private/runtime-types';
 import { renderMermaid } from '../render/mermaid';
 
@@ -80,6 +81,15 @@ export class MeshAnalysis {
   public treatWarningsAsErrors(...codes: string[]): void {
     checkArgs('MeshAnalysis.treatWarningsAsErrors', 'MeshAnalysis.treatWarningsAsErrors', arguments);
     this.model.promoteWarnings(codes.length === 0 ? ['*'] : codes);
+  }
+
+  /**
+   * The resolved snapshot of the app's mesh (what renderers read).
+   *
+   * @internal
+   */
+  public _snapshot(): MeshSnapshot {
+    return snapshotOf(this.model);
   }
 
   /** The mesh topology as a Mermaid flowchart (deterministic). */

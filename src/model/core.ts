@@ -43,6 +43,8 @@ export interface ServiceModel {
   readonly stableVersion: string;
   /** False when the service's pods get no Istio `Sidecar` resource (egress scoping off, or ambient). */
   readonly egressScoped?: boolean;
+  /** The endpoint its pods serve their own Prometheus metrics on, if declared. */
+  readonly metrics?: { readonly port: number; readonly path: string };
 }
 
 /** A directed dependency in the service graph: `from` calls `to`. */

@@ -145,6 +145,8 @@ export interface AddonModel {
   readonly namespace: string;
   /** In-cluster URL of its HTTP endpoint (e.g. the Prometheus API, `http://prometheus.istio-system.svc.cluster.local:9090`). */
   readonly url: string;
+  /** ServiceAccount its pods run as, in `namespace` (the identity its requests carry when they are in the mesh). */
+  readonly serviceAccount: string;
 }
 
 /** An analysis that queries the app's Prometheus (an `SloAnalysis`), checked by ROLLOUT003. */

@@ -139,6 +139,25 @@ export function dataPlaneOf(model: MeshModel, host: string, namespace: string): 
   return { mode: model.namespaceDataPlaneOf(namespace)?.mode ?? 'sidecar', explicit: false };
 }
 
+/** True when an ALLOW policy (Istio's deny-by-default) applies to the service's pods. */
+function underAllowPolicy(model: MeshModel, rootNamespace: string, service: ServiceModel): boolean {
+  return model.authorizationPolicies.some((p) => (p.action === undefined || p.action === 'ALLOW')
+    && (p.namespace === service.namespace || (p.namespace === rootNamespace && !p.selector))
+    && (!p.selector || Object.entries(p.selector).every(([k, v]) => service.selector[k] === v)));
+}
+
+/**
+ * The app's Prometheus servers scrape an ambient pod's own metrics endpoint as ambient
+ * workloads themselves (`PrometheusAddon` joins an ambient mesh); when an ALLOW policy
+ * applies to the pods, their principals are admitted on the metrics port.
+ */
+function scrapePrincipalsOf(ctx: ServiceResolutionContext, service: ServiceModel, ambient: boolean, waypointOnly: boolean): string[] {
+  const prometheus = ctx.model.addons.filter((a) => a.kind === 'prometheus');
+  if (!ambient || !service.metrics || prometheus.length === 0) return [];
+  if (!waypointOnly && !underAllowPolicy(ctx.model, ctx.mesh.rootNamespace, service)) return [];
+  return prometheus.map((p) => principalOf(ctx.mesh.trustDomain, p.namespace, p.serviceAccount));
+}
+
 /** Resolves one service (its edges are resolved by the caller). */
 export function resolveService(ctx: ServiceResolutionContext, declared: ServiceModel, edges: readonly EdgeModel[]): ServiceSnapshot {
   const { model, mesh } = ctx;
@@ -185,6 +204,7 @@ export function resolveService(ctx: ServiceResolutionContext, declared: ServiceM
     waypoint,
     waypointServices: waypoint ? [declared.name, ...versionServices.map((v) => v.name)] : [],
     waypointOnly: waypoint !== undefined && authorized,
+    scrapePrincipals: scrapePrincipalsOf(ctx, service, ambient, waypoint !== undefined && authorized),
     versionServices,
     dependencyHosts,
     egressHosts: egressHostsOf(mesh.namespace, dependencyHosts),

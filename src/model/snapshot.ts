@@ -147,6 +147,12 @@ export interface ServiceSnapshot extends ServiceModel {
   readonly waypointServices: readonly string[];
   /** True when its pods accept connections from its waypoint only (ambient, waypoint, authorization). */
   readonly waypointOnly: boolean;
+  /**
+   * Principals of the app's Prometheus servers that its `<service>-metrics-scrape` policy admits on
+   * its metrics port: set when it is ambient, declares a metrics endpoint and an ALLOW policy applies
+   * to its pods; empty otherwise (no such policy).
+   */
+  readonly scrapePrincipals: readonly string[];
   /** The per-version Services of its Gateway API rendering (none with the Istio API or without HTTP ports). */
   readonly versionServices: readonly VersionServiceSnapshot[];
   /** `<namespace>/<fqdn>` hosts it calls (sorted), before control-plane namespaces are folded into `<ns>/*`. */

@@ -82,7 +82,7 @@ export class GrafanaAddon extends Construct implements IDashboardsEndpoint {
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? GRAFANA_IMAGE);
     this.grafanaUrl = serviceUrl(this.serviceName, this.namespace, model.clusterDomain, PORT);
-    model.addAddon({ kind: 'grafana', path: this.node.path, namespace: this.namespace, url: this.grafanaUrl });
+    model.addAddon({ kind: 'grafana', path: this.node.path, namespace: this.namespace, url: this.grafanaUrl, serviceAccount: 'grafana' });
     this.datasourceUrl = props.prometheus.prometheusUrl;
     const withAdmin = props.adminSecret !== undefined;
 

@@ -82,7 +82,7 @@ export class JaegerAddon extends Construct implements ITracingBackend {
     }
     this.collectorHost = model.hostOf('jaeger-collector', this.namespace);
     this.tracingQueryUrl = serviceUrl('tracing', this.namespace, model.clusterDomain, 80, '/jaeger');
-    model.addAddon({ kind: 'jaeger', path: this.node.path, namespace: this.namespace, url: this.tracingQueryUrl });
+    model.addAddon({ kind: 'jaeger', path: this.node.path, namespace: this.namespace, url: this.tracingQueryUrl, serviceAccount: 'jaeger' });
 
     const config = Yaml.stringify({
       service: {

@@ -98,7 +98,7 @@ export class KialiAddon extends Construct {
     this.namespace = addonNamespace(this, props.namespace);
     const image = validateImage(this, props.image ?? KIALI_IMAGE);
     this.kialiUrl = serviceUrl('kiali', this.namespace, model.clusterDomain, PORT, '/kiali');
-    model.addAddon({ kind: 'kiali', path: this.node.path, namespace: this.namespace, url: this.kialiUrl });
+    model.addAddon({ kind: 'kiali', path: this.node.path, namespace: this.namespace, url: this.kialiUrl, serviceAccount: 'kiali' });
     const grafanaExternalUrl = validateBrowserUrl(this, 'grafanaExternalUrl', props.grafanaExternalUrl ?? 'http://localhost:3000');
     const tracingExternalUrl = validateBrowserUrl(this, 'tracingExternalUrl', props.tracingExternalUrl ?? 'http://localhost:16686/jaeger');
 

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  addonClusterRole, addonNamespace, addonService, addonWorkload,
+  addonClusterRole, addonNamespace, addonService, addonWorkload, AddonWorkloadOptions,
   configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
 } from './addon-base';
 import { AddonCommonProps } from './addon-props';
@@ -173,6 +173,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       probePort: this.port,
       apiAccess: true,
       configChecksum: () => sha256(JSON.stringify(data())),
+      ...this.ambientEnrolment(),
     });
     this.deployment = deployment;
     this.service = addonService(this, 'Service', 'prometheus', this.serviceName, this.namespace, [
@@ -183,7 +184,24 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ]);
     this.model.addRuleLoader({ path: this.node.path });
-    this.model.addAddon({ kind: 'prometheus', path: this.node.path, namespace: this.namespace, url: this.prometheusUrl });
+    this.model.addAddon({ kind: 'prometheus', path: this.node.path, namespace: this.namespace, url: this.prometheusUrl, serviceAccount: 'prometheus' });
+  }
+
+  /**
+   * When a service or namespace of the app runs ambient, the pods join the ambient mesh for
+   * their outbound traffic (ztunnel), so scrapes of ambient pods carry Prometheus's identity
+   * over mTLS, which STRICT requires and the pods' policies admit on their metrics ports;
+   * inbound stays uncaptured, for its clients outside the mesh (Grafana, Kiali, Argo Rollouts).
+   */
+  private ambientEnrolment(): Pick<AddonWorkloadOptions, 'podLabels' | 'podAnnotations'> {
+    const ambient = () => {
+      const snapshot = snapshotOf(this.model);
+      return snapshot.services.some((s) => s.dataPlane === 'ambient') || snapshot.namespaces.some((n) => n.dataPlane === 'ambient');
+    };
+    return {
+      podLabels: (): Record<string, string> => (ambient() ? { 'istio.io/dataplane-mode': 'ambient' } : {}),
+      podAnnotations: (): Record<string, string> => (ambient() ? { 'ambient.istio.io/bypass-inbound-capture': 'true' } : {}),
+    };
   }
 
   /** @internal */

@@ -600,6 +600,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       ports: this._ports,
       versions: [...this._versions],
       stableVersion: this._stableVersion,
+      ...(this.appMetrics ? { metrics: { port: this.appMetrics.port, path: this.appMetrics.path } } : {}),
     };
   }
 

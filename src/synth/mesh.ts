@@ -14,7 +14,7 @@ import { snapshotOf } from '../model/resolve';
 import { MeshSnapshot } from '../model/snapshot';
 import { propMessage } from '../private/errors';
 import { isMeshApp } from '../private/mesh-app-marker';
-import { renderWaypointGuardSpec } from '../render/authorization-policy';
+import { renderMetricsScrapeSpec, renderWaypointGuardSpec } from '../render/authorization-policy';
 import { renderWaypointSpec, waypointLabels } from '../render/waypoint';
 
 /**
@@ -74,19 +74,28 @@ function plainApp(root: IConstruct): string[] {
 
 /**
  * Attaches what the snapshot decides: the content of every `ObjectSlot`, the
- * waypoint of each ambient namespace that needs one (under the first
- * construct that needs it) and the guard that lets an ambient service's pods
- * accept its waypoint only. Idempotent.
+ * policy that admits the app's Prometheus on an ambient service's metrics
+ * port, the waypoint of each ambient namespace that needs one (under the
+ * first construct that needs it) and the guard that lets an ambient
+ * service's pods accept its waypoint only. Idempotent.
  */
 export function attachRendered(root: IConstruct, snapshot: MeshSnapshot): void {
   const byPath = new Map(root.node.findAll().map((c) => [c.node.path, c]));
   for (const c of byPath.values()) if (c instanceof ObjectSlot) c._fill(snapshot);
+  for (const s of snapshot.services) {
+    const owner = byPath.get(s.path);
+    if (s.scrapePrincipals.length === 0 || !owner || owner.node.tryFindChild('MetricsScrape')) continue;
+    new AuthorizationPolicy(owner, 'MetricsScrape', {
+      metadata: { name: `${s.name}-metrics-scrape`, namespace: s.namespace, labels: { 'app': s.name, 'app.kubernetes.io/name': s.name } },
+      spec: renderMetricsScrapeSpec(s),
+    });
+  }
   for (const w of snapshot.waypoints) {
     const owner = byPath.get(w.ownerPath);
     if (!owner || owner.node.tryFindChild('Waypoint')) continue;
     new Gateway(owner, 'Waypoint', {
       metadata: { name: w.name, namespace: w.namespace, labels: waypointLabels(w.revision) },
-      spec: renderWaypointSpec(),
+      spec: renderWaypointSpec(w.revision),
     });
   }
   for (const s of snapshot.services) {

@@ -1,4 +1,6 @@
+import { PortModel } from '../../src/model/core';
 import { AuthorizationPolicyModel } from '../../src/model/security';
+import { MeshSnapshot, ServiceSnapshot } from '../../src/model/snapshot';
 import { renderAuthorizationPolicySpec, renderAuthorizationRules } from '../../src/render/authorization-policy';
 import { validateIstioObject } from '../util';
 import { meshWithTrustDomain } from './fixtures';
@@ -11,6 +13,13 @@ function valid(policy: AuthorizationPolicyModel, trustDomain: string) {
   });
   expect(errors).toEqual([]);
   return spec;
+}
+
+/** A snapshot whose one service, `orders`, has the given waypoint Services and ports. */
+function withService(service: Pick<ServiceSnapshot, 'waypointServices' | 'ports'>): MeshSnapshot {
+  const mesh = meshWithTrustDomain('cluster.local');
+  const orders = { host: 'orders.shop.svc.cluster.local', ...service } as ServiceSnapshot;
+  return { ...mesh, service: (host: string) => (host === orders.host ? orders : undefined) };
 }
 
 const base = { path: 'app/shop/users/Authorization/Allow', name: 'users-allow', namespace: 'shop', selector: { app: 'users' } };
@@ -99,6 +108,39 @@ describe('renderAuthorizationPolicySpec', () => {
 
   test('no action and no rules: the empty "allow nothing" spec', () => {
     expect(valid({ path: 'app/shop/deny', name: 'allow-nothing', namespace: 'shop' }, 'cluster.local')).toEqual({});
+  });
+
+  test('a waypoint-enforced policy targets the Services and names their ports, not the workload ports', () => {
+    // GIVEN a DENY rule on workload port 5000 of an ambient service whose waypoint serves Services
+    // orders and orders-v1, where Service port 80 forwards to 5000 (and 8080 to 5001)
+    const policy: AuthorizationPolicyModel = {
+      ...base,
+      name: 'orders-require-jwt',
+      serviceHost: 'orders.shop.svc.cluster.local',
+      action: 'DENY',
+      rules: [
+        { from: [{ notRequestPrincipals: ['https://auth.example/*'] }], operation: { paths: ['/api/*'], ports: ['5000'] } },
+        { from: [{ namespaces: ['sandbox'] }] },
+      ],
+    };
+    const ports: PortModel[] = [{ name: 'http', port: 80, targetPort: 5000, protocol: 'http' }, { name: 'http-admin', port: 8080, targetPort: 5001, protocol: 'http' }];
+    // WHEN rendered for a waypoint, which serves the Service address and matches its port
+    const spec = renderAuthorizationPolicySpec(withService({ waypointServices: ['orders', 'orders-v1'], ports }), policy);
+    // THEN
+    expect(spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'orders' }, { group: '', kind: 'Service', name: 'orders-v1' }],
+      action: 'DENY',
+      rules: [
+        { from: [{ source: { notRequestPrincipals: ['https://auth.example/*'] } }], to: [{ operation: { paths: ['/api/*'], ports: ['80'] } }] },
+        { from: [{ source: { namespaces: ['sandbox'] } }] },
+      ],
+    });
+    expect(validateIstioObject({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'orders-require-jwt', namespace: 'shop' }, spec })).toEqual([]);
+    // a sidecar or ztunnel (selector) keeps the workload port
+    expect(renderAuthorizationPolicySpec(withService({ waypointServices: [], ports }), policy).rules![0].to).toEqual([{ operation: { paths: ['/api/*'], ports: ['5000'] } }]);
+    // a workload port no Service port forwards to is an internal error, never a rule that cannot match
+    expect(() => renderAuthorizationPolicySpec(withService({ waypointServices: ['orders'], ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'http' }] }), policy))
+      .toThrow('internal: authorization policy app/shop/users/Authorization/Allow names workload port 5000, which no port of its Service forwards to');
   });
 
   test('an ALLOW policy without rules keeps an empty rules list (it admits nothing)', () => {
