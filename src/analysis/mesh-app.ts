@@ -3,9 +3,11 @@ import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
+import { MeshModel } from '../model/mesh-model';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { meshIntentText } from '../render/intent';
 
 /**
  * Properties of a `MeshApp`.
@@ -25,6 +27,26 @@ export interface MeshAppProps extends AppProps {
    */
   readonly topologyFile?: string;
 
+  /**
+   * Write the mesh's resolved intent (services, calls, routes, releases,
+   * policies, mTLS, tokens, gateways, data planes; read from the mesh model,
+   * not from the manifests) beside the manifests, as JSON with a `version`
+   * field. The conformance suite's behaviour stage judges an output folder
+   * against it.
+   *
+   * @default true
+   */
+  readonly meshIntent?: boolean;
+
+  /**
+   * File name of the mesh intent, relative to `outdir`. Its extension must not
+   * be one that `kubectl apply -f <dir>` or an Argo CD directory source reads
+   * as manifests (`.json`, `.yaml`, `.yml`, `.jsonnet`).
+   *
+   * @default 'mesh-intent.jsonc'
+   */
+  readonly meshIntentFile?: string;
+
   // --- Gateway API (issue 17) ---
   /**
    * The API every mesh construct of the app renders its routing with (a chart
@@ -35,6 +57,28 @@ export interface MeshAppProps extends AppProps {
    */
   readonly routingApi?: RoutingApi;
   // --- end Gateway API ---
+}
+
+/** Default file name of the mesh intent (`MeshAppProps.meshIntentFile`). */
+const MESH_INTENT_FILE = 'mesh-intent.jsonc';
+
+/** Extensions `kubectl apply -f <dir>` and Argo CD directory sources read as manifests. */
+const MANIFEST_EXTENSIONS = ['.json', '.yaml', '.yml', '.jsonnet'];
+
+/** The intent file name, checked: relative, inside `outdir`, not read as a manifest. */
+function validateIntentFile(file: string): string {
+  const normalized = path.normalize(file);
+  if (file === '' || path.isAbsolute(file) || normalized.split(path.sep).includes('..')) {
+    throw new MeshValidationError(`[<app>] ${propMessage('meshIntentFile', 'must be a file name relative to outdir, inside it', file,
+      `use a relative name such as '${MESH_INTENT_FILE}'`)}`);
+  }
+  const ext = path.extname(file).toLowerCase();
+  if (MANIFEST_EXTENSIONS.includes(ext)) {
+    throw new MeshValidationError(`[<app>] ${propMessage('meshIntentFile', `must not end with ${MANIFEST_EXTENSIONS.join(', ')}: kubectl apply -f <outdir> `
+      + 'and Argo CD directory sources read such files as manifests and fail on the intent document, which is no Kubernetes object', file,
+    `use the '.jsonc' extension, e.g. '${path.basename(file, path.extname(file))}.jsonc'`)}`);
+  }
+  return normalized;
 }
 
 /** True if `file` is `dir` itself or lies inside it. */
@@ -57,6 +101,7 @@ export class MeshApp extends App {
   private readonly topologyDiagram: boolean;
   private readonly topologyFile: string;
   private readonly recordMetadata: boolean;
+  private readonly meshIntentFile?: string;
 
   constructor(props: MeshAppProps = {}) {
     super(props);
@@ -64,6 +109,7 @@ export class MeshApp extends App {
     this.recordMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
     this.topologyDiagram = props.topologyDiagram ?? true;
     this.topologyFile = props.topologyFile ?? 'mesh.md';
+    this.meshIntentFile = props.meshIntent ?? true ? validateIntentFile(props.meshIntentFile ?? MESH_INTENT_FILE) : undefined;
     if (props.routingApi !== undefined) MeshRouting.use(this, props.routingApi); // Gateway API (issue 17)
   }
 
@@ -181,6 +227,11 @@ export class MeshApp extends App {
         const target = topologyTemp ?? path.join(staging, path.relative(outdir, topology));
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.writeFileSync(target, body);
+      }
+      if (this.meshIntentFile) {
+        const target = path.join(staging, this.meshIntentFile);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, meshIntentText(MeshModel.of(this)));
       }
       commit(outdir, staging, topologyTemp, topology);
       for (const f of analysis.findings().filter((x) => !x.fatal)) {

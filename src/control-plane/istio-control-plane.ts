@@ -431,6 +431,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       tag: this.tag,
       istiodAddress,
       ambient,
+      outboundTrafficPolicy: props.outboundTrafficPolicy ?? OutboundTrafficPolicyMode.REGISTRY_ONLY,
     });
     // CP001 (duplicate revision) is a model rule: analysis/rules/control-plane-rules.ts
     this.node.addValidation({ validate: () => this.model.errorsFor(this.node.path) });

@@ -48,6 +48,8 @@ export interface ServiceModel {
   readonly stableVersion: string;
   /** False when the service opted out of Sidecar egress scoping. */
   readonly egressScoped?: boolean;
+  /** The endpoint its pods serve their own Prometheus metrics on, if declared. */
+  readonly metrics?: { readonly port: number; readonly path: string };
 }
 
 /** A directed dependency in the service graph: `from` calls `to`. */
@@ -102,6 +104,8 @@ export interface ControlPlaneModel {
   };
   /** True when this control plane installs the ambient data plane (ztunnel, istio-cni). */
   readonly ambient?: boolean;
+  /** What a proxy does with a host the mesh does not know (`ALLOW_ANY` or `REGISTRY_ONLY`). */
+  readonly outboundTrafficPolicy?: string;
 }
 
 /**

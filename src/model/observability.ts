@@ -125,6 +125,9 @@ export interface PrometheusModel {
   readonly path: string;
   /** In-cluster URL of its HTTP API, e.g. `http://prometheus.istio-system.svc.cluster.local:9090`. */
   readonly url: string;
+  /** Namespace and ServiceAccount its pods run as (the identity its scrapes carry when they are in the mesh). */
+  readonly namespace: string;
+  readonly serviceAccount: string;
 }
 
 /** An analysis that queries the app's Prometheus (an `SloAnalysis`), checked by ROLLOUT003. */

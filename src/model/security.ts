@@ -262,6 +262,26 @@ export function addAuthorizationRules(model: MeshModel, path: string, rules: rea
   model.touch();
 }
 
+/** Every AuthorizationPolicy of the app, in registration order. */
+export function authorizationPoliciesOf(model: MeshModel): readonly AuthorizationPolicyModel[] {
+  return [...(STATES.get(model)?.authorizationPolicies.values() ?? [])];
+}
+
+/** Every JWT provider (RequestAuthentication) of the app, in registration order. */
+export function jwtProvidersOf(model: MeshModel): readonly JwtProviderModel[] {
+  return STATES.get(model)?.jwtProviders ?? [];
+}
+
+/** Every token requirement (`requireJwt`) of the app, in registration order. */
+export function jwtRequirementsOf(model: MeshModel): readonly JwtRequirementModel[] {
+  return STATES.get(model)?.jwtRequirements ?? [];
+}
+
+/** The non-service identities of the app (gateways), in registration order. */
+export function identitiesOf(model: MeshModel): readonly IdentityModel[] {
+  return STATES.get(model)?.identities ?? [];
+}
+
 /** The AuthorizationPolicy registered under `path`. */
 export function authorizationPolicyAt(model: MeshModel, path: string): AuthorizationPolicyModel {
   const policy = STATES.get(model)?.authorizationPolicies.get(path);

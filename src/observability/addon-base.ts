@@ -44,6 +44,10 @@ export interface AddonWorkloadOptions {
   readonly apiAccess: boolean;
   /** Checksum of the configuration, so a config change rolls the pods (resolved lazily). */
   readonly configChecksum: () => string;
+  /** Labels added to the pod template at synth (resolved lazily); none by default. */
+  readonly podLabels?: () => Record<string, string>;
+  /** Annotations added to the pod template at synth (resolved lazily); none by default. */
+  readonly podAnnotations?: () => Record<string, string>;
 }
 
 export const ADDON_LABEL = 'app';
@@ -100,8 +104,12 @@ export function addonWorkload(scope: Construct, o: AddonWorkloadOptions): { serv
       template: {
         metadata: {
           // never inject the Envoy sidecar into the addons (istio-install.md §7)
-          labels: { ...labels, 'sidecar.istio.io/inject': 'false' },
-          annotations: { 'sidecar.istio.io/inject': 'false', 'checksum/config': Lazy.any({ produce: () => o.configChecksum() }) },
+          labels: o.podLabels
+            ? Lazy.any({ produce: () => ({ ...labels, 'sidecar.istio.io/inject': 'false', ...o.podLabels!() }) })
+            : { ...labels, 'sidecar.istio.io/inject': 'false' },
+          annotations: o.podAnnotations
+            ? Lazy.any({ produce: () => ({ 'sidecar.istio.io/inject': 'false', 'checksum/config': o.configChecksum(), ...o.podAnnotations!() }) })
+            : { 'sidecar.istio.io/inject': 'false', 'checksum/config': Lazy.any({ produce: () => o.configChecksum() }) },
         },
         spec: {
           serviceAccountName: o.name,

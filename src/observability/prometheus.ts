@@ -8,6 +8,7 @@ import {
 } from './addon-base';
 import { AddonCommonProps } from './addon-props';
 import { MeshModel } from '../model';
+import { hasAmbient } from '../model/ambient';
 import { addPrometheus, addRuleLoader, alertGroups } from '../model/observability';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
@@ -171,6 +172,11 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       probePort: this.port,
       apiAccess: true,
       configChecksum: () => sha256(JSON.stringify(data())),
+      // ambient mesh: the pods join it for their outbound traffic (ztunnel), so scrapes of ambient pods
+      // carry Prometheus's identity over mTLS, which STRICT requires and the pods' policies admit on their
+      // metrics ports; inbound stays uncaptured, for its clients outside the mesh (Grafana, Kiali, Argo Rollouts)
+      podLabels: (): Record<string, string> => (hasAmbient(this.model) ? { 'istio.io/dataplane-mode': 'ambient' } : {}),
+      podAnnotations: (): Record<string, string> => (hasAmbient(this.model) ? { 'ambient.istio.io/bypass-inbound-capture': 'true' } : {}),
     });
     this.deployment = deployment;
     this.service = addonService(this, 'Service', 'prometheus', this.serviceName, this.namespace, [
@@ -181,7 +187,7 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ]);
     addRuleLoader(this.model, { path: this.node.path });
-    addPrometheus(this.model, { path: this.node.path, url: this.prometheusUrl });
+    addPrometheus(this.model, { path: this.node.path, url: this.prometheusUrl, namespace: this.namespace, serviceAccount: 'prometheus' });
   }
 
   /** @internal */

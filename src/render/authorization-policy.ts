@@ -21,13 +21,19 @@ const ACTIONS: Record<AuthorizationActionName, AuthorizationPolicySpecAction> = 
   CUSTOM: AuthorizationPolicySpecAction.CUSTOM,
 };
 
+/** A Service port and the workload port it forwards to. */
+export type ServicePortMapping = { readonly port: number; readonly targetPort: number };
+
 /**
  * `spec` of an AuthorizationPolicy. A policy with neither action nor rules
  * renders as the empty spec (Istio's "allow nothing"). With `waypointServices`
- * (ambient, non-empty), `targetRefs` to those Services replace the workload selector.
+ * (ambient, non-empty), `targetRefs` to those Services replace the workload selector,
+ * and the rules' ports become the Service ports of `servicePorts`: the model holds
+ * workload ports, which a sidecar or ztunnel sees, while a waypoint serves the
+ * Service address and matches the Service port.
  */
 export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, mesh: AuthorizationMesh,
-  waypointServices: readonly string[] = []): AuthorizationPolicySpec {
+  waypointServices: readonly string[] = [], servicePorts: readonly ServicePortMapping[] = []): AuthorizationPolicySpec {
   if (policy.action === 'CUSTOM' && !policy.provider) {
     throw new Error(`internal: CUSTOM authorization policy ${policy.path} names no provider`);
   }
@@ -40,8 +46,21 @@ export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, 
       : policy.selector ? { selector: { matchLabels: { ...policy.selector } } } : {}),
     ...(policy.action ? { action: ACTIONS[policy.action] } : {}),
     ...(policy.provider !== undefined ? { provider: { name: policy.provider } } : {}),
-    ...(policy.rules ? { rules: renderAuthorizationRules(policy.rules, mesh) } : {}),
+    ...(policy.rules ? { rules: renderAuthorizationRules(waypointServices.length > 0 ? atServicePorts(policy, servicePorts) : policy.rules, mesh) } : {}),
   };
+}
+
+/** The policy's rules with each workload port replaced by the Service ports that forward to it. */
+function atServicePorts(policy: AuthorizationPolicyModel, servicePorts: readonly ServicePortMapping[]): readonly AuthorizationRuleModel[] {
+  return (policy.rules ?? []).map((rule) => {
+    if (!rule.operation?.ports) return rule;
+    const ports = rule.operation.ports.flatMap((p) => {
+      const mapped = servicePorts.filter((sp) => String(sp.targetPort) === p).map((sp) => String(sp.port));
+      if (mapped.length === 0) throw new Error(`internal: authorization policy ${policy.path} names workload port ${p}, which no port of its Service forwards to`);
+      return mapped;
+    });
+    return { ...rule, operation: { ...rule.operation, ports: [...new Set(ports)] } };
+  });
 }
 
 /** `rules[]` of an AuthorizationPolicy, in model order. */

@@ -18,9 +18,21 @@ export function waypointLabels(revision?: string): Record<string, string> {
  * and ServiceAccount (named after the Gateway) from its `waypoint` template.
  * Rendered to the generated L1 spec of `gateway.networking.k8s.io/v1`
  * `Gateway` (`src/imports/gateway.networking.k8s.io.ts`).
+ *
+ * `infrastructure` states what istiod copies onto those objects: the
+ * waypoint's own labels and no annotation. Without it istiod copies every
+ * label and annotation of the Gateway, including the ones Argo CD adds when
+ * it applies the Gateway (its tracking label `app.kubernetes.io/instance` or
+ * annotation `argocd.argoproj.io/tracking-id`, sync waves and options): the
+ * generated objects would then look like resources of the Application that
+ * Git does not hold, and a sync with prune would delete them.
  */
-export function renderWaypointSpec(): GatewaySpec {
-  return { gatewayClassName: WAYPOINT_CLASS, listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE' }] };
+export function renderWaypointSpec(revision?: string): GatewaySpec {
+  return {
+    gatewayClassName: WAYPOINT_CLASS,
+    listeners: [{ name: 'mesh', port: HBONE_PORT, protocol: 'HBONE' }],
+    infrastructure: { labels: waypointLabels(revision), annotations: {} },
+  };
 }
 
 /** The SPIFFE principal (without `spiffe://`) istiod gives the waypoint of `namespace`. */

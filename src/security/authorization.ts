@@ -218,7 +218,8 @@ export class ServiceAuthorization extends Construct {
       // ambient (issue 17): with a waypoint, the waypoint enforces the policy (targetRefs to the Service);
       // otherwise the workload's sidecar or the node's ztunnel (selector, L4 rules only)
       spec: Lazy.any({
-        produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane, this.waypointTarget()),
+        produce: () => renderAuthorizationPolicySpec(authorizationPolicyAt(this.model, path), this.model.controlPlane, this.waypointTarget(),
+          registeredService(this, 'service', this.service).ports),
       }),
     });
   }

@@ -775,6 +775,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       versions: [...this._versions],
       stableVersion: this._stableVersion,
       egressScoped: this.sidecar !== undefined,
+      ...(this.appMetrics ? { metrics: { port: this.appMetrics.port, path: this.appMetrics.path } } : {}),
     };
   }
 }

@@ -17,6 +17,7 @@ import (
 	istiolog "istio.io/istio/pkg/log"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/analysis"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/behaviour"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/equivalence"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/inject"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
@@ -37,6 +38,7 @@ var Stages = []Stage{
 	{analysis.Stage, analysis.Run},
 	{"inject", inject.Run},
 	{xds.Stage, xds.Run},
+	{behaviour.Stage, behaviour.Run},
 }
 
 func main() {

@@ -1,10 +1,12 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Gateway } from '../../imports/gateway.networking.k8s.io';
-import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
+import { AuthorizationPolicy, AuthorizationPolicySpec, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { MeshModel, ServiceModel } from '../../model';
 import { externalL7Of, WAYPOINT_NAME, waypointOf, waypointOnly, waypointsAllowed } from '../../model/ambient';
+import { prometheusesOf } from '../../model/observability';
 import { gatewayApiVersionServicesOf } from '../../model/routing';
+import { authorizationPoliciesOf, principalOf } from '../../model/security';
 import { renderWaypointSpec, waypointLabels, waypointPrincipal } from '../../render/waypoint';
 
 /** What an ambient MeshService exposes to its finalization. */
@@ -36,7 +38,7 @@ function ensureWaypoint(mesh: MeshModel, owner: IConstruct, namespace: string): 
   const revision = mesh.controlPlanes.find((cp) => cp.ambient)?.revision;
   byNs.set(namespace, new Gateway(owner, 'Waypoint', {
     metadata: { name: WAYPOINT_NAME, namespace, labels: waypointLabels(revision) },
-    spec: renderWaypointSpec(),
+    spec: renderWaypointSpec(revision),
   }));
 }
 
@@ -62,6 +64,7 @@ function attachExternalServices(service: AmbientServiceScope, mesh: MeshModel, m
 export function finalizeAmbientService(service: AmbientServiceScope, model: ServiceModel): void {
   const mesh = MeshModel.of(service);
   attachExternalServices(service, mesh, model);
+  admitScrapes(service, mesh, model);
   const waypoint = waypointOf(mesh, model);
   if (!waypoint) return;
   ensureWaypoint(mesh, service, service.namespace);
@@ -93,4 +96,42 @@ export function finalizeAmbientService(service: AmbientServiceScope, model: Serv
       },
     });
   }
+}
+
+/**
+ * The app's Prometheus servers scrape an ambient pod's own metrics endpoint by pod address,
+ * as ambient workloads themselves (PrometheusAddon joins an ambient mesh), so ztunnel sees
+ * their identity. When an ALLOW policy applies to the pods (the waypoint-only guard, the
+ * service's authorization, a namespace's deny-by-default), a policy of their own admits those
+ * identities on the metrics port, and on nothing else: ztunnel matches L4 only, so the path
+ * cannot be narrowed further.
+ */
+function admitScrapes(service: AmbientServiceScope, mesh: MeshModel, model: ServiceModel): void {
+  const metrics = model.metrics;
+  if (!metrics || prometheusesOf(mesh).length === 0 || !underAllowPolicy(mesh, model) || service.node.tryFindChild('MetricsScrape')) return;
+  new AuthorizationPolicy(service, 'MetricsScrape', {
+    metadata: {
+      name: `${service.serviceName}-metrics-scrape`,
+      namespace: service.namespace,
+      labels: { 'app': service.serviceName, 'app.kubernetes.io/name': service.serviceName },
+    },
+    spec: Lazy.any({
+      produce: (): AuthorizationPolicySpec => ({
+        selector: { matchLabels: { app: service.serviceName } },
+        action: AuthorizationPolicySpecAction.ALLOW,
+        rules: [{
+          from: [{ source: { principals: prometheusesOf(mesh).map((p) => principalOf(mesh.controlPlane, p.namespace, p.serviceAccount)) } }],
+          to: [{ operation: { ports: [String(metrics.port)] } }],
+        }],
+      }),
+    }),
+  });
+}
+
+/** True when an ALLOW policy (Istio's deny-by-default) applies to the service's pods. */
+function underAllowPolicy(mesh: MeshModel, model: ServiceModel): boolean {
+  if (waypointOnly(mesh, model)) return true;
+  return authorizationPoliciesOf(mesh).some((p) => (p.action === undefined || p.action === 'ALLOW')
+    && (p.namespace === model.namespace || (p.namespace === mesh.rootNamespace && !p.selector))
+    && (!p.selector || Object.entries(p.selector).every(([k, v]) => model.selector[k] === v)));
 }
