@@ -14,6 +14,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/equivalence"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/xds"
 )
 
@@ -71,9 +73,19 @@ func hashAll(h interface{ Write([]byte) (int, error) }, kind string, items []pro
 }
 
 // computeFingerprint loads a folder into pilot (in this process: pilot's ambient feature
-// flags are process-wide, so one folder per process).
+// flags are process-wide, so one folder per process), with the TLS Secrets its gateways name
+// (which the cluster's certificate issuer creates): without them pilot drops the TLS
+// listeners, and whatever is routed through them would look unchanged.
 func computeFingerprint(name, dir string) (*fingerprint, error) {
-	env, err := xds.LoadDir(name, dir)
+	ex, err := manifest.Load(name, dir)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := equivalence.TLSSecrets(ex)
+	if err != nil {
+		return nil, err
+	}
+	env, err := xds.Load(equivalence.WithObjects(ex, secrets))
 	if err != nil {
 		return nil, err
 	}

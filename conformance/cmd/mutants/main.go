@@ -52,7 +52,7 @@ type options struct {
 	bin, out, work, self string
 	jobs, perOperator    int
 	timeout              time.Duration
-	only, label          string
+	only, label, merge   string
 	keep, list           bool
 }
 
@@ -69,6 +69,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "title of the report (e.g. the commit)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the mutated folders")
 	flag.BoolVar(&o.list, "list", false, "list the selected mutants and exit")
+	flag.StringVar(&o.merge, "merge", "", "a previous report.json: the mutants run now replace theirs, the others are kept")
 	flag.Parse()
 	if *fp != "" {
 		os.Exit(fingerprintMain(*fp))
@@ -135,7 +136,16 @@ func run(o options, args []string) error {
 		return nil
 	}
 	ctx := context.Background()
-	if err := baselines(ctx, o, programs); err != nil {
+	var needed []*program
+	for _, p := range programs {
+		for _, m := range mutants {
+			if m.Program == p.Name {
+				needed = append(needed, p)
+				break
+			}
+		}
+	}
+	if err := baselines(ctx, o, needed); err != nil {
 		return err
 	}
 	results := make([]*result, len(mutants))
@@ -166,7 +176,18 @@ func run(o options, args []string) error {
 	if !o.keep {
 		_ = os.RemoveAll(o.work)
 	}
-	rep := newReport(o.label, programs, results, time.Since(t0))
+	took := time.Since(t0)
+	label := o.label
+	if o.merge != "" {
+		prev, err := readReport(o.merge)
+		if err != nil {
+			return err
+		}
+		results = mergeResults(prev.Results, results)
+		took += time.Duration(prev.Seconds * float64(time.Second))
+		label = fmt.Sprintf("%s\n\n%d mutants judged again: %s", prev.Label, len(mutants), o.label)
+	}
+	rep := newReport(label, programs, results, took)
 	if err := rep.write(o.out); err != nil {
 		return err
 	}
@@ -281,13 +302,22 @@ func classifySurvivor(ctx context.Context, o options, p *program, dir string, r 
 		return
 	}
 	r.Differs = p.Fingerprint.differences(fp)
-	if len(r.Differs) == 0 {
-		r.Class = Equivalent
-		r.Reason = fmt.Sprintf("pilot generates byte-identical LDS/CDS/RDS/EDS for all %d proxies%s: no request through the mesh can tell this mutant from the original", len(fp.Proxies), ztunnelNote(fp))
+	if len(r.Differs) > 0 {
+		r.Class = Survived
+		r.Reason = "no stage fails, yet pilot's config changes at: " + strings.Join(r.Differs, "; ")
 		return
 	}
-	r.Class = Survived
-	r.Reason = "no stage fails, yet pilot's config changes at: " + strings.Join(r.Differs, "; ")
+	identical := fmt.Sprintf("pilot generates byte-identical LDS/CDS/RDS/EDS for all %d proxies%s", len(fp.Proxies), ztunnelNote(fp))
+	if why := readOnlyByPilot(p.Folder, r.Mutant); why != "" {
+		r.Class = Survived
+		r.Reason = identical + ", but that is no proof: " + why
+		if arg := argued(p.Folder, r.Mutant); arg != "" {
+			r.Class, r.Reason = Equivalent, identical+"; "+arg
+		}
+		return
+	}
+	r.Class = Equivalent
+	r.Reason = identical + ": the object is read by istiod alone, so no request through the mesh can tell this mutant from the original"
 }
 
 func ztunnelNote(fp *fingerprint) string {

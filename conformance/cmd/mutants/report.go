@@ -226,3 +226,39 @@ func (r *report) listing(b *strings.Builder, class, title, intro string) {
 		}
 	}
 }
+
+func readReport(path string) (*report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r := &report{}
+	if err := json.Unmarshal(data, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// mergeResults replaces the previous results of the mutants judged again (by ID), keeps the
+// others in their order, and appends mutants the previous report did not have.
+func mergeResults(prev, now []*result) []*result {
+	byID := map[string]*result{}
+	for _, r := range now {
+		byID[r.ID] = r
+	}
+	out := make([]*result, 0, len(prev))
+	for _, r := range prev {
+		if x, ok := byID[r.ID]; ok {
+			out = append(out, x)
+			delete(byID, r.ID)
+			continue
+		}
+		out = append(out, r)
+	}
+	for _, r := range now {
+		if _, ok := byID[r.ID]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}

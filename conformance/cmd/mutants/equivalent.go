@@ -1,0 +1,67 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/mutate"
+)
+
+// When is a survivor equivalent? Pilot's generated config (the fingerprint) being identical
+// proves it only for what pilot alone reads, translated by pilot's own code. The oracle's
+// environment does not run everything else that acts on an output: it models sidecar
+// injection (the webhook's selectors), istio-cni's capture and the waypoint Deployment that
+// istiod's deployment controller creates. A field one of those reads can change what a
+// cluster does while the modelled config stays identical, so such a survivor stays a
+// survivor unless an argument below, checked against the output, shows it is equivalent.
+
+// readOnlyByPilot returns "" when pilot is the only reader of the mutated field, else what
+// else reads it.
+func readOnlyByPilot(f *mutate.Folder, m *mutate.Mutant) string {
+	d := doc(f, m)
+	if d == nil {
+		return "the mutated object is not in the output"
+	}
+	gk := d.GroupKind()
+	group, _, _ := strings.Cut(gk, "/")
+	switch {
+	case strings.HasSuffix(group, ".istio.io"):
+		return ""
+	case gk == "gateway.networking.k8s.io/Gateway":
+		if class, _ := mutate.Get(d.Object, mutate.Path{"spec", "gatewayClassName"}); class == "istio-waypoint" && m.Path != `metadata.labels["istio.io/waypoint-for"]` {
+			return "istiod's deployment controller builds the waypoint's Deployment and Service from this Gateway, which the oracle's environment models"
+		}
+		return ""
+	case group == "gateway.networking.k8s.io":
+		return ""
+	case gk == "Namespace", gk == "Service":
+		return "Kubernetes admission, istio-cni and ztunnel read it too, which the oracle's environment models rather than runs"
+	}
+	return "the pod template is read by the injection webhook's selectors and istio-cni, which the oracle's environment models rather than runs"
+}
+
+// argued returns the argument that a mutant pilot's config cannot tell apart is equivalent,
+// when one applies to it ("" otherwise). Each argument names the code that settles it.
+func argued(f *mutate.Folder, m *mutate.Mutant) string {
+	d := doc(f, m)
+	if d == nil {
+		return ""
+	}
+	// a pod with a sidecar is never captured by istio-cni (cni/pkg/util/enablement_selector.go:
+	// podHasSidecar opts it out), and the injection webhook's selectors do not read the label
+	if m.Path == `spec.template.metadata.labels["istio.io/dataplane-mode"]` && m.New == "ambient" {
+		inject, _ := mutate.Get(d.Object, mutate.Path{"spec", "template", "metadata", "labels", "sidecar.istio.io/inject"})
+		if inject == "true" {
+			return "the pod asks for a sidecar (sidecar.istio.io/inject: \"true\", which the injection webhook's object selector reads; it does not read istio.io/dataplane-mode), and istio-cni never captures a pod with a sidecar (cni/pkg/util/enablement_selector.go, podHasSidecar): the label has no reader"
+		}
+	}
+	return ""
+}
+
+func doc(f *mutate.Folder, m *mutate.Mutant) *mutate.Doc {
+	for _, file := range f.Files {
+		if file.Name == m.File && m.Doc < len(file.Docs) {
+			return file.Docs[m.Doc]
+		}
+	}
+	return nil
+}
