@@ -18,6 +18,7 @@ import (
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/analysis"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/behaviour"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/enrolment"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/equivalence"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/inject"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
@@ -39,6 +40,7 @@ var Stages = []Stage{
 	{"inject", inject.Run},
 	{xds.Stage, xds.Run},
 	{behaviour.Stage, behaviour.Run},
+	{enrolment.Stage, enrolment.Run},
 }
 
 func main() {
