@@ -58,8 +58,8 @@ type cluster struct {
 	workloads []*workload
 	nsLabels  map[string]map[string]string
 	webhooks  []webhook
-	cni       []enablement // nil without istio-cni
-	accounts  map[string]bool                      // <namespace>/<name> of the emitted ServiceAccounts
+	cni       []enablement    // nil without istio-cni
+	accounts  map[string]bool // <namespace>/<name> of the emitted ServiceAccounts
 }
 
 // Run checks the output of ex against its intent.
