@@ -11,7 +11,11 @@
 //     every authorization policy names;
 //   - telemetry identity: Istio's canonical service and revision of the pod (the
 //     destination_canonical_* labels of its metrics, Kiali's app and version) are the service's
-//     and the version's names.
+//     and the version's names;
+//   - wiring: the service's Service (and each version Service of the Gateway API flavour)
+//     forwards every declared port to the port the app listens on, with the protocol Istio
+//     derives from it (kube.ConvertProtocol, as pilot does) being the declared one: a TCP port
+//     gets none of the service's HTTP routing or policy.
 //
 // The other stages load pods into pilot with the data plane their labels suggest; this stage
 // is what fails when a namespace or pod label keeps a declared workload out of its data plane.
@@ -25,8 +29,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
+	"istio.io/istio/pkg/config/kube"
+	"istio.io/istio/pkg/config/protocol"
 	kubelabels "istio.io/istio/pkg/kube/labels"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/behaviour"
@@ -43,6 +50,7 @@ type workload struct {
 	labels, annotations   map[string]string
 	serviceAccount        string
 	hostNetwork           bool
+	ports                 []corev1.ContainerPort
 }
 
 func (w *workload) subject() string { return fmt.Sprintf("%s %s/%s", w.kind, w.namespace, w.name) }
@@ -60,6 +68,7 @@ type cluster struct {
 	webhooks  []webhook
 	cni       []enablement    // nil without istio-cni
 	accounts  map[string]bool // <namespace>/<name> of the emitted ServiceAccounts
+	services  map[string]*corev1.Service
 }
 
 // Run checks the output of ex against its intent.
@@ -104,6 +113,10 @@ func (c *cluster) service(s *behaviour.ServiceIntent) []assertion {
 		return []assertion{{false, subject, fmt.Sprintf("no workload of the output has pods labelled %v", s.Selector)}}
 	}
 	var out []assertion
+	out = append(out, c.wiring(s, s.Name, pods)...)
+	for _, vs := range s.VersionServices {
+		out = append(out, c.wiring(s, vs.Name, pods)...)
+	}
 	for _, w := range pods {
 		v := versionOf(s, w)
 		sub := fmt.Sprintf("%s (%s %s)", w.subject(), s.Name, v)
@@ -277,13 +290,19 @@ func istioLabels(l map[string]string) map[string]string {
 
 // read collects the workloads, namespaces, injection webhooks and istio-cni's selectors.
 func read(ex *manifest.Example) (*cluster, error) {
-	c := &cluster{nsLabels: map[string]map[string]string{}, accounts: map[string]bool{}}
+	c := &cluster{nsLabels: map[string]map[string]string{}, accounts: map[string]bool{}, services: map[string]*corev1.Service{}}
 	for _, o := range ex.Objects {
 		switch {
 		case o.GetKind() == "Namespace" && o.Group() == "":
 			c.nsLabels[o.GetName()] = o.GetLabels()
 		case o.GetKind() == "ServiceAccount" && o.Group() == "":
 			c.accounts[o.GetNamespace()+"/"+o.GetName()] = true
+		case o.GetKind() == "Service" && o.Group() == "":
+			svc := &corev1.Service{}
+			if err := yaml.Unmarshal(o.Raw, svc); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.ID(), err)
+			}
+			c.services[o.GetNamespace()+"/"+o.GetName()] = svc
 		case o.GetKind() == "MutatingWebhookConfiguration":
 			hooks, err := injectionWebhooks(o)
 			if err != nil {
@@ -343,8 +362,12 @@ func podTemplate(o manifest.Object) *workload {
 	if sa == "" {
 		sa = "default"
 	}
+	var ports []corev1.ContainerPort
+	for _, ct := range t.Spec.Containers {
+		ports = append(ports, ct.Ports...)
+	}
 	return &workload{kind: o.GetKind(), namespace: o.GetNamespace(), name: o.GetName(), labels: t.Metadata.Labels,
-		annotations: t.Metadata.Annotations, serviceAccount: sa, hostNetwork: t.Spec.HostNetwork}
+		annotations: t.Metadata.Annotations, serviceAccount: sa, hostNetwork: t.Spec.HostNetwork, ports: ports}
 }
 
 // injectionWebhooks are the sidecar injection webhooks of a MutatingWebhookConfiguration
@@ -394,4 +417,57 @@ func selector(s *metav1.LabelSelector) (labels.Selector, error) {
 		return labels.Everything(), nil
 	}
 	return metav1.LabelSelectorAsSelector(s)
+}
+
+// wiring asserts that the Service name forwards every declared port of s to the port the app
+// listens on, as the protocol declared.
+func (c *cluster) wiring(s *behaviour.ServiceIntent, name string, pods []*workload) []assertion {
+	subject := fmt.Sprintf("Service %s/%s", s.Namespace, name)
+	svc := c.services[s.Namespace+"/"+name]
+	if svc == nil {
+		return []assertion{{false, subject, "the output has no such Service, yet the intent routes to it"}}
+	}
+	var out []assertion
+	for _, p := range s.Ports {
+		var sp *corev1.ServicePort
+		for i := range svc.Spec.Ports {
+			if int(svc.Spec.Ports[i].Port) == p.Port {
+				sp = &svc.Spec.Ports[i]
+			}
+		}
+		if sp == nil {
+			out = append(out, assertion{false, subject, fmt.Sprintf("has no port %d, declared %s", p.Port, p.Name)})
+			continue
+		}
+		target := resolveTarget(*sp, pods)
+		proto := kube.ConvertProtocol(sp.Port, sp.Name, sp.Protocol, sp.AppProtocol)
+		want := declaredProtocol(p.Protocol)
+		out = append(out, assertion{target == p.TargetPort && proto == want, subject,
+			fmt.Sprintf("port %d forwards to pod port %d as %s; declared the app's port %d as %s", p.Port, target, proto, p.TargetPort, want)})
+	}
+	return out
+}
+
+// resolveTarget is the pod port a Service port sends to: its number, or the container port of
+// that name on the service's pods (0 when no pod declares it).
+func resolveTarget(sp corev1.ServicePort, pods []*workload) int {
+	if sp.TargetPort.Type == intstr.Int {
+		if sp.TargetPort.IntVal == 0 {
+			return int(sp.Port)
+		}
+		return int(sp.TargetPort.IntVal)
+	}
+	for _, w := range pods {
+		for _, n := range w.ports {
+			if n.Name == sp.TargetPort.StrVal {
+				return int(n.ContainerPort)
+			}
+		}
+	}
+	return 0
+}
+
+// declaredProtocol is Istio's protocol for the intent's port protocol.
+func declaredProtocol(p string) protocol.Instance {
+	return protocol.Parse(p)
 }

@@ -69,6 +69,20 @@ apiVersion: v1
 kind: ServiceAccount
 metadata: {name: users, namespace: shop}
 ---
+apiVersion: v1
+kind: Service
+metadata: {name: orders, namespace: shop}
+spec:
+  selector: {app: orders}
+  ports: [{name: http, port: 80, targetPort: 5000, appProtocol: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: users, namespace: shop}
+spec:
+  selector: {app: users}
+  ports: [{name: http, port: 80, targetPort: web}]
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: orders-v1, namespace: shop}
@@ -93,14 +107,16 @@ spec:
       labels: {app: users, version: v1, sidecar.istio.io/inject: "false", istio.io/dataplane-mode: ambient}
     spec:
       serviceAccountName: users
-      containers: [{name: users, image: users:1}]
+      containers: [{name: users, image: users:1, ports: [{name: web, containerPort: 8080}]}]
 `
 
 func intent() *behaviour.Intent {
 	return &behaviour.Intent{Services: []*behaviour.ServiceIntent{
 		{Name: "orders", Namespace: "shop", ServiceAccount: "orders", Selector: map[string]string{"app": "orders"}, DataPlane: "sidecar",
+			Ports:    []behaviour.PortIntent{{Name: "http", Port: 80, TargetPort: 5000, Protocol: "http"}},
 			Versions: []behaviour.VersionIntent{{Name: "v1", PodLabels: map[string]string{"app": "orders", "version": "v1"}}}},
 		{Name: "users", Namespace: "shop", ServiceAccount: "users", Selector: map[string]string{"app": "users"}, DataPlane: "ambient",
+			Ports:    []behaviour.PortIntent{{Name: "http", Port: 80, TargetPort: 8080, Protocol: "http"}},
 			Versions: []behaviour.VersionIntent{{Name: "v1", PodLabels: map[string]string{"app": "users", "version": "v1"}}}},
 	}}
 }
@@ -156,6 +172,14 @@ func TestFailures(t *testing.T) {
 			"app.kubernetes.io/version: v1}", "app.kubernetes.io/version: v2}", `canonical service "orders" revision "v2"; declared "orders" version "v1"`},
 		{"Istio reports the pod's metrics under another service",
 			"app.kubernetes.io/name: orders", "app.kubernetes.io/name: users", `canonical service "users" revision "v1"`},
+		{"the Service forwards to a port the app does not listen on",
+			"targetPort: 5000", "targetPort: 5001", "Service shop/orders: port 80 forwards to pod port 5001 as HTTP; declared the app's port 5000 as HTTP"},
+		{"the Service names a port no container declares",
+			"targetPort: web", "targetPort: www", "Service shop/users: port 80 forwards to pod port 0 as HTTP"},
+		{"the Service's port is TCP: none of the HTTP intent applies",
+			"appProtocol: http", "appProtocol: tcp", "port 80 forwards to pod port 5000 as TCP; declared the app's port 5000 as HTTP"},
+		{"the Service's port moved",
+			"port: 80, targetPort: 5000", "port: 81, targetPort: 5000", "Service shop/orders: has no port 80, declared http"},
 		{"no workload runs the service",
 			"labels: {app: orders, version: v1, app.kubernetes", "labels: {app: order, version: v1, app.kubernetes", "service shop/orders: no workload of the output has pods labelled map[app:orders]"},
 	}
@@ -174,6 +198,31 @@ func TestFailures(t *testing.T) {
 func TestAMissingServiceAccountFails(t *testing.T) {
 	fails := run(t, "metadata: {name: orders, namespace: shop}", "metadata: {name: orders-old, namespace: shop}")
 	if len(fails) != 1 || !strings.Contains(fails[0], "runs as ServiceAccount shop/orders (emitted: false)") {
+		t.Errorf("failures %v", fails)
+	}
+}
+
+func TestAVersionServiceTheIntentRoutesToMustExist(t *testing.T) {
+	objs, err := manifest.Parse("shop.k8s.yaml", []byte(controlPlane+"\n---\n"+shop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := read(&manifest.Example{Name: "shop", Objects: objs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := intent()
+	in.Services[0].VersionServices = append(in.Services[0].VersionServices, struct {
+		Version string `json:"version"`
+		Name    string `json:"name"`
+	}{"v1", "orders-v1"})
+	var fails []string
+	for _, a := range c.check(in) {
+		if !a.ok {
+			fails = append(fails, a.subject+": "+a.message)
+		}
+	}
+	if len(fails) != 1 || fails[0] != "Service shop/orders-v1: the output has no such Service, yet the intent routes to it" {
 		t.Errorf("failures %v", fails)
 	}
 }
