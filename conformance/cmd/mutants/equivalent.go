@@ -39,11 +39,20 @@ func readOnlyByPilot(f *mutate.Folder, m *mutate.Mutant) string {
 	return "the pod template is read by the injection webhook's selectors and istio-cni, which the oracle's environment models rather than runs"
 }
 
-// argued returns the argument that a mutant pilot's config cannot tell apart is equivalent,
-// when one applies to it ("" otherwise). Each argument names the code that settles it.
-func argued(f *mutate.Folder, m *mutate.Mutant) string {
+// argued returns the argument that a survivor is equivalent, when one applies to it ("" otherwise):
+// identical tells whether pilot's config is identical to the original's. Each argument names
+// the code that settles it and is checked against the output.
+func argued(f *mutate.Folder, m *mutate.Mutant, identical bool) string {
 	d := doc(f, m)
 	if d == nil {
+		return ""
+	}
+	// a gateway listens on the target port of its Service port (pilot's port translation,
+	// pilot/pkg/model/gateway.go): the Service and the gateway's listener move together
+	if m.Operator == "target-port" && d.GroupKind() == "Service" && selectsGateway(f, d) {
+		return "the Service selects an injected gateway, whose listener pilot binds to the Service port's target port (pilot/pkg/model/gateway.go, port translation): requests still enter through the Service port and reach the listener; the container port is informational"
+	}
+	if !identical {
 		return ""
 	}
 	// a pod with a sidecar is never captured by istio-cni (cni/pkg/util/enablement_selector.go:
@@ -64,4 +73,34 @@ func doc(f *mutate.Folder, m *mutate.Mutant) *mutate.Doc {
 		}
 	}
 	return nil
+}
+
+// selectsGateway reports whether a Service selects pods injected with the gateway template.
+func selectsGateway(f *mutate.Folder, svc *mutate.Doc) bool {
+	sel, _ := mutate.Get(svc.Object, mutate.Path{"spec", "selector"})
+	want, _ := sel.(map[string]any)
+	if len(want) == 0 {
+		return false
+	}
+	for _, file := range f.Files {
+		for _, d := range file.Docs {
+			if d.Object == nil || d.Namespace() != svc.Namespace() {
+				continue
+			}
+			tpl, _ := mutate.Get(d.Object, mutate.Path{"spec", "template", "metadata", "annotations", "inject.istio.io/templates"})
+			if tpl != "gateway" {
+				continue
+			}
+			l, _ := mutate.Get(d.Object, mutate.Path{"spec", "template", "metadata", "labels"})
+			labels, _ := l.(map[string]any)
+			matches := true
+			for k, v := range want {
+				matches = matches && labels[k] == v
+			}
+			if matches {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -305,13 +305,16 @@ func classifySurvivor(ctx context.Context, o options, p *program, dir string, r 
 	if len(r.Differs) > 0 {
 		r.Class = Survived
 		r.Reason = "no stage fails, yet pilot's config changes at: " + strings.Join(r.Differs, "; ")
+		if arg := argued(p.Folder, r.Mutant, false); arg != "" {
+			r.Class, r.Reason = Equivalent, "pilot's config changes at "+strings.Join(r.Differs, "; ")+", consistently: "+arg
+		}
 		return
 	}
 	identical := fmt.Sprintf("pilot generates byte-identical LDS/CDS/RDS/EDS for all %d proxies%s", len(fp.Proxies), ztunnelNote(fp))
 	if why := readOnlyByPilot(p.Folder, r.Mutant); why != "" {
 		r.Class = Survived
 		r.Reason = identical + ", but that is no proof: " + why
-		if arg := argued(p.Folder, r.Mutant); arg != "" {
+		if arg := argued(p.Folder, r.Mutant, true); arg != "" {
 			r.Class, r.Reason = Equivalent, identical+"; "+arg
 		}
 		return
