@@ -70,12 +70,13 @@ type report struct {
 	ByProgram   map[string]*tally `json:"byProgram"`
 	FirstKiller map[string]int    `json:"firstKillingStage"` // stage -> mutants it is the first to fail
 	AnyKiller   map[string]int    `json:"killingStage"`      // stage -> mutants it fails
+	OnlyKiller  map[string]int    `json:"onlyKillingStage"`  // stage -> mutants no other stage fails
 	Results     []*result         `json:"results"`
 }
 
 func newReport(label string, programs []*program, results []*result, took time.Duration) *report {
 	r := &report{Label: label, Seconds: took.Seconds(), ByOperator: map[string]*tally{}, ByProgram: map[string]*tally{},
-		FirstKiller: map[string]int{}, AnyKiller: map[string]int{}, Results: results}
+		FirstKiller: map[string]int{}, AnyKiller: map[string]int{}, OnlyKiller: map[string]int{}, Results: results}
 	for _, p := range programs {
 		r.Programs = append(r.Programs, p.Name)
 	}
@@ -100,6 +101,9 @@ func newReport(label string, programs []*program, results []*result, took time.D
 			r.FirstKiller[first]++
 			for _, s := range res.Stages {
 				r.AnyKiller[s]++
+			}
+			if len(res.Stages) == 1 && res.Schema == "" {
+				r.OnlyKiller[res.Stages[0]]++
 			}
 		}
 	}
@@ -154,7 +158,9 @@ func (r *report) markdown() string {
 	}
 	b.WriteString(r.summaryText())
 	fmt.Fprintf(&b, "\nPrograms: %s.\n\n", strings.Join(r.Programs, ", "))
-	b.WriteString("## First stage to fail each killed mutant\n\n| stage | first to fail | fails |\n|---|---:|---:|\n")
+	b.WriteString("## Stages that fail the killed mutants\n\n")
+	b.WriteString("Without a stage, the mutants only it fails would survive: the last column is the killed share without it.\n\n")
+	b.WriteString("| stage | first to fail | fails | only this stage fails | killed % without it |\n|---|---:|---:|---:|---:|\n")
 	stages := sortedKeys(r.FirstKiller)
 	for s := range r.AnyKiller {
 		if r.FirstKiller[s] == 0 {
@@ -163,7 +169,13 @@ func (r *report) markdown() string {
 	}
 	sort.SliceStable(stages, func(i, j int) bool { return stageRank(stages[i]) < stageRank(stages[j]) })
 	for _, s := range stages {
-		fmt.Fprintf(&b, "| %s | %d | %d |\n", s, r.FirstKiller[s], r.AnyKiller[s])
+		without := r.Total
+		if s == "validation" {
+			without.KilledValidation -= r.OnlyKiller[s]
+		} else {
+			without.Killed -= r.OnlyKiller[s]
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %s |\n", s, r.FirstKiller[s], r.AnyKiller[s], r.OnlyKiller[s], pct(without.Score()))
 	}
 	b.WriteString("\n(schema: rejected by the CRD's openAPIV3Schema or CEL rules, as the API server would.)\n\n## By operator\n\n")
 	var ops []string
