@@ -190,7 +190,7 @@ project.addTask('conformance:argo', {
 project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
 project.npmignore?.exclude('/conformance/');
 project.addTask('conformance', {
-  description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, run Istio's validation, analyzers, injection webhook and xDS generation on each, then conformance:argo (needs Go)",
+  description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, run Istio's validation, analyzers, injection webhook and xDS generation on each and send the requests of its mesh-intent.jsonc through the generated config (behaviour), then conformance:argo (needs Go)",
   env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
   steps: [
     { spawn: copyIstio.name },

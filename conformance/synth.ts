@@ -12,6 +12,7 @@ import { App } from 'cdk8s';
 import { buildUpgrade, UpgradeStep } from '../examples/canary-upgrade/main';
 import { buildAmbientShop } from '../examples/flask-shop/ambient';
 import { buildShop } from '../examples/flask-shop/main';
+import { buildLocalCluster } from '../examples/local-cluster/main';
 import { buildMultiTeam } from '../examples/multi-team/main';
 import { MeshApp, RoutingApi } from '../src';
 import { QUICK_START_HEADING, runSnippet, snippetAfter } from '../test/docs/readme-snippet';
@@ -40,6 +41,8 @@ const programs = new Map<string, Program>([
   ['canary-upgrade-step1', meshApp((app) => buildUpgrade(app, UpgradeStep.CANARY))],
   ['canary-upgrade-step2', meshApp((app) => buildUpgrade(app, UpgradeStep.COMPLETE))],
   ['multi-team', meshApp(buildMultiTeam)],
+  // the README's "Try it on a local cluster" (its 90/10 split and its 403 are behaviour cases)
+  ['local-cluster', meshApp(buildLocalCluster)],
   ['readme-quick-start', (outdir) => {
     // the snippet constructs its own MeshApp; cdk8s reads the outdir from the environment
     const saved = process.env.CDK8S_OUTDIR;

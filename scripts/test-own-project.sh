@@ -53,7 +53,7 @@ echo "own-project: installed typescript $installed"
 [ "${PIPESTATUS[0]}" = 0 ] || { echo "own-project: cdk8s synth failed"; exit 1; }
 
 # the files the README promises, and only those
-expected=$(sed -n '/<!-- test: own-project\/synth -->/,/^## /p' "$ROOT/README.md" | grep -o 'dist/[a-z.-]*\.\(k8s\.yaml\|md\)' | sort -u)
+expected=$(sed -n '/<!-- test: own-project\/synth -->/,/^## /p' "$ROOT/README.md" | grep -o 'dist/[a-z.-]*\.\(k8s\.yaml\|md\|jsonc\)' | sort -u)
 actual=$(cd "$PROJECT" && find dist -type f | sort)
 if [ "$expected" != "$actual" ]; then
   echo "own-project: cdk8s synth wrote"; echo "$actual"; echo "but the README says"; echo "$expected"; exit 1

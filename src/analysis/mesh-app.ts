@@ -28,11 +28,13 @@ export interface MeshAppProps extends AppProps {
   readonly topologyFile?: string;
 
   /**
-   * Write the mesh's resolved intent (services, calls, routes, releases,
-   * policies, mTLS, tokens, gateways, data planes; read from the mesh model,
-   * not from the manifests) beside the manifests, as JSON with a `version`
-   * field. The conformance suite's behaviour stage judges an output folder
-   * against it.
+   * Write the mesh's resolved intent beside the manifests, as JSON with a
+   * `version` field.
+   *
+   * It holds what the constructs declared (services, calls, routes, releases,
+   * policies, mTLS, tokens, gateways, data planes), read from the mesh model,
+   * not from the manifests: the conformance suite's behaviour stage judges an
+   * output folder against it.
    *
    * @default true
    */

@@ -46,7 +46,9 @@ export function renderAuthorizationPolicySpec(policy: AuthorizationPolicyModel, 
       : policy.selector ? { selector: { matchLabels: { ...policy.selector } } } : {}),
     ...(policy.action ? { action: ACTIONS[policy.action] } : {}),
     ...(policy.provider !== undefined ? { provider: { name: policy.provider } } : {}),
-    ...(policy.rules ? { rules: renderAuthorizationRules(waypointServices.length > 0 ? atServicePorts(policy, servicePorts) : policy.rules, mesh) } : {}),
+    ...(policy.rules
+      ? { rules: renderAuthorizationRules(waypointServices.length > 0 ? atServicePorts(policy, servicePorts) : policy.rules, mesh) }
+      : {}),
   };
 }
 

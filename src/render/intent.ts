@@ -50,16 +50,24 @@ export function renderMeshIntent(model: MeshModel): MeshIntentDocument {
       ambient: model.controlPlanes.some((c) => c.ambient === true),
     },
     namespaces: namespacesOf(model),
-    services: model.services.map((s) => serviceIntent(model, s)),
-    identities: identitiesOf(model).map((i) => ({ path: i.path, namespace: i.namespace, serviceAccount: i.serviceAccount })),
-    peerAuthentications: peerAuthentications(model).map((pa) => ({ ...pa, namespace: namespaceOf(model, pa) })),
-    authorizationPolicies: authorizationPoliciesOf(model),
-    jwtProviders: jwtProvidersOf(model).map((p) => ({ ...p, namespace: namespaceOf(model, p) })),
-    jwtRequirements: jwtRequirementsOf(model),
-    gateways: gatewaysOf(model),
-    externalServices: externalServicesOf(model),
-    prometheus: prometheusesOf(model),
+    services: sorted(model.services, (s) => s.host).map((s) => serviceIntent(model, s)),
+    identities: sorted(identitiesOf(model), (i) => i.path).map((i) => ({ path: i.path, namespace: i.namespace, serviceAccount: i.serviceAccount })),
+    peerAuthentications: sorted(peerAuthentications(model), (pa) => pa.path).map((pa) => ({ ...pa, namespace: namespaceOf(model, pa) })),
+    authorizationPolicies: sorted(authorizationPoliciesOf(model), (p) => p.path),
+    jwtProviders: sorted(jwtProvidersOf(model), (p) => p.path).map((p) => ({ ...p, namespace: namespaceOf(model, p) })),
+    jwtRequirements: sorted(jwtRequirementsOf(model), (r) => `${r.path}|${r.serviceHost}`),
+    gateways: sorted(gatewaysOf(model), (g) => g.path),
+    externalServices: sorted(externalServicesOf(model), (x) => x.path),
+    prometheus: sorted(prometheusesOf(model), (p) => p.path),
   };
+}
+
+/**
+ * `items` ordered by `key`: the document does not depend on the order constructs were
+ * declared in (only orders that mean something are kept: a service's routes, a policy's rules).
+ */
+function sorted<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** The document as `MeshApp` writes it: two-space indented JSON and a final newline. */
@@ -98,9 +106,9 @@ function serviceIntent(model: MeshModel, service: ServiceModel): Record<string, 
     waypointServices: waypointServicesOf(model, service),
     waypointOnly: waypointOnly(model, service),
     // who it calls: `dependsOn` and the callers `allowFrom` admits
-    calls: model.edgesFrom(service.host).map((e) => ({ host: e.to.host, reason: e.reason })),
+    calls: sorted(model.edgesFrom(service.host), (e) => `${e.to.host}|${e.reason}`).map((e) => ({ host: e.to.host, reason: e.reason })),
     // `<namespace>/<host>` of the external services it calls
-    externalHosts: model.extraEgressHosts(service.host),
+    externalHosts: [...model.extraEgressHosts(service.host)].sort(),
     clientTls: clientTlsModeOf(model, service.host),
     routes: traffic?.routes ?? [],
     releases: traffic?.releases ?? [],

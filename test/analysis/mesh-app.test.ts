@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
-import { MeshApp, MeshService } from '../../src';
+import { CanaryRelease, HttpMethod, MeshApp, MeshService, Protocol } from '../../src';
 import { MeshModel } from '../../src/model';
 import { assertValidManifests } from '../util';
 
@@ -23,7 +23,7 @@ describe('MeshApp', () => {
     const users = new MeshService(chart, 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
     new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'b:1' }] }).dependsOn(users);
     app.synth();
-    expect(readAll(outdir)).toEqual(['mesh.md', 'shop.k8s.yaml']);
+    expect(readAll(outdir)).toEqual(['mesh-intent.jsonc', 'mesh.md', 'shop.k8s.yaml']);
     const md = fs.readFileSync(path.join(outdir, 'mesh.md'), 'utf8');
     expect(md).toContain('```mermaid\nflowchart LR\n');
     expect(md).toContain('svc_shop__orders -.->|"calls · mTLS optional"| svc_shop__users');
@@ -31,9 +31,9 @@ describe('MeshApp', () => {
     assertValidManifests(YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, 'shop.k8s.yaml'), 'utf8')).map((d: any) => d.toJS()));
   });
 
-  test('topologyDiagram: false writes manifests only', () => {
+  test('topologyDiagram: false and meshIntent: false write manifests only', () => {
     const outdir = tmp();
-    const app = new MeshApp({ outdir, topologyDiagram: false });
+    const app = new MeshApp({ outdir, topologyDiagram: false, meshIntent: false });
     new MeshService(new Chart(app, 'c'), 'users', { versions: [{ name: 'v1', image: 'a:1' }] });
     app.synth();
     expect(readAll(outdir)).toEqual(['c.k8s.yaml']);
@@ -83,7 +83,7 @@ describe('MeshApp synthesis path', () => {
     const plain = new App({ outdir: plainDir });
     build(plain);
     plain.synth();
-    const meshApp = new MeshApp({ outdir: meshDir, topologyDiagram: false });
+    const meshApp = new MeshApp({ outdir: meshDir, topologyDiagram: false, meshIntent: false });
     build(meshApp);
     meshApp.synth();
     expect(readAll(meshDir)).toEqual(readAll(plainDir));
@@ -130,7 +130,7 @@ describe('MeshApp synthesis path', () => {
       const plain = new App({ outdir: plainDir, yamlOutputType, recordConstructMetadata: true });
       make(plain);
       plain.synth();
-      const meshApp = new MeshApp({ outdir: meshDir, yamlOutputType, recordConstructMetadata: true, topologyDiagram: false });
+      const meshApp = new MeshApp({ outdir: meshDir, yamlOutputType, recordConstructMetadata: true, topologyDiagram: false, meshIntent: false });
       make(meshApp);
       meshApp.synth();
       const expected = filesUnder(plainDir);
@@ -196,7 +196,7 @@ describe('MeshApp atomic synthesis', () => {
     build(good, 'reg.example/users:1.0.0', false);
     good.synth();
     const before = snapshotDir(outdir);
-    expect([...before.keys()].sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml', written].sort());
+    expect([...before.keys()].sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'mesh-intent.jsonc', written].sort());
     assertValidManifests(YAML.parseAllDocuments(before.get('a.k8s.yaml')!.toString()).map((d: any) => d.toJS()));
 
     const bad = new MeshApp({ outdir, topologyFile });
@@ -215,7 +215,7 @@ describe('MeshApp atomic synthesis', () => {
     good.synth();
     const md = fs.readFileSync(path.join(root, 'mesh.md'));
     const manifests = snapshotDir(outdir);
-    expect([...manifests.keys()].sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml']);
+    expect([...manifests.keys()].sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'mesh-intent.jsonc']);
 
     const bad = new MeshApp({ outdir, topologyFile: '../mesh.md' });
     build(bad, 'reg.example/users:2.0.0', true);
@@ -241,7 +241,7 @@ describe('MeshApp atomic synthesis', () => {
     const app = new MeshApp({ outdir });
     build(app, 'reg.example/users:1.0.0', false);
     app.synth();
-    expect(readAll(outdir)).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'kustomization.yaml', 'mesh.md']);
+    expect(readAll(outdir)).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'kustomization.yaml', 'mesh-intent.jsonc', 'mesh.md']);
     expect(fs.readFileSync(path.join(outdir, 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
   });
 });
@@ -255,5 +255,55 @@ describe('MeshApp object size limit', () => {
     new ApiObject(chart, 'big', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: 'x'.repeat(1600 * 1024) } } as any);
     expect(() => app.synth()).toThrow(/^\[a\] 'metadata.name' names a ConfigMap of 16\d{5} bytes, over the API server's request limit of 1572864 bytes \(1.5 MiB\): kubectl apply and Argo CD cannot create it, got "big". Fix: split the content/);
     expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('MeshApp mesh intent', () => {
+  function shop(app: App) {
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const users = new MeshService(chart, 'users', { ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }], versions: [{ name: 'v1', image: 'a:1' }] });
+    const orders = new MeshService(chart, 'orders', { versions: [{ name: 'v1', image: 'b:1' }, { name: 'v2', image: 'b:2' }] });
+    orders.dependsOn(users);
+    users.allowFrom(orders, { methods: [HttpMethod.GET], ports: [80] });
+    new CanaryRelease(chart, 'orders-canary', { service: orders, stable: 'v1', canary: 'v2', canaryPercentage: 10 });
+  }
+
+  test('writes mesh-intent.jsonc: the declared intent as JSON with kind and version, read from the model', () => {
+    const outdir = tmp();
+    const app = new MeshApp({ outdir });
+    shop(app);
+    app.synth();
+    const intent = JSON.parse(fs.readFileSync(path.join(outdir, 'mesh-intent.jsonc'), 'utf8'));
+    expect(intent).toMatchObject({ kind: 'MeshIntent', version: 1, mesh: { trustDomain: 'cluster.local', rootNamespace: 'istio-system' } });
+    const orders = intent.services.find((s: any) => s.name === 'orders');
+    expect(orders.calls).toEqual([{ host: 'users.shop.svc.cluster.local', reason: 'allowFrom' }, { host: 'users.shop.svc.cluster.local', reason: 'dependsOn' }]);
+    expect(orders.releases[0]).toMatchObject({ kind: 'canary', stable: 'v1', canary: 'v2', canaryWeight: 10 });
+    // the model's terms: the rule's port is the workload port the Service port 80 forwards to
+    expect(intent.authorizationPolicies).toEqual([expect.objectContaining({
+      name: 'users-allow',
+      action: 'ALLOW',
+      rules: [{ from: [{ identities: [{ namespace: 'shop', serviceAccount: 'orders' }] }], operation: { methods: ['GET'], ports: ['5000'] } }],
+    })]);
+  });
+
+  test('is deterministic and follows meshIntentFile', () => {
+    const a = tmp();
+    const b = tmp();
+    for (const outdir of [a, b]) {
+      const app = new MeshApp({ outdir, meshIntentFile: 'intent/mesh.jsonc' });
+      shop(app);
+      app.synth();
+    }
+    expect(fs.readFileSync(path.join(a, 'intent/mesh.jsonc'), 'utf8')).toBe(fs.readFileSync(path.join(b, 'intent/mesh.jsonc'), 'utf8'));
+    expect(readAll(a)).toEqual(['intent', 'mesh.md', 'shop.k8s.yaml']);
+  });
+
+  test.each([
+    ['mesh-intent.json', "'meshIntentFile' must not end with .json, .yaml, .yml, .jsonnet: kubectl apply -f <outdir> and Argo CD directory sources read such files as manifests"],
+    ['intent.YAML', "use the '.jsonc' extension, e.g. 'intent.jsonc'"],
+    ['../mesh-intent.jsonc', "'meshIntentFile' must be a file name relative to outdir, inside it, got \"../mesh-intent.jsonc\""],
+    ['/tmp/mesh-intent.jsonc', "'meshIntentFile' must be a file name relative to outdir, inside it"],
+  ])('meshIntentFile %s is rejected', (file, message) => {
+    expect(() => new MeshApp({ outdir: tmp(), meshIntentFile: file })).toThrow(message);
   });
 });

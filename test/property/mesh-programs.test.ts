@@ -159,7 +159,7 @@ describe('random mesh programs', () => {
       }
       succeeded++;
       const files = first.files!;
-      expect([...files.keys()]).toEqual(['mesh.k8s.yaml', 'mesh.md']);
+      expect([...files.keys()]).toEqual(['mesh-intent.jsonc', 'mesh.k8s.yaml', 'mesh.md']);
       assertValidManifests(YAML.parseAllDocuments(files.get('mesh.k8s.yaml')!).map((d) => d.toJS()).filter((d) => d));
       const second = run(p);
       expect(second.error).toBeUndefined();

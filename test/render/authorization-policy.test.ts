@@ -102,6 +102,37 @@ describe('renderAuthorizationPolicySpec', () => {
     expect(valid({ path: 'app/shop/deny', name: 'allow-nothing', namespace: 'shop' }, 'cluster.local')).toEqual({});
   });
 
+  test('a waypoint-enforced policy targets the Services and names their ports, not the workload ports', () => {
+    // GIVEN a DENY rule on workload port 5000, which Service port 80 forwards to (and 8080 to 5001)
+    const policy: AuthorizationPolicyModel = {
+      ...base,
+      name: 'orders-require-jwt',
+      action: 'DENY',
+      rules: [
+        { from: [{ notRequestPrincipals: ['https://auth.example/*'] }], operation: { paths: ['/api/*'], ports: ['5000'] } },
+        { from: [{ namespaces: ['sandbox'] }] },
+      ],
+    };
+    const ports = [{ port: 80, targetPort: 5000 }, { port: 8080, targetPort: 5001 }];
+    // WHEN rendered for a waypoint, which serves the Service address and matches its port
+    const spec = renderAuthorizationPolicySpec(policy, { trustDomain: 'cluster.local' }, ['orders', 'orders-v1'], ports);
+    // THEN
+    expect(spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'orders' }, { group: '', kind: 'Service', name: 'orders-v1' }],
+      action: 'DENY',
+      rules: [
+        { from: [{ source: { notRequestPrincipals: ['https://auth.example/*'] } }], to: [{ operation: { paths: ['/api/*'], ports: ['80'] } }] },
+        { from: [{ source: { namespaces: ['sandbox'] } }] },
+      ],
+    });
+    expect(validateIstioObject({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'orders-require-jwt', namespace: 'shop' }, spec })).toEqual([]);
+    // a sidecar or ztunnel (selector) keeps the workload port
+    expect(renderAuthorizationPolicySpec(policy, { trustDomain: 'cluster.local' }, [], ports).rules![0].to).toEqual([{ operation: { paths: ['/api/*'], ports: ['5000'] } }]);
+    // a workload port no Service port forwards to is an internal error, never a rule that cannot match
+    expect(() => renderAuthorizationPolicySpec(policy, { trustDomain: 'cluster.local' }, ['orders'], [{ port: 80, targetPort: 8080 }]))
+      .toThrow('internal: authorization policy app/shop/users/Authorization/Allow names workload port 5000, which no port of its Service forwards to');
+  });
+
   test('an ALLOW policy without rules keeps an empty rules list (it admits nothing)', () => {
     expect(valid({ ...base, action: 'ALLOW', rules: [] }, 'cluster.local')).toEqual({
       selector: { matchLabels: { app: 'users' } }, action: 'ALLOW', rules: [],

@@ -1,6 +1,9 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, JwtAuthentication, MeshNamespace, MeshRouting, MeshService, RoutingApi } from '../../src';
+import {
+  DataPlaneMode, ExternalService, HttpMethod, IstioControlPlane, JwtAuthentication, MeshNamespace, MeshRouting, MeshService,
+  PrometheusAddon, Protocol, RoutingApi,
+} from '../../src';
 import { err, findObject, findObjects, synthAndValidate, validateGatewayApiObject } from '../util';
 
 function shop(props: { waypoints?: boolean; controlPlane?: boolean; ambientControlPlane?: boolean } = {}) {
@@ -101,7 +104,11 @@ describe('waypoints: only where the declared intent needs L7', () => {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'waypoint', namespace: 'shop', labels: { 'istio.io/waypoint-for': 'service' } },
-      spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+      spec: {
+        gatewayClassName: 'istio-waypoint',
+        listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+        infrastructure: { labels: { 'istio.io/waypoint-for': 'service' }, annotations: {} },
+      },
     }]);
     expect(findObject(out, 'Service', 'cart').metadata.labels).toMatchObject({ 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' });
     expect(findObject(out, 'Service', 'web').metadata.labels['istio.io/use-waypoint']).toBeUndefined();
@@ -134,6 +141,24 @@ describe('waypoints: only where the declared intent needs L7', () => {
     expect(gws).toHaveLength(1);
     expect(gws[0].metadata.labels).toEqual({ 'istio.io/waypoint-for': 'service', 'istio.io/rev': '1-30' });
     expect(findObjects(out, 'Service').filter((s) => s.metadata.labels['istio.io/use-waypoint'] === 'waypoint').map((s) => s.metadata.name)).toEqual(['a', 'b']);
+  });
+
+  test('the waypoint states what istiod copies onto its Deployment, Service and ServiceAccount: its own labels, no annotation', () => {
+    // GIVEN a waypoint, and the tracking label and annotations Argo CD adds when it applies the Gateway
+    const { chart, cart } = shop();
+    cart.addRoute({ name: 'all', timeout: Duration.seconds(2) });
+    const gw = findObject(synthAndValidate(chart), 'Gateway', 'waypoint');
+    expect(gw.spec.infrastructure).toEqual({ labels: { 'istio.io/waypoint-for': 'service' }, annotations: {} });
+    const applied = {
+      labels: { ...gw.metadata.labels, 'app.kubernetes.io/instance': 'flask-shop' },
+      annotations: { 'argocd.argoproj.io/tracking-id': 'flask-shop:gateway.networking.k8s.io/Gateway:shop/waypoint', 'argocd.argoproj.io/sync-wave': '0' },
+    };
+    // WHEN istiod renders the waypoint's objects (its rule: spec.infrastructure's labels and annotations
+    // when set, each on its own, else the Gateway's own metadata)
+    const copied = (kind: 'labels' | 'annotations') => gw.spec.infrastructure?.[kind] ?? applied[kind];
+    // THEN nothing of Argo CD's reaches them, so a sync with prune does not take them for its own
+    expect(copied('labels')).toEqual({ 'istio.io/waypoint-for': 'service' });
+    expect(copied('annotations')).toEqual({});
   });
 
   test('synthesis is deterministic and idempotent (validations run once per chart)', () => {
@@ -201,6 +226,61 @@ describe('ambient + Gateway API routing (GAMMA HTTPRoutes applied by the waypoin
     const { chart, cart } = gwShop({ waypoints: false });
     cart.addRoute({ name: 'slow', timeout: Duration.seconds(30) });
     expect(() => synthAndValidate(chart)).toThrow('AMB001: \'addRoute\' declares L7 intent (HTTP route "slow") on ambient service cart');
+  });
+});
+
+describe('token requirements and metrics scrapes of ambient services', () => {
+  test('GIVEN requireJwt on a service with a waypoint THEN the DENY rule names the Service port the waypoint serves', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test', { namespace: 'shop' });
+    new IstioControlPlane(chart, 'istio', { crds: false, dataPlane: DataPlaneMode.AMBIENT });
+    new MeshNamespace(chart, 'shop', { dataPlaneMode: DataPlaneMode.AMBIENT });
+    const orders = new MeshService(chart, 'orders', { ports: [{ port: 80, targetPort: 5000, protocol: Protocol.HTTP }], versions: v1 });
+    const jwt = new JwtAuthentication(chart, 'jwt', { service: orders, issuer: 'https://auth.example', jwksUri: 'https://auth.example/jwks.json' });
+    orders.requireJwt(jwt, { paths: ['/api/*'] });
+    const ap = findObject(synthAndValidate(chart), 'AuthorizationPolicy', 'orders-require-jwt');
+    expect(ap.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'orders' }]);
+    expect(ap.spec.rules[0].to).toEqual([{ operation: { paths: ['/api/*'], ports: ['80'] } }]);
+  });
+
+  function scraped(props: { guard: boolean; prometheus: boolean }) {
+    const app = Testing.app();
+    const chart = new Chart(app, 'test', { namespace: 'shop' });
+    new IstioControlPlane(chart, 'istio', { crds: false, dataPlane: DataPlaneMode.AMBIENT });
+    new MeshNamespace(chart, 'shop', { dataPlaneMode: DataPlaneMode.AMBIENT });
+    const web = new MeshService(chart, 'web', { versions: v1 });
+    const cart = new MeshService(chart, 'cart', { versions: v1, metrics: { port: 9102 } });
+    if (props.guard) cart.allowFrom(web, { methods: [HttpMethod.GET] });
+    const obs = new Chart(app, 'obs', { namespace: 'monitoring' });
+    if (props.prometheus) new PrometheusAddon(obs, 'prometheus', { namespace: 'monitoring' });
+    return { out: synthAndValidate(chart), obs: props.prometheus ? synthAndValidate(obs) : [] };
+  }
+
+  test('GIVEN a Prometheus and an ambient service with metrics under an ALLOW policy THEN its identity is admitted on the metrics port only', () => {
+    const { out, obs } = scraped({ guard: true, prometheus: true });
+    expect(findObject(out, 'AuthorizationPolicy', 'cart-metrics-scrape').spec).toEqual({
+      selector: { matchLabels: { app: 'cart' } },
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/monitoring/sa/prometheus'] } }], to: [{ operation: { ports: ['9102'] } }] }],
+    });
+    // Prometheus joins the ambient mesh for its scrapes (its identity over mTLS), its own clients stay outside
+    const pod = findObject(obs, 'Deployment', 'prometheus').spec.template.metadata;
+    expect(pod.labels).toMatchObject({ 'istio.io/dataplane-mode': 'ambient', 'sidecar.istio.io/inject': 'false' });
+    expect(pod.annotations).toMatchObject({ 'ambient.istio.io/bypass-inbound-capture': 'true' });
+  });
+
+  test('no scrape policy without an ALLOW policy on the pods (nothing to admit), or without a Prometheus of the app', () => {
+    expect(findObjects(scraped({ guard: false, prometheus: true }).out, 'AuthorizationPolicy')).toEqual([]);
+    expect(findObjects(scraped({ guard: true, prometheus: false }).out, 'AuthorizationPolicy').map((p) => p.metadata.name)).toEqual(['cart-allow', 'cart-waypoint-only']);
+  });
+
+  test('a sidecar mesh leaves Prometheus outside the mesh (it scrapes the sidecars\' merged endpoint)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'obs', { namespace: 'monitoring' });
+    new PrometheusAddon(chart, 'prometheus', { namespace: 'monitoring' });
+    const pod = findObject(synthAndValidate(chart), 'Deployment', 'prometheus').spec.template.metadata;
+    expect(pod.labels['istio.io/dataplane-mode']).toBeUndefined();
+    expect(pod.annotations['ambient.istio.io/bypass-inbound-capture']).toBeUndefined();
   });
 });
 

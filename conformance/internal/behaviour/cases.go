@@ -43,6 +43,8 @@ type expected struct {
 	Via      string         // a proxy the reached flows must pass ("waypoint shop/waypoint")
 	External string         // egress: "host:port (tls sni=...)" the request must reach
 	Through  string         // egress: the gateway the request must pass
+	// UpstreamPath: the path a gateway route's rewrite sends upstream ("" without a rewrite).
+	UpstreamPath string
 }
 
 type probe struct {
@@ -150,7 +152,7 @@ func (p *planner) workloadOf(svc *ServiceIntent, version string) *xds.Workload {
 		if w.Probe || w.Gateway || w.Waypoint || w.Namespace != svc.Namespace || len(w.Pods) == 0 {
 			continue
 		}
-		if v != nil && subset(map[string]string{"app": svc.Name, "version": v.Name}, w.Labels) {
+		if v != nil && subset(map[string]string{"app": svc.Selector["app"], "version": v.Name}, w.Labels) {
 			return w
 		}
 	}
@@ -315,6 +317,9 @@ func tokensFor(svc *ServiceIntent, in *Intent) []*Token {
 			aud = aud[:1]
 		}
 		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: true})
+		if len(claims) > 0 {
+			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-2", Audiences: aud, Signed: true}) // without the required claims
+		}
 		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: false})
 		if len(p.Audiences) > 0 {
 			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: []string{"another-audience"}, Claims: claims, Signed: true})

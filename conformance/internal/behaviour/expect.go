@@ -518,7 +518,9 @@ func stringIntentMatch(m *StringMatchIntent, v string) (bool, error) {
 	return false, fmt.Errorf("unknown match kind %q", m.Kind)
 }
 
-// sampleFor returns a value that satisfies a declared string match (and whether it can).
+// sampleFor returns a value that satisfies a declared string match (and whether it can): the
+// literal, the prefix with a suffix, or for a regex the first candidate (its literal text, its
+// literal prefix, a literal group such as the `(canary=yes)` of a cookie pin) it fully matches.
 func sampleFor(m *StringMatchIntent) (string, bool) {
 	if m == nil {
 		return "present", true
@@ -529,16 +531,34 @@ func sampleFor(m *StringMatchIntent) (string, bool) {
 	case "prefix":
 		return m.Value + "probe", true
 	case "regex":
-		lit := strings.NewReplacer(`\.`, ".", `\-`, "-", `\/`, "/").Replace(m.Value)
-		if strings.ContainsAny(lit, `.*+?^$()[]{}|\`) {
-			if pre, ok := literalPrefix(m.Value); ok {
-				return pre + "probe", true
-			}
+		rx, err := regexp.Compile("^(?:" + m.Value + ")$")
+		if err != nil {
 			return "", false
 		}
-		return lit, true
+		candidates := []string{strings.NewReplacer(`\.`, ".", `\-`, "-", `\/`, "/").Replace(m.Value)}
+		if pre, ok := literalPrefix(m.Value); ok {
+			candidates = append(candidates, pre+"probe")
+		}
+		for _, g := range regexp.MustCompile(`\(([^()?*+\\[\]|^$]+)\)`).FindAllStringSubmatch(m.Value, -1) {
+			candidates = append(candidates, g[1])
+		}
+		for _, c := range candidates {
+			if rx.MatchString(c) {
+				return c, true
+			}
+		}
 	}
 	return "", false
+}
+
+// sortedKeys of a share map.
+func sortedKeys(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // literalPrefix: a regex of the form `<literal>.*`.
@@ -551,14 +571,4 @@ func literalPrefix(re string) (string, bool) {
 		return "", false
 	}
 	return strings.ReplaceAll(lit, `\.`, "."), true
-}
-
-// sortedKeys of a share map.
-func sortedKeys(m map[string]float64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -106,6 +106,17 @@ type ServiceIntent struct {
 	Releases        []ReleaseIntent                `json:"releases"`
 	TrafficPolicy   *TrafficPolicyIntent           `json:"trafficPolicy"`
 	VersionPolicies map[string]TrafficPolicyIntent `json:"versionPolicies"`
+
+	// parent: for a per-version Service (Gateway API), the service it belongs to.
+	parent *ServiceIntent
+}
+
+// declaredHost is the host a caller declares a call to: the service's own, or its parent's.
+func (s *ServiceIntent) declaredHost() string {
+	if s.parent != nil {
+		return s.parent.Host
+	}
+	return s.Host
 }
 
 // Ambient reports whether the service runs on the ambient data plane.

@@ -54,19 +54,22 @@ func fullMatch(re, v string) (bool, error) {
 }
 
 // headerMatches evaluates an Envoy HeaderMatcher on the request headers (lower-case names,
-// pseudo-headers included), as Envoy's HeaderUtility does: a missing header matches only an
-// inverted matcher (other than present_match) or present_match: false.
+// pseudo-headers included), as Envoy's HeaderUtility does: a missing header matches only a
+// present_match (no specifier is one) that says it is absent, or an inverted one that says present.
 func headerMatches(m *route.HeaderMatcher, headers map[string]string) (bool, error) {
 	v, present := headers[strings.ToLower(m.GetName())]
 	if !present && m.GetTreatMissingHeaderAsEmpty() {
 		v, present = "", true
 	}
-	pm, isPresent := m.HeaderMatchSpecifier.(*route.HeaderMatcher_PresentMatch)
 	if !present {
-		if m.GetInvertMatch() {
-			return !isPresent, nil
+		wantPresent, isPresent := true, m.HeaderMatchSpecifier == nil
+		if pm, ok := m.HeaderMatchSpecifier.(*route.HeaderMatcher_PresentMatch); ok {
+			wantPresent, isPresent = pm.PresentMatch, true
 		}
-		return isPresent && !pm.PresentMatch, nil
+		if m.GetInvertMatch() {
+			return isPresent && wantPresent, nil
+		}
+		return isPresent && !wantPresent, nil
 	}
 	var ok bool
 	var err error

@@ -439,6 +439,7 @@ func (e *engine) routeVH(f Flow, w *xds.Workload, cfg *xds.Config, vh *route.Vir
 		aborted = append(aborted, end(g, int(a.Fault.AbortStatus), name+": fault injection (abort)"))
 		f.Fraction *= 1 - a.Fault.AbortFraction
 	}
+	r = forwarded(r, &a)
 	for _, b := range a.Backends {
 		if b.Fraction == 0 {
 			continue
@@ -449,6 +450,37 @@ func (e *engine) routeVH(f Flow, w *xds.Workload, cfg *xds.Config, vh *route.Vir
 		out = append(out, e.upstream(g, w, cfg, b.Cluster, r, headers, name)...)
 	}
 	return append(out, aborted...)
+}
+
+// forwarded is the request as the route sends it upstream: its path rewritten, its request
+// headers edited.
+func forwarded(r Request, a *RouteAction) Request {
+	path, query, hasQuery := strings.Cut(r.Path, "?")
+	r.Path = upstreamPath(a, path)
+	if hasQuery {
+		r.Path += "?" + query
+	}
+	if len(a.SetHeaders)+len(a.AddHeaders)+len(a.RemoveHeaders) > 0 {
+		h := map[string]string{}
+		for k, v := range r.Headers {
+			h[strings.ToLower(k)] = v
+		}
+		for _, k := range a.RemoveHeaders {
+			delete(h, k)
+		}
+		for k, v := range a.SetHeaders {
+			h[k] = v
+		}
+		for k, v := range a.AddHeaders {
+			if old, ok := h[k]; ok {
+				h[k] = old + "," + v
+			} else {
+				h[k] = v
+			}
+		}
+		r.Headers = h
+	}
+	return r
 }
 
 func redirectTarget(rd *route.RedirectAction) string {
@@ -647,10 +679,24 @@ func (e *engine) deliver(f Flow, w *xds.Workload, ip string, port int, r Request
 	if c.mtls {
 		return []Flow{end(f, 0, fmt.Sprintf("pod %s has no proxy to terminate mTLS", w.Name))}
 	}
-	return []Flow{answered(f, w)}
+	return []Flow{e.answered(f, w, port)}
 }
 
-func answered(f Flow, w *xds.Workload) Flow {
+// answered: the application of a pod answers on the ports its program declares it listens on
+// (the service's target ports and metrics port); on another port the connection is refused.
+func (e *engine) answered(f Flow, w *xds.Workload, port int) Flow {
+	for _, svc := range e.in.Services {
+		if svc.Namespace != w.Namespace || !subset(svc.Selector, w.Labels) {
+			continue
+		}
+		listens := svc.Metrics != nil && svc.Metrics.Port == port
+		for _, p := range svc.Ports {
+			listens = listens || p.TargetPort == port
+		}
+		if !listens {
+			return end(f, 0, fmt.Sprintf("connection refused: %s listens on its declared ports, not %d", w.Name, port))
+		}
+	}
 	f.Pod = w
 	f.Version = w.Labels["version"]
 	return end(f, 200, "answered by "+w.Namespace+"/"+w.Name)
@@ -678,7 +724,7 @@ func (e *engine) sidecarIn(f Flow, w *xds.Workload, ip string, port int, r Reque
 		return []Flow{end(f, 0, name+": inbound filter chain not found")}
 	}
 	attrs := Attributes{Principal: c.principal, SourceIP: c.sourceIP, DestIP: ip, DestPort: uint32(port), SNI: c.sni}
-	return e.serve(f, w, fc, attrs, r, r.Host, name, func(g Flow) []Flow { return []Flow{answered(g, w)} })
+	return e.serve(f, w, fc, attrs, r, r.Host, name, func(g Flow) []Flow { return []Flow{e.answered(g, w, port)} })
 }
 
 // serve runs a chain's filters (network RBAC; HTTP: jwt_authn, RBAC) and, when they pass,
@@ -774,7 +820,7 @@ func (e *engine) ztunnelIn(f Flow, w *xds.Workload, ip string, port int, r Reque
 		}
 		return []Flow{end(f, 0, fmt.Sprintf("ztunnel: connection to %s denied (%s)", w.Name, why))}
 	}
-	return []Flow{answered(f, w)}
+	return []Flow{e.answered(f, w, port)}
 }
 
 func splitPrincipal(p string) (td, ns, sa string) {

@@ -22,7 +22,7 @@ const (
 // expectMesh: what a request from a caller to a service's port should do.
 func (p *planner) expectMesh(kind callerKind, from *ServiceIntent, id identity, svc *ServiceIntent, port PortIntent, r httpReq) expected {
 	out := expected{Outcomes: map[string]float64{}, Service: svc}
-	if kind == viaSidecar && from != nil && from.EgressScoped && from.Host != svc.Host && !calls(from, svc.Host) {
+	if kind == viaSidecar && from != nil && from.EgressScoped && from.Host != svc.declaredHost() && !calls(from, svc.declaredHost()) {
 		switch p.in.Mesh.OutboundTrafficPolicy {
 		case "REGISTRY_ONLY":
 			out.Outcomes["blocked"] = 1
@@ -180,13 +180,13 @@ func (p *planner) meshCases() []caseSet {
 	callers = append(callers,
 		callerSpec{Caller{Name: "an undeclared mesh workload (behaviour-stranger/stranger)", Namespace: stranger.Namespace, ServiceAccount: stranger.ServiceAccount}, viaStranger, nil, stranger},
 		callerSpec{Caller{Name: "a pod outside the mesh (plaintext)", Plaintext: true}, viaPlaintext, nil, identity{}})
-	for _, svc := range p.in.Services {
+	for _, svc := range p.targets() {
 		if p.workloadOf(svc, svc.StableVersion) == nil {
 			continue // the output runs no pod of it (e.g. a release whose controller is absent)
 		}
 		for _, port := range svc.Ports {
 			for _, cs := range callers {
-				if cs.from != nil && cs.from.Host == svc.Host {
+				if cs.from != nil && cs.from.Host == svc.declaredHost() {
 					continue
 				}
 				set := caseSet{kind: KindAuthz, subject: fmt.Sprintf("%s → %s:%d", cs.c.Name, svc.Name, port.Port)}
@@ -214,11 +214,31 @@ func (p *planner) meshCases() []caseSet {
 					}
 					set.probes = append(set.probes, probe{kinds: kinds, req: req, want: want})
 				}
-				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.Host) {
+				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.declaredHost()) {
 					set.kind = KindScoping
 				}
 				out = append(out, set)
 			}
+		}
+	}
+	return out
+}
+
+// targets are the declared services, and the per-version Services of a service routed with the
+// Gateway API (a caller can address `<service>-<version>` directly: the same policies apply, and
+// the request reaches that version).
+func (p *planner) targets() []*ServiceIntent {
+	out := append([]*ServiceIntent(nil), p.in.Services...)
+	for _, svc := range p.in.Services {
+		for _, vs := range svc.VersionServices {
+			v := *svc
+			v.Name = vs.Name
+			v.Host = fmt.Sprintf("%s.%s.svc.%s", vs.Name, svc.Namespace, p.in.Mesh.ClusterDomain)
+			if p.in.Mesh.ClusterDomain == "" {
+				v.Host = fmt.Sprintf("%s.%s.svc.cluster.local", vs.Name, svc.Namespace)
+			}
+			v.StableVersion, v.Routes, v.Releases, v.parent = vs.Version, nil, nil, svc
+			out = append(out, &v)
 		}
 	}
 	return out
@@ -327,6 +347,11 @@ func (p *planner) gatewayCases() []caseSet {
 				hosts[sampleHost(h)] = true
 			}
 		}
+		for _, r := range g.Routes {
+			if r.Host != "*" {
+				hosts[r.Host] = true // a route's own host (accepted through a wildcard server host)
+			}
+		}
 		hosts["not-served.behaviour.example"] = true
 		for _, s := range g.Servers {
 			tport := p.gatewayTargetPort(gw, s.Port)
@@ -336,7 +361,14 @@ func (p *planner) gatewayCases() []caseSet {
 					want := p.expectGateway(g, gid, s, host, r)
 					req := Request{From: Caller{Name: "a client outside the cluster", Workload: gw}, Host: host, Port: tport, Method: r.Method,
 						Path: pathWithQuery(r), Headers: r.Headers, Token: r.Token, TLS: s.Protocol == "HTTPS" || s.Protocol == "TLS", TCP: s.TLSMode == "PASSTHROUGH"}
-					set.probes = append(set.probes, probe{kinds: []Kind{KindGateway}, req: req, want: want})
+					kinds := []Kind{KindGateway}
+					if r.Token != nil {
+						kinds = append(kinds, KindJWT)
+					}
+					if want.Via != "" {
+						kinds = append(kinds, KindAmbient)
+					}
+					set.probes = append(set.probes, probe{kinds: kinds, req: req, want: want})
 				}
 				out = append(out, set)
 			}
@@ -396,6 +428,19 @@ func (p *planner) gatewayVariants(g *GatewayIntent, host string) []httpReq {
 			}
 		}
 	}
+	// tokens of the routes' destinations (a valid one, a forged one, ...), on GET requests
+	var tokens []*Token
+	seen := map[string]bool{}
+	for _, rt := range gatewayRouteTable(g, host) {
+		if svc := p.in.Service(rt.ServiceHost); svc != nil && !seen[svc.Host] {
+			seen[svc.Host] = true
+			for _, t := range tokensFor(svc, p.in) {
+				if t != nil {
+					tokens = append(tokens, t)
+				}
+			}
+		}
+	}
 	var out []httpReq
 	for _, path := range sortedSet(paths) {
 		for _, m := range []string{"GET", "POST"} {
@@ -403,6 +448,12 @@ func (p *planner) gatewayVariants(g *GatewayIntent, host string) []httpReq {
 		}
 		for _, h := range headerSets {
 			out = append(out, httpReq{Method: "GET", Path: path, Headers: h, Query: map[string]string{}})
+		}
+		for _, t := range tokens {
+			out = append(out, httpReq{Method: "GET", Path: path, Headers: map[string]string{}, Query: map[string]string{}, Token: t})
+			for _, h := range headerSets {
+				out = append(out, httpReq{Method: "GET", Path: path, Headers: h, Query: map[string]string{}, Token: t})
+			}
 		}
 	}
 	return out
@@ -474,9 +525,15 @@ func (p *planner) expectGateway(g *GatewayIntent, gid identity, s GatewayServerI
 		}
 	}
 	inner := r
+	upstream := ""
 	if chosen.RewritePrefix != nil && matched != nil && matched.Path != nil && matched.Path.Kind == "prefix" {
-		inner.Path = *chosen.RewritePrefix + strings.TrimPrefix(r.Path, matched.Path.Value)
-		inner.Path = strings.ReplaceAll(inner.Path, "//", "/")
+		// the matched prefix is replaced; a rewrite to "/" does not leave a double slash
+		rest := strings.TrimPrefix(r.Path, matched.Path.Value)
+		if strings.HasSuffix(*chosen.RewritePrefix, "/") {
+			rest = strings.TrimLeft(rest, "/")
+		}
+		inner.Path = *chosen.RewritePrefix + rest
+		upstream = inner.Path
 	}
 	if svc.Waypoint != "" {
 		// istio.io/ingress-use-waypoint: the gateway sends to the waypoint, which applies the service's intent
@@ -486,6 +543,7 @@ func (p *planner) expectGateway(g *GatewayIntent, gid identity, s GatewayServerI
 		return want
 	}
 	out.Service = svc
+	out.UpstreamPath = upstream
 	v, why := p.in.expectAuth(svc, p.labelsOf(svc), port, gid, inner)
 	out.Why = why
 	shares := defaultShares(svc)

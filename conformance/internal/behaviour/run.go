@@ -177,7 +177,7 @@ func compare(pr probe, flows []Flow, p *planner) string {
 			}
 		}
 		if pr.want.GwRoute != nil && f.Route != nil && pr.want.Service != nil && pr.want.Service.Waypoint == "" {
-			if d := gatewayRouteDiff(pr.want.GwRoute, f); d != "" {
+			if d := gatewayRouteDiff(pr.want.GwRoute, f, requestOf(pr.req).Path, pr.want.UpstreamPath); d != "" {
 				return describe(fmt.Sprintf("gateway route %d: %s", pr.want.GwRoute.Index, d))
 			}
 		}
@@ -335,13 +335,15 @@ func envoySubstitution(s string) string {
 	return regexp.MustCompile(`\\(\d)`).ReplaceAllString(s, `$${$1}`)
 }
 
-func gatewayRouteDiff(rt *GatewayRouteIntent, f Flow) string {
+func gatewayRouteDiff(rt *GatewayRouteIntent, f Flow, path, upstream string) string {
 	var diffs []string
 	if rt.TimeoutMs != nil && (f.Route.Timeout == nil || ms(*f.Route.Timeout) != *rt.TimeoutMs) {
 		diffs = append(diffs, fmt.Sprintf("timeout %v, declared %dms", f.Route.Timeout, *rt.TimeoutMs))
 	}
-	if rt.RewritePrefix != nil && f.Route.PrefixRewrite != *rt.RewritePrefix {
-		diffs = append(diffs, fmt.Sprintf("prefix rewrite %q, declared %q", f.Route.PrefixRewrite, *rt.RewritePrefix))
+	if upstream != "" {
+		if got := upstreamPath(f.Route, path); got != upstream {
+			diffs = append(diffs, fmt.Sprintf("upstream path %q, the declared rewrite gives %q", got, upstream))
+		}
 	}
 	return strings.Join(diffs, "; ")
 }
