@@ -118,8 +118,9 @@ func (c *cluster) service(s *behaviour.ServiceIntent) []assertion {
 		out = append(out, c.wiring(s, vs.Name, pods)...)
 	}
 	for _, w := range pods {
-		v := versionOf(s, w)
+		v, diff := versionOf(s, w)
 		sub := fmt.Sprintf("%s (%s %s)", w.subject(), s.Name, v)
+		out = append(out, assertion{len(diff) == 0, sub, fmt.Sprintf("carries the pod labels declared for version %s%s", v, labelDiff(diff))})
 		out = append(out, c.dataPlane(sub, w, s.DataPlane))
 		out = append(out, c.identity(sub, w, s.Namespace, s.ServiceAccount))
 		name, rev := kubelabels.CanonicalService(w.labels, w.name)
@@ -130,21 +131,39 @@ func (c *cluster) service(s *behaviour.ServiceIntent) []assertion {
 }
 
 // versionOf is the declared version a workload runs: the version whose declared pod labels it
-// carries (all of them, else the most).
-func versionOf(s *behaviour.ServiceIntent, w *workload) string {
-	best, score := "", -1
+// carries, else the nearest one, with the labels that differ from it (declared key -> value
+// the pod has).
+func versionOf(s *behaviour.ServiceIntent, w *workload) (string, map[string]string) {
+	var best string
+	var bestDiff map[string]string
 	for _, v := range s.Versions {
-		n := 0
+		diff := map[string]string{}
 		for k, val := range v.PodLabels {
-			if w.labels[k] == val {
-				n++
+			if got, ok := w.labels[k]; !ok || got != val {
+				diff[k] = got
 			}
 		}
-		if n > score {
-			best, score = v.Name, n
+		if bestDiff == nil || len(diff) < len(bestDiff) {
+			best, bestDiff = v.Name, diff
 		}
 	}
-	return best
+	return best, bestDiff
+}
+
+func labelDiff(diff map[string]string) string {
+	if len(diff) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(diff))
+	for k := range diff {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, diff[k]))
+	}
+	return "; the pods have " + strings.Join(parts, ", ") + " instead"
 }
 
 func (c *cluster) gateway(g *behaviour.GatewayIntent, ids []behaviour.IdentityIntent) []assertion {

@@ -114,7 +114,7 @@ func intent() *behaviour.Intent {
 	return &behaviour.Intent{Services: []*behaviour.ServiceIntent{
 		{Name: "orders", Namespace: "shop", ServiceAccount: "orders", Selector: map[string]string{"app": "orders"}, DataPlane: "sidecar",
 			Ports:    []behaviour.PortIntent{{Name: "http", Port: 80, TargetPort: 5000, Protocol: "http"}},
-			Versions: []behaviour.VersionIntent{{Name: "v1", PodLabels: map[string]string{"app": "orders", "version": "v1"}}}},
+			Versions: []behaviour.VersionIntent{{Name: "v1", PodLabels: map[string]string{"app": "orders", "version": "v1", "app.kubernetes.io/name": "orders", "app.kubernetes.io/version": "v1"}}}},
 		{Name: "users", Namespace: "shop", ServiceAccount: "users", Selector: map[string]string{"app": "users"}, DataPlane: "ambient",
 			Ports:    []behaviour.PortIntent{{Name: "http", Port: 80, TargetPort: 8080, Protocol: "http"}},
 			Versions: []behaviour.VersionIntent{{Name: "v1", PodLabels: map[string]string{"app": "users", "version": "v1"}}}},
@@ -180,6 +180,8 @@ func TestFailures(t *testing.T) {
 			"appProtocol: http", "appProtocol: tcp", "port 80 forwards to pod port 5000 as TCP; declared the app's port 5000 as HTTP"},
 		{"the Service's port moved",
 			"port: 80, targetPort: 5000", "port: 81, targetPort: 5000", "Service shop/orders: has no port 80, declared http"},
+		{"the pods' labels differ from the declared ones",
+			"labels: {app: orders, version: v1,", "labels: {app: orders, version: v2,", `orders-v1 (orders v1): carries the pod labels declared for version v1; the pods have version="v2" instead`},
 		{"no workload runs the service",
 			"labels: {app: orders, version: v1, app.kubernetes", "labels: {app: order, version: v1, app.kubernetes", "service shop/orders: no workload of the output has pods labelled map[app:orders]"},
 	}
