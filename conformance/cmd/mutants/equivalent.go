@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/mutate"
@@ -52,6 +54,12 @@ func argued(f *mutate.Folder, m *mutate.Mutant, identical bool) string {
 	if m.Operator == "target-port" && d.GroupKind() == "Service" && selectsGateway(f, d) {
 		return "the Service selects an injected gateway, whose listener pilot binds to the Service port's target port (pilot/pkg/model/gateway.go, port translation): requests still enter through the Service port and reach the listener; the container port is informational"
 	}
+	// a DestinationRule subset no route sends to: its clusters receive no request
+	if d.GroupKind() == "networking.istio.io/DestinationRule" && strings.HasPrefix(m.Path, "spec.subsets[") {
+		if name, host, ok := subsetOf(d, m.Path); ok && !subsetReferenced(f, d, name, host) {
+			return fmt.Sprintf("no route of the output sends to subset %q of %s (no VirtualService destination or mirror names it, no Rollout manages the DestinationRule): pilot builds its clusters, but no request reaches them", name, host)
+		}
+	}
 	if !identical {
 		return ""
 	}
@@ -99,6 +107,51 @@ func selectsGateway(f *mutate.Folder, svc *mutate.Doc) bool {
 			}
 			if matches {
 				return true
+			}
+		}
+	}
+	return false
+}
+
+// subsetOf returns the subset a DestinationRule field path is in (spec.subsets[i]...) and the
+// rule's host (FQDN).
+func subsetOf(dr *mutate.Doc, path string) (string, string, bool) {
+	rest := strings.TrimPrefix(path, "spec.subsets[")
+	i, err := strconv.Atoi(rest[:strings.Index(rest+"]", "]")])
+	if err != nil {
+		return "", "", false
+	}
+	name, _ := mutate.Get(dr.Object, mutate.Path{"spec", "subsets", i, "name"})
+	host, _ := mutate.Get(dr.Object, mutate.Path{"spec", "host"})
+	n, _ := name.(string)
+	h, _ := host.(string)
+	return n, mutate.FQDN(h, dr.Namespace()), n != ""
+}
+
+// subsetReferenced reports whether a VirtualService routes or mirrors to the subset of host,
+// or a Rollout manages the DestinationRule's subsets.
+func subsetReferenced(f *mutate.Folder, dr *mutate.Doc, subset, host string) bool {
+	for _, file := range f.Files {
+		for _, d := range file.Docs {
+			if d.Object == nil {
+				continue
+			}
+			switch d.GroupKind() {
+			case "argoproj.io/Rollout":
+				name, _ := mutate.Get(d.Object, mutate.Path{"spec", "strategy", "canary", "trafficRouting", "istio", "destinationRule", "name"})
+				if name == dr.Name() && d.Namespace() == dr.Namespace() {
+					return true
+				}
+			case "networking.istio.io/VirtualService":
+				for _, l := range mutate.Leaves(d.Object) {
+					if l.Path.Last() != "subset" || l.Value != subset {
+						continue
+					}
+					h, _ := mutate.Get(d.Object, append(append(mutate.Path{}, l.Path.Parent()...), "host"))
+					if hs, _ := h.(string); mutate.FQDN(hs, d.Namespace()) == host {
+						return true
+					}
+				}
 			}
 		}
 	}

@@ -75,3 +75,28 @@ func TestArguments(t *testing.T) {
 		t.Errorf("the argument needs identical config: %q", arg)
 	}
 }
+
+func TestAnUnreferencedSubsetIsArguedEquivalent(t *testing.T) {
+	f, ms := meshMutants(t)
+	// order-service's subsets are routed to by its VirtualService
+	used := mutantOf(t, ms, "subset", "DestinationRule shop/order-service", "spec.subsets[0].name")
+	if arg := argued(f, used, false); arg != "" {
+		t.Errorf("a routed subset: %q", arg)
+	}
+	// drop the route to v2 from the folder: subset v2 is referenced by no route
+	for _, file := range f.Files {
+		for _, d := range file.Docs {
+			if d.Object != nil && d.ID() == "VirtualService shop/order-service" {
+				for _, l := range mutate.Leaves(d.Object) {
+					if l.Path.Last() == "subset" && l.Value == "v2" {
+						mutate.Set(d.Object, l.Path, "v1")
+					}
+				}
+			}
+		}
+	}
+	unused := mutantOf(t, ms, "selector", "DestinationRule shop/order-service", "spec.subsets[1].labels.version")
+	if arg := argued(f, unused, false); !strings.Contains(arg, `no route of the output sends to subset "v2"`) {
+		t.Errorf("an unreferenced subset: %q", arg)
+	}
+}
