@@ -22,7 +22,8 @@ const (
 // expectMesh: what a request from a caller to a service's port should do.
 func (p *planner) expectMesh(kind callerKind, from *ServiceIntent, id identity, svc *ServiceIntent, port PortIntent, r httpReq) expected {
 	out := expected{Outcomes: map[string]float64{}, Service: svc}
-	if kind == viaSidecar && from != nil && from.EgressScoped && from.Host != svc.declaredHost() && !calls(from, svc.declaredHost()) {
+	// a per-version Service is a host of its own: a caller's Sidecar lists it only when declared
+	if kind == viaSidecar && from != nil && from.EgressScoped && from.Host != svc.declaredHost() && !calls(from, svc.Host) {
 		switch p.in.Mesh.OutboundTrafficPolicy {
 		case "REGISTRY_ONLY":
 			out.Outcomes["blocked"] = 1
@@ -214,7 +215,7 @@ func (p *planner) meshCases() []caseSet {
 					}
 					set.probes = append(set.probes, probe{kinds: kinds, req: req, want: want})
 				}
-				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.declaredHost()) {
+				if cs.kind == viaSidecar && cs.from != nil && cs.from.EgressScoped && !calls(cs.from, svc.Host) {
 					set.kind = KindScoping
 				}
 				out = append(out, set)
