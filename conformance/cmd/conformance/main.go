@@ -1,6 +1,6 @@
 // Command conformance runs Istio's own code on what cdk8s-mesh synthesized.
 //
-//	conformance [-v] name=dir...
+//	conformance [-v] [-stages a,b] [-compare name] name=dir...
 //
 // Each name=dir is one example (every *.k8s.yaml of dir, as one cluster would see it); every
 // stage of Stages runs on each. Prints per example and stage the counts, every failure and
@@ -46,11 +46,18 @@ var Stages = []Stage{
 func main() {
 	verbose := flag.Bool("v", false, "print every assertion")
 	only := flag.String("stages", "", "comma-separated stage names to run (default: all)")
+	compare := flag.String("compare", "", "comma-separated example names loaded only for the stages across examples (equivalence): their own stages are skipped")
 	flag.Parse()
 	quietIstioLogs()
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: conformance [-v] [-stages a,b] name=dir...")
+		fmt.Fprintln(os.Stderr, "usage: conformance [-v] [-stages a,b] [-compare name,...] name=dir...")
 		os.Exit(2)
+	}
+	compareOnly := map[string]bool{}
+	for _, s := range strings.Split(*compare, ",") {
+		if s != "" {
+			compareOnly[s] = true
+		}
 	}
 	selected := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -73,6 +80,9 @@ func main() {
 		loaded = append(loaded, ex)
 		r.Count(name, "load", "objects", len(ex.Objects))
 		r.Count(name, "load", "files", len(ex.Files))
+		if compareOnly[name] {
+			continue
+		}
 		for _, st := range Stages {
 			if len(selected) > 0 && !selected[st.Name] {
 				continue

@@ -54,6 +54,7 @@ type options struct {
 	timeout              time.Duration
 	only, label, merge   string
 	keep, list           bool
+	checkpoint           int
 }
 
 func main() {
@@ -69,6 +70,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "title of the report (e.g. the commit)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the mutated folders")
 	flag.BoolVar(&o.list, "list", false, "list the selected mutants and exit")
+	flag.IntVar(&o.checkpoint, "checkpoint", 10, "write the report of the mutants judged so far after every this many (0: only at the end; never with -merge)")
 	flag.StringVar(&o.merge, "merge", "", "a previous report.json: the mutants run now replace theirs, the others are kept")
 	flag.Parse()
 	if *fp != "" {
@@ -164,11 +166,16 @@ func run(o options, args []string) error {
 				done++
 				fmt.Printf("[%d/%d] %s %-30s %-16s %s: %s %s (%.1fs)\n", done, len(mutants), r.ID, r.Program, r.Operator,
 					r.Path, r.Class, strings.Join(r.Stages, ","), r.Seconds)
+				if o.checkpoint > 0 && o.merge == "" && done%o.checkpoint == 0 && done < len(mutants) {
+					checkpoint(o, programs, results, done, len(mutants), time.Since(t0))
+				}
 				mu.Unlock()
 			}
 		}()
 	}
-	for i := range mutants {
+	// in the order of their IDs (a hash): the mutants judged so far are a sample spread over
+	// programs and operators, so a checkpoint report of an interrupted run still means something
+	for _, i := range idOrder(mutants) {
 		work <- i
 	}
 	close(work)
@@ -194,6 +201,30 @@ func run(o options, args []string) error {
 	fmt.Print(rep.summaryText())
 	fmt.Printf("report: %s, %s\n", filepath.Join(o.out, "report.md"), filepath.Join(o.out, "report.json"))
 	return nil
+}
+
+// idOrder returns the indices of the mutants sorted by ID.
+func idOrder(ms []*mutate.Mutant) []int {
+	idx := make([]int, len(ms))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ms[idx[a]].ID < ms[idx[b]].ID })
+	return idx
+}
+
+// checkpoint writes the report of the mutants judged so far, labelled as partial.
+func checkpoint(o options, programs []*program, results []*result, done, total int, took time.Duration) {
+	var sofar []*result
+	for _, r := range results {
+		if r != nil {
+			sofar = append(sofar, r)
+		}
+	}
+	label := fmt.Sprintf("%s\n\nPartial: %d of %d mutants judged so far (in ID order), the run goes on.", o.label, done, total)
+	if err := newReport(label, programs, sofar, took).write(o.out); err != nil {
+		fmt.Fprintln(os.Stderr, "mutants: checkpoint:", err)
+	}
 }
 
 func loadPrograms(args []string) ([]*program, error) {

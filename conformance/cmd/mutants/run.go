@@ -53,11 +53,12 @@ func stageOf(f string) string {
 }
 
 // runConformance runs the binary on the program (the given dir in place of its own) and its
-// partner.
+// partner. The partner is never mutated, so its own stages would repeat the baseline's: it is
+// loaded only for the equivalence stage (-compare), in the baseline run as in every mutant's.
 func runConformance(ctx context.Context, bin string, p *program, dir string, timeout time.Duration) *outcome {
 	args := []string{p.Name + "=" + dir}
 	if p.Partner != "" {
-		args = append(args, p.Partner+"="+p.PartnerAt)
+		args = []string{"-compare", p.Partner, p.Name + "=" + dir, p.Partner + "=" + p.PartnerAt}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
