@@ -209,6 +209,22 @@ project.addTask('conformance', {
   ],
 });
 
+// conformance:mutants: how strong is the oracle?
+// Single-field mutants of the flask-shop flavours and the corpus outputs, each judged by
+// every stage of the conformance binary (two at a time): killed / killed by validation /
+// survived / equivalent per operator and program in cdk.out/mutants/report.md. Takes tens of
+// minutes: run by hand, not by .ci/run (docs/mutation-testing.md).
+project.addTask('conformance:mutants', {
+  description: 'Measure the conformance oracle with single-field mutants of the flask-shop flavours and the corpus (conformance/cmd/mutants); report in cdk.out/mutants/ (slow, not in CI)',
+  env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  steps: [
+    { spawn: copyIstio.name },
+    { exec: 'go build -o bin/conformance ./cmd/conformance', cwd: 'conformance' },
+    { exec: 'go build -o bin/mutants ./cmd/mutants', cwd: 'conformance' },
+    { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/mutants.ts', receiveArgs: true },
+  ],
+});
+
 // README and @example snippets must compile
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile every README and @example snippet against the API (jsii-rosetta --strict)',

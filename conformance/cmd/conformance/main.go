@@ -1,6 +1,6 @@
 // Command conformance runs Istio's own code on what cdk8s-mesh synthesized.
 //
-//	conformance [-v] name=dir...
+//	conformance [-v] [-stages a,b] [-compare name] name=dir...
 //
 // Each name=dir is one example (every *.k8s.yaml of dir, as one cluster would see it); every
 // stage of Stages runs on each. Prints per example and stage the counts, every failure and
@@ -18,6 +18,7 @@ import (
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/analysis"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/behaviour"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/enrolment"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/equivalence"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/inject"
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
@@ -39,16 +40,24 @@ var Stages = []Stage{
 	{"inject", inject.Run},
 	{xds.Stage, xds.Run},
 	{behaviour.Stage, behaviour.Run},
+	{enrolment.Stage, enrolment.Run},
 }
 
 func main() {
 	verbose := flag.Bool("v", false, "print every assertion")
 	only := flag.String("stages", "", "comma-separated stage names to run (default: all)")
+	compare := flag.String("compare", "", "comma-separated example names loaded only for the stages across examples (equivalence): their own stages are skipped")
 	flag.Parse()
 	quietIstioLogs()
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: conformance [-v] [-stages a,b] name=dir...")
+		fmt.Fprintln(os.Stderr, "usage: conformance [-v] [-stages a,b] [-compare name,...] name=dir...")
 		os.Exit(2)
+	}
+	compareOnly := map[string]bool{}
+	for _, s := range strings.Split(*compare, ",") {
+		if s != "" {
+			compareOnly[s] = true
+		}
 	}
 	selected := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -71,6 +80,9 @@ func main() {
 		loaded = append(loaded, ex)
 		r.Count(name, "load", "objects", len(ex.Objects))
 		r.Count(name, "load", "files", len(ex.Files))
+		if compareOnly[name] {
+			continue
+		}
 		for _, st := range Stages {
 			if len(selected) > 0 && !selected[st.Name] {
 				continue
