@@ -96,7 +96,7 @@ describe('MeshApp under `cdk8s synth` (CDK8S_OUTDIR set, the folder emptied befo
   test('a failed synthesis leaves the last good output, byte for byte', () => {
     // GIVEN a good run
     const good = goodRun();
-    expect(Object.keys(good).sort()).toEqual(['mesh.md', 'shop.k8s.yaml']);
+    expect(Object.keys(good).sort()).toEqual(['mesh-intent.jsonc', 'mesh.md', 'shop.k8s.yaml']);
     // WHEN the next run fails at synthesis
     cliEmpties();
     const app = new MeshApp();
@@ -116,8 +116,8 @@ describe('MeshApp under `cdk8s synth` (CDK8S_OUTDIR set, the folder emptied befo
   });
 
   test('a good run replaces the whole output: files of removed charts do not survive', () => {
-    expect(Object.keys(goodRun({ extraChart: true })).sort()).toEqual(['extra.k8s.yaml', 'mesh.md', 'shop.k8s.yaml']);
-    expect(Object.keys(goodRun()).sort()).toEqual(['mesh.md', 'shop.k8s.yaml']);
+    expect(Object.keys(goodRun({ extraChart: true })).sort()).toEqual(['extra.k8s.yaml', 'mesh-intent.jsonc', 'mesh.md', 'shop.k8s.yaml']);
+    expect(Object.keys(goodRun()).sort()).toEqual(['mesh-intent.jsonc', 'mesh.md', 'shop.k8s.yaml']);
   });
 
   test('without a previous good run, a failure leaves no output (as the CLI expects)', () => {
