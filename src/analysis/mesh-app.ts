@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { YamlEmitter } from '../private/yaml-emitter';
 
 /**
  * Properties of a `MeshApp`.
@@ -76,7 +77,8 @@ export class MeshApp extends App {
    * `Chart.toJson()`, which validates and resolves the whole app again per chart
    * (charts x app size); here the app is validated and resolved once, then each
    * chart's API objects are rendered in dependency order. A chart class that
-   * overrides `toJson()` is still rendered through it.
+   * overrides `toJson()` is still rendered through it. The YAML is written by
+   * `YamlEmitter`, which produces `Yaml.save`'s bytes several times faster.
    */
   private synthInto(outdir: string): void {
     fs.mkdirSync(outdir, { recursive: true });
@@ -89,17 +91,18 @@ export class MeshApp extends App {
     const ext = this.outputFileExtension;
     const fileOf = (kind: string, name: string | undefined) => `${kind}.${name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + ext;
     const chartName = (chart: Chart, i: number) => (hasDependantCharts ? `${i.toString().padStart(4, '0')}-` : '') + Names.toDnsLabel(chart);
+    const yaml = new YamlEmitter();
     switch (this.yamlOutputType) {
       case YamlOutputType.FILE_PER_APP:
-        if (charts.length > 0) Yaml.save(path.join(outdir, `app${ext}`), charts.flatMap(chartJson));
+        if (charts.length > 0) yaml.save(path.join(outdir, `app${ext}`), charts.flatMap(chartJson));
         break;
       case YamlOutputType.FILE_PER_CHART:
-        charts.forEach((chart, i) => Yaml.save(path.join(outdir, chartName(chart, i) + ext), chartJson(chart)));
+        charts.forEach((chart, i) => yaml.save(path.join(outdir, chartName(chart, i) + ext), chartJson(chart)));
         break;
       case YamlOutputType.FILE_PER_RESOURCE:
         for (const chart of charts) {
           for (const obj of chartJson(chart)) {
-            if (obj !== undefined) Yaml.save(path.join(outdir, fileOf(obj.kind, obj.metadata?.name)), [obj]);
+            if (obj !== undefined) yaml.save(path.join(outdir, fileOf(obj.kind, obj.metadata?.name)), [obj]);
           }
         }
         break;
@@ -107,7 +110,7 @@ export class MeshApp extends App {
         charts.forEach((chart, i) => {
           const dir = path.join(outdir, chartName(chart, i));
           fs.mkdirSync(dir, { recursive: true });
-          for (const obj of chartObjects(chart)) Yaml.save(path.join(dir, fileOf(obj.kind, obj.metadata.name)), [obj.toJson()]);
+          for (const obj of chartObjects(chart)) yaml.save(path.join(dir, fileOf(obj.kind, obj.metadata.name)), [obj.toJson()]);
         });
         break;
       default:
