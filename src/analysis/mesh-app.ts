@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { IConstruct, Node } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
@@ -87,7 +87,7 @@ export class MeshApp extends App {
     for (const c of all) for (const e of c.node.validate()) errors.push(`[${c.node.path}] ${e}`);
     if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
     const hasDependantCharts = resolveDependencies(all);
-    const charts = this.charts;
+    const charts = dependencyOrder(this.node).filter((c): c is Chart => c instanceof Chart);
     const ext = this.outputFileExtension;
     const fileOf = (kind: string, name: string | undefined) => `${kind}.${name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + ext;
     const chartName = (chart: Chart, i: number) => (hasDependantCharts ? `${i.toString().padStart(4, '0')}-` : '') + Names.toDnsLabel(chart);
@@ -200,9 +200,23 @@ export class MeshApp extends App {
 
 /** A chart's API objects in dependency order (each object in its closest chart only), as cdk8s renders them. */
 function chartObjects(chart: Chart): ApiObject[] {
-  return new DependencyGraph(chart.node).topology()
+  return dependencyOrder(chart.node)
     .filter((x): x is ApiObject => x instanceof ApiObject)
     .filter((x) => Chart.of(x) === chart);
+}
+
+/**
+ * The constructs of a subtree in dependency order: `new DependencyGraph(node).topology()`,
+ * which cdk8s uses for the order of charts and of each chart's objects. When no
+ * construct of the subtree depends on another of it (the common case) that order is
+ * the subtree's own (`findAll()`: the graph adopts its vertices in that order), so
+ * the graph is built only when there are dependencies.
+ */
+function dependencyOrder(node: Node): IConstruct[] {
+  const all = node.findAll();
+  const inside = new Set<IConstruct>(all);
+  const independent = all.every((c) => c.node.dependencies.every((d) => !inside.has(d)));
+  return independent ? all : new DependencyGraph(node).topology();
 }
 
 /** A rendered API object (the parts the file names read). */

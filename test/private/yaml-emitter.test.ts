@@ -68,7 +68,7 @@ describe('YamlEmitter', () => {
     test.each([
       ['plain strings', { a: 'svc-1', b: 'registry.example/svc:1.0.0', c: 'http://x.y/z?q=1', d: 'a b c', e: 'é✓🙂' }],
       ['strings that look like other types', { port: '80', ver: '1.10', yes: 'yes', off: 'Off', nul: 'null', tilde: '~', empty: '', date: '2024-01-01', time: '1:30', hex: '0x1F', oct: '0755', merge: '<<' }],
-      ['strings that need quotes', { colon: 'a: b', hash: 'a #b', lead: ' a', trail: 'a ', endColon: 'a:', dash: '- a', star: '*a', pct: '%a', bq: '`a', q1: "it's", q2: 'say "hi"', both: `'"`, brace: '{a}' }],
+      ['strings that need quotes', { colon: 'a: b', hash: 'a #b', lead: ' a', trail: 'a ', endColon: 'a:', dash: '- a', star: '*a', pct: '%a', bq: '`a', q1: "it's", q2: 'say "hi"', both: '\'"', brace: '{a}' }],
       ['control characters and unicode', { nul: 'a\u0000b', bell: '\u0007', esc: '\u001b[0m', del: '\u007f', nel: '\u0085', nbsp: '\u00a0', ls: '\u2028', cr: 'a\rb', tab: 'a\tb', lone: '\ud800' }],
       ['multi-line strings', { clip: 'a\nb\n', strip: 'a\nb', keep: 'a\n\n', lead: '  a\nb', breaks: '\n\na', inner: 'a\n\n\nb\n', tabs: 'a\n\tb\n', spaces: 'a \n b\n' }],
       ['long strings (no folding)', { long: 'word '.repeat(60).trim(), longQuoted: `"${'x '.repeat(100)}`, longBlock: `${'y '.repeat(100)}\n${'z'.repeat(300)}\n` }],
