@@ -70,7 +70,9 @@ const helm = 'helm' in helmBuild ? helmBuild.helm : undefined;
 const baselineDir = baselineRef ? checkoutBaseline(baselineRef) : undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mesh-bench-run-'));
 const libSkip = libProblem();
-const program = libSkip ? undefined : writeProgram(work);
+// the program lives in the repository, where it resolves cdk8s like a user's program does
+const programDir = fs.mkdtempSync(path.join(ROOT, '.cdk8s-mesh-bench', 'program-'));
+const program = libSkip ? undefined : writeProgram(programDir);
 
 interface Row {
   services: number;
@@ -137,6 +139,7 @@ try {
   }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(programDir, { recursive: true, force: true });
 }
 
 console.log(`\nCPU ms (wall ms), median of runs. Helm: ${helm ? `${HELM_VERSION}, built here from its Go module` : `skipped: ${(helmBuild as { skipped: string }).skipped}`}.`);
