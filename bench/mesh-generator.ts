@@ -30,8 +30,9 @@ export function generateMesh(app: App, count: number, options: GenerateMeshOptio
   const charts: Chart[] = [];
   const services: MeshService[] = [];
   const platform = new Chart(app, 'platform');
+  const ambient = options.controlPlane === DataPlaneMode.AMBIENT;
   const controlPlane = options.controlPlane === undefined ? undefined
-    : new IstioControlPlane(platform, 'istio', { crds: false, ...(options.controlPlane === DataPlaneMode.AMBIENT ? { dataPlane: options.controlPlane } : {}) });
+    : new IstioControlPlane(platform, 'istio', { crds: false, ...(ambient ? { dataPlane: DataPlaneMode.AMBIENT } : {}) });
   new StrictMtls(platform, 'mesh-mtls');
   const ingress = new IngressGateway(platform, 'ingress', {
     namespace: 'istio-ingress',
@@ -42,7 +43,7 @@ export function generateMesh(app: App, count: number, options: GenerateMeshOptio
     if (!charts[nsIndex]) {
       const namespace = `team-${nsIndex}`;
       if (controlPlane) {
-        new MeshNamespace(platform, namespace, options.controlPlane === DataPlaneMode.AMBIENT ? { dataPlaneMode: DataPlaneMode.AMBIENT } : { controlPlane });
+        new MeshNamespace(platform, namespace, ambient ? { dataPlaneMode: DataPlaneMode.AMBIENT } : { controlPlane });
       }
       charts[nsIndex] = new Chart(app, namespace, { namespace });
     }

@@ -113,8 +113,9 @@ export class YamlEmitter {
 
   /** Marks an object as written in this document; an object reached twice needs an alias. */
   private enter(o: object): void {
-    if (this.seen.has(o)) throw UNSUPPORTED;
+    const before = this.seen.size;
     this.seen.add(o);
+    if (this.seen.size === before) throw UNSUPPORTED;
   }
 
   private indent(depth: number): string {
@@ -292,6 +293,7 @@ function isBlankChar(c: number): boolean {
   return c === NEWLINE || c === SPACE || c === TAB;
 }
 
+/** An object the library writes as a map of its enumerable own keys (it calls a `toJSON` method instead). */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const proto = Object.getPrototypeOf(v);

@@ -98,6 +98,7 @@ describe('YamlEmitter', () => {
         { date: new Date(0) },
         { map: new Map([['a', 1]]) },
         { json: { toJSON: () => 'replaced' } },
+        { hidden: Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 'replaced', enumerable: false }) },
         { '---top': 'a key like a document marker' },
         { 'a\u2028%b': 'a key with a line like a directive' },
         cyclic,
