@@ -30,6 +30,7 @@ interface Proxies {
   maxClusters: number;
   medianPushMs: number;
   maxPushMs: number;
+  medianPushCpuMs: number;
   scopedBySidecarResource?: number;
 }
 interface Cost {
@@ -38,7 +39,7 @@ interface Cost {
   sidecars: Proxies;
   gateways: Proxies;
   waypoints: Proxies;
-  ztunnel?: { workloads: number; services: number; addressBytes: number; policies: number; policyBytes: number; pushMs: number };
+  ztunnel?: { workloads: number; services: number; addressBytes: number; policies: number; policyBytes: number; pushMs: number; pushCpuMs: number };
 }
 
 const bin = path.join(ROOT, '.cdk8s-mesh-bench', 'bin', 'meshcost');
@@ -67,17 +68,19 @@ try {
 }
 
 const kib = (b: number) => (b >= 1048576 ? `${(b / 1048576).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
-const ms = (x: number) => `${x >= 100 ? Math.round(x) : x.toFixed(1)} ms`;
+const num = (x: number) => (x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
+/** CPU time of the process (every thread, GC included), wall time in parentheses. */
+const ms = (cpu: number, wall: number) => `${num(cpu)} (${num(wall)}) ms`;
 
-console.log(`\nSidecars: Envoy configuration per sidecar (LDS + CDS + RDS + EDS, serialized), median of ${sample} sampled sidecars; push = pilot generating all of it for one proxy.`);
+console.log(`\nSidecars: Envoy configuration per sidecar (LDS + CDS + RDS + EDS, serialized), median of ${sample} sampled sidecars; push = pilot generating all of it for one proxy, CPU ms (wall ms).`);
 console.log('\n| services | bytes, scoped / unscoped | ratio | clusters, scoped / unscoped | push, scoped / unscoped | ingress gateway bytes / clusters / push | pilot load s |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [n, v] of results) {
   const s = v.get('scoped')!;
   const u = v.get('unscoped')!;
   console.log(`| ${n} | ${kib(s.sidecars.medianBytes)} / ${kib(u.sidecars.medianBytes)} | ${(s.sidecars.medianBytes / u.sidecars.medianBytes).toFixed(3)} | `
-    + `${s.sidecars.medianClusters} / ${u.sidecars.medianClusters} | ${ms(s.sidecars.medianPushMs)} / ${ms(u.sidecars.medianPushMs)} | `
-    + `${kib(s.gateways.medianBytes)} / ${s.gateways.medianClusters} / ${ms(s.gateways.medianPushMs)} | ${s.loadSeconds.toFixed(1)} / ${u.loadSeconds.toFixed(1)} |`);
+    + `${s.sidecars.medianClusters} / ${u.sidecars.medianClusters} | ${ms(s.sidecars.medianPushCpuMs, s.sidecars.medianPushMs)} / ${ms(u.sidecars.medianPushCpuMs, u.sidecars.medianPushMs)} | `
+    + `${kib(s.gateways.medianBytes)} / ${s.gateways.medianClusters} / ${ms(s.gateways.medianPushCpuMs, s.gateways.medianPushMs)} | ${s.loadSeconds.toFixed(1)} / ${u.loadSeconds.toFixed(1)} |`);
 }
 
 console.log('\nAmbient: each namespace\'s waypoint (median / max over the sampled ones) and what istiod sends every ztunnel.');
@@ -86,6 +89,6 @@ console.log('|---|---|---|---|---|---|---|---|---|');
 for (const [n, v] of results) {
   const a = v.get('ambient')!;
   const z = a.ztunnel;
-  console.log(`| ${n} | ${a.waypoints.count} | ${kib(a.waypoints.medianBytes)} / ${kib(a.waypoints.maxBytes)} | ${a.waypoints.medianClusters} | ${ms(a.waypoints.medianPushMs)} | `
-    + `${z ? `${z.workloads} / ${z.services}` : 'n/a'} | ${z?.policies ?? 'n/a'} | ${z ? kib(z.addressBytes + z.policyBytes) : 'n/a'} | ${z ? ms(z.pushMs) : 'n/a'} |`);
+  console.log(`| ${n} | ${a.waypoints.count} | ${kib(a.waypoints.medianBytes)} / ${kib(a.waypoints.maxBytes)} | ${a.waypoints.medianClusters} | ${ms(a.waypoints.medianPushCpuMs, a.waypoints.medianPushMs)} | `
+    + `${z ? `${z.workloads} / ${z.services}` : 'n/a'} | ${z?.policies ?? 'n/a'} | ${z ? kib(z.addressBytes + z.policyBytes) : 'n/a'} | ${z ? ms(z.pushCpuMs, z.pushMs) : 'n/a'} |`);
 }

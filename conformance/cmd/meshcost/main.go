@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"syscall"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -37,6 +38,9 @@ type Proxies struct {
 	MedianListener int     `json:"medianListeners"`
 	MedianPushMs   float64 `json:"medianPushMs"`
 	MaxPushMs      float64 `json:"maxPushMs"`
+	// MedianPushCPUMs is the process CPU time (user + system, every thread, GC included) of a push:
+	// on a shared machine it varies far less than the wall time.
+	MedianPushCPUMs float64 `json:"medianPushCpuMs"`
 	// Scoped counts the measured sidecars whose scope comes from a Sidecar resource.
 	Scoped int `json:"scopedBySidecarResource,omitempty"`
 }
@@ -49,6 +53,7 @@ type Ztunnel struct {
 	Policies     int     `json:"policies"`
 	PolicyBytes  int     `json:"policyBytes"`
 	PushMs       float64 `json:"pushMs"`
+	PushCPUMs    float64 `json:"pushCpuMs"`
 }
 
 type result struct {
@@ -59,6 +64,16 @@ type result struct {
 	Gateways    Proxies  `json:"gateways"`
 	Waypoints   Proxies  `json:"waypoints"`
 	Ztunnel     *Ztunnel `json:"ztunnel,omitempty"`
+}
+
+// cpuMs is the CPU time the process has used so far (user + system, every thread), in ms.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
 func median(xs []int) int {
@@ -96,12 +111,13 @@ func measure(env *xds.Env, all []*xds.Workload, n int) Proxies {
 	picked := sample(all, n)
 	res := Proxies{Count: len(all), Measured: len(picked)}
 	var total, lds, cds, rds, eds, clusters, listeners []int
-	var push []float64
+	var push, pushCPU []float64
 	for _, w := range picked {
 		p := env.ProxyFor(w)
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuMs()
 		c := env.Generate(p)
 		push = append(push, float64(time.Since(t0).Microseconds())/1000)
+		pushCPU = append(pushCPU, cpuMs()-c0)
 		if errs := c.Validate(); len(errs) > 0 {
 			fmt.Fprintf(os.Stderr, "%s: %d resources fail proto validation, first: %v\n", p.Name, len(errs), errs[0])
 			os.Exit(1)
@@ -122,7 +138,7 @@ func measure(env *xds.Env, all []*xds.Workload, n int) Proxies {
 		res.MaxClusters = max(res.MaxClusters, clusters[i])
 		res.MaxPushMs = max(res.MaxPushMs, push[i])
 	}
-	res.MedianPushMs = medianF(push)
+	res.MedianPushMs, res.MedianPushCPUMs = medianF(push), medianF(pushCPU)
 	return res
 }
 
@@ -131,7 +147,7 @@ func measure(env *xds.Env, all []*xds.Workload, n int) Proxies {
 func ztunnel(env *xds.Env) *Ztunnel {
 	idx := env.Server.Env().AmbientIndexes
 	z := &Ztunnel{}
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuMs()
 	addrs, _ := idx.AddressInformation(nil)
 	policies := idx.Policies(nil)
 	for _, a := range addrs {
@@ -160,6 +176,7 @@ func ztunnel(env *xds.Env) *Ztunnel {
 		z.PolicyBytes += len(b)
 	}
 	z.PushMs = float64(time.Since(t0).Microseconds()) / 1000
+	z.PushCPUMs = cpuMs() - c0
 	return z
 }
 
