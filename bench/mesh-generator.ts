@@ -5,10 +5,13 @@
  * from its callers with `allowFrom` (each service calls ~3 others, so
  * each has one allowFrom edge to ~3 dependencies), and every 10th service
  * is routed from an ingress gateway. Each service gets its derived Sidecar
- * unless `egressScoping: false` (the fan-out benchmark measures both).
+ * unless `egressScoping: false` (the mesh-cost measurement compares both).
+ * `controlPlane` adds the Istio control plane (without CRDs) and a MeshNamespace
+ * per namespace, with sidecars or, for `DataPlaneMode.AMBIENT`, on ztunnel
+ * (each namespace's waypoint then carries the canary routes).
  */
 import { App, Chart } from 'cdk8s';
-import { CanaryRelease, GatewayServer, GatewayTls, IngressGateway, MeshService, StrictMtls } from '../src';
+import { CanaryRelease, DataPlaneMode, GatewayServer, GatewayTls, IngressGateway, IstioControlPlane, MeshNamespace, MeshService, StrictMtls } from '../src';
 
 export interface GeneratedMesh {
   readonly app: App;
@@ -18,6 +21,8 @@ export interface GeneratedMesh {
 export interface GenerateMeshOptions {
   /** False generates every service without its derived Sidecar (`egressScoping: false`). Default true. */
   readonly egressScoping?: boolean;
+  /** Adds the control plane and the namespaces on this data plane. Default: neither. */
+  readonly controlPlane?: DataPlaneMode;
 }
 
 export function generateMesh(app: App, count: number, options: GenerateMeshOptions = {}): GeneratedMesh {
@@ -25,6 +30,9 @@ export function generateMesh(app: App, count: number, options: GenerateMeshOptio
   const charts: Chart[] = [];
   const services: MeshService[] = [];
   const platform = new Chart(app, 'platform');
+  const ambient = options.controlPlane === DataPlaneMode.AMBIENT;
+  const controlPlane = options.controlPlane === undefined ? undefined
+    : new IstioControlPlane(platform, 'istio', { crds: false, ...(ambient ? { dataPlane: DataPlaneMode.AMBIENT } : {}) });
   new StrictMtls(platform, 'mesh-mtls');
   const ingress = new IngressGateway(platform, 'ingress', {
     namespace: 'istio-ingress',
@@ -32,7 +40,13 @@ export function generateMesh(app: App, count: number, options: GenerateMeshOptio
   });
   for (let i = 0; i < count; i++) {
     const nsIndex = Math.floor(i / perNamespace);
-    if (!charts[nsIndex]) charts[nsIndex] = new Chart(app, `team-${nsIndex}`, { namespace: `team-${nsIndex}` });
+    if (!charts[nsIndex]) {
+      const namespace = `team-${nsIndex}`;
+      if (controlPlane) {
+        new MeshNamespace(platform, namespace, ambient ? { dataPlaneMode: DataPlaneMode.AMBIENT } : { controlPlane });
+      }
+      charts[nsIndex] = new Chart(app, namespace, { namespace });
+    }
     const svc = new MeshService(charts[nsIndex], `svc-${i}`, {
       versions: [
         { name: 'v1', image: `registry.example/svc-${i}:1.0.0`, replicas: 2 },

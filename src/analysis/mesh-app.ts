@@ -2,13 +2,14 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
+import { IConstruct, Node } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshValidationError, propMessage } from '../private/errors';
 import { MESH_APP } from '../private/mesh-app-marker';
 import { checkArgs } from '../private/runtime-types';
+import { YamlEmitter } from '../private/yaml-emitter';
 import { meshIntentText } from '../render/intent';
 
 /**
@@ -139,7 +140,8 @@ export class MeshApp extends App {
    * `Chart.toJson()`, which validates and resolves the whole app again per chart
    * (charts x app size); here the app is validated and resolved once, then each
    * chart's API objects are rendered in dependency order. A chart class that
-   * overrides `toJson()` is still rendered through it.
+   * overrides `toJson()` is still rendered through it. The YAML is written by
+   * `YamlEmitter`, which produces `Yaml.save`'s bytes several times faster.
    */
   private synthInto(outdir: string): void {
     fs.mkdirSync(outdir, { recursive: true });
@@ -148,21 +150,22 @@ export class MeshApp extends App {
     for (const c of all) for (const e of c.node.validate()) errors.push(`[${c.node.path}] ${e}`);
     if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
     const hasDependantCharts = resolveDependencies(all);
-    const charts = this.charts;
+    const charts = dependencyOrder(this.node).filter((c): c is Chart => c instanceof Chart);
     const ext = this.outputFileExtension;
     const fileOf = (kind: string, name: string | undefined) => `${kind}.${name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + ext;
     const chartName = (chart: Chart, i: number) => (hasDependantCharts ? `${i.toString().padStart(4, '0')}-` : '') + Names.toDnsLabel(chart);
+    const yaml = new YamlEmitter();
     switch (this.yamlOutputType) {
       case YamlOutputType.FILE_PER_APP:
-        if (charts.length > 0) Yaml.save(path.join(outdir, `app${ext}`), charts.flatMap(chartJson));
+        if (charts.length > 0) yaml.save(path.join(outdir, `app${ext}`), charts.flatMap(chartJson));
         break;
       case YamlOutputType.FILE_PER_CHART:
-        charts.forEach((chart, i) => Yaml.save(path.join(outdir, chartName(chart, i) + ext), chartJson(chart)));
+        charts.forEach((chart, i) => yaml.save(path.join(outdir, chartName(chart, i) + ext), chartJson(chart)));
         break;
       case YamlOutputType.FILE_PER_RESOURCE:
         for (const chart of charts) {
           for (const obj of chartJson(chart)) {
-            if (obj !== undefined) Yaml.save(path.join(outdir, fileOf(obj.kind, obj.metadata?.name)), [obj]);
+            if (obj !== undefined) yaml.save(path.join(outdir, fileOf(obj.kind, obj.metadata?.name)), [obj]);
           }
         }
         break;
@@ -170,7 +173,7 @@ export class MeshApp extends App {
         charts.forEach((chart, i) => {
           const dir = path.join(outdir, chartName(chart, i));
           fs.mkdirSync(dir, { recursive: true });
-          for (const obj of chartObjects(chart)) Yaml.save(path.join(dir, fileOf(obj.kind, obj.metadata.name)), [obj.toJson()]);
+          for (const obj of chartObjects(chart)) yaml.save(path.join(dir, fileOf(obj.kind, obj.metadata.name)), [obj.toJson()]);
         });
         break;
       default:
@@ -336,9 +339,23 @@ function reportAtTopLevel(): void {
 
 /** A chart's API objects in dependency order (each object in its closest chart only), as cdk8s renders them. */
 function chartObjects(chart: Chart): ApiObject[] {
-  return new DependencyGraph(chart.node).topology()
+  return dependencyOrder(chart.node)
     .filter((x): x is ApiObject => x instanceof ApiObject)
     .filter((x) => Chart.of(x) === chart);
+}
+
+/**
+ * The constructs of a subtree in dependency order: `new DependencyGraph(node).topology()`,
+ * which cdk8s uses for the order of charts and of each chart's objects. When no
+ * construct of the subtree depends on another of it (the common case) that order is
+ * the subtree's own (`findAll()`: the graph adopts its vertices in that order), so
+ * the graph is built only when there are dependencies.
+ */
+function dependencyOrder(node: Node): IConstruct[] {
+  const all = node.findAll();
+  const inside = new Set<IConstruct>(all);
+  const independent = all.every((c) => c.node.dependencies.every((d) => !inside.has(d)));
+  return independent ? all : new DependencyGraph(node).topology();
 }
 
 /** A rendered API object (the parts the file names read). */
