@@ -3,6 +3,7 @@ export * from './model/service-port';
 export * from './services/workload-security';
 export * from './services/workload-volume';
 export * from './services/mesh-service';
+export * from './services/mesh-service-facets';
 export * from './traffic/http-match';
 export * from './analysis/mesh-analysis';
 export * from './analysis/mesh-app';

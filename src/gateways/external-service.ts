@@ -7,6 +7,7 @@ import {
   EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalPortModel, ExternalResolutionName, ExternalServiceModel,
   TlsOriginationModel,
 } from '../model/gateways';
+import { MeshModel } from '../model/mesh-model';
 import { snapshotOf } from '../model/resolve';
 import { IMeshDestination } from '../model/shared-interfaces';
 import { propError } from '../private/errors';
@@ -209,19 +210,7 @@ export class ExternalService extends Construct implements IMeshDestination {
     const resolution = props.resolution ?? ExternalResolution.DNS;
     this.resolution = resolution;
 
-    if (!Array.isArray(props.hosts) || props.hosts.length === 0) {
-      throw propError(this, 'hosts', 'must list at least one host', props.hosts, 'list the external host names, e.g. hosts: [\'api.payments.example\']');
-    }
-    props.hosts.forEach((h, i) => {
-      if (!isHostPattern(h) || h === '*') {
-        throw propError(this, `hosts[${i}]`, 'must be a lower-case DNS name or a wildcard subdomain (\'*.example.com\')', h, `use ${JSON.stringify(suggestHost(h))}`);
-      }
-      if (h.startsWith('*') && resolution !== ExternalResolution.NONE) {
-        throw propError(this, `hosts[${i}]`, `must not be a wildcard with resolution ${resolution} (a wildcard cannot be resolved by DNS)`, h,
-          'list the exact host names, or set resolution: ExternalResolution.NONE');
-      }
-    });
-    this._hosts = [...props.hosts];
+    this._hosts = this.validateHosts(props.hosts, resolution);
 
     const origination = props.tlsOrigination;
     const ports = props.ports ?? (origination
@@ -229,22 +218,7 @@ export class ExternalService extends Construct implements IMeshDestination {
       : [{ port: 443, protocol: ExternalProtocol.TLS }]);
     this._ports = this.validatePorts(ports);
 
-    if (origination) {
-      const originatePort = origination.port ?? 80;
-      const targetPort = origination.targetPort ?? 443;
-      const sni = origination.sni ?? this._hosts[0];
-      const p = this._ports.find((x) => x.number === originatePort);
-      if (!p || p.protocol !== 'HTTP') {
-        throw propError(this, 'tlsOrigination.port', `must be an HTTP port of the service (ports: ${this._ports.map((x) => `${x.number}/${x.protocol}`).join(', ')})`,
-          originatePort, 'add { port: 80, protocol: ExternalProtocol.HTTP } to ports, or point tlsOrigination.port at an HTTP port');
-      }
-      checkPort(this, 'tlsOrigination.targetPort', targetPort, 'use the TLS port of the external service, usually 443');
-      if (!isDnsName(sni)) {
-        throw propError(this, 'tlsOrigination.sni', 'must be a lower-case DNS name without wildcard', sni,
-          'set sni to the name on the server certificate (with a wildcard host, sni is required)');
-      }
-      this.origination = { port: originatePort, targetPort, sni };
-    }
+    if (origination) this.origination = this.validateOrigination(origination);
 
     const egress = props.egressGateway;
     if (egress) this.validateEgress(egress);
@@ -257,36 +231,74 @@ export class ExternalService extends Construct implements IMeshDestination {
         'declare each external host once and reuse that ExternalService');
     }
 
-    this.serviceEntry = new ServiceEntry(this, 'ServiceEntry', {
+    this.serviceEntry = this.attachServiceEntry(model);
+    this.destinationRule = this.attachOriginationRule();
+    if (egress) this.virtualService = this.attachEgress(egress);
+  }
+
+  private attachServiceEntry(model: MeshModel): ServiceEntry {
+    const serviceEntry = new ServiceEntry(this, 'ServiceEntry', {
       metadata: { name: this.serviceName, namespace: this.namespace },
       spec: renderServiceEntrySpec(this._toModel()),
     });
     // ambient callers reach the service through a waypoint when it is routed through an egress gateway or originates TLS
-    this.serviceEntry.metadata.addLabel('istio.io/use-waypoint', Lazy.any({
+    serviceEntry.metadata.addLabel('istio.io/use-waypoint', Lazy.any({
       produce: () => snapshotOf(model).waypoints.find((w) => w.externalServicePaths.includes(this.node.path))?.name,
     }));
+    return serviceEntry;
+  }
 
-    const originationRule = renderTlsOriginationDestinationRuleSpec(this._toModel());
-    if (originationRule) {
-      this.destinationRule = new DestinationRule(this, 'DestinationRule', {
-        metadata: { name: this.serviceName, namespace: this.namespace },
-        spec: originationRule,
-      });
-    }
+  private attachOriginationRule(): DestinationRule | undefined {
+    const spec = renderTlsOriginationDestinationRuleSpec(this._toModel());
+    return spec ? new DestinationRule(this, 'DestinationRule', { metadata: { name: this.serviceName, namespace: this.namespace }, spec }) : undefined;
+  }
 
-    if (egress) {
-      const host = this._hosts[0];
-      if (this._ports.some((p) => EXTERNAL_HTTP_PROTOCOLS.includes(p.protocol))) {
-        egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'http' });
-      }
-      if (this._ports.some((p) => EXTERNAL_TLS_PROTOCOLS.includes(p.protocol))) {
-        egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'tls' });
-      }
-      this.virtualService = new VirtualService(this, 'VirtualService', {
-        metadata: { name: this.serviceName, namespace: this.namespace },
-        spec: Lazy.any({ produce: () => renderEgressVirtualServiceSpec(this._toModel(), egress._toModel()) }),
-      });
+  /** Routes the service through `egress`: its legs on the gateway, and the VirtualService steering callers to it. */
+  private attachEgress(egress: EgressGateway): VirtualService {
+    const host = this._hosts[0];
+    if (this._ports.some((p) => EXTERNAL_HTTP_PROTOCOLS.includes(p.protocol))) {
+      egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'http' });
     }
+    if (this._ports.some((p) => EXTERNAL_TLS_PROTOCOLS.includes(p.protocol))) {
+      egress._addLeg(this, { path: this.node.path, subset: this.serviceName, host, kind: 'tls' });
+    }
+    return new VirtualService(this, 'VirtualService', {
+      metadata: { name: this.serviceName, namespace: this.namespace },
+      spec: Lazy.any({ produce: () => renderEgressVirtualServiceSpec(this._toModel(), egress._toModel()) }),
+    });
+  }
+
+  private validateHosts(hosts: string[], resolution: ExternalResolution): string[] {
+    if (!Array.isArray(hosts) || hosts.length === 0) {
+      throw propError(this, 'hosts', 'must list at least one host', hosts, 'list the external host names, e.g. hosts: [\'api.payments.example\']');
+    }
+    hosts.forEach((h, i) => {
+      if (!isHostPattern(h) || h === '*') {
+        throw propError(this, `hosts[${i}]`, 'must be a lower-case DNS name or a wildcard subdomain (\'*.example.com\')', h, `use ${JSON.stringify(suggestHost(h))}`);
+      }
+      if (h.startsWith('*') && resolution !== ExternalResolution.NONE) {
+        throw propError(this, `hosts[${i}]`, `must not be a wildcard with resolution ${resolution} (a wildcard cannot be resolved by DNS)`, h,
+          'list the exact host names, or set resolution: ExternalResolution.NONE');
+      }
+    });
+    return [...hosts];
+  }
+
+  private validateOrigination(origination: TlsOrigination): TlsOriginationModel {
+    const originatePort = origination.port ?? 80;
+    const targetPort = origination.targetPort ?? 443;
+    const sni = origination.sni ?? this._hosts[0];
+    const p = this._ports.find((x) => x.number === originatePort);
+    if (!p || p.protocol !== 'HTTP') {
+      throw propError(this, 'tlsOrigination.port', `must be an HTTP port of the service (ports: ${this._ports.map((x) => `${x.number}/${x.protocol}`).join(', ')})`,
+        originatePort, 'add { port: 80, protocol: ExternalProtocol.HTTP } to ports, or point tlsOrigination.port at an HTTP port');
+    }
+    checkPort(this, 'tlsOrigination.targetPort', targetPort, 'use the TLS port of the external service, usually 443');
+    if (!isDnsName(sni)) {
+      throw propError(this, 'tlsOrigination.sni', 'must be a lower-case DNS name without wildcard', sni,
+        'set sni to the name on the server certificate (with a wildcard host, sni is required)');
+    }
+    return { port: originatePort, targetPort, sni };
   }
 
   /** Namespace of the ServiceEntry. */

@@ -11,6 +11,7 @@ import { ANY_HOST } from '../model/gateways';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { renderGatewaySecretReader } from '../render/gateway-workload';
 
 /**
  * Properties of an `IngressGateway`.
@@ -115,22 +116,10 @@ export class IngressGateway extends MeshGateway implements IIngressGateway {
       ...(gatewayApi ? { createRouteObject: (host: string) => gatewayApi.routeObject(host) } : {}),
     });
 
-    // istiod checks (SubjectAccessReview) that the gateway may list secrets
-    // before it hands it a `credentialName` certificate.
-    const labels = { 'app.kubernetes.io/name': this.gatewayName, 'app.kubernetes.io/part-of': 'istio' };
-    const roleName = `${this.gatewayName}-sds`;
-    this.secretReaderRole = new k8s.KubeRole(this, 'SecretReader', {
-      metadata: { name: roleName, namespace: this.namespace, labels },
-      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch', 'list'] }],
-    });
-    new k8s.KubeRoleBinding(this, 'SecretReaderBinding', {
-      metadata: { name: roleName, namespace: this.namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-      subjects: [{ kind: 'ServiceAccount', name: this.identityServiceAccount, namespace: this.namespace }],
-    });
-
+    const secretReader = renderGatewaySecretReader(this.gatewayName, this.namespace, this.identityServiceAccount);
+    this.secretReaderRole = new k8s.KubeRole(this, 'SecretReader', secretReader.role);
+    new k8s.KubeRoleBinding(this, 'SecretReaderBinding', secretReader.binding);
     for (const server of props.servers ?? []) this.addServer(server);
-
   }
 
   /** The servers of the Gateway resource (a copy). */

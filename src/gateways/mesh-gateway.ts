@@ -6,7 +6,7 @@ import { GatewayServer } from './gateway-server';
 import type { IMeshControlPlane } from '../control-plane/istio-control-plane';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from '../control-plane/istio-release';
 import { Gateway, GatewaySpec } from '../imports/networking.istio.io';
-import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel } from '../model/gateways';
+import { GatewayDirection, GatewayModel, GatewayRouteModel, GatewayServerModel, GatewayWorkloadModel } from '../model/gateways';
 import { MeshModel } from '../model/mesh-model';
 import { snapshotOf } from '../model/resolve';
 import { toResourcesModel } from '../model/resources';
@@ -17,8 +17,11 @@ import { isLabelValue, validateDnsLabel, validateServiceName } from '../private/
 import { checkArgs } from '../private/runtime-types';
 import { checkPort } from '../private/values';
 import { renderGatewaySpec } from '../render/gateway';
-import { ENVOY_RESERVED_PORTS, envoyDefaultResources, EnvoyPorts, injectedGatewayContainer, PROXY_UID } from '../render/proxy';
-import { renderResourceRequirements } from '../render/resources';
+import {
+  GATEWAY_HTTP_TARGET, GATEWAY_HTTPS_TARGET, renderGatewayAutoscalerSpec, renderGatewayDeploymentSpec, renderGatewayDisruptionBudgetSpec,
+  renderGatewayServiceSpec,
+} from '../render/gateway-workload';
+import { ENVOY_RESERVED_PORTS } from '../render/proxy';
 import { addMeshValidation, meshOf } from '../synth/mesh';
 
 /** How the gateway's Kubernetes Service is exposed. */
@@ -141,21 +144,13 @@ export interface MeshGatewayOptions {
 
 /** Ports Envoy or the agent bind in the gateway pod; servers cannot use them. */
 const RESERVED_PORTS = ENVOY_RESERVED_PORTS;
-/** Unprivileged container ports that Service ports 80 and 443 forward to. */
-const HTTP_TARGET = 8080;
-const HTTPS_TARGET = 8443;
+const HTTP_TARGET = GATEWAY_HTTP_TARGET;
+const HTTPS_TARGET = GATEWAY_HTTPS_TARGET;
 
 function portClass(protocol: string): string {
   if (protocol === 'HTTPS' || protocol === 'TLS') return 'TLS (HTTPS/TLS)';
   if (protocol === 'TCP') return 'TCP';
   return 'HTTP';
-}
-
-/** Container port an exposed gateway port forwards to. */
-function targetPortOf(port: number): number {
-  if (port === 80) return HTTP_TARGET;
-  if (port === 443) return HTTPS_TARGET;
-  return port;
 }
 
 interface BoundServer {
@@ -198,11 +193,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
   /** @internal */
   protected readonly _routes: GatewayRouteModel[] = [];
   private readonly direction: GatewayDirection;
-  private readonly serviceAccountName: string;
-  private readonly image?: string;
-  private readonly replicas: number;
-  private readonly autoscaling?: Required<GatewayAutoscaling>;
-  private readonly resources?: k8s.ResourceRequirements;
+  private readonly workload: GatewayWorkloadModel;
   private readonly controlPlane?: IMeshControlPlane;
   private _gateway?: ApiObject;
 
@@ -213,96 +204,33 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
     checkArgs(this, direction === 'ingress' ? 'IngressGateway.new' : 'EgressGateway.new', [scope, id, props]);
     this.direction = direction;
     this._model = meshOf(this);
-
-    this.gatewayName = props.gatewayName !== undefined
-      ? validateDnsLabel(this, 'gatewayName', props.gatewayName)
-      : validateDnsLabel(this, 'gatewayName', id);
-    validateServiceName(this, 'gatewayName', this.gatewayName);
+    this.gatewayName = validateServiceName(this, 'gatewayName', validateDnsLabel(this, 'gatewayName', props.gatewayName ?? id));
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'istio-system');
-    this.istioLabel = props.istioLabel ?? (this.gatewayName.replace(/^istio-/, '') || this.gatewayName);
-    if (!isLabelValue(this.istioLabel) || this.istioLabel === '') {
-      throw propError(this, 'istioLabel', 'must be a non-empty Kubernetes label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)',
-        this.istioLabel, 'use a name such as \'ingressgateway\'');
-    }
-    const clash = this._model.gateways.find((g) => !g.attached && g.selector.istio === this.istioLabel);
-    if (clash) {
-      throw propError(this, 'istioLabel', `must be unique among gateways (a Gateway resource selects pods by this label in every namespace; ${clash.path} uses it)`,
-        this.istioLabel, 'give the gateway another istioLabel or gatewayName');
-    }
+    this.istioLabel = this.validateIstioLabel(props.istioLabel ?? (this.gatewayName.replace(/^istio-/, '') || this.gatewayName));
     this.host = this._model.hostOf(this.gatewayName, this.namespace);
-
-    this.image = props.image;
-    if (this.image !== undefined && (!this.image.includes('/') || /\s/.test(this.image))) {
-      throw propError(this, 'image', 'must be a full container image reference (registry/name:tag) without whitespace', this.image,
-        `use e.g. '${ISTIO_DEFAULT_HUB}/proxyv2:${ISTIO_VERSION}', or leave image unset to run the control plane's proxy image`);
-    }
-    this.replicas = props.replicas ?? 1;
-    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
-      throw propError(this, 'replicas', 'must be a whole number >= 1', props.replicas, 'run at least one gateway pod, two or more for availability');
-    }
-    if (props.autoscaling) this.autoscaling = this.validateAutoscaling(props.autoscaling);
-    const minPods = this.autoscaling ? this.autoscaling.minReplicas : this.replicas;
-    const pdb = props.podDisruptionBudget ?? minPods >= 2;
-    if (pdb && minPods < 2) {
-      throw propError(this, 'podDisruptionBudget', `needs at least 2 replicas (with ${minPods}, minAvailable: 1 would block every node drain)`, true,
-        'set replicas (or autoscaling.minReplicas) to 2 or more, or drop podDisruptionBudget');
-    }
-    this.resources = props.resources ? renderResourceRequirements(toResourcesModel(props.resources)) : undefined;
+    this.workload = this.validateWorkload(props, serviceType ?? defaultServiceType);
     this.controlPlane = props.controlPlane;
-
-    const labels = this._objectLabels();
-    const selector = this.selectorLabels();
-    this.serviceAccountName = `${this.gatewayName}-service-account`;
-    const metadata = { name: this.gatewayName, namespace: this.namespace, labels };
     // the gateway's ServiceAccount is a mesh identity services may `allowFrom()`
-    this._model.addIdentity({ path: this.node.path, namespace: this.namespace, serviceAccount: this.serviceAccountName });
+    this._model.addIdentity({ path: this.node.path, namespace: this.namespace, serviceAccount: this.workload.serviceAccount });
 
+    const metadata = { name: this.gatewayName, namespace: this.namespace, labels: { ...this.workload.labels } };
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...metadata, name: this.serviceAccountName },
+      metadata: { ...metadata, name: this.workload.serviceAccount },
       automountServiceAccountToken: false,
     });
-
     addMeshValidation(this);
-
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { ...metadata, labels: { ...labels, 'istio.io/dataplane-mode': 'none' } },
-      spec: Lazy.any({ produce: () => this.deploymentSpec() }),
+      metadata: { ...metadata, labels: { ...metadata.labels, 'istio.io/dataplane-mode': 'none' } },
+      spec: Lazy.any({ produce: () => renderGatewayDeploymentSpec(this._snapshot(), this.workload) }),
     });
-
-    const type = serviceType ?? defaultServiceType;
-    if (type !== undefined && !Object.values(GatewayServiceType).includes(type)) {
-      throw propError(this, 'serviceType', `must be one of ${Object.values(GatewayServiceType).join(', ')}`, type, 'use GatewayServiceType.LOAD_BALANCER');
-    }
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { ...metadata, annotations: props.serviceAnnotations ? { ...props.serviceAnnotations } : undefined },
-      spec: Lazy.any({
-        produce: (): k8s.ServiceSpec => ({
-          type,
-          selector,
-          ports: this.servicePorts().map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: 'TCP' })),
-        }),
-      }),
+      metadata: { ...metadata, annotations: this.workload.serviceAnnotations ? { ...this.workload.serviceAnnotations } : undefined },
+      spec: Lazy.any({ produce: () => renderGatewayServiceSpec(this._snapshot(), this.workload) }),
     });
-
-    if (this.autoscaling) {
-      const a = this.autoscaling;
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata,
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.gatewayName },
-          minReplicas: a.minReplicas,
-          maxReplicas: a.maxReplicas,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCpuUtilization } } }],
-        },
-      });
-    }
-    if (pdb) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata,
-        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
-    }
-
+    const autoscaler = renderGatewayAutoscalerSpec(this._toModel(), this.workload);
+    if (autoscaler) new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', { metadata, spec: autoscaler });
+    const budget = renderGatewayDisruptionBudgetSpec(this._toModel(), this.workload);
+    if (budget) new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', { metadata, spec: budget });
     this._register();
   }
 
@@ -313,7 +241,7 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
 
   /** ServiceAccount name of the gateway's identity. */
   public get identityServiceAccount(): string {
-    return this.serviceAccountName;
+    return this.workload.serviceAccount;
   }
 
   /** Labels the Istio Gateway resource and the Service select on (a copy). */
@@ -390,8 +318,54 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       serviceHost: this.host,
       servers: this._servers.map((s) => s.model),
       routes: [...this._routes],
-      identity: { namespace: this.namespace, serviceAccount: this.serviceAccountName },
+      identity: { namespace: this.namespace, serviceAccount: this.workload.serviceAccount },
       controlPlane: this.controlPlane ? { revision: this.controlPlane.revision } : undefined,
+      workload: this.workload,
+    };
+  }
+
+  private validateIstioLabel(label: string): string {
+    if (!isLabelValue(label) || label === '') {
+      throw propError(this, 'istioLabel', 'must be a non-empty Kubernetes label value (at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends)',
+        label, 'use a name such as \'ingressgateway\'');
+    }
+    const clash = this._model.gateways.find((g) => !g.attached && g.selector.istio === label);
+    if (clash) {
+      throw propError(this, 'istioLabel', `must be unique among gateways (a Gateway resource selects pods by this label in every namespace; ${clash.path} uses it)`,
+        label, 'give the gateway another istioLabel or gatewayName');
+    }
+    return label;
+  }
+
+  private validateWorkload(props: MeshGatewayOptions, serviceType: GatewayServiceType | undefined): GatewayWorkloadModel {
+    if (props.image !== undefined && (!props.image.includes('/') || /\s/.test(props.image))) {
+      throw propError(this, 'image', 'must be a full container image reference (registry/name:tag) without whitespace', props.image,
+        `use e.g. '${ISTIO_DEFAULT_HUB}/proxyv2:${ISTIO_VERSION}', or leave image unset to run the control plane's proxy image`);
+    }
+    const replicas = props.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw propError(this, 'replicas', 'must be a whole number >= 1', props.replicas, 'run at least one gateway pod, two or more for availability');
+    }
+    const autoscaling = props.autoscaling ? this.validateAutoscaling(props.autoscaling) : undefined;
+    const minPods = autoscaling ? autoscaling.minReplicas : replicas;
+    const disruptionBudget = props.podDisruptionBudget ?? minPods >= 2;
+    if (disruptionBudget && minPods < 2) {
+      throw propError(this, 'podDisruptionBudget', `needs at least 2 replicas (with ${minPods}, minAvailable: 1 would block every node drain)`, true,
+        'set replicas (or autoscaling.minReplicas) to 2 or more, or drop podDisruptionBudget');
+    }
+    if (serviceType !== undefined && !Object.values(GatewayServiceType).includes(serviceType)) {
+      throw propError(this, 'serviceType', `must be one of ${Object.values(GatewayServiceType).join(', ')}`, serviceType, 'use GatewayServiceType.LOAD_BALANCER');
+    }
+    return {
+      labels: this._objectLabels(),
+      serviceAccount: `${this.gatewayName}-service-account`,
+      image: props.image,
+      replicas,
+      autoscaling,
+      disruptionBudget,
+      resources: props.resources ? toResourcesModel(props.resources) : undefined,
+      serviceType,
+      serviceAnnotations: props.serviceAnnotations ? { ...props.serviceAnnotations } : undefined,
     };
   }
 
@@ -421,71 +395,6 @@ export abstract class MeshGateway extends Construct implements IMeshIdentity {
       'app.kubernetes.io/name': this.gatewayName,
       'app.kubernetes.io/component': `${this.direction}-gateway`,
       'app.kubernetes.io/part-of': 'istio',
-    };
-  }
-
-  /** Service ports: status (ingress), 80 -> 8080, 443 -> 8443, then any other server port. */
-  private servicePorts(): { name: string; port: number; targetPort: number }[] {
-    const ports: { name: string; port: number; targetPort: number }[] = [];
-    if (this.direction === 'ingress') ports.push({ name: 'status-port', port: EnvoyPorts.STATUS, targetPort: EnvoyPorts.STATUS });
-    ports.push({ name: 'http2', port: 80, targetPort: HTTP_TARGET }, { name: 'https', port: 443, targetPort: HTTPS_TARGET });
-    const extra = [...new Set(this._servers.map((s) => s.model.port))].filter((p) => p !== 80 && p !== 443).sort((a, b) => a - b);
-    for (const port of extra) {
-      const protocol = this._servers.find((s) => s.model.port === port)!.model.protocol;
-      ports.push({ name: `${protocol === 'HTTPS' || protocol === 'TLS' ? 'tls' : protocol.toLowerCase()}-${port}`, port, targetPort: targetPortOf(port) });
-    }
-    return ports;
-  }
-
-  private deploymentSpec(): k8s.DeploymentSpec {
-    const revision = this._snapshot().revision;
-    const selector = this.selectorLabels();
-    const containerPorts: k8s.ContainerPort[] = this.servicePorts().map((p) => ({ containerPort: p.targetPort, name: p.name, protocol: 'TCP' }));
-    // An injected gateway, as Istio's gateway chart deploys it: the pod opts in to injection
-    // (per pod, so the namespace needs no label) with the `gateway` template, and istiod of the
-    // bound revision fills in the proxy (image, args, env, probes, volumes, its own mesh config).
-    const podLabels: Record<string, string> = {
-      ...selector,
-      'app.kubernetes.io/name': this.gatewayName,
-      'istio.io/dataplane-mode': 'none',
-      'sidecar.istio.io/inject': 'true',
-    };
-    // the default revision's object webhook selects pods *without* istio.io/rev
-    if (revision) podLabels['istio.io/rev'] = revision;
-    return {
-      replicas: this.autoscaling ? undefined : this.replicas,
-      selector: { matchLabels: selector },
-      strategy: {
-        type: 'RollingUpdate',
-        rollingUpdate: { maxSurge: k8s.IntOrString.fromString('100%'), maxUnavailable: k8s.IntOrString.fromString('25%') },
-      },
-      template: {
-        metadata: {
-          labels: podLabels,
-          annotations: {
-            'inject.istio.io/templates': 'gateway',
-            'prometheus.io/path': '/stats/prometheus',
-            'prometheus.io/port': String(EnvoyPorts.AGENT),
-            'prometheus.io/scrape': 'true',
-            ...(this.image ? { 'sidecar.istio.io/proxyImage': this.image } : {}),
-          },
-        },
-        spec: {
-          serviceAccountName: this.serviceAccountName,
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsUser: PROXY_UID,
-            runAsGroup: PROXY_UID,
-            runAsNonRoot: true,
-            fsGroup: PROXY_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-            // lets the unprivileged proxy bind any port (the gateway template sets it too)
-            sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
-          },
-          terminationGracePeriodSeconds: 30,
-          containers: [injectedGatewayContainer(containerPorts, this.resources ?? envoyDefaultResources())],
-        },
-      },
     };
   }
 }

@@ -1,9 +1,11 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Application, ApplicationSpec, ApplicationSpecIgnoreDifferences, AppProject } from '../imports/argoproj.io';
+import { Application, AppProject } from '../imports/argoproj.io';
+import { ArgoCdApplicationModel } from '../model/gitops';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
+import { renderArgoCdApplicationSpec, renderArgoCdProjectSpec } from '../render/argo-cd';
 
 /** The in-cluster Kubernetes API, as Argo CD names it. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
@@ -147,8 +149,7 @@ export interface ArgoCdApplicationProps {
   readonly syncRetryLimit?: number;
 }
 
-/** Back-off of sync retries (Argo CD's `syncPolicy.retry.backoff`). */
-export const SYNC_RETRY_BACKOFF = { duration: '5s', factor: 2, maxDuration: '3m' } as const;
+export { SYNC_RETRY_BACKOFF } from '../render/argo-cd';
 
 /**
  * An Argo CD `Application` that applies synthesized manifests from a Git
@@ -198,27 +199,7 @@ export class ArgoCdApplication extends Construct {
         // delete the app's resources when the Application is deleted
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },
-      spec: Lazy.any({
-        produce: (): ApplicationSpec => ({
-          project: props.project?.projectName ?? 'default',
-          source: {
-            repoUrl: props.repoUrl,
-            targetRevision: props.targetRevision ?? 'HEAD',
-            path: props.path,
-            ...(props.include ? { directory: { include: props.include } } : {}),
-          },
-          destination: {
-            server: props.destinationServer ?? IN_CLUSTER,
-            ...(props.destinationNamespace ? { namespace: props.destinationNamespace } : {}),
-          },
-          syncPolicy: {
-            ...(props.automated ?? true ? { automated: { prune: true, selfHeal: true } } : {}),
-            ...(this.allSyncOptions().length ? { syncOptions: this.allSyncOptions() } : {}),
-            retry: { limit: retryLimit, backoff: { ...SYNC_RETRY_BACKOFF } },
-          },
-          ...(this.allIgnoreDifferences().length ? { ignoreDifferences: this.allIgnoreDifferences().map(renderIgnoreDifference) } : {}),
-        }),
-      }),
+      spec: Lazy.any({ produce: () => renderArgoCdApplicationSpec(this.toModel(props, retryLimit)) }),
     });
     this.resource.metadata.addAnnotation('argocd.argoproj.io/sync-wave', Lazy.any({
       produce: () => {
@@ -258,7 +239,23 @@ export class ArgoCdApplication extends Construct {
     return copy;
   }
 
-  /** Adds a sync option (e.g. `RespectIgnoreDifferences=true`) unless present. */
+  private toModel(props: ArgoCdApplicationProps, retryLimit: number): ArgoCdApplicationModel {
+    return {
+      project: props.project?.projectName ?? 'default',
+      repoUrl: props.repoUrl,
+      targetRevision: props.targetRevision ?? 'HEAD',
+      path: props.path,
+      include: props.include,
+      destinationServer: props.destinationServer ?? IN_CLUSTER,
+      destinationNamespace: props.destinationNamespace,
+      automated: props.automated ?? true,
+      syncOptions: this.allSyncOptions(),
+      retryLimit,
+      ignoreDifferences: this.allIgnoreDifferences(),
+    };
+  }
+
+  /** The explicit sync options, then the derived ones, each once. */
   private allSyncOptions(): string[] {
     return [...new Set([...this.syncOptions, ...(this.derived?.().syncOptions ?? [])])];
   }
@@ -282,17 +279,6 @@ interface DerivedApplication {
   readonly syncWave: number;
   readonly syncOptions: readonly string[];
   readonly ignoreDifferences: readonly ArgoCdIgnoreDifference[];
-}
-
-function renderIgnoreDifference(d: ArgoCdIgnoreDifference): ApplicationSpecIgnoreDifferences {
-  return {
-    group: d.group,
-    kind: d.kind,
-    ...(d.name !== undefined ? { name: d.name } : {}),
-    ...(d.namespace !== undefined ? { namespace: d.namespace } : {}),
-    ...(d.jqPathExpressions?.length ? { jqPathExpressions: [...d.jqPathExpressions] } : {}),
-    ...(d.jsonPointers?.length ? { jsonPointers: [...d.jsonPointers] } : {}),
-  };
 }
 
 /** A cluster-scoped kind an Argo CD project may manage. */
@@ -378,14 +364,12 @@ export class ArgoCdProject extends Construct {
       spec: Lazy.any({
         produce: () => {
           const derived = this.derivedScope?.();
-          const destinations = derived?.destinations ?? props.destinations;
-          return {
-            ...(props.description ? { description: props.description } : {}),
-            sourceRepos: [...props.sourceRepos],
-            destinations: destinations.map((d) => ({ server: d.server ?? IN_CLUSTER, namespace: d.namespace })),
-            clusterResourceWhitelist: (derived?.clusterResourceWhitelist ?? props.clusterResourceWhitelist ?? [])
-              .map((g) => ({ group: g.group, kind: g.kind })),
-          };
+          return renderArgoCdProjectSpec({
+            description: props.description,
+            sourceRepos: props.sourceRepos,
+            destinations: (derived?.destinations ?? props.destinations).map((d) => ({ server: d.server ?? IN_CLUSTER, namespace: d.namespace })),
+            clusterResourceWhitelist: derived?.clusterResourceWhitelist ?? props.clusterResourceWhitelist ?? [],
+          });
         },
       }),
     });

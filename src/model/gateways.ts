@@ -1,3 +1,4 @@
+import { ResourcesModel } from './control-plane';
 import { MatchModel } from './traffic';
 
 /**
@@ -111,6 +112,24 @@ export interface GatewayModel {
   readonly identity?: { readonly namespace: string; readonly serviceAccount: string };
   /** The control plane its `controlPlane` prop binds it to (undefined: the app's first control plane). */
   readonly controlPlane?: { readonly revision?: string };
+  /** The gateway's own workload; undefined for a workload installed by someone else. */
+  readonly workload?: GatewayWorkloadModel;
+}
+
+/** The Deployment, Service and scaling objects of a gateway cdk8s-mesh deploys. */
+export interface GatewayWorkloadModel {
+  /** Labels of every object of the gateway. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  /** Proxy image other than the control plane's (`sidecar.istio.io/proxyImage`). */
+  readonly image?: string;
+  readonly replicas: number;
+  readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number; readonly targetCpuUtilization: number };
+  readonly disruptionBudget: boolean;
+  /** Resources of the proxy container (undefined: Istio's chart defaults). */
+  readonly resources?: ResourcesModel;
+  readonly serviceType?: string;
+  readonly serviceAnnotations?: Readonly<Record<string, string>>;
 }
 
 export interface ExternalPortModel {

@@ -29,3 +29,38 @@ export interface ArgoCdModel {
   /** Construct paths of the charts that have an Application (the charts of the app when `GitOps.argoCd()` ran). */
   readonly charts: readonly string[];
 }
+
+/** Fields of one kind of object Argo CD does not diff. */
+export interface IgnoreDifferenceModel {
+  readonly group: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly jqPathExpressions?: readonly string[];
+  readonly jsonPointers?: readonly string[];
+}
+
+/** An Argo CD Application: where its manifests come from, where they go, how it syncs. */
+export interface ArgoCdApplicationModel {
+  readonly project: string;
+  readonly repoUrl: string;
+  readonly targetRevision: string;
+  readonly path: string;
+  /** Glob of the files of `path` it applies. */
+  readonly include?: string;
+  readonly destinationServer: string;
+  readonly destinationNamespace?: string;
+  /** Automated sync with prune and self-heal. */
+  readonly automated: boolean;
+  readonly syncOptions: readonly string[];
+  readonly retryLimit: number;
+  readonly ignoreDifferences: readonly IgnoreDifferenceModel[];
+}
+
+/** An Argo CD AppProject: the repositories, destinations and cluster-scoped kinds its Applications may use. */
+export interface ArgoCdProjectModel {
+  readonly description?: string;
+  readonly sourceRepos: readonly string[];
+  readonly destinations: readonly { readonly server: string; readonly namespace: string }[];
+  readonly clusterResourceWhitelist: readonly { readonly group: string; readonly kind: string }[];
+}

@@ -1,3 +1,5 @@
+import { ResourcesModel } from './control-plane';
+
 /**
  * Observability intent of one App (plain data, no cdk8s objects): which
  * providers Telemetry resources reference, which Telemetry resources exist
@@ -138,16 +140,103 @@ export interface RuleLoaderModel {
 /** The kinds of add-on the library declares. */
 export type AddonKind = 'prometheus' | 'grafana' | 'jaeger' | 'kiali';
 
-/** An add-on of the app (`PrometheusAddon`, `GrafanaAddon`, `JaegerAddon`, `KialiAddon`). */
-export interface AddonModel {
+/** An environment variable of an add-on's container: a value, a pod field, or a Secret key. */
+export interface AddonEnvModel {
+  readonly name: string;
+  readonly value?: string;
+  readonly fieldPath?: string;
+  readonly secret?: { readonly name: string; readonly key: string };
+}
+
+/** A volume of an add-on's pod (a ConfigMap or an emptyDir) and where it mounts. */
+export interface AddonVolumeModel {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly?: boolean;
+  readonly configMap?: { readonly name: string; readonly items?: readonly { readonly key: string; readonly path: string }[] };
+  readonly emptyDir?: { readonly sizeLimit?: string };
+}
+
+/** The one hardened, single-container workload of an add-on. */
+export interface AddonWorkloadModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly args?: readonly string[];
+  readonly env?: readonly AddonEnvModel[];
+  readonly ports: readonly { readonly name: string; readonly containerPort: number }[];
+  readonly volumes: readonly AddonVolumeModel[];
+  readonly resources: ResourcesModel;
+  readonly uid: number;
+  readonly readinessPath: string;
+  readonly livenessPath?: string;
+  readonly probePort: number;
+  /** Needs to talk to the Kubernetes API (Prometheus discovery, Kiali). */
+  readonly apiAccess: boolean;
+  /**
+   * Its pods join the ambient mesh for their outbound traffic when the app runs anything on
+   * the ambient data plane (Prometheus: its scrapes of ambient pods then carry its identity
+   * over mTLS, which STRICT requires); inbound stays uncaptured for its clients outside the mesh.
+   */
+  readonly joinsAmbientMesh?: boolean;
+}
+
+/** A port of an add-on's Service. */
+export interface AddonServicePortModel {
+  readonly name: string;
+  readonly port: number;
+  readonly targetPort: number;
+  readonly appProtocol: string;
+}
+
+/** What every add-on entry carries. */
+export interface AddonModelBase {
   readonly kind: AddonKind;
   readonly path: string;
   readonly namespace: string;
   /** In-cluster URL of its HTTP endpoint (e.g. the Prometheus API, `http://prometheus.istio-system.svc.cluster.local:9090`). */
   readonly url: string;
-  /** ServiceAccount its pods run as, in `namespace` (the identity its requests carry when they are in the mesh). */
-  readonly serviceAccount: string;
+  /** Its pods' workload; `workload.name` is also the ServiceAccount they run as, in `namespace` (the identity their requests carry in the mesh). */
+  readonly workload: AddonWorkloadModel;
 }
+
+export interface PrometheusAddonModel extends AddonModelBase {
+  readonly kind: 'prometheus';
+  readonly port: number;
+  /** Scrape and evaluation interval, as a Prometheus duration. */
+  readonly interval: string;
+  /** Namespace whose istiod is scraped (undefined: the mesh's control-plane namespace). */
+  readonly controlPlaneNamespace?: string;
+  /** The `alerting.alertmanagers[]` entry, if alerts are sent. */
+  readonly alertmanager?: Readonly<Record<string, unknown>>;
+}
+
+export interface GrafanaAddonModel extends AddonModelBase {
+  readonly kind: 'grafana';
+  readonly port: number;
+  readonly datasourceUrl: string;
+  /** URL of the Jaeger query API, when a tracing datasource is provisioned. */
+  readonly tracingQueryUrl?: string;
+  /** Whether an admin Secret enables the login form. */
+  readonly withAdmin: boolean;
+}
+
+export interface JaegerAddonModel extends AddonModelBase {
+  readonly kind: 'jaeger';
+  readonly maxTraces: number;
+}
+
+export interface KialiAddonModel extends AddonModelBase {
+  readonly kind: 'kiali';
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly prometheusUrl: string;
+  readonly grafana?: { readonly internalUrl: string; readonly externalUrl: string };
+  readonly tracing?: { readonly internalUrl: string; readonly externalUrl: string };
+}
+
+/** An add-on of the app (`PrometheusAddon`, `GrafanaAddon`, `JaegerAddon`, `KialiAddon`), by kind. */
+export type AddonModel = PrometheusAddonModel | GrafanaAddonModel | JaegerAddonModel | KialiAddonModel;
 
 /** An analysis that queries the app's Prometheus (an `SloAnalysis`), checked by ROLLOUT003. */
 export interface PrometheusQueryModel {

@@ -47,3 +47,18 @@ export function rolloutManagedRoutes(rollout: Pick<RolloutModel, 'steps'>): stri
   }
   return names;
 }
+
+/** The objectives of an `SloAnalysis` (an Argo Rollouts AnalysisTemplate over Istio's request metrics). */
+export interface SloAnalysisModel {
+  /** Host of the measured service. */
+  readonly serviceHost: string;
+  /** The version whose requests are measured. */
+  readonly canary: string;
+  readonly intervalSeconds: number;
+  readonly count: number;
+  readonly failureLimit: number;
+  readonly successRatePercent?: number;
+  readonly p99LatencyMs?: number;
+  /** The Prometheus queried (undefined: the app's Prometheus add-on). */
+  readonly prometheusUrl?: string;
+}

@@ -155,7 +155,7 @@ function scrapePrincipalsOf(ctx: ServiceResolutionContext, service: ServiceModel
   const prometheus = ctx.model.addons.filter((a) => a.kind === 'prometheus');
   if (!ambient || !service.metrics || prometheus.length === 0) return [];
   if (!waypointOnly && !underAllowPolicy(ctx.model, ctx.mesh.rootNamespace, service)) return [];
-  return prometheus.map((p) => principalOf(ctx.mesh.trustDomain, p.namespace, p.serviceAccount));
+  return prometheus.map((p) => principalOf(ctx.mesh.trustDomain, p.namespace, p.workload.name));
 }
 
 /** Resolves one service (its edges are resolved by the caller). */

@@ -3,72 +3,33 @@ import { Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ResourcesModel } from '../model/control-plane';
+import { AddonServicePortModel, AddonWorkloadModel } from '../model/observability';
+import { snapshotOf } from '../model/resolve';
 import { toResourcesModel } from '../model/resources';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
-import { renderResourceRequirements } from '../render/resources';
+import { addonLabels, renderAddonDeploymentSpec, renderAddonServiceSpec } from '../render/addons';
+import { meshOf } from '../synth/mesh';
 
 /**
- * Shared rendering of the observability addons (not exported from the
- * package): a ServiceAccount, a hardened single-container Deployment whose pods
- * are excluded from sidecar injection, and named ClusterIP Services.
+ * What the observability add-on constructs share (not exported from the
+ * package): prop validation, and attaching the objects `render/addons.ts`
+ * renders.
  */
-
-export interface AddonPort {
-  readonly name: string;
-  readonly containerPort: number;
-}
-
-export interface AddonServicePort {
-  readonly name: string;
-  readonly port: number;
-  readonly targetPort: number;
-  readonly appProtocol: string;
-}
-
-export interface AddonWorkloadOptions {
-  readonly name: string;
-  readonly namespace: string;
-  readonly image: string;
-  readonly args?: string[];
-  readonly env?: k8s.EnvVar[];
-  readonly ports: AddonPort[];
-  /** Volumes (ConfigMaps or emptyDirs) and where they mount. */
-  readonly volumes: { volume: k8s.Volume; mountPath: string; readOnly?: boolean }[];
-  readonly resources: kplus.ContainerResources;
-  readonly uid: number;
-  readonly readinessPath: string;
-  readonly livenessPath?: string;
-  readonly probePort: number;
-  /** Needs to talk to the Kubernetes API (Prometheus discovery, Kiali). */
-  readonly apiAccess: boolean;
-  /** Checksum of the configuration, so a config change rolls the pods (resolved lazily). */
-  readonly configChecksum: () => string;
-  /** Labels added to the pod template at synth (resolved lazily); none by default. */
-  readonly podLabels?: () => Record<string, string>;
-  /** Annotations added to the pod template at synth (resolved lazily); none by default. */
-  readonly podAnnotations?: () => Record<string, string>;
-}
-
-export const ADDON_LABEL = 'app';
-
-export function addonLabels(name: string): Record<string, string> {
-  return { 'app': name, 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'cdk8s-mesh-observability' };
-}
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function quantities(scope: Construct, resources: kplus.ContainerResources): k8s.ResourceRequirements {
-  const cpu = resources.cpu;
-  const mem = resources.memory;
-  if (!cpu?.limit || !mem?.limit) {
+/** The add-on's resources as model quantities; both limits are required. */
+export function addonResources(scope: Construct, resources: kplus.ContainerResources): ResourcesModel {
+  if (!resources.cpu?.limit || !resources.memory?.limit) {
     throw propError(scope, 'resources', 'must set both a CPU and a memory limit', resources,
       'pass e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) } }');
   }
-  return renderResourceRequirements(toResourcesModel(resources));
+  return toResourcesModel(resources);
 }
 
 export function addonNamespace(scope: Construct, namespace: string | undefined): string {
@@ -83,84 +44,24 @@ export function validateImage(scope: Construct, image: string): string {
   return image;
 }
 
-/** ServiceAccount + Deployment of one addon. */
-export function addonWorkload(scope: Construct, o: AddonWorkloadOptions): { serviceAccount: k8s.KubeServiceAccount; deployment: k8s.KubeDeployment } {
-  const labels = addonLabels(o.name);
-  const serviceAccount = new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
-    metadata: { name: o.name, namespace: o.namespace, labels },
-    automountServiceAccountToken: o.apiAccess,
-  });
-  const probe = (path: string, initialDelaySeconds: number): k8s.Probe => ({
-    httpGet: { path, port: k8s.IntOrString.fromNumber(o.probePort) },
-    initialDelaySeconds,
-    periodSeconds: 10,
-    timeoutSeconds: 5,
-    failureThreshold: 3,
-  });
+/** Attaches the ServiceAccount and Deployment of an add-on's workload. */
+export function addonWorkload(
+  scope: Construct, w: AddonWorkloadModel, configChecksum: () => string,
+): { serviceAccount: k8s.KubeServiceAccount; deployment: k8s.KubeDeployment } {
+  const metadata = { name: w.name, namespace: w.namespace, labels: addonLabels(w.name) };
+  const serviceAccount = new k8s.KubeServiceAccount(scope, 'ServiceAccount', { metadata, automountServiceAccountToken: w.apiAccess });
   const deployment = new k8s.KubeDeployment(scope, 'Deployment', {
-    metadata: { name: o.name, namespace: o.namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: o.name } },
-      template: {
-        metadata: {
-          // never inject the Envoy sidecar into the addons (istio-install.md §7)
-          labels: o.podLabels
-            ? Lazy.any({ produce: () => ({ ...labels, 'sidecar.istio.io/inject': 'false', ...o.podLabels!() }) })
-            : { ...labels, 'sidecar.istio.io/inject': 'false' },
-          annotations: o.podAnnotations
-            ? Lazy.any({ produce: () => ({ 'sidecar.istio.io/inject': 'false', 'checksum/config': o.configChecksum(), ...o.podAnnotations!() }) })
-            : { 'sidecar.istio.io/inject': 'false', 'checksum/config': Lazy.any({ produce: () => o.configChecksum() }) },
-        },
-        spec: {
-          serviceAccountName: o.name,
-          automountServiceAccountToken: o.apiAccess,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: o.uid,
-            runAsGroup: o.uid,
-            fsGroup: o.uid,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [{
-            name: o.name,
-            image: o.image,
-            imagePullPolicy: 'IfNotPresent',
-            args: o.args,
-            env: o.env,
-            ports: o.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
-            resources: quantities(scope, o.resources),
-            readinessProbe: probe(o.readinessPath, 5),
-            livenessProbe: probe(o.livenessPath ?? o.readinessPath, 30),
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              privileged: false,
-              readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
-              capabilities: { drop: ['ALL'] },
-            },
-            volumeMounts: o.volumes.map((v) => ({ name: v.volume.name, mountPath: v.mountPath, readOnly: v.readOnly })),
-          }],
-          volumes: o.volumes.map((v) => v.volume),
-        },
-      },
-    },
+    metadata,
+    spec: Lazy.any({ produce: () => renderAddonDeploymentSpec(snapshotOf(meshOf(scope)), w, configChecksum()) }),
   });
   return { serviceAccount, deployment };
 }
 
-/** A ClusterIP Service selecting an addon's pods. */
+/** Attaches a ClusterIP Service selecting an add-on's pods. */
 export function addonService(
-  scope: Construct, id: string, addon: string, name: string, namespace: string, ports: AddonServicePort[],
+  scope: Construct, id: string, addon: string, name: string, namespace: string, ports: AddonServicePortModel[],
 ): k8s.KubeService {
-  return new k8s.KubeService(scope, id, {
-    metadata: { name, namespace, labels: addonLabels(addon) },
-    spec: {
-      type: 'ClusterIP',
-      selector: { app: addon },
-      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: 'TCP', appProtocol: p.appProtocol })),
-    },
-  });
+  return new k8s.KubeService(scope, id, { metadata: { name, namespace, labels: addonLabels(addon) }, spec: renderAddonServiceSpec(addon, ports) });
 }
 
 /** A read-only ClusterRole and its binding to the addon's ServiceAccount. */
@@ -181,14 +82,6 @@ export function addonClusterRole(
 /** `http://<service>.<namespace>.svc.<domain>:<port><path>` */
 export function serviceUrl(service: string, namespace: string, clusterDomain: string, port: number, path = ''): string {
   return `http://${service}.${namespace}.svc.${clusterDomain}:${port}${path}`;
-}
-
-export function configMapVolume(name: string, configMap: string, items?: { key: string; path: string }[]): k8s.Volume {
-  return { name, configMap: { name: configMap, ...(items ? { items } : {}) } };
-}
-
-export function emptyDirVolume(name: string, sizeLimit?: string): k8s.Volume {
-  return { name, emptyDir: sizeLimit ? { sizeLimit: k8s.Quantity.fromString(sizeLimit) } : {} };
 }
 
 /** A Prometheus duration string (`30s`, `1500ms`) that never throws on fractional seconds. */

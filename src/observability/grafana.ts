@@ -2,12 +2,13 @@ import { Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
+import { addonNamespace, addonResources, addonService, addonWorkload, serviceUrl, sha256, validateImage } from './addon-base';
 import { AddonCommonProps } from './addon-props';
-import { meshDashboard, PROMETHEUS_DATASOURCE_UID, serviceDashboard, workloadDashboard } from './dashboards';
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
+import { GrafanaAddonModel } from '../model/observability';
 import { checkArgs } from '../private/runtime-types';
+import { renderGrafanaConfigData, renderGrafanaDashboardData } from '../render/grafana';
 import { meshOf } from '../synth/mesh';
 
 /** Grafana image tested with this library (istio-install.md §7). */
@@ -80,78 +81,65 @@ export class GrafanaAddon extends Construct implements IDashboardsEndpoint {
     checkArgs(this, 'GrafanaAddon.new', arguments);
     const model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
-    const image = validateImage(this, props.image ?? GRAFANA_IMAGE);
     this.grafanaUrl = serviceUrl(this.serviceName, this.namespace, model.clusterDomain, PORT);
-    model.addAddon({ kind: 'grafana', path: this.node.path, namespace: this.namespace, url: this.grafanaUrl, serviceAccount: 'grafana' });
     this.datasourceUrl = props.prometheus.prometheusUrl;
-    const withAdmin = props.adminSecret !== undefined;
-
-    const ini = [
-      '[server]', `http_port = ${PORT}`,
-      '[paths]', 'data = /var/lib/grafana', 'logs = /var/log/grafana', 'plugins = /var/lib/grafana/plugins', 'provisioning = /etc/grafana/provisioning',
-      '[analytics]', 'reporting_enabled = false', 'check_for_updates = false', 'check_for_plugin_updates = false',
-      '[users]', 'allow_sign_up = false',
-      '[security]', `disable_initial_admin_creation = ${!withAdmin}`,
-      '[auth]', `disable_login_form = ${!withAdmin}`,
-      '[auth.basic]', `enabled = ${withAdmin}`,
-      '[auth.anonymous]', 'enabled = true', 'org_role = Viewer',
-      '',
-    ].join('\n');
-    const datasources = [
-      { name: 'Prometheus', uid: PROMETHEUS_DATASOURCE_UID, type: 'prometheus', access: 'proxy', url: this.datasourceUrl, isDefault: true, editable: false },
-      ...(props.tracing ? [{ name: 'Jaeger', uid: 'jaeger', type: 'jaeger', access: 'proxy', url: props.tracing.tracingQueryUrl, editable: false }] : []),
-    ];
-    const config: Record<string, string> = {
-      'grafana.ini': ini,
-      'datasources.yaml': Yaml.stringify({ apiVersion: 1, datasources }),
-      'dashboards.yaml': Yaml.stringify({
-        apiVersion: 1,
-        providers: [{ name: 'cdk8s-mesh', folder: 'Istio', type: 'file', disableDeletion: true, allowUiUpdates: false, options: { path: '/etc/grafana-dashboards/istio' } }],
-      }),
-    };
-    const dashboards: Record<string, string> = {
-      'mesh.json': JSON.stringify(meshDashboard(), undefined, 2),
-      'service.json': JSON.stringify(serviceDashboard(), undefined, 2),
-      'workload.json': JSON.stringify(workloadDashboard(), undefined, 2),
-    };
+    const addon = this.toModel(props);
+    model.addAddon(addon);
+    const config = renderGrafanaConfigData(addon, (v) => Yaml.stringify(v));
+    const dashboards = renderGrafanaDashboardData();
     new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: 'grafana', namespace: this.namespace, labels: { app: 'grafana' } }, data: config });
     new k8s.KubeConfigMap(this, 'Dashboards', { metadata: { name: 'grafana-dashboards-istio', namespace: this.namespace, labels: { app: 'grafana' } }, data: dashboards });
-
-    const env: k8s.EnvVar[] = props.adminSecret ? [
-      { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: 'admin-user' } } },
-      { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: props.adminSecret.name, key: 'admin-password' } } },
-    ] : [];
-    const { deployment } = addonWorkload(this, {
-      name: 'grafana',
-      namespace: this.namespace,
-      image,
-      env: env.length ? env : undefined,
-      ports: [{ name: 'http', containerPort: PORT }],
-      volumes: [
-        {
-          volume: configMapVolume('config', 'grafana', [
-            { key: 'grafana.ini', path: 'grafana.ini' },
-            { key: 'datasources.yaml', path: 'provisioning/datasources/datasources.yaml' },
-            { key: 'dashboards.yaml', path: 'provisioning/dashboards/dashboards.yaml' },
-          ]),
-          mountPath: '/etc/grafana',
-          readOnly: true,
-        },
-        { volume: configMapVolume('dashboards', 'grafana-dashboards-istio'), mountPath: '/etc/grafana-dashboards/istio', readOnly: true },
-        { volume: emptyDirVolume('data'), mountPath: '/var/lib/grafana' },
-        { volume: emptyDirVolume('logs'), mountPath: '/var/log/grafana' },
-        { volume: emptyDirVolume('tmp'), mountPath: '/tmp' },
-      ],
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      uid: 472,
-      readinessPath: '/api/health',
-      probePort: PORT,
-      apiAccess: false,
-      configChecksum: () => sha256(JSON.stringify([config, dashboards])),
-    });
-    this.deployment = deployment;
+    this.deployment = addonWorkload(this, addon.workload, () => sha256(JSON.stringify([config, dashboards]))).deployment;
     this.service = addonService(this, 'Service', 'grafana', this.serviceName, this.namespace, [
       { name: 'http', port: PORT, targetPort: PORT, appProtocol: 'http' },
     ]);
+  }
+
+  private toModel(props: GrafanaAddonProps): GrafanaAddonModel {
+    const admin = props.adminSecret?.name;
+    return {
+      kind: 'grafana',
+      path: this.node.path,
+      namespace: this.namespace,
+      url: this.grafanaUrl,
+      port: PORT,
+      datasourceUrl: this.datasourceUrl,
+      tracingQueryUrl: props.tracing?.tracingQueryUrl,
+      withAdmin: admin !== undefined,
+      workload: {
+        name: 'grafana',
+        namespace: this.namespace,
+        image: validateImage(this, props.image ?? GRAFANA_IMAGE),
+        env: admin !== undefined ? [
+          { name: 'GF_SECURITY_ADMIN_USER', secret: { name: admin, key: 'admin-user' } },
+          { name: 'GF_SECURITY_ADMIN_PASSWORD', secret: { name: admin, key: 'admin-password' } },
+        ] : undefined,
+        ports: [{ name: 'http', containerPort: PORT }],
+        volumes: [
+          {
+            name: 'config',
+            configMap: {
+              name: 'grafana',
+              items: [
+                { key: 'grafana.ini', path: 'grafana.ini' },
+                { key: 'datasources.yaml', path: 'provisioning/datasources/datasources.yaml' },
+                { key: 'dashboards.yaml', path: 'provisioning/dashboards/dashboards.yaml' },
+              ],
+            },
+            mountPath: '/etc/grafana',
+            readOnly: true,
+          },
+          { name: 'dashboards', configMap: { name: 'grafana-dashboards-istio' }, mountPath: '/etc/grafana-dashboards/istio', readOnly: true },
+          { name: 'data', emptyDir: {}, mountPath: '/var/lib/grafana' },
+          { name: 'logs', emptyDir: {}, mountPath: '/var/log/grafana' },
+          { name: 'tmp', emptyDir: {}, mountPath: '/tmp' },
+        ],
+        resources: addonResources(this, props.resources ?? DEFAULT_RESOURCES),
+        uid: 472,
+        readinessPath: '/api/health',
+        probePort: PORT,
+        apiAccess: false,
+      },
+    };
   }
 }

@@ -2,11 +2,13 @@ import { Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
+import { addonNamespace, addonResources, addonService, addonWorkload, serviceUrl, sha256, validateImage } from './addon-base';
 import { AddonCommonProps } from './addon-props';
 import { OpenTelemetryTracingProvider } from '../control-plane/providers';
+import { JaegerAddonModel } from '../model/observability';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { JAEGER_PORTS, renderJaegerConfig } from '../render/jaeger';
 import { meshOf } from '../synth/mesh';
 
 /** Jaeger image tested with this library (istio-install.md §7). */
@@ -37,11 +39,11 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(256), limit: Size.mebibytes(1024) },
 };
 
-const QUERY_PORT = 16686;
-const OTLP_GRPC = 4317;
-const OTLP_HTTP = 4318;
-const ZIPKIN = 9411;
-const HEALTH = 13133;
+const QUERY_PORT = JAEGER_PORTS.query;
+const OTLP_GRPC = JAEGER_PORTS.otlpGrpc;
+const OTLP_HTTP = JAEGER_PORTS.otlpHttp;
+const ZIPKIN = JAEGER_PORTS.zipkin;
+const HEALTH = JAEGER_PORTS.health;
 
 /**
  * Jaeger v2 (all-in-one, in-memory storage) for the mesh's traces.
@@ -75,60 +77,16 @@ export class JaegerAddon extends Construct implements ITracingBackend {
     checkArgs(this, 'JaegerAddon.new', arguments);
     const model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
-    const image = validateImage(this, props.image ?? JAEGER_IMAGE);
-    const maxTraces = props.maxTraces ?? 50000;
-    if (!Number.isInteger(maxTraces) || maxTraces < 1) {
-      throw propError(this, 'maxTraces', 'must be a whole number >= 1', maxTraces, 'use e.g. 50000');
-    }
     this.collectorHost = model.hostOf('jaeger-collector', this.namespace);
     this.tracingQueryUrl = serviceUrl('tracing', this.namespace, model.clusterDomain, 80, '/jaeger');
-    model.addAddon({ kind: 'jaeger', path: this.node.path, namespace: this.namespace, url: this.tracingQueryUrl, serviceAccount: 'jaeger' });
-
-    const config = Yaml.stringify({
-      service: {
-        extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
-        pipelines: { traces: { receivers: ['otlp', 'zipkin'], processors: ['batch'], exporters: ['jaeger_storage_exporter'] } },
-      },
-      extensions: {
-        healthcheckv2: { use_v2: true, http: { endpoint: `0.0.0.0:${HEALTH}` } },
-        jaeger_query: { storage: { traces: 'memstore' }, base_path: '/jaeger' },
-        jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
-      },
-      receivers: {
-        otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC}` }, http: { endpoint: `0.0.0.0:${OTLP_HTTP}` } } },
-        zipkin: { endpoint: `0.0.0.0:${ZIPKIN}` },
-      },
-      processors: { batch: {} },
-      exporters: { jaeger_storage_exporter: { trace_storage: 'memstore' } },
-    });
+    const addon = this.toModel(props);
+    model.addAddon(addon);
+    const config = Yaml.stringify(renderJaegerConfig(addon));
     new k8s.KubeConfigMap(this, 'ConfigMap', {
       metadata: { name: 'jaeger', namespace: this.namespace, labels: { app: 'jaeger' } },
       data: { 'config.yaml': config },
     });
-    const { deployment } = addonWorkload(this, {
-      name: 'jaeger',
-      namespace: this.namespace,
-      image,
-      args: ['--config=/etc/jaeger/config.yaml'],
-      ports: [
-        { name: 'http-query', containerPort: QUERY_PORT },
-        { name: 'grpc-otel', containerPort: OTLP_GRPC },
-        { name: 'http-otel', containerPort: OTLP_HTTP },
-        { name: 'http-zipkin', containerPort: ZIPKIN },
-        { name: 'http-health', containerPort: HEALTH },
-      ],
-      volumes: [
-        { volume: configMapVolume('config', 'jaeger'), mountPath: '/etc/jaeger', readOnly: true },
-        { volume: emptyDirVolume('tmp'), mountPath: '/tmp' },
-      ],
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      uid: 10001,
-      readinessPath: '/status',
-      probePort: HEALTH,
-      apiAccess: false,
-      configChecksum: () => sha256(config),
-    });
-    this.deployment = deployment;
+    this.deployment = addonWorkload(this, addon.workload, () => sha256(config)).deployment;
     this.collectorService = addonService(this, 'CollectorService', 'jaeger', 'jaeger-collector', this.namespace, [
       { name: 'grpc-otel', port: OTLP_GRPC, targetPort: OTLP_GRPC, appProtocol: 'grpc' },
       { name: 'http-otel', port: OTLP_HTTP, targetPort: OTLP_HTTP, appProtocol: 'http' },
@@ -137,6 +95,43 @@ export class JaegerAddon extends Construct implements ITracingBackend {
     this.queryService = addonService(this, 'QueryService', 'jaeger', 'tracing', this.namespace, [
       { name: 'http-query', port: 80, targetPort: QUERY_PORT, appProtocol: 'http' },
     ]);
+  }
+
+  private toModel(props: JaegerAddonProps): JaegerAddonModel {
+    const image = validateImage(this, props.image ?? JAEGER_IMAGE);
+    const maxTraces = props.maxTraces ?? 50000;
+    if (!Number.isInteger(maxTraces) || maxTraces < 1) {
+      throw propError(this, 'maxTraces', 'must be a whole number >= 1', maxTraces, 'use e.g. 50000');
+    }
+    return {
+      kind: 'jaeger',
+      path: this.node.path,
+      namespace: this.namespace,
+      url: this.tracingQueryUrl,
+      maxTraces,
+      workload: {
+        name: 'jaeger',
+        namespace: this.namespace,
+        image,
+        args: ['--config=/etc/jaeger/config.yaml'],
+        ports: [
+          { name: 'http-query', containerPort: QUERY_PORT },
+          { name: 'grpc-otel', containerPort: OTLP_GRPC },
+          { name: 'http-otel', containerPort: OTLP_HTTP },
+          { name: 'http-zipkin', containerPort: ZIPKIN },
+          { name: 'http-health', containerPort: HEALTH },
+        ],
+        volumes: [
+          { name: 'config', configMap: { name: 'jaeger' }, mountPath: '/etc/jaeger', readOnly: true },
+          { name: 'tmp', emptyDir: {}, mountPath: '/tmp' },
+        ],
+        resources: addonResources(this, props.resources ?? DEFAULT_RESOURCES),
+        uid: 10001,
+        readinessPath: '/status',
+        probePort: HEALTH,
+        apiAccess: false,
+      },
+    };
   }
 
   /**

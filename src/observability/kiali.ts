@@ -2,14 +2,15 @@ import { Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { addonClusterRole, addonNamespace, addonService, addonWorkload, configMapVolume, emptyDirVolume, serviceUrl, sha256, validateImage } from './addon-base';
+import { addonClusterRole, addonNamespace, addonResources, addonService, addonWorkload, serviceUrl, sha256, validateImage } from './addon-base';
 import { AddonCommonProps } from './addon-props';
-import { DASHBOARD_TITLES } from './dashboards';
 import { IDashboardsEndpoint } from './grafana';
 import { ITracingBackend } from './jaeger';
 import { IPrometheusEndpoint } from './prometheus';
+import { KialiAddonModel } from '../model/observability';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
+import { renderKialiClusterRoleRules, renderKialiConfig } from '../render/kiali';
 import { meshOf } from '../synth/mesh';
 
 /** Kiali image tested with this library (istio-install.md §7). */
@@ -62,7 +63,6 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
 };
 const PORT = 20001;
 const METRICS_PORT = 9090;
-const READ: readonly string[] = ['get', 'list', 'watch'];
 
 /**
  * Kiali in view-only mode: the live service graph, wired to the given
@@ -96,83 +96,51 @@ export class KialiAddon extends Construct {
     checkArgs(this, 'KialiAddon.new', arguments);
     const model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
-    const image = validateImage(this, props.image ?? KIALI_IMAGE);
     this.kialiUrl = serviceUrl('kiali', this.namespace, model.clusterDomain, PORT, '/kiali');
-    model.addAddon({ kind: 'kiali', path: this.node.path, namespace: this.namespace, url: this.kialiUrl, serviceAccount: 'kiali' });
-    const grafanaExternalUrl = validateBrowserUrl(this, 'grafanaExternalUrl', props.grafanaExternalUrl ?? 'http://localhost:3000');
-    const tracingExternalUrl = validateBrowserUrl(this, 'tracingExternalUrl', props.tracingExternalUrl ?? 'http://localhost:16686/jaeger');
-
-    this._config = {
-      auth: { strategy: 'anonymous' },
-      deployment: { cluster_wide_access: true, view_only_mode: true, namespace: this.namespace },
-      server: { port: PORT, web_root: '/kiali', observability: { metrics: { enabled: true, port: METRICS_PORT } } },
-      external_services: {
-        prometheus: { url: props.prometheus.prometheusUrl },
-        grafana: props.grafana ? {
-          enabled: true,
-          internal_url: props.grafana.grafanaUrl,
-          external_url: grafanaExternalUrl,
-          dashboards: [
-            { name: DASHBOARD_TITLES.service, variables: { service: 'var-service' } },
-            { name: DASHBOARD_TITLES.workload, variables: { namespace: 'var-namespace', workload: 'var-workload' } },
-            { name: DASHBOARD_TITLES.mesh },
-          ],
-        } : { enabled: false },
-        tracing: props.tracing ? {
-          enabled: true,
-          provider: 'jaeger',
-          internal_url: props.tracing.tracingQueryUrl,
-          external_url: tracingExternalUrl,
-          use_grpc: false,
-        } : { enabled: false },
-      },
-    };
+    const addon = this.toModel(props);
+    model.addAddon(addon);
+    this._config = renderKialiConfig(addon);
     const text = Yaml.stringify(this._config);
     new k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: 'kiali', namespace: this.namespace, labels: { app: 'kiali' } }, data: { 'config.yaml': text } });
-
-    const { deployment } = addonWorkload(this, {
-      name: 'kiali',
-      namespace: this.namespace,
-      image,
-      args: ['-config', '/kiali-configuration/config.yaml'],
-      env: [
-        { name: 'ACTIVE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-        { name: 'LOG_FORMAT', value: 'text' },
-      ],
-      ports: [{ name: 'http', containerPort: PORT }, { name: 'http-metrics', containerPort: METRICS_PORT }],
-      volumes: [
-        { volume: configMapVolume('config', 'kiali'), mountPath: '/kiali-configuration', readOnly: true },
-        { volume: emptyDirVolume('tmp'), mountPath: '/tmp' },
-      ],
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      uid: 1000,
-      readinessPath: '/kiali/healthz',
-      probePort: PORT,
-      apiAccess: true,
-      configChecksum: () => sha256(text),
-    });
-    this.deployment = deployment;
+    this.deployment = addonWorkload(this, addon.workload, () => sha256(text)).deployment;
     this.service = addonService(this, 'Service', 'kiali', 'kiali', this.namespace, [
       { name: 'http', port: PORT, targetPort: PORT, appProtocol: 'http' },
       { name: 'http-metrics', port: METRICS_PORT, targetPort: METRICS_PORT, appProtocol: 'http' },
     ]);
-    addonClusterRole(this, 'kiali', this.namespace, [
-      { apiGroups: [''], resources: ['configmaps', 'endpoints', 'namespaces', 'nodes', 'pods', 'pods/log', 'replicationcontrollers', 'services'], verbs: [...READ] },
-      { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: [...READ] },
-      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: [...READ] },
-      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: [...READ] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: [...READ] },
-      {
-        apiGroups: ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'],
-        resources: ['*'],
-        verbs: [...READ],
+    addonClusterRole(this, 'kiali', this.namespace, renderKialiClusterRoleRules());
+  }
+
+  private toModel(props: KialiAddonProps): KialiAddonModel {
+    const grafanaExternalUrl = validateBrowserUrl(this, 'grafanaExternalUrl', props.grafanaExternalUrl ?? 'http://localhost:3000');
+    const tracingExternalUrl = validateBrowserUrl(this, 'tracingExternalUrl', props.tracingExternalUrl ?? 'http://localhost:16686/jaeger');
+    return {
+      kind: 'kiali',
+      path: this.node.path,
+      namespace: this.namespace,
+      url: this.kialiUrl,
+      port: PORT,
+      metricsPort: METRICS_PORT,
+      prometheusUrl: props.prometheus.prometheusUrl,
+      grafana: props.grafana ? { internalUrl: props.grafana.grafanaUrl, externalUrl: grafanaExternalUrl } : undefined,
+      tracing: props.tracing ? { internalUrl: props.tracing.tracingQueryUrl, externalUrl: tracingExternalUrl } : undefined,
+      workload: {
+        name: 'kiali',
+        namespace: this.namespace,
+        image: validateImage(this, props.image ?? KIALI_IMAGE),
+        args: ['-config', '/kiali-configuration/config.yaml'],
+        env: [{ name: 'ACTIVE_NAMESPACE', fieldPath: 'metadata.namespace' }, { name: 'LOG_FORMAT', value: 'text' }],
+        ports: [{ name: 'http', containerPort: PORT }, { name: 'http-metrics', containerPort: METRICS_PORT }],
+        volumes: [
+          { name: 'config', configMap: { name: 'kiali' }, mountPath: '/kiali-configuration', readOnly: true },
+          { name: 'tmp', emptyDir: {}, mountPath: '/tmp' },
+        ],
+        resources: addonResources(this, props.resources ?? DEFAULT_RESOURCES),
+        uid: 1000,
+        readinessPath: '/kiali/healthz',
+        probePort: PORT,
+        apiAccess: true,
       },
-      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], verbs: [...READ] },
-      // Kiali port-forwards to istiod and Envoy admin ports (sync status, config dumps)
-      { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
-      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
-      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
-    ]);
+    };
   }
 
   /** The configuration Kiali runs with (a copy). */

@@ -1,12 +1,12 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { promDuration } from './addon-base';
-import { PodMonitor, ServiceMonitor, ServiceMonitorSpec } from '../imports/monitoring.coreos.com';
+import { PodMonitor, ServiceMonitor } from '../imports/monitoring.coreos.com';
 import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
-import { EnvoyPorts } from '../render/proxy';
+import { renderEnvoyPodMonitorSpec, renderIstiodServiceMonitorSpec } from '../render/monitors';
 import { meshOf } from '../synth/mesh';
 
 /**
@@ -75,41 +75,11 @@ export class IstioMetricsMonitors extends Construct {
     }
     const labels = { 'app.kubernetes.io/part-of': 'cdk8s-mesh-observability', ...props.labels };
     const every = promDuration(interval);
-    const targetLabels = [
-      { sourceLabels: ['__meta_kubernetes_namespace'], action: 'replace', targetLabel: 'namespace' },
-      { sourceLabels: ['__meta_kubernetes_pod_name'], action: 'replace', targetLabel: 'pod' },
-    ];
-
-    this.podMonitor = new PodMonitor(this, 'PodMonitor', {
-      metadata: { name: 'envoy-stats', namespace, labels },
-      spec: {
-        selector: { matchExpressions: [{ key: 'security.istio.io/tlsMode', operator: 'Exists' }] },
-        namespaceSelector: { any: true },
-        // no jobLabel: it names a pod label whose value becomes the job; without it the job is <namespace>/envoy-stats
-        podMetricsEndpoints: [{
-          port: 'http-envoy-prom',
-          path: '/stats/prometheus',
-          interval: every,
-          relabelings: [
-            { sourceLabels: ['__meta_kubernetes_pod_container_port_number'], action: 'keep', regex: String(EnvoyPorts.PROMETHEUS) },
-            ...targetLabels,
-          ],
-        }],
-      },
-    });
-
+    this.podMonitor = new PodMonitor(this, 'PodMonitor', { metadata: { name: 'envoy-stats', namespace, labels }, spec: renderEnvoyPodMonitorSpec(every) });
     this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: { name: 'istiod', namespace, labels },
-      spec: Lazy.any({
-        produce: (): ServiceMonitorSpec => ({
-          selector: { matchLabels: { app: 'istiod' } },
-          // the control plane's namespace, unless given: read once the whole app is declared
-          namespaceSelector: { matchNames: [declared ?? snapshotOf(model).mesh.namespace] },
-          // the Service label whose value names the job: app=istiod (every istiod Service carries it)
-          jobLabel: 'app',
-          endpoints: [{ port: 'http-monitoring', interval: every, relabelings: targetLabels }],
-        }),
-      }),
+      // the control plane's namespace, unless given: read once the whole app is declared
+      spec: Lazy.any({ produce: () => renderIstiodServiceMonitorSpec(every, declared ?? snapshotOf(model).mesh.namespace) }),
     });
   }
 }

@@ -3,15 +3,15 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  addonClusterRole, addonNamespace, addonService, addonWorkload, AddonWorkloadOptions,
-  configMapVolume, emptyDirVolume, promDuration, serviceUrl, sha256, validateImage,
+  addonClusterRole, addonNamespace, addonResources, addonService, addonWorkload, promDuration, serviceUrl, sha256, validateImage,
 } from './addon-base';
 import { AddonCommonProps } from './addon-props';
 import { MeshModel } from '../model/mesh-model';
+import { PrometheusAddonModel } from '../model/observability';
 import { snapshotOf } from '../model/resolve';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
-import { renderRuleFileGroups } from '../render/alerts';
+import { renderPrometheusAlerts, renderPrometheusClusterRoleRules, renderPrometheusConfig } from '../render/prometheus';
 import { meshOf } from '../synth/mesh';
 
 /** Prometheus image tested with this library (istio-install.md §7). */
@@ -83,12 +83,6 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(512), limit: Size.mebibytes(2048) },
 };
 
-const DROP_FINISHED_PODS = { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed|Completed' } as const;
-const POD_TARGET_LABELS = [
-  { source_labels: ['__meta_kubernetes_namespace'], action: 'replace', target_label: 'namespace' },
-  { source_labels: ['__meta_kubernetes_pod_name'], action: 'replace', target_label: 'pod' },
-] as const;
-
 /**
  * Prometheus for the mesh: scrapes what Istio's standard metrics need and
  * loads the alert rules of every `GoldenSignalAlerts` in the App.
@@ -123,140 +117,73 @@ export class PrometheusAddon extends Construct implements IPrometheusEndpoint {
   public readonly service: k8s.KubeService;
 
   private readonly model: MeshModel;
-  private readonly interval: string;
-  private readonly controlPlaneNamespace?: string;
-  private readonly alertmanager?: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: PrometheusAddonProps = {}) {
     super(scope, id);
     checkArgs(this, 'PrometheusAddon.new', arguments);
     this.model = meshOf(this);
     this.namespace = addonNamespace(this, props.namespace);
+    this.prometheusUrl = serviceUrl(this.serviceName, this.namespace, this.model.clusterDomain, this.port);
+    const addon = this.toModel(props);
+    const data = () => {
+      const snapshot = snapshotOf(this.model);
+      return { 'prometheus.yml': Yaml.stringify(renderPrometheusConfig(snapshot, addon)), 'alerts.yml': Yaml.stringify(renderPrometheusAlerts(snapshot)) };
+    };
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name: 'prometheus', namespace: this.namespace, labels: { app: 'prometheus' } },
+      data: Lazy.any({ produce: data }),
+    });
+    this.deployment = addonWorkload(this, addon.workload, () => sha256(JSON.stringify(data()))).deployment;
+    this.service = addonService(this, 'Service', 'prometheus', this.serviceName, this.namespace, [
+      { name: 'http', port: this.port, targetPort: this.port, appProtocol: 'http' },
+    ]);
+    addonClusterRole(this, 'prometheus', this.namespace, renderPrometheusClusterRoleRules());
+    this.model.addRuleLoader({ path: this.node.path });
+    this.model.addAddon(addon);
+  }
+
+  private toModel(props: PrometheusAddonProps): PrometheusAddonModel {
     const image = validateImage(this, props.image ?? PROMETHEUS_IMAGE);
     const interval = props.scrapeInterval ?? Duration.seconds(15);
     if (interval.toMilliseconds() < 1000) {
       throw propError(this, 'scrapeInterval', 'must be at least 1 second', `${interval.toMilliseconds()}ms`, 'use e.g. Duration.seconds(15)');
     }
-    this.interval = promDuration(interval);
     const retention = props.retention ?? Duration.hours(24);
     if (retention.toMilliseconds() < 60000) {
       throw propError(this, 'retention', 'must be at least 1 minute', promDuration(retention), 'use e.g. Duration.hours(24)');
     }
-    this.controlPlaneNamespace = props.controlPlaneNamespace;
-    this.alertmanager = props.alertmanager ? parseAlertmanager(this, props.alertmanager.alertmanagerUrl) : undefined;
-    this.prometheusUrl = serviceUrl(this.serviceName, this.namespace, this.model.clusterDomain, this.port);
-
-    const data = () => ({ 'prometheus.yml': this.renderConfig(), 'alerts.yml': this.renderAlerts() });
-    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
-      metadata: { name: 'prometheus', namespace: this.namespace, labels: { app: 'prometheus' } },
-      data: Lazy.any({ produce: data }),
-    });
-
-    const { deployment } = addonWorkload(this, {
-      name: 'prometheus',
+    return {
+      kind: 'prometheus',
+      path: this.node.path,
       namespace: this.namespace,
-      image,
-      args: [
-        '--config.file=/etc/prometheus/prometheus.yml',
-        '--storage.tsdb.path=/prometheus',
-        `--storage.tsdb.retention.time=${Math.round(retention.toMilliseconds() / 60000)}m`,
-      ],
-      ports: [{ name: 'http', containerPort: this.port }],
-      volumes: [
-        { volume: configMapVolume('config', 'prometheus'), mountPath: '/etc/prometheus', readOnly: true },
-        { volume: emptyDirVolume('data', `${(props.storageSize ?? Size.gibibytes(4)).toMebibytes()}Mi`), mountPath: '/prometheus' },
-      ],
-      resources: props.resources ?? DEFAULT_RESOURCES,
-      uid: 65534,
-      readinessPath: '/-/ready',
-      livenessPath: '/-/healthy',
-      probePort: this.port,
-      apiAccess: true,
-      configChecksum: () => sha256(JSON.stringify(data())),
-      ...this.ambientEnrolment(),
-    });
-    this.deployment = deployment;
-    this.service = addonService(this, 'Service', 'prometheus', this.serviceName, this.namespace, [
-      { name: 'http', port: this.port, targetPort: this.port, appProtocol: 'http' },
-    ]);
-    addonClusterRole(this, 'prometheus', this.namespace, [
-      { apiGroups: [''], resources: ['endpoints', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-    ]);
-    this.model.addRuleLoader({ path: this.node.path });
-    this.model.addAddon({ kind: 'prometheus', path: this.node.path, namespace: this.namespace, url: this.prometheusUrl, serviceAccount: 'prometheus' });
-  }
-
-  /**
-   * When a service or namespace of the app runs ambient, the pods join the ambient mesh for
-   * their outbound traffic (ztunnel), so scrapes of ambient pods carry Prometheus's identity
-   * over mTLS, which STRICT requires and the pods' policies admit on their metrics ports;
-   * inbound stays uncaptured, for its clients outside the mesh (Grafana, Kiali, Argo Rollouts).
-   */
-  private ambientEnrolment(): Pick<AddonWorkloadOptions, 'podLabels' | 'podAnnotations'> {
-    const ambient = () => {
-      const snapshot = snapshotOf(this.model);
-      return snapshot.services.some((s) => s.dataPlane === 'ambient') || snapshot.namespaces.some((n) => n.dataPlane === 'ambient');
+      url: this.prometheusUrl,
+      port: this.port,
+      interval: promDuration(interval),
+      controlPlaneNamespace: props.controlPlaneNamespace,
+      alertmanager: props.alertmanager ? parseAlertmanager(this, props.alertmanager.alertmanagerUrl) : undefined,
+      workload: {
+        name: 'prometheus',
+        namespace: this.namespace,
+        image,
+        args: [
+          '--config.file=/etc/prometheus/prometheus.yml',
+          '--storage.tsdb.path=/prometheus',
+          `--storage.tsdb.retention.time=${Math.round(retention.toMilliseconds() / 60000)}m`,
+        ],
+        ports: [{ name: 'http', containerPort: this.port }],
+        volumes: [
+          { name: 'config', configMap: { name: 'prometheus' }, mountPath: '/etc/prometheus', readOnly: true },
+          { name: 'data', emptyDir: { sizeLimit: `${(props.storageSize ?? Size.gibibytes(4)).toMebibytes()}Mi` }, mountPath: '/prometheus' },
+        ],
+        resources: addonResources(this, props.resources ?? DEFAULT_RESOURCES),
+        uid: 65534,
+        readinessPath: '/-/ready',
+        livenessPath: '/-/healthy',
+        probePort: this.port,
+        apiAccess: true,
+        joinsAmbientMesh: true,
+      },
     };
-    return {
-      podLabels: (): Record<string, string> => (ambient() ? { 'istio.io/dataplane-mode': 'ambient' } : {}),
-      podAnnotations: (): Record<string, string> => (ambient() ? { 'ambient.istio.io/bypass-inbound-capture': 'true' } : {}),
-    };
-  }
-
-  /** @internal */
-  public _scrapeConfig(): Record<string, unknown> {
-    const istiodNamespace = this.controlPlaneNamespace ?? snapshotOf(this.model).mesh.namespace;
-    return {
-      global: { scrape_interval: this.interval, evaluation_interval: this.interval },
-      rule_files: ['/etc/prometheus/alerts.yml'],
-      ...(this.alertmanager ? { alerting: { alertmanagers: [this.alertmanager] } } : {}),
-      scrape_configs: [
-        { job_name: 'prometheus', static_configs: [{ targets: [`localhost:${this.port}`] }] },
-        {
-          job_name: 'istiod',
-          kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [istiodNamespace] } }],
-          relabel_configs: [
-            { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], action: 'keep', regex: 'istiod(-.+)?;http-monitoring' },
-            { source_labels: ['__meta_kubernetes_namespace'], action: 'replace', target_label: 'namespace' },
-            { source_labels: ['__meta_kubernetes_pod_name'], action: 'replace', target_label: 'pod' },
-          ],
-        },
-        {
-          job_name: 'kubernetes-pods',
-          kubernetes_sd_configs: [{ role: 'pod' }],
-          relabel_configs: [
-            { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
-            DROP_FINISHED_PODS,
-            { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
-            // IPv4 and IPv6 pod addresses with the annotated port
-            { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'], action: 'replace', regex: '(\\d+);(\\d+\\.\\d+\\.\\d+\\.\\d+)', replacement: '$2:$1', target_label: '__address__' },
-            { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'], action: 'replace', regex: '(\\d+);([0-9A-Fa-f]*:[0-9A-Fa-f:]+)', replacement: '[$2]:$1', target_label: '__address__' },
-            ...POD_TARGET_LABELS,
-          ],
-        },
-        {
-          job_name: 'envoy-stats',
-          metrics_path: '/stats/prometheus',
-          kubernetes_sd_configs: [{ role: 'pod' }],
-          relabel_configs: [
-            { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '.*-envoy-prom' },
-            // merged-metrics pods are scraped by kubernetes-pods already
-            { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'drop', regex: 'true' },
-            DROP_FINISHED_PODS,
-            ...POD_TARGET_LABELS,
-          ],
-        },
-      ],
-    };
-  }
-
-  private renderConfig(): string {
-    return Yaml.stringify(this._scrapeConfig());
-  }
-
-  private renderAlerts(): string {
-    return Yaml.stringify({ groups: renderRuleFileGroups(snapshotOf(this.model)) });
   }
 }
 

@@ -3,6 +3,9 @@ import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import type * as YamlLibrary from 'yaml';
 
+/** Whether the installed cdk8s writes YAML as this writer does: a pure function of the installed package, computed once per process. */
+const selfCheck = new Map<'agreement', boolean>();
+
 /**
  * A YAML writer for the documents cdk8s synthesizes, producing text identical
  * to `Yaml.stringify` of cdk8s (the `yaml` library with the YAML 1.1 schema,
@@ -41,20 +44,18 @@ export class YamlEmitter {
    * (checked once per process on a sample covering every rule).
    */
   public static agreesWithCdk8s(): boolean {
-    if (YamlEmitter.agreement === undefined) {
-      let same = false;
+    let same = selfCheck.get('agreement');
+    if (same === undefined) {
       try {
         const emitter = new YamlEmitter();
         same = SELF_CHECK.every((docs) => emitter.stringify(docs) === Yaml.stringify(...docs));
       } catch {
         same = false;
       }
-      YamlEmitter.agreement = same;
+      selfCheck.set('agreement', same);
     }
-    return YamlEmitter.agreement;
+    return same;
   }
-
-  private static agreement: boolean | undefined;
 
   /** The rendering of each single-line string seen (values and keys render alike). */
   private readonly scalars = new Map<string, string>();
@@ -265,7 +266,7 @@ export class YamlEmitter {
 }
 
 /** Thrown inside a document the fast path does not write; the library writes it instead. */
-const UNSUPPORTED = new Error('outside the YAML fast path');
+const UNSUPPORTED: Readonly<Error> = new Error('outside the YAML fast path');
 
 /** Strings memoized per emitter before the memo is cleared (bounds memory on huge apps). */
 const MAX_MEMOIZED = 1_000_000;
@@ -314,7 +315,7 @@ function quoted(v: string): string {
 }
 
 /** YAML's short escapes for the code points JSON writes as `\uXXXX`. */
-const YAML_ESCAPES = new Map<string, string>([
+const YAML_ESCAPES: ReadonlyMap<string, string> = new Map<string, string>([
   ['0000', '\\0'], ['0007', '\\a'], ['000b', '\\v'], ['001b', '\\e'],
   ['0085', '\\N'], ['00a0', '\\_'], ['2028', '\\L'], ['2029', '\\P'],
 ]);

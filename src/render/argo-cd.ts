@@ -1,8 +1,12 @@
+import { ApplicationSpec, ApplicationSpecIgnoreDifferences, AppProjectSpec } from '../imports/argoproj.io';
+import { ArgoCdApplicationModel, ArgoCdProjectModel, IgnoreDifferenceModel } from '../model/gitops';
+
 /**
  * How Argo CD applies the output of a mesh app: the sync wave of each object
  * (CRDs and Namespaces, then the control plane, then gateways and Istio
  * config of the control plane, then the mesh), and the per-object sync
- * options. Pure functions of an object's kind, API group and owner.
+ * options (pure functions of an object's kind, API group and owner); the
+ * specs of the Applications and the AppProject.
  */
 
 /** Annotation that orders objects within one Argo CD sync. */
@@ -68,4 +72,51 @@ export function syncOptionsOf(o: SyncedObject, crdsOfChart: ReadonlySet<string>,
   if (o.kind === 'CustomResourceDefinition' && crdBytes !== undefined && crdBytes > CLIENT_SIDE_APPLY_LIMIT_BYTES) options.push('ServerSideApply=true');
   if (crdsOfChart.has(`${o.apiGroup}/${o.kind}`) || isCustomResource(o)) options.push('SkipDryRunOnMissingResource=true');
   return options;
+}
+
+/** Back-off of sync retries (Argo CD's `syncPolicy.retry.backoff`). */
+export const SYNC_RETRY_BACKOFF = { duration: '5s', factor: 2, maxDuration: '3m' } as const;
+
+function renderIgnoreDifference(d: IgnoreDifferenceModel): ApplicationSpecIgnoreDifferences {
+  return {
+    group: d.group,
+    kind: d.kind,
+    ...(d.name !== undefined ? { name: d.name } : {}),
+    ...(d.namespace !== undefined ? { namespace: d.namespace } : {}),
+    ...(d.jqPathExpressions?.length ? { jqPathExpressions: [...d.jqPathExpressions] } : {}),
+    ...(d.jsonPointers?.length ? { jsonPointers: [...d.jsonPointers] } : {}),
+  };
+}
+
+/** An Application's spec. */
+export function renderArgoCdApplicationSpec(app: ArgoCdApplicationModel): ApplicationSpec {
+  return {
+    project: app.project,
+    source: {
+      repoUrl: app.repoUrl,
+      targetRevision: app.targetRevision,
+      path: app.path,
+      ...(app.include ? { directory: { include: app.include } } : {}),
+    },
+    destination: {
+      server: app.destinationServer,
+      ...(app.destinationNamespace ? { namespace: app.destinationNamespace } : {}),
+    },
+    syncPolicy: {
+      ...(app.automated ? { automated: { prune: true, selfHeal: true } } : {}),
+      ...(app.syncOptions.length ? { syncOptions: [...app.syncOptions] } : {}),
+      retry: { limit: app.retryLimit, backoff: { ...SYNC_RETRY_BACKOFF } },
+    },
+    ...(app.ignoreDifferences.length ? { ignoreDifferences: app.ignoreDifferences.map(renderIgnoreDifference) } : {}),
+  };
+}
+
+/** An AppProject's spec. */
+export function renderArgoCdProjectSpec(project: ArgoCdProjectModel): AppProjectSpec {
+  return {
+    ...(project.description ? { description: project.description } : {}),
+    sourceRepos: [...project.sourceRepos],
+    destinations: project.destinations.map((d) => ({ server: d.server, namespace: d.namespace })),
+    clusterResourceWhitelist: project.clusterResourceWhitelist.map((g) => ({ group: g.group, kind: g.kind })),
+  };
 }

@@ -65,7 +65,7 @@ export function renderMeshIntent(snapshot: MeshSnapshot): MeshIntentDocument {
     })),
     externalServices: sorted(snapshot.externalServices, (x) => x.path),
     prometheus: sorted(snapshot.addons.filter((a) => a.kind === 'prometheus'), (p) => p.path)
-      .map((p) => ({ path: p.path, url: p.url, namespace: p.namespace, serviceAccount: p.serviceAccount })),
+      .map((p) => ({ path: p.path, url: p.url, namespace: p.namespace, serviceAccount: p.workload.name })),
   };
 }
 

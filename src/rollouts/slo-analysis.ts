@@ -1,13 +1,13 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  AnalysisTemplate, AnalysisTemplateSpec, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit,
-} from '../imports/argoproj.io';
+import { AnalysisTemplate } from '../imports/argoproj.io';
+import { SloAnalysisModel } from '../model/releases';
 import { snapshotOf } from '../model/resolve';
 import { IPrometheusEndpoint } from '../observability/prometheus';
 import { propError } from '../private/errors';
 import { checkArgs } from '../private/runtime-types';
 import { checkInt } from '../private/values';
+import { renderSloAnalysisSpec } from '../render/analysis-template';
 import type { MeshService } from '../services/mesh-service';
 import { addMeshValidation, meshOf } from '../synth/mesh';
 
@@ -102,13 +102,10 @@ export class SloAnalysis extends Construct {
   /** The AnalysisTemplate (escape hatch). */
   public readonly resource: ApiObject;
 
-  private readonly props: SloAnalysisProps;
-  private readonly intervalSeconds: number;
 
   constructor(scope: Construct, id: string, props: SloAnalysisProps) {
     super(scope, id);
     checkArgs(this, 'SloAnalysis.new', arguments);
-    this.props = props;
     if (props.successRatePercent === undefined && props.p99LatencyMs === undefined) {
       throw propError(this, 'successRatePercent', 'or \'p99LatencyMs\' must be set (an analysis needs at least one objective)', undefined,
         'set e.g. successRatePercent: 99 and/or p99LatencyMs: 500');
@@ -125,76 +122,31 @@ export class SloAnalysis extends Construct {
     if (!Number.isInteger(ms / 1000) || ms < 1000) {
       throw propError(this, 'interval', 'must be a whole number of seconds, at least 1s', interval.toHumanString(), 'use e.g. Duration.minutes(1)');
     }
-    this.intervalSeconds = ms / 1000;
-    checkInt(this, 'count', props.count ?? 5, 1);
-    checkInt(this, 'failureLimit', props.failureLimit ?? 1, 0);
+    const count = checkInt(this, 'count', props.count ?? 5, 1);
+    const failureLimit = checkInt(this, 'failureLimit', props.failureLimit ?? 1, 0);
     if (!props.service.versions.includes(props.canary)) {
       throw propError(this, 'canary', `must name a version of ${props.service.serviceName} (${props.service.versions.map((v) => JSON.stringify(v)).join(', ')})`,
         props.canary, 'use the canary version of the release');
     }
     this.namespace = props.service.namespace;
     this.templateName = props.templateName ?? `${props.service.serviceName}-${props.canary}-slo`;
+    const analysis: SloAnalysisModel = {
+      serviceHost: props.service.host,
+      canary: props.canary,
+      intervalSeconds: ms / 1000,
+      count,
+      failureLimit,
+      successRatePercent: props.successRatePercent,
+      p99LatencyMs: props.p99LatencyMs,
+      prometheusUrl: props.prometheus?.prometheusUrl,
+    };
+    const model = meshOf(this);
     this.resource = new AnalysisTemplate(this, 'Resource', {
       metadata: { name: this.templateName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': props.service.serviceName } },
-      spec: Lazy.any({ produce: () => this._toArgo() }),
+      spec: Lazy.any({ produce: () => renderSloAnalysisSpec(snapshotOf(model), analysis) }),
     });
     // ROLLOUT003 (analysis/rules/rollout-rules.ts) checks that the app has the one Prometheus the template queries
-    meshOf(this).addPrometheusQuery({ path: this.node.path, url: props.prometheus?.prometheusUrl });
+    model.addPrometheusQuery({ path: this.node.path, url: props.prometheus?.prometheusUrl });
     addMeshValidation(this);
   }
-
-  /** @internal */
-  public _toArgo(): AnalysisTemplateSpec {
-    const p = this.props;
-    const snapshot = snapshotOf(meshOf(this));
-    const address = p.prometheus?.prometheusUrl ?? snapshot.addons.find((a) => a.kind === 'prometheus')?.url;
-    const window = `${this.intervalSeconds}s`;
-    // the waypoint reports the requests of an ambient service
-    const reporter = snapshot.service(p.service.host)?.requestMetricsReporter ?? 'destination';
-    const selector = `reporter="${reporter}",destination_service="${p.service.host}",destination_version="${p.canary}"`;
-    const common = {
-      interval: window,
-      count: AnalysisTemplateSpecMetricsCount.fromNumber(p.count ?? 5),
-      failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(p.failureLimit ?? 1),
-    };
-    const metrics: AnalysisTemplateSpecMetrics[] = [];
-    if (p.successRatePercent !== undefined) {
-      metrics.push({
-        name: 'success-rate',
-        ...common,
-        ...conditions(`result[0] >= ${p.successRatePercent / 100}`, `result[0] < ${p.successRatePercent / 100}`),
-        provider: {
-          prometheus: {
-            address,
-            query: `sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[${window}])) / sum(rate(istio_requests_total{${selector}}[${window}]))`,
-          },
-        },
-      });
-    }
-    if (p.p99LatencyMs !== undefined) {
-      metrics.push({
-        name: 'p99-latency',
-        ...common,
-        ...conditions(`result[0] <= ${p.p99LatencyMs}`, `result[0] > ${p.p99LatencyMs}`),
-        provider: {
-          prometheus: {
-            address,
-            query: `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${selector}}[${window}])))`,
-          },
-        },
-      });
-    }
-    return { metrics };
-  }
-
-}
-
-/**
- * Success and failure conditions that both require a number: with no traffic
- * Prometheus returns an empty vector (or NaN for 0/0), which meets neither, so
- * Argo Rollouts records the measurement as Inconclusive.
- */
-function conditions(success: string, failure: string): { successCondition: string; failureCondition: string } {
-  const hasData = 'len(result) > 0 && !isNaN(result[0])';
-  return { successCondition: `${hasData} && ${success}`, failureCondition: `${hasData} && ${failure}` };
 }

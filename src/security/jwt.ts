@@ -159,23 +159,7 @@ export class JwtAuthentication extends Construct {
     if (props.service) registeredService(this, 'service', props.service);
     this.issuer = props.issuer;
     this.validateKeys(props);
-    (props.audiences ?? []).forEach((a, i) => {
-      if (!a) throw propError(this, `audiences[${i}]`, 'must not be empty', a, 'remove it, or give the audience');
-    });
-    if (props.audiences !== undefined && props.audiences.length === 0) {
-      throw propError(this, 'audiences', 'must not be empty (omit it to skip the audience check)', props.audiences, 'list the accepted audiences');
-    }
-    (props.fromHeaders ?? []).forEach((h, i) => {
-      if (!h.name || !HEADER_NAME.test(h.name)) {
-        throw propError(this, `fromHeaders[${i}].name`, 'must be a header name (letters, digits, \'-\' and \'_\')', h.name, 'e.g. \'authorization\'');
-      }
-    });
-    (props.fromParams ?? []).forEach((p, i) => {
-      if (!p || /[\s&=?]/.test(p)) throw propError(this, `fromParams[${i}]`, 'must be a query parameter name', p, 'e.g. \'access_token\'');
-    });
-    if (props.outputPayloadToHeader !== undefined && !HEADER_NAME.test(props.outputPayloadToHeader)) {
-      throw propError(this, 'outputPayloadToHeader', 'must be a header name (letters, digits, \'-\' and \'_\')', props.outputPayloadToHeader, 'e.g. \'x-jwt-payload\'');
-    }
+    this.validateTokenLocations(props);
 
     const name = validateDnsLabel(this, 'name', props.name ?? (props.service ? `${props.service.serviceName}-jwt` : id));
     let namespace: string | undefined;
@@ -209,6 +193,26 @@ export class JwtAuthentication extends Construct {
       // an ambient service's waypoint validates the tokens (targetRefs), not ztunnel
       spec: Lazy.any({ produce: () => renderRequestAuthenticationSpec(snapshotOf(this.model), this._model) }),
     });
+  }
+
+  private validateTokenLocations(props: JwtAuthenticationProps): void {
+    (props.audiences ?? []).forEach((a, i) => {
+      if (!a) throw propError(this, `audiences[${i}]`, 'must not be empty', a, 'remove it, or give the audience');
+    });
+    if (props.audiences !== undefined && props.audiences.length === 0) {
+      throw propError(this, 'audiences', 'must not be empty (omit it to skip the audience check)', props.audiences, 'list the accepted audiences');
+    }
+    (props.fromHeaders ?? []).forEach((h, i) => {
+      if (!h.name || !HEADER_NAME.test(h.name)) {
+        throw propError(this, `fromHeaders[${i}].name`, 'must be a header name (letters, digits, \'-\' and \'_\')', h.name, 'e.g. \'authorization\'');
+      }
+    });
+    (props.fromParams ?? []).forEach((p, i) => {
+      if (!p || /[\s&=?]/.test(p)) throw propError(this, `fromParams[${i}]`, 'must be a query parameter name', p, 'e.g. \'access_token\'');
+    });
+    if (props.outputPayloadToHeader !== undefined && !HEADER_NAME.test(props.outputPayloadToHeader)) {
+      throw propError(this, 'outputPayloadToHeader', 'must be a header name (letters, digits, \'-\' and \'_\')', props.outputPayloadToHeader, 'e.g. \'x-jwt-payload\'');
+    }
   }
 
   private validateKeys(props: JwtAuthenticationProps) {

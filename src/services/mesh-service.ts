@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GatewayApiServiceRouting } from './gateway-api-routing';
+import { MeshServiceSecurity, MeshServiceTraffic } from './mesh-service-facets';
 import { resolveWorkloadSecurity, validatePorts, validateVolumes, WorkloadSecurity } from './private/workload';
 import { WorkloadObject, WorkloadWorkspace } from './private/workload-object';
 import { WorkloadSecurityOptions } from './workload-security';
@@ -23,14 +24,13 @@ import { checkArgs } from '../private/runtime-types';
 import { renderDestinationRuleSpec } from '../render/destination-rule';
 import { renderSidecarSpec } from '../render/sidecar';
 import { renderVirtualServiceSpec } from '../render/virtual-service';
-import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions, ServiceAuthorization } from '../security/authorization';
+import { AllowFromOptions, AuthorizationRule, DenyFromOptions, RequireJwtOptions } from '../security/authorization';
 import { AuthzSource } from '../security/authz-source';
 import { JwtAuthentication } from '../security/jwt';
 import { ClientTlsMode } from '../security/mtls';
 import { addMeshValidation, meshOf } from '../synth/mesh';
 import { ObjectSlot } from '../synth/object-slot';
 import { MeshRoute, MeshRouteOptions } from '../traffic/mesh-route';
-import { setServiceTrafficPolicy, setVersionTrafficPolicy } from '../traffic/private/traffic-policy';
 import { TrafficPolicy } from '../traffic/traffic-policy';
 
 /**
@@ -327,6 +327,10 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
   public readonly routingApi: RoutingApi;
   /** With `RoutingApi.GATEWAY_API`: the HTTPRoutes, one per HTTP port (empty otherwise). */
   public readonly httpRoutes: ApiObject[];
+  /** The service's routes and traffic policies. */
+  public readonly traffic: MeshServiceTraffic;
+  /** Who may call the service, and the end-user tokens it requires. */
+  public readonly security: MeshServiceSecurity;
 
   private readonly model: MeshModel;
   private readonly props: MeshServiceProps;
@@ -345,6 +349,8 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     checkArgs(this, 'MeshService.new', arguments);
     this.props = props;
     this.model = meshOf(this);
+    this.traffic = MeshServiceTraffic._of(this);
+    this.security = MeshServiceSecurity._of(this);
     this.serviceName = validateServiceName(this, 'serviceName', validateDnsLabel(this, 'serviceName', props.serviceName ?? id));
     this.namespace = validateDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'default');
     for (const k of Object.keys(props.env ?? {})) validateEnvName(this, `env.${k}`, k);
@@ -381,98 +387,52 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     this.register();
   }
 
-  /**
-   * Adds an HTTP routing rule to the service's VirtualService. Rules are
-   * evaluated in the order they are added; the default route (the stable
-   * version, or a release's split) stays last.
-   *
-   * @returns the route
-   * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
-   */
+  /** Adds an HTTP routing rule (alias of `traffic.addRoute()`). */
   public addRoute(options: MeshRouteOptions = {}): MeshRoute {
     checkArgs(this, 'MeshService.addRoute', arguments);
-    return MeshRoute._add(this, options);
+    return this.traffic.addRoute(options);
   }
 
-  /**
-   * Sets the service-wide traffic policy of the DestinationRule (load
-   * balancer, connection pool, outlier detection). Replaces a previous one.
-   *
-   * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#TrafficPolicy
-   */
+  /** Sets the service-wide traffic policy (alias of `traffic.configurePolicy()`). */
   public configureTrafficPolicy(policy: TrafficPolicy): void {
     checkArgs(this, 'MeshService.configureTrafficPolicy', arguments);
-    setServiceTrafficPolicy(this, policy);
+    this.traffic.configurePolicy(policy);
   }
 
-  /**
-   * Sets the traffic policy of one version (the DestinationRule subset's
-   * `trafficPolicy`, which overrides the service-wide one field by field).
-   * Replaces a previous one for the same version.
-   *
-   * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#Subset
-   */
+  /** Sets the traffic policy of one version (alias of `traffic.configureVersionPolicy()`). */
   public configureVersionTrafficPolicy(version: string, policy: TrafficPolicy): void {
     checkArgs(this, 'MeshService.configureVersionTrafficPolicy', arguments);
-    setVersionTrafficPolicy(this, version, policy);
+    this.traffic.configureVersionPolicy(version, policy);
   }
 
-  /**
-   * Admits requests from another workload of the mesh (a MeshService or a
-   * gateway), identified by its ServiceAccount principal
-   * `<trust-domain>/ns/<namespace>/sa/<serviceAccount>`, optionally only
-   * some methods, paths and ports. Records the caller -> callee edge.
-   *
-   * Deny by default: once a service has an allow rule, every request no
-   * allow rule matches is denied (Istio ALLOW semantics).
-   *
-   * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
-   */
+  /** Admits requests from another workload of the mesh (alias of `security.allowFrom()`). */
   public allowFrom(caller: IMeshIdentity, options?: AllowFromOptions): AuthorizationRule {
     checkArgs(this, 'MeshService.allowFrom', arguments);
-    return ServiceAuthorization.of(this)._allow(AuthzSource.identity(caller), options ?? {}, 'allowFrom');
+    return this.security.allowFrom(caller, options);
   }
 
-  /**
-   * Admits requests from a typed source, e.g. a ServiceAccount or principal
-   * managed outside this app.
-   *
-   * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
-   */
+  /** Admits requests from a typed source (alias of `security.allowFromSource()`). */
   public allowFromSource(source: AuthzSource, options?: AllowFromOptions): AuthorizationRule {
     checkArgs(this, 'MeshService.allowFromSource', arguments);
-    return ServiceAuthorization.of(this)._allow(source, options ?? {}, 'allowFromSource');
+    return this.security.allowFromSource(source, options);
   }
 
-  /**
-   * Admits requests from every workload of a namespace.
-   *
-   * @returns the rule added to the service's `<service>-allow` AuthorizationPolicy
-   */
+  /** Admits requests from every workload of a namespace (alias of `security.allowFromNamespace()`). */
   public allowFromNamespace(namespace: string, options?: AllowFromOptions): AuthorizationRule {
     checkArgs(this, 'MeshService.allowFromNamespace', arguments);
-    return ServiceAuthorization.of(this)._allow(AuthzSource.namespace(namespace), options ?? {}, 'allowFromNamespace');
+    return this.security.allowFromNamespace(namespace, options);
   }
 
-  /**
-   * Rejects requests from a source (evaluated before any allow rule).
-   *
-   * @returns the rule added to the service's `<service>-deny` AuthorizationPolicy
-   */
+  /** Rejects requests from a source (alias of `security.denyFrom()`). */
   public denyFrom(source: AuthzSource, options?: DenyFromOptions): AuthorizationRule {
     checkArgs(this, 'MeshService.denyFrom', arguments);
-    return ServiceAuthorization.of(this).denyFrom(source, options ?? {});
+    return this.security.denyFrom(source, options);
   }
 
-  /**
-   * Requires a valid end-user token of `authentication`'s issuer (and
-   * optional claims) on some or all operations of this service.
-   *
-   * @returns the rule added to the service's `<service>-require-jwt` AuthorizationPolicy
-   */
+  /** Requires a valid end-user token (alias of `security.requireJwt()`). */
   public requireJwt(authentication: JwtAuthentication, options?: RequireJwtOptions): AuthorizationRule {
     checkArgs(this, 'MeshService.requireJwt', arguments);
-    return ServiceAuthorization.of(this).requireJwt(authentication, options ?? {});
+    return this.security.requireJwt(authentication, options);
   }
 
   /** Names of the versions, in declaration order. */

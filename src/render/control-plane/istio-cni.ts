@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { nodeAgentImage, nodeAgentTolerations } from './ambient';
-import { renderResources } from './names';
 import { ControlPlaneModel } from '../../model/control-plane';
+import { renderResourceRequirements } from '../resources';
 
 /**
  * The `istio-cni` node agent in ambient mode: it installs Istio's CNI plugin
@@ -148,7 +148,7 @@ function installCniContainer(cp: ControlPlaneModel): k8s.Container {
       { mountPath: '/host/var/run/netns', mountPropagation: 'HostToContainer', name: 'cni-netns-dir' },
       { mountPath: '/var/run/ztunnel', name: 'cni-ztunnel-sock-dir' },
     ],
-    resources: renderResources(cp.ambientAgents!.cniResources),
+    resources: renderResourceRequirements(cp.ambientAgents!.cniResources),
   };
 }
 

@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ambientIstiodEnv } from './ambient';
-import { controlPlaneNames, istiodMeta, renderResources } from './names';
+import { controlPlaneNames, istiodMeta } from './names';
 import { ControlPlaneModel } from '../../model/control-plane';
 import { MeshSnapshot } from '../../model/snapshot';
+import { renderResourceRequirements } from '../resources';
 
 /**
  * istiod: its Deployment, Service, autoscaler and disruption budget, as
@@ -60,7 +61,7 @@ function discoveryContainer(snapshot: MeshSnapshot, cp: ControlPlaneModel): k8s.
       { containerPort: 15014, name: 'http-monitoring', protocol: 'TCP' },
     ],
     readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromNumber(8080) }, initialDelaySeconds: 1, periodSeconds: 3, timeoutSeconds: 5 },
-    resources: cp.resources ? renderResources(cp.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
+    resources: cp.resources ? renderResourceRequirements(cp.resources) : { requests: { cpu: quantity('500m'), memory: quantity('2048Mi') } },
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },

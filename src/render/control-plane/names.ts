@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { ControlPlaneModel, ResourcesModel } from '../../model/control-plane';
+import { ControlPlaneModel } from '../../model/control-plane';
 
 /**
  * Names and labels of one control plane's objects: `istiod` or
@@ -36,13 +36,4 @@ export function istiodMeta(cp: ControlPlaneModel, name: string, extra: Record<st
 /** Metadata of a cluster-scoped istiod object. */
 export function istiodClusterMeta(cp: ControlPlaneModel, name: string, extra: Record<string, string> = {}): k8s.ObjectMeta {
   return { name, labels: { ...controlPlaneNames(cp).labels, ...extra } };
-}
-
-/** Kubernetes `ResourceRequirements` of model quantities (empty request/limit maps omitted). */
-export function renderResources(r: ResourcesModel): k8s.ResourceRequirements {
-  const quantities = (q: ResourcesModel['requests']) => {
-    const entries = Object.entries(q ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, k8s.Quantity.fromString(v!)] as const);
-    return entries.length ? Object.fromEntries(entries) : undefined;
-  };
-  return { requests: quantities(r.requests), limits: quantities(r.limits) };
 }

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { AMBIENT_PROXY_METADATA, nodeAgentImage, nodeAgentTolerations, ZTUNNEL_NAME } from './ambient';
-import { renderResources } from './names';
 import { ControlPlaneModel } from '../../model/control-plane';
+import { renderResourceRequirements } from '../resources';
 
 /**
  * `ztunnel`, the per-node proxy of ambient mode: it receives the network
@@ -61,7 +61,7 @@ function ztunnelContainer(cp: ControlPlaneModel): k8s.Container {
     image: nodeAgentImage(cp.hub, cp.tag, ZTUNNEL_NAME),
     args: ['proxy', 'ztunnel'],
     ports: [{ containerPort: 15020, name: 'ztunnel-stats', protocol: 'TCP' }],
-    resources: renderResources(cp.ambientAgents!.ztunnelResources),
+    resources: renderResourceRequirements(cp.ambientAgents!.ztunnelResources),
     securityContext: {
       // Kubernetes rejects allowPrivilegeEscalation: false together with CAP_SYS_ADMIN
       allowPrivilegeEscalation: true,
