@@ -187,7 +187,7 @@ project.addTask('conformance:argo', {
 });
 
 // --- conformance: Istio's own code judges the output (conformance/, issue 13) ---
-project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
+project.gitignore.exclude('/conformance/out/', '/conformance/bin/', '/conformance/out-live/');
 project.npmignore?.exclude('/conformance/');
 project.addTask('conformance', {
   description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, run Istio's validation, analyzers, injection webhook and xDS generation on each, then conformance:argo (needs Go)",

@@ -22,7 +22,7 @@ const CORPUS = path.join(__dirname, 'corpus');
 const BINARY = path.join(__dirname, 'bin', 'conformance');
 
 /** One program: builds its app (with the given outdir) and returns it, unsynthesized. */
-type Program = (outdir: string) => App;
+export type Program = (outdir: string) => App;
 
 function meshApp(build: (app: App) => unknown): Program {
   return (outdir) => {
@@ -32,7 +32,7 @@ function meshApp(build: (app: App) => unknown): Program {
   };
 }
 
-const programs = new Map<string, Program>([
+export const programs = new Map<string, Program>([
   ['flask-shop', meshApp(buildShop)],
   // ambient (issue 17): ztunnel + istio-cni, the shop namespace ambient, its waypoint
   ['flask-shop-ambient', meshApp(buildAmbientShop)],
@@ -90,30 +90,37 @@ for (const [name, build] of equivalence) {
 }
 // --- end Gateway API
 
-const args = process.argv.slice(2);
-const run = args.includes('--run');
-const only = args.filter((a) => !a.startsWith('--'));
-for (const name of only) {
-  if (!programs.has(name)) throw new Error(`unknown program '${name}'; known: ${[...programs.keys()].join(', ')}`);
+function main(): void {
+  const args = process.argv.slice(2);
+  const run = args.includes('--run');
+  const only = args.filter((a) => !a.startsWith('--'));
+  for (const name of only) {
+    if (!programs.has(name)) throw new Error(`unknown program '${name}'; known: ${[...programs.keys()].join(', ')}`);
+  }
+
+  const outputs: string[] = [];
+  const t0 = Date.now();
+  for (const [name, program] of programs) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const outdir = path.join(OUT, name);
+    fs.rmSync(outdir, { recursive: true, force: true });
+    const t = Date.now();
+    program(outdir).synth();
+    const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml'));
+    console.log(`synth ${name}: ${files.length} files (${Date.now() - t} ms)`);
+    outputs.push(`${name}=${path.relative(ROOT, outdir)}`);
+  }
+  console.log(`synthesized ${outputs.length} programs in ${Date.now() - t0} ms`);
+
+  if (run) {
+    if (!fs.existsSync(BINARY)) throw new Error(`${path.relative(ROOT, BINARY)} is missing: build it with 'go build -o bin/conformance ./cmd/conformance' in conformance/`);
+    const res = spawnSync(BINARY, outputs, { cwd: ROOT, stdio: 'inherit' });
+    if (res.error) throw res.error;
+    process.exit(res.status ?? 1);
+  }
 }
 
-const outputs: string[] = [];
-const t0 = Date.now();
-for (const [name, program] of programs) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  const outdir = path.join(OUT, name);
-  fs.rmSync(outdir, { recursive: true, force: true });
-  const t = Date.now();
-  program(outdir).synth();
-  const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml'));
-  console.log(`synth ${name}: ${files.length} files (${Date.now() - t} ms)`);
-  outputs.push(`${name}=${path.relative(ROOT, outdir)}`);
-}
-console.log(`synthesized ${outputs.length} programs in ${Date.now() - t0} ms`);
-
-if (run) {
-  if (!fs.existsSync(BINARY)) throw new Error(`${path.relative(ROOT, BINARY)} is missing: build it with 'go build -o bin/conformance ./cmd/conformance' in conformance/`);
-  const res = spawnSync(BINARY, outputs, { cwd: ROOT, stdio: 'inherit' });
-  if (res.error) throw res.error;
-  process.exit(res.status ?? 1);
+// the command line (other scripts import `programs` only)
+if (require.main === module) {
+  main();
 }

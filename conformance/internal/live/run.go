@@ -1,0 +1,625 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/report"
+	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/xds"
+)
+
+// Stage is the report's name of this stage.
+const Stage = "live"
+
+// Options of one live run.
+type Options struct {
+	Bin     Binaries
+	Work    string   // scratch directory (one subdirectory per program)
+	Prereqs []string // YAML files of CRDs the output relies on and does not carry (Argo Rollouts, Argo CD, ...)
+	// Changed is the same program synthesized with one intent changed (optional).
+	Changed *manifest.Example
+	// Rollouts runs the Argo Rollouts controller on the program's Rollouts (rollouts.go).
+	Rollouts *RolloutsOptions
+	Keep     bool // keep the scratch directory (logs) after the run
+}
+
+// run is the state of one program's live run.
+type run struct {
+	ex      *manifest.Example
+	opts    Options
+	r       *report.Report
+	c       *Cluster
+	kubelet *Kubelet
+	istiods []*Istiod
+	dir     string
+	prom    *Prometheus
+	// GitChange is what the mid-canary Git change did (for the report).
+	GitChange string
+}
+
+func (x *run) pass(subject, msg string) { x.r.Pass(x.ex.Name, Stage, subject, msg) }
+func (x *run) fail(subject, msg string) { x.r.Fail(x.ex.Name, Stage, subject, msg) }
+func (x *run) failf(subject, format string, a ...any) {
+	x.r.Fail(x.ex.Name, Stage, subject, fmt.Sprintf(format, a...))
+}
+func (x *run) count(key string, n int) { x.r.Count(x.ex.Name, Stage, key, n) }
+
+// Run starts a control plane, syncs the program's output into it as Argo CD would and checks
+// what the API server, kube-controller-manager, istiod and (with Rollouts) the Argo Rollouts
+// controller make of it.
+func Run(ex *manifest.Example, opts Options, r *report.Report) error {
+	dir := filepath.Join(opts.Work, ex.Name)
+	_ = os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	x := &run{ex: ex, opts: opts, r: r, dir: dir}
+	t0 := time.Now()
+	c, err := StartCluster(opts.Bin, dir)
+	if err != nil {
+		return fmt.Errorf("control plane: %w", err)
+	}
+	x.c = c
+	defer func() {
+		if x.kubelet != nil {
+			for _, e := range x.kubelet.Stop() {
+				x.fail("stand-in kubelet", e)
+			}
+		}
+		c.Stop()
+		if !opts.Keep {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	if err := c.StartControllerManager(opts.Bin); err != nil {
+		return err
+	}
+	if x.istiods, err = Istiods(ex, dir); err != nil {
+		return err
+	}
+	if x.kubelet, err = StartKubelet(c, x.podReady); err != nil {
+		return err
+	}
+	x.count("control plane ready ms", int(time.Since(t0).Milliseconds()))
+	ctx := context.Background()
+	if err := x.prerequisites(ctx); err != nil {
+		return err
+	}
+	if opts.Rollouts != nil && len(x.rolloutsOf()) > 0 {
+		if x.prom, err = StartPrometheus(); err != nil {
+			return err
+		}
+		defer x.prom.Stop()
+		if err := x.startRollouts(); err != nil {
+			return fmt.Errorf("argo rollouts controller: %w", err)
+		}
+	}
+	sync, ok := x.firstSync(ctx)
+	if !ok {
+		return nil
+	}
+	x.checkPods(ctx)
+	x.checkWebhookCalls()
+	x.checkGateways(ctx)
+	x.checkAnalysis(ctx)
+	x.checkXDS(ctx) // reads the debug endpoints while its xDS clients are connected
+	x.secondSync(ctx, sync)
+	if x.prom != nil {
+		x.rollouts(ctx)
+	}
+	x.changedSync(ctx)
+	x.checkLog()
+	x.count("ms", int(time.Since(t0).Milliseconds()))
+	return nil
+}
+
+// podReady holds istiod's pods back from Ready until the local istiod process of their
+// revision is ready (their readiness probe would).
+func (x *run) podReady(p *corev1.Pod) bool {
+	for _, i := range x.istiods {
+		if i.IsPod(p) {
+			return i.Ready()
+		}
+	}
+	return true
+}
+
+func (x *run) prerequisites(ctx context.Context) error {
+	var objs []*unstructured.Unstructured
+	for _, f := range x.opts.Prereqs {
+		list, err := manifest.LoadFile(f)
+		if err != nil {
+			return err
+		}
+		for _, o := range list {
+			objs = append(objs, o.Unstructured)
+		}
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	s, err := NewSync(x.c, objs)
+	if err != nil {
+		return err
+	}
+	n, errs := s.Apply(ctx, 30*time.Second)
+	for _, e := range errs {
+		x.fail("prerequisites", e)
+	}
+	x.count("prerequisite CRDs applied", n)
+	return nil
+}
+
+func (x *run) rewrite(o *unstructured.Unstructured) {
+	RewriteWebhooks(o, x.istiods, x.c.CA.PEM)
+	if x.prom != nil {
+		RewriteAnalysis(o, x.prom.Addr, x.opts.Rollouts.AnalysisInterval)
+	}
+}
+
+func (x *run) firstSync(ctx context.Context) (*Sync, bool) {
+	made, err := TestCertificates(ctx, x.c, x.ex)
+	if err != nil {
+		x.fail("test certificates", err.Error())
+	}
+	for _, m := range made {
+		x.r.List(x.ex.Name, Stage, m, "created before the sync", "a TLS certificate the user supplies (the output names it, never carries a private key)")
+	}
+	s, err := NewSync(x.c, ObjectsOf(x.ex))
+	if err != nil {
+		x.fail("sync", err.Error())
+		return nil, false
+	}
+	s.Rewrite = x.rewrite
+	rewritten := 0
+	for _, t := range s.Tasks {
+		o := t.Obj.DeepCopy()
+		rewritten += RewriteWebhooks(o, x.istiods, x.c.CA.PEM)
+	}
+	x.count("webhook clientConfigs pointed at the local istiod (test-only)", rewritten)
+	s.BeforeHealth = func(wave int) error {
+		if _, err := LoadBalancers(ctx, x.c); err != nil {
+			return err
+		}
+		return x.startIstiods(ctx)
+	}
+	t0 := time.Now()
+	ran, errs := s.DryRun(ctx)
+	x.count("dry runs", ran)
+	skipped := map[string]int{}
+	for _, t := range s.Tasks {
+		if t.SkipDryRun != "" {
+			skipped[t.SkipDryRun]++
+		}
+	}
+	for why, n := range skipped {
+		x.count("dry runs skipped: "+why, n)
+	}
+	for _, e := range errs {
+		x.fail("dry run", e)
+	}
+	if len(errs) == 0 {
+		x.pass("dry run", fmt.Sprintf("server-side dry run of %d objects passed (%d skipped as Argo CD skips them)", ran, len(s.Tasks)-ran))
+	}
+	applied, errs := s.Apply(ctx, 90*time.Second)
+	x.count("objects applied", applied)
+	x.count("sync waves", len(s.Waves()))
+	for _, e := range errs {
+		x.fail("sync", e)
+	}
+	if len(errs) == 0 {
+		x.pass("sync", fmt.Sprintf("%d objects applied in %d waves (server-side apply, field manager %s), every wave healthy before the next", applied, len(s.Waves()), FieldManager))
+	}
+	x.count("sync ms", int(time.Since(t0).Milliseconds()))
+	for _, i := range x.istiods {
+		if !i.Ready() {
+			x.failf("istiod "+orDefault(i.Revision), "never started: its ConfigMaps were not applied")
+		}
+	}
+	// workloads istiod deploys (Gateway API gateways, waypoints) become ready after the sync
+	if !waitFor(60*time.Second, func() bool { return x.allDeploymentsReady(ctx) == "" }) {
+		x.fail("Deployments", x.allDeploymentsReady(ctx))
+	}
+	_, _ = LoadBalancers(ctx, x.c)
+	return s, true
+}
+
+func (x *run) startIstiods(ctx context.Context) error {
+	for _, i := range x.istiods {
+		if i.Ready() {
+			continue
+		}
+		inj := "istio-sidecar-injector"
+		mesh := "istio"
+		if i.Revision != "" {
+			inj += "-" + i.Revision
+			mesh += "-" + i.Revision
+		}
+		if _, err := x.c.Kube.CoreV1().ConfigMaps(i.Namespace).Get(ctx, inj, getOpts); err != nil {
+			continue
+		}
+		if _, err := x.c.Kube.CoreV1().ConfigMaps(i.Namespace).Get(ctx, mesh, getOpts); err != nil {
+			continue
+		}
+		t0 := time.Now()
+		if err := i.Start(x.opts.Bin, x.c); err != nil {
+			return fmt.Errorf("istiod %s: %w", orDefault(i.Revision), err)
+		}
+		x.count("istiod ready ms", int(time.Since(t0).Milliseconds()))
+	}
+	return nil
+}
+
+func (x *run) allDeploymentsReady(ctx context.Context) string {
+	ds, err := x.c.Kube.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, d := range ds.Items {
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		if d.Status.ReadyReplicas < want {
+			out = append(out, fmt.Sprintf("%s/%s ready %d/%d", d.Namespace, d.Name, d.Status.ReadyReplicas, want))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func (x *run) checkPods(ctx context.Context) {
+	checks, err := CheckPods(ctx, x.c, x.ex)
+	if err != nil {
+		x.fail("pods", err.Error())
+		return
+	}
+	for _, pc := range checks {
+		x.count("pods", 1)
+		if !pc.Injected {
+			continue
+		}
+		x.count("pods injected by istiod", 1)
+		subject := "Pod " + pc.Pod + " of " + pc.Owner
+		if len(pc.Problems) == 0 {
+			x.count("pods injected and equal to the inject stage", 1)
+			x.pass(subject, "stored pod equals the inject stage's prediction (defaulted by the same API server)")
+			continue
+		}
+		for _, p := range pc.Problems {
+			x.fail(subject, "differs from the inject stage's prediction: "+p)
+		}
+	}
+}
+
+func (x *run) checkWebhookCalls() {
+	mut, err1 := x.c.Metric("apiserver_admission_webhook_request_total", `type="admit"`)
+	val, err2 := x.c.Metric("apiserver_admission_webhook_request_total", `type="validating"`)
+	rej, err3 := x.c.Metric("apiserver_admission_webhook_rejection_count")
+	if err1 != nil || err2 != nil || err3 != nil {
+		x.fail("webhook calls", fmt.Sprintf("API server metrics: %v %v %v", err1, err2, err3))
+		return
+	}
+	x.count("webhook calls: mutating (injection)", int(mut))
+	x.count("webhook calls: validating", int(val))
+	if len(x.istiods) > 0 {
+		x.r.Check(mut > 0, x.ex.Name, Stage, "injection webhook", fmt.Sprintf("the API server called istiod's injection webhook %d times", int(mut)))
+		x.r.Check(val > 0, x.ex.Name, Stage, "validation webhook", fmt.Sprintf("the API server called istiod's validation webhook %d times", int(val)))
+	}
+	x.r.Check(rej == 0, x.ex.Name, Stage, "webhook rejections", fmt.Sprintf("webhooks rejected %d requests", int(rej)))
+}
+
+func (x *run) checkGateways(ctx context.Context) {
+	var conds []Condition
+	waitFor(60*time.Second, func() bool {
+		var err error
+		conds, err = GatewayConditions(ctx, x.c, x.ex)
+		if err != nil {
+			return false
+		}
+		pc, err := PolicyConditions(ctx, x.c, x.ex)
+		if err != nil {
+			return false
+		}
+		conds = append(conds, pc...)
+		for _, c := range conds {
+			if c.Status != "True" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, c := range conds {
+		x.count("Gateway API and policy conditions read", 1)
+		x.r.Check(c.Status == "True", x.ex.Name, Stage, c.Subject, fmt.Sprintf("%s=%s %s %s", c.Type, c.Status, c.Reason, c.Message))
+	}
+}
+
+// ListedAnalysis are the messages istiod's own analyzers may report on the output, each with why.
+var ListedAnalysis = map[string]string{}
+
+func (x *run) checkAnalysis(ctx context.Context) {
+	if len(x.istiods) == 0 {
+		return
+	}
+	resources := map[string]schema.GroupVersionResource{}
+	lists, err := x.c.Kube.Discovery().ServerPreferredResources()
+	if err != nil && lists == nil {
+		x.fail("analysis", err.Error())
+		return
+	}
+	for _, l := range lists {
+		gv, _ := schema.ParseGroupVersion(l.GroupVersion)
+		for _, res := range l.APIResources {
+			if !strings.Contains(res.Name, "/") {
+				resources[res.Kind+"."+gv.Group] = gv.WithResource(res.Name)
+			}
+		}
+	}
+	// istiod analyses on PILOT_ANALYSIS_INTERVAL (10 s): wait for two rounds after the sync
+	time.Sleep(analysisWait)
+	msgs, err := AnalysisMessages(ctx, x.c, x.ex, resources)
+	if err != nil {
+		x.fail("analysis", err.Error())
+		return
+	}
+	msgs = append(msgs, x.deploymentAnalysis()...)
+	x.count("analysis messages", len(msgs))
+	for _, m := range msgs {
+		if reason, ok := ListedAnalysis[m.Code]; ok {
+			x.r.List(x.ex.Name, Stage, m.Subject, fmt.Sprintf("%s %s %s", m.Level, m.Code, m.Text), reason)
+			continue
+		}
+		x.failf(m.Subject, "istiod's analyzers: %s %s %s", m.Level, m.Code, m.Text)
+	}
+	if len(msgs) == 0 {
+		x.pass("analysis", "istiod's analyzers report nothing on the output")
+	}
+}
+
+var analysisLine = regexp.MustCompile(`(IST\d{4}) \(([^)]*)\) (.*)`)
+
+// deploymentAnalysis: messages on objects without an Istio status (Deployments, Services...)
+// are written to istiod's log only.
+func (x *run) deploymentAnalysis() []AnalysisMessage {
+	var out []AnalysisMessage
+	seen := map[string]bool{}
+	for _, i := range x.istiods {
+		for _, line := range strings.Split(i.Log(), "\n") {
+			if !strings.Contains(line, "analysis") {
+				continue
+			}
+			m := analysisLine.FindStringSubmatch(line)
+			if m == nil || seen[m[0]] {
+				continue
+			}
+			seen[m[0]] = true
+			out = append(out, AnalysisMessage{Subject: m[2], Code: m[1], Level: "log", Text: m[3]})
+		}
+	}
+	return out
+}
+
+var analysisWait = 12 * time.Second
+
+func (x *run) checkXDS(ctx context.Context) {
+	if len(x.istiods) == 0 {
+		return
+	}
+	env, err := xds.Load(x.ex)
+	if err != nil {
+		x.fail("xDS", "in-process pilot: "+err.Error())
+		return
+	}
+	defer env.Close()
+	for _, p := range env.Proxies() {
+		w := p.Workload
+		if w.Probe {
+			continue
+		}
+		pod, err := x.livePod(ctx, w)
+		if err != nil {
+			x.fail(p.Name, err.Error())
+			continue
+		}
+		i := x.istiodFor(pod)
+		if i == nil {
+			x.fail(p.Name, "no istiod serves the pod's revision")
+			continue
+		}
+		typ := "sidecar"
+		if w.Gateway {
+			typ = "router"
+		}
+		if w.Waypoint {
+			typ = "waypoint"
+		}
+		node := XDSNode{Type: typ, IP: pod.Status.PodIP, PodName: pod.Name, Namespace: pod.Namespace, Labels: pod.Labels,
+			ServiceAccount: pod.Spec.ServiceAccountName, WorkloadName: w.Name}
+		live, closeFn, err := FetchXDS(ctx, fmt.Sprintf("127.0.0.1:%d", i.GRPC), node, xds.IstioVersion)
+		if err != nil {
+			x.fail(p.Name, "xDS client: "+err.Error())
+			continue
+		}
+		defer closeFn()
+		clusters, routes, diffs := CompareXDS(live, env.Generate(p))
+		x.count("xDS clients", 1)
+		x.count("xDS clusters compared", clusters)
+		x.count("xDS route configurations compared", routes)
+		if len(diffs) == 0 {
+			x.pass(p.Name, fmt.Sprintf("the live istiod sends the %d clusters and %d route configurations pilot generates in-process", clusters, routes))
+		}
+		for _, d := range diffs {
+			x.fail(p.Name, "live xDS vs in-process: "+d)
+		}
+	}
+	x.checkDebug()
+}
+
+// livePod finds a Running pod of the workload in the live cluster.
+func (x *run) livePod(ctx context.Context, w *xds.Workload) (*corev1.Pod, error) {
+	pods, err := x.c.Kube.CoreV1().Pods(w.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	sel := map[string]string{}
+	if len(w.Pods) > 0 {
+		for k, v := range w.Pods[0].Labels {
+			if k != "pod-template-hash" && k != "rollouts-pod-template-hash" && !strings.HasPrefix(k, "service.istio.io/") &&
+				!strings.HasPrefix(k, "security.istio.io/") && k != "topology.istio.io/network" {
+				sel[k] = v
+			}
+		}
+	}
+	var names []string
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		match := len(sel) > 0
+		for k, v := range sel {
+			if p.Labels[k] != v {
+				match = false
+			}
+		}
+		if match && p.Status.PodIP != "" {
+			return p, nil
+		}
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	return nil, fmt.Errorf("no running pod with labels %v in %s (pods: %s)", sel, w.Namespace, strings.Join(names, ", "))
+}
+
+func (x *run) istiodFor(p *corev1.Pod) *Istiod {
+	rev := p.Annotations["istio.io/rev"]
+	if rev == "" {
+		rev = p.Labels["istio.io/rev"]
+	}
+	if rev == "default" {
+		rev = ""
+	}
+	for _, i := range x.istiods {
+		if i.Revision == rev {
+			return i
+		}
+	}
+	if len(x.istiods) == 1 {
+		return x.istiods[0]
+	}
+	return nil
+}
+
+func (x *run) checkDebug() {
+	for _, i := range x.istiods {
+		subject := "istiod " + orDefault(i.Revision)
+		for _, path := range []string{"/debug/configz", "/debug/syncz", "/debug/push_status"} {
+			b, err := i.Debug(path)
+			if err != nil {
+				x.failf(subject, "%s: %v", path, err)
+				continue
+			}
+			x.count("debug endpoints read", 1)
+			if problems := debugProblems(path, b); len(problems) > 0 {
+				for _, p := range problems {
+					x.failf(subject, "%s: %s", path, p)
+				}
+			} else {
+				x.pass(subject, path+": no rejected, conflicting or invalid config")
+			}
+		}
+	}
+}
+
+func (x *run) checkLog() {
+	for _, i := range x.istiods {
+		subject := "istiod " + orDefault(i.Revision) + " log"
+		bad := logProblems(i.Log())
+		for _, b := range bad {
+			x.fail(subject, b)
+		}
+		if len(bad) == 0 {
+			x.pass(subject, "no rejected, conflicting or invalid config in istiod's log")
+		}
+	}
+}
+
+func (x *run) secondSync(ctx context.Context, s *Sync) {
+	inSync, skipped, drift := s.Resync(ctx)
+	x.count("second sync: objects in sync", inSync)
+	x.count("second sync: not applied (ApplyOutOfSyncOnly)", skipped)
+	for _, d := range drift {
+		x.fail("second sync", d)
+	}
+	if len(drift) == 0 {
+		x.pass("second sync", fmt.Sprintf("all %d objects in sync: no field-manager conflict, no change written", inSync))
+	}
+}
+
+func (x *run) changedSync(ctx context.Context) {
+	if x.opts.Changed == nil {
+		return
+	}
+	before := map[string]string{}
+	for _, t := range x.mustTasks(ctx, x.opts.Changed) {
+		if live, err := x.liveOf(ctx, t); err == nil {
+			before[t.ID] = live.GetResourceVersion()
+		}
+	}
+	s, err := NewSync(x.c, ObjectsOf(x.opts.Changed))
+	if err != nil {
+		x.fail("re-synth", err.Error())
+		return
+	}
+	s.Rewrite = x.rewrite
+	_, errs := s.DryRun(ctx)
+	applied, applyErrs := s.Apply(ctx, 90*time.Second)
+	errs = append(errs, applyErrs...)
+	for _, e := range errs {
+		x.fail("re-synth with one intent changed", e)
+	}
+	changed := 0
+	for _, t := range s.Tasks {
+		live, err := x.liveOf(ctx, t)
+		if err == nil && before[t.ID] != live.GetResourceVersion() {
+			changed++
+		}
+	}
+	x.count("re-synth: objects applied", applied)
+	x.count("re-synth: objects changed", changed)
+	if len(errs) == 0 {
+		x.r.Check(changed > 0, x.ex.Name, Stage, "re-synth with one intent changed",
+			fmt.Sprintf("applied cleanly: %d objects, %d changed", applied, changed))
+	}
+}
+
+func (x *run) mustTasks(ctx context.Context, ex *manifest.Example) []*Task {
+	s, err := NewSync(x.c, ObjectsOf(ex))
+	if err != nil {
+		return nil
+	}
+	for _, t := range s.Tasks {
+		_ = s.resolve(t)
+	}
+	return s.Tasks
+}
+
+func (x *run) liveOf(ctx context.Context, t *Task) (*unstructured.Unstructured, error) {
+	if t.GVR.Resource == "" {
+		return nil, fmt.Errorf("unresolved")
+	}
+	if t.Namespaced {
+		return x.c.Dynamic.Resource(t.GVR).Namespace(t.Obj.GetNamespace()).Get(ctx, t.Obj.GetName(), getOpts)
+	}
+	return x.c.Dynamic.Resource(t.GVR).Get(ctx, t.Obj.GetName(), getOpts)
+}
