@@ -26,7 +26,7 @@ export function renderRolloutSpec(model: MeshModel, rollout: RolloutModel): Roll
   if (rollout.revision === 'STABLE' && stable) {
     runs = { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: stable.deploymentName, scaleDown: 'progressively' } };
   } else if (rollout.revision === 'CANARY' && canary) {
-    runs = { template: canary.podTemplate() };
+    runs = { template: withoutFalseHostFlags(canary.podTemplate()) };
   }
   return {
     replicas: rollout.replicas ?? stableReplicas,
@@ -45,6 +45,19 @@ export function renderRolloutSpec(model: MeshModel, rollout: RolloutModel): Roll
       },
     },
   };
+}
+
+/**
+ * The pod template without `hostNetwork`/`hostPID`/`hostIPC: false`. The Argo Rollouts
+ * controller writes the Rollout back through its Go types, which omit a false plain bool, so
+ * a template carrying one would stay OutOfSync in Argo CD forever.
+ */
+function withoutFalseHostFlags(template: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const spec = { ...(template.spec as Record<string, unknown> | undefined) };
+  for (const flag of ['hostNetwork', 'hostPID', 'hostIPC']) {
+    if (spec[flag] === false) delete spec[flag];
+  }
+  return { ...template, spec };
 }
 
 function stringMatch(m: StringMatchModel): RolloutSpecStrategyCanaryStepsSetMirrorRouteMatchHeaders {

@@ -12,7 +12,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	istiolog "istio.io/istio/pkg/log"
 
@@ -31,6 +34,7 @@ func main() {
 	work := flag.String("work", os.TempDir(), "scratch directory")
 	keep := flag.Bool("keep", false, "keep each program's scratch directory (logs, kubeconfig)")
 	verbose := flag.Bool("v", false, "print every assertion")
+	parallel := flag.Int("parallel", 3, "programs run at once (each its own control plane)")
 	var prereqs list
 	flag.Var(&prereqs, "prereq", "YAML file of CRDs applied before each sync (repeatable)")
 	flag.Parse()
@@ -38,10 +42,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: live -bin DIR [-work DIR] [-prereq FILE]... name=dir[,changed=dir2]...")
 		os.Exit(2)
 	}
+	if abs, err := filepath.Abs(*bin); err == nil {
+		*bin = abs
+	}
 	for _, s := range istiolog.Scopes() {
 		s.SetOutputLevel(istiolog.ErrorLevel)
 	}
 	r := report.New()
+	sem := make(chan struct{}, *parallel)
+	var wg sync.WaitGroup
 	for _, arg := range flag.Args() {
 		spec, changedDir, _ := strings.Cut(arg, ",changed=")
 		name, dir, ok := strings.Cut(spec, "=")
@@ -61,10 +70,18 @@ func main() {
 			}
 		}
 		r.Count(name, live.Stage, "objects in the output", len(ex.Objects))
-		if err := live.Run(ex, opts, r); err != nil {
-			r.Fail(name, live.Stage, "run", err.Error())
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			t0 := time.Now()
+			if err := live.Run(ex, opts, r); err != nil {
+				r.Fail(name, live.Stage, "run", err.Error())
+			}
+			fmt.Fprintf(os.Stderr, "live %s: %s\n", name, time.Since(t0).Round(time.Second))
+		}()
 	}
+	wg.Wait()
 	r.Print(os.Stdout, *verbose)
 	if _, f := r.Totals(); f > 0 {
 		os.Exit(1)

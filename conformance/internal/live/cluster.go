@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -103,18 +104,15 @@ func (p *Process) Tail(n int) string {
 	return string(b)
 }
 
-// freePort asks the kernel for an unused port on 127.0.0.1.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+var (
+	portsMu sync.Mutex
+	given   = map[int]bool{} // ports handed out in this process (programs run in parallel)
+)
 
+// freePorts asks the kernel for n unused ports on 127.0.0.1, never one handed out before.
 func freePorts(n int) ([]int, error) {
-	// hold all listeners until every port is chosen, so no port is handed out twice
+	portsMu.Lock()
+	defer portsMu.Unlock()
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -122,13 +120,18 @@ func freePorts(n int) ([]int, error) {
 		}
 	}()
 	var out []int
-	for i := 0; i < n; i++ {
+	for len(out) < n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
 		ls = append(ls, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
+		p := l.Addr().(*net.TCPAddr).Port
+		if given[p] {
+			continue
+		}
+		given[p] = true
+		out = append(out, p)
 	}
 	return out, nil
 }

@@ -72,8 +72,9 @@ func orDefault(rev string) string {
 
 // Start runs pilot-discovery with the emitted container's arguments and environment; only
 // the listen addresses (loopback ports), the kubeconfig, the serving certificate (signed by the
-// run's CA, for 127.0.0.1) and PILOT_ENABLE_ANALYSIS=true (so istiod runs its analyzers and
-// writes their messages to the objects' status) are the stage's own.
+// run's CA, for 127.0.0.1), PILOT_ENABLE_ANALYSIS=true with a 2 s interval (istiod runs its
+// analyzers and reports their messages) and PILOT_JWT_ENABLE_REMOTE_JWKS=envoy (no JWKS fetch
+// from the network) are the stage's own.
 func (i *Istiod) Start(bin Binaries, c *Cluster) error {
 	var dep struct {
 		Spec struct {
@@ -103,6 +104,8 @@ func (i *Istiod) Start(bin Binaries, c *Cluster) error {
 	env := []string{"POD_NAME=" + pod, "POD_NAMESPACE=" + i.Namespace, "KUBECONFIG=" + c.Kubeconfig}
 	for _, e := range ctr.Env {
 		switch {
+		case e.Name == "KUBECONFIG" || e.Name == "PILOT_ENABLE_ANALYSIS":
+			// the stage's own (below)
 		case e.ValueFrom == nil:
 			env = append(env, e.Name+"="+e.Value)
 		case e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "spec.serviceAccountName":
@@ -111,7 +114,9 @@ func (i *Istiod) Start(bin Binaries, c *Cluster) error {
 			// GOMAXPROCS / GOMEMLIMIT from the container's resources: left to the Go runtime
 		}
 	}
-	env = append(env, "PILOT_ENABLE_ANALYSIS=true")
+	// istiod runs its analyzers and reports their messages; JWKS are left to Envoy (as in the
+	// in-process xDS stage) so istiod never fetches an issuer's jwksUri from the network
+	env = append(env, "PILOT_ENABLE_ANALYSIS=true", "PILOT_ANALYSIS_INTERVAL=2s", "PILOT_JWT_ENABLE_REMOTE_JWKS=envoy")
 	args := []string{}
 	for _, a := range ctr.Args {
 		if strings.HasPrefix(a, "--monitoringAddr") || strings.HasPrefix(a, "--httpAddr") || strings.HasPrefix(a, "--grpcAddr") ||

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -162,7 +164,31 @@ func templateOf(ctx context.Context, c *Cluster, ex *manifest.Example, p *corev1
 }
 
 func comparePod(ctx context.Context, c *Cluster, inj *inject.Injector, tmpl, stored *corev1.Pod) []string {
-	predicted, injected, err := inj.Inject(tmpl, tmpl.Namespace)
+	// the webhook receives the pod after the API server defaulted it: default the template the
+	// same way first (a dry-run create no injection webhook selects), then inject it
+	probe := tmpl.DeepCopy()
+	if probe.Labels == nil {
+		probe.Labels = map[string]string{}
+	}
+	probe.Labels["sidecar.istio.io/inject"] = "false"
+	defaultedTmpl, err := c.Kube.CoreV1().Pods(tmpl.Namespace).Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		return []string{"the pod template does not pass the API server's admission: " + err.Error()}
+	}
+	defaultedTmpl.Labels = tmpl.Labels
+	defaultedTmpl.Name, defaultedTmpl.UID, defaultedTmpl.ResourceVersion = "", "", ""
+	defaultedTmpl.CreationTimestamp = metav1.Time{}
+	defaultedTmpl.ManagedFields = nil
+	// the ServiceAccount token volume is added by admission after the webhooks: drop it so the
+	// second admission adds it as it did for the stored pod
+	defaultedTmpl.Spec.Volumes = withoutTokenVolume(defaultedTmpl.Spec.Volumes)
+	for i := range defaultedTmpl.Spec.Containers {
+		defaultedTmpl.Spec.Containers[i].VolumeMounts = withoutTokenMount(defaultedTmpl.Spec.Containers[i].VolumeMounts)
+	}
+	for i := range defaultedTmpl.Spec.InitContainers {
+		defaultedTmpl.Spec.InitContainers[i].VolumeMounts = withoutTokenMount(defaultedTmpl.Spec.InitContainers[i].VolumeMounts)
+	}
+	predicted, injected, err := inj.Inject(defaultedTmpl, tmpl.Namespace)
 	if err != nil {
 		return []string{"inject stage's webhook: " + err.Error()}
 	}
@@ -176,15 +202,68 @@ func comparePod(ctx context.Context, c *Cluster, inj *inject.Injector, tmpl, sto
 		return []string{"the prediction does not pass the API server's admission: " + err.Error()}
 	}
 	a, b := podForCompare(stored), podForCompare(defaulted)
+	if dir := os.Getenv("LIVE_DUMP_PODS"); dir != "" {
+		sa, _ := json.MarshalIndent(a, "", "  ")
+		sb, _ := json.MarshalIndent(b, "", "  ")
+		_ = os.WriteFile(filepath.Join(dir, stored.Name+".stored.json"), sa, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, stored.Name+".predicted.json"), sb, 0o644)
+	}
 	diffs, err := inject.ComparePods(a, b)
 	if err != nil {
 		return []string{err.Error()}
 	}
 	var out []string
 	for _, d := range diffs {
+		if dev, ok := inject.Accepted(PodDeviations, d); ok {
+			out = append(out, listedPrefix+dev.Path+": "+dev.Reason)
+			continue
+		}
 		out = append(out, fmt.Sprintf("%s: stored %s, predicted %s", d.Path, show(d.Ours), show(d.Theirs)))
 	}
 	return out
+}
+
+// listedPrefix marks a difference PodDeviations accepts.
+const listedPrefix = "listed: "
+
+// PodDeviations are the differences between the pod istiod injected in the live cluster and
+// the inject stage's prediction that are accepted, each with why. Difference.Ours is the
+// stored pod, Theirs the prediction.
+var PodDeviations = []inject.Deviation{
+	{
+		Path:    "spec.*ontainers[istio-proxy].env(order)",
+		Applies: func(d inject.Difference) bool { return sameEntries(d.Ours, d.Theirs) },
+		Reason: "env order only (same entries): the inject stage's webhook runs with a fake multicluster controller that appends " +
+			"ISTIO_META_CLUSTER_ID at the end; the live istiod (CLUSTER_ID=Kubernetes) leaves the template's entry in place",
+	},
+	{
+		Path:    "spec.initContainers[istio-proxy].lifecycle.postStart",
+		Applies: func(d inject.Difference) bool { return d.Ours == nil },
+		Reason: "the live istiod reads the Nodes (kubelet v1.35.4 >= 1.33) and renders the template as a native sidecar, whose " +
+			"start order already holds the application until the proxy is ready, so `pilot-agent wait` is not added; the inject " +
+			"stage's webhook has no Node lister and adds the hook for holdApplicationUntilProxyStarts",
+	},
+}
+
+func sameEntries(a, b any) bool {
+	la, _ := a.([]string)
+	lb, _ := b.([]string)
+	if len(la) != len(lb) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, x := range la {
+		seen[x]++
+	}
+	for _, x := range lb {
+		seen[x]--
+	}
+	for _, n := range seen {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // podForCompare drops what the API server and the stand-in kubelet own (identity, times,
@@ -201,6 +280,26 @@ func podForCompare(p *corev1.Pod) *corev1.Pod {
 	var out corev1.Pod
 	_ = json.Unmarshal(b, &out)
 	return &out
+}
+
+func withoutTokenVolume(vs []corev1.Volume) []corev1.Volume {
+	var out []corev1.Volume
+	for _, v := range vs {
+		if !tokenVolume.MatchString(v.Name) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func withoutTokenMount(ms []corev1.VolumeMount) []corev1.VolumeMount {
+	var out []corev1.VolumeMount
+	for _, m := range ms {
+		if !tokenVolume.MatchString(m.Name) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func show(v any) string {

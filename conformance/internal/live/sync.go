@@ -377,7 +377,7 @@ func nestedIntOr(o *unstructured.Unstructured, def int64, path ...string) int64 
 // Resync is the second sync of the same output. Every object must be in sync: the server-side
 // dry run of it without force reports no field-manager conflict and returns the live object
 // (ignored fields aside), and the forced apply Argo CD makes leaves its resourceVersion alone.
-func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift []string) {
+func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift, coOwned []string) {
 	for _, t := range s.Tasks {
 		if err := s.resolve(t); err != nil {
 			drift = append(drift, fmt.Sprintf("%s: %v", t.ID, err))
@@ -389,9 +389,10 @@ func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift []string)
 			continue
 		}
 		want := s.prepared(t, live)
-		dry, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}})
+		// sync status as Argo CD's server-side diff computes it: a forced dry-run apply, ignored fields removed
+		dry, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
-			drift = append(drift, fmt.Sprintf("%s: second apply (dry run, no force): %v", t.ID, err))
+			drift = append(drift, fmt.Sprintf("%s: second apply (dry run): %v", t.ID, err))
 			continue
 		}
 		if d := firstDifference(normalized(live, t.Ignore), normalized(dry, t.Ignore), ""); d != "" {
@@ -403,16 +404,51 @@ func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift []string)
 			skipped++ // ApplyOutOfSyncOnly: Argo CD does not apply an object that is in sync
 			continue
 		}
+		// Argo CD applies it again (forced): it must not take a field from another manager
+		if _, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}}); err != nil {
+			drift = append(drift, fmt.Sprintf("%s: the second apply would take fields from another manager: %v", t.ID, err))
+			continue
+		}
 		after, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
 		if err != nil {
 			drift = append(drift, fmt.Sprintf("%s: second apply: %v", t.ID, err))
 			continue
 		}
-		if after.GetResourceVersion() != live.GetResourceVersion() {
-			drift = append(drift, fmt.Sprintf("%s: the second apply wrote the object (resourceVersion %s -> %s)", t.ID, live.GetResourceVersion(), after.GetResourceVersion()))
+		if after.GetResourceVersion() == live.GetResourceVersion() {
+			continue
+		}
+		if d := firstDifference(normalized(live, nil), normalized(after, nil), ""); d != "" {
+			drift = append(drift, fmt.Sprintf("%s: the second apply changed the object: %s", t.ID, d))
+			continue
+		}
+		// only managedFields changed: Argo CD's manager took co-ownership of a field another
+		// manager (istiod) set, with that manager's value (RespectIgnoreDifferences). Once only:
+		// a third apply must not write again.
+		third, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		if err != nil || third.GetResourceVersion() != after.GetResourceVersion() {
+			drift = append(drift, fmt.Sprintf("%s: every apply writes the object (%v)", t.ID, firstDifference(normalizedAll(after), normalizedAll(third), "")))
+			continue
+		}
+		coOwned = append(coOwned, fmt.Sprintf("%s: %s", t.ID, firstDifference(normalizedAll(live), normalizedAll(after), "")))
+	}
+	return inSync, skipped, drift, coOwned
+}
+
+// normalizedAll keeps everything but identity and times (managedFields included).
+func normalizedAll(o *unstructured.Unstructured) map[string]any {
+	c := o.DeepCopy().Object
+	md, _ := c["metadata"].(map[string]any)
+	for _, k := range []string{"resourceVersion", "generation"} {
+		delete(md, k)
+	}
+	if mf, ok := md["managedFields"].([]any); ok {
+		for _, raw := range mf {
+			if m, ok := raw.(map[string]any); ok {
+				delete(m, "time")
+			}
 		}
 	}
-	return inSync, skipped, drift
+	return c
 }
 
 // normalized drops what the server owns and what the Application ignores.

@@ -99,7 +99,9 @@ func compareRouteConfig(name string, live, gen *route.RouteConfiguration) []stri
 }
 
 // kubernetesVhost: the virtual host of the API server's own Service (see ClusterOnlyLive).
-func kubernetesVhost(n string) bool { return strings.HasPrefix(n, "kubernetes.default.svc.cluster.local:") }
+func kubernetesVhost(n string) bool {
+	return strings.HasPrefix(n, "kubernetes.default.svc.cluster.local:")
+}
 
 func vhostsByName(rc *route.RouteConfiguration) map[string]*route.VirtualHost {
 	out := map[string]*route.VirtualHost{}

@@ -24,6 +24,9 @@ export interface IstiodInput {
 }
 
 const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+
+/** Addresses istiod never fetches a JWKS from: its own pod's loopback and the unspecified address. */
+export const JWKS_BLOCKED_CIDRS = '127.0.0.0/8,::1/128,0.0.0.0/8,::/128';
 const field = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
 const quantity = (value: string): k8s.Quantity => k8s.Quantity.fromString(value);
 
@@ -54,6 +57,10 @@ export function istiodDeploymentSpec(i: IstiodInput): k8s.DeploymentSpec {
             env('KUBECONFIG', '/var/run/secrets/remote/config'),
             env('PILOT_TRACE_SAMPLING', String(i.traceSampling)),
             env('PILOT_ENABLE_ANALYSIS', 'false'),
+            // istiod fetches RequestAuthentication jwksUris itself; it always refuses link-local and cloud
+            // metadata addresses, and this also refuses its own loopback (its debug and webhook ports).
+            // Private ranges stay open: in-cluster identity providers live there.
+            env('BLOCKED_CIDRS_IN_JWKS_URIS', JWKS_BLOCKED_CIDRS),
             env('CLUSTER_ID', i.clusterId),
             env('PLATFORM', ''),
             ...(i.gatewayController ? [] : [env('PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', 'false')]),
