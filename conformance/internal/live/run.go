@@ -121,6 +121,7 @@ func Run(ex *manifest.Example, opts Options, r *report.Report) error {
 		x.rollouts(ctx)
 	}
 	x.changedSync(ctx)
+	x.checkPodSecurity(ctx)
 	x.checkLog()
 	x.count("ms", int(time.Since(t0).Milliseconds()))
 	return nil
@@ -625,6 +626,34 @@ func (x *run) checkDebug() {
 				x.pass(subject, path+": no rejected, conflicting or invalid config")
 			}
 		}
+	}
+}
+
+// checkPodSecurity reports the strictest Pod Security Standard each namespace's pods pass and,
+// where the output labels a namespace for enforcement, that the label is exactly that level.
+func (x *run) checkPodSecurity(ctx context.Context) {
+	var nss []*corev1.Namespace
+	for _, o := range x.ex.ByKind("", "Namespace") {
+		nss = append(nss, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.GetName(), Labels: o.GetLabels()}})
+	}
+	level, why, err := PodSecurity(ctx, x.c, nss)
+	if err != nil {
+		x.fail("Pod Security", err.Error())
+		return
+	}
+	for _, ns := range nss {
+		l := level[ns.Name]
+		x.count("namespaces whose pods pass Pod Security "+l, 1)
+		detail := ""
+		if len(why[ns.Name]) > 0 {
+			detail = " (stricter: " + strings.Join(why[ns.Name], " | ") + ")"
+		}
+		subject := "Namespace " + ns.Name
+		if want, ok := ns.Labels["pod-security.kubernetes.io/enforce"]; ok {
+			x.r.Check(want == l, x.ex.Name, Stage, subject, fmt.Sprintf("enforce label %q; the strictest standard its pods pass is %q%s", want, l, detail))
+			continue
+		}
+		x.pass(subject, fmt.Sprintf("its pods pass Pod Security %q at most (no enforce label emitted)%s", l, detail))
 	}
 }
 

@@ -71,7 +71,6 @@ type Sync struct {
 // Application in the output.
 func NewSync(c *Cluster, objs []*unstructured.Unstructured) (*Sync, error) {
 	s := &Sync{c: c}
-	s.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(c.Kube.Discovery()))
 	ignores := applicationIgnores(objs)
 	for _, o := range objs {
 		t := &Task{Obj: o, ID: objID(o), Wave: 0, Options: map[string]bool{}}
@@ -135,6 +134,9 @@ func (s *Sync) Waves() []int {
 }
 
 func (s *Sync) resolve(t *Task) error {
+	if s.mapper == nil {
+		s.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(s.c.Kube.Discovery()))
+	}
 	gvk := t.Obj.GroupVersionKind()
 	m, err := s.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
@@ -243,7 +245,7 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 			inWave = append(inWave, t)
 			if err := s.resolve(t); err != nil {
 				s.mapper.Reset()
-				if err = s.resolve(t); err != nil {
+				if err := s.resolve(t); err != nil {
 					errs = append(errs, fmt.Sprintf("%s: %v", t.ID, err))
 					continue
 				}
@@ -259,7 +261,9 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 				}
 			}
 		}
-		s.mapper.Reset()
+		if s.mapper != nil {
+			s.mapper.Reset()
+		}
 		if s.BeforeHealth != nil {
 			if err := s.BeforeHealth(wave); err != nil {
 				errs = append(errs, fmt.Sprintf("wave %d: %v", wave, err))
