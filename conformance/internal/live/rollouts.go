@@ -335,7 +335,16 @@ func (x *run) walk(ctx context.Context, spec *unstructured.Unstructured, rev int
 		x.fail(subject, "the controller never observed the revision")
 		return
 	}
-	ws, _ := x.canaryWeights(ctx, ro)
+	// after a promotion or an abort the controller sends all traffic to the (new) stable subset
+	var ws map[string]int64
+	waitFor(15*time.Second, func() bool {
+		ws, _ = x.canaryWeights(ctx, ro)
+		w, ok := uniform(ws)
+		return ok && w == 0
+	})
+	if w, ok := uniform(ws); ok && (len(seq) == 0 || seq[len(seq)-1] != w) {
+		seq = append(seq, w)
+	}
 	aborted, _, _ := unstructured.NestedBool(ro.Object, "status", "abort")
 	x.count("Rollout steps observed", int(nestedInt(ro, "status", "currentStepIndex")))
 	if failing {

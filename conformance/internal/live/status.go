@@ -225,14 +225,13 @@ func conditions(obj map[string]any, subject string, path []string, types ...stri
 	return out
 }
 
-// PolicyConditions reads the WaypointAccepted condition of every policy of the output that
-// targets a waypoint-attached Service or Gateway (targetRefs).
+// PolicyConditions reads the WaypointAccepted condition of every AuthorizationPolicy of the
+// output that targets a waypoint-attached Service or Gateway (targetRefs); istiod writes that
+// condition on AuthorizationPolicies only.
 func PolicyConditions(ctx context.Context, c *Cluster, ex *manifest.Example) ([]Condition, error) {
 	var out []Condition
 	kinds := []struct{ group, kind, resource string }{
 		{"security.istio.io", "AuthorizationPolicy", "authorizationpolicies"},
-		{"security.istio.io", "RequestAuthentication", "requestauthentications"},
-		{"telemetry.istio.io", "Telemetry", "telemetries"},
 	}
 	for _, k := range kinds {
 		for _, o := range ex.ByKind(k.group, k.kind) {

@@ -31,16 +31,15 @@ const (
 	syncOptionsAnnotation = "argocd.argoproj.io/sync-options"
 )
 
-// kindOrder is the order in which Argo CD's sync engine (gitops-engine) applies kinds within
-// one sync wave; kinds it does not list (custom resources) come after these.
+// kindOrder is the order in which Argo CD's sync engine (gitops-engine's sync tasks) applies
+// kinds within one sync wave; kinds it does not list (custom resources, webhook
+// configurations) come after these.
 var kindOrder = map[string]int{
-	"Namespace": -26, "NetworkPolicy": -25, "ResourceQuota": -24, "LimitRange": -23, "PodSecurityPolicy": -22,
-	"PodDisruptionBudget": -21, "ServiceAccount": -20, "Secret": -19, "SecretList": -18, "ConfigMap": -17,
-	"StorageClass": -16, "PersistentVolume": -15, "PersistentVolumeClaim": -14, "CustomResourceDefinition": -13,
-	"ClusterRole": -12, "ClusterRoleList": -11, "ClusterRoleBinding": -10, "ClusterRoleBindingList": -9,
-	"Role": -8, "RoleList": -7, "RoleBinding": -6, "RoleBindingList": -5, "Service": -4, "DaemonSet": -3,
-	"Pod": -2, "ReplicationController": -1, "ReplicaSet": 0, "Deployment": 1, "HorizontalPodAutoscaler": 2,
-	"StatefulSet": 3, "Job": 4, "CronJob": 5, "IngressClass": 6, "Ingress": 7, "APIService": 8,
+	"Namespace": -26, "ResourceQuota": -24, "LimitRange": -24, "PodSecurityPolicy": -23, "Secret": -22, "ConfigMap": -21,
+	"StorageClass": -20, "PersistentVolume": -19, "PersistentVolumeClaim": -18, "ServiceAccount": -17,
+	"CustomResourceDefinition": -16, "ClusterRole": -15, "ClusterRoleBinding": -14, "Role": -13, "RoleBinding": -12,
+	"Service": -11, "DaemonSet": -10, "Pod": -9, "ReplicationController": -8, "ReplicaSet": -7, "Deployment": -6,
+	"StatefulSet": -5, "Job": -4, "CronJob": -3, "Ingress": -2, "APIService": -1,
 }
 
 // Task is one object of the sync.
@@ -59,9 +58,11 @@ type Task struct {
 
 // Sync applies a program's output the way Argo CD's sync does.
 type Sync struct {
-	c       *Cluster
-	mapper  *restmapper.DeferredDiscoveryRESTMapper
-	Tasks   []*Task
+	c      *Cluster
+	mapper *restmapper.DeferredDiscoveryRESTMapper
+	Tasks  []*Task
+	// Derived: the output has no sync waves; they were derived from its files (derivedWave).
+	Derived bool
 	Rewrite func(*unstructured.Unstructured) // test-only changes before apply (webhook URLs)
 	// BeforeHealth runs after each wave is applied, before its health is awaited.
 	BeforeHealth func(wave int) error
@@ -72,6 +73,8 @@ type Sync struct {
 func NewSync(c *Cluster, objs []*unstructured.Unstructured) (*Sync, error) {
 	s := &Sync{c: c}
 	ignores := applicationIgnores(objs)
+	derived := !anyWave(objs)
+	s.Derived = derived
 	for _, o := range objs {
 		t := &Task{Obj: o, ID: objID(o), Wave: 0, Options: map[string]bool{}}
 		if w, ok := o.GetAnnotations()[syncWaveAnnotation]; ok {
@@ -80,6 +83,9 @@ func NewSync(c *Cluster, objs []*unstructured.Unstructured) (*Sync, error) {
 				return nil, fmt.Errorf("%s: sync wave %q is not a number", t.ID, w)
 			}
 			t.Wave = n
+		}
+		if derived {
+			t.Wave = derivedWave(o)
 		}
 		for _, opt := range strings.Split(o.GetAnnotations()[syncOptionsAnnotation], ",") {
 			if opt = strings.TrimSpace(opt); opt != "" {
@@ -108,11 +114,35 @@ func NewSync(c *Cluster, objs []*unstructured.Unstructured) (*Sync, error) {
 	return s, nil
 }
 
-func kindRank(kind string) int {
-	if r, ok := kindOrder[kind]; ok {
-		return r
+func anyWave(objs []*unstructured.Unstructured) bool {
+	for _, o := range objs {
+		if _, ok := o.GetAnnotations()[syncWaveAnnotation]; ok {
+			return true
+		}
 	}
-	return 100
+	return false
+}
+
+// derivedWave orders an output without Argo CD annotations the way the README's kubectl steps
+// (and GitOps.argoCd()) do: CRDs and Namespaces, then the control plane's objects (istiod and
+// its webhooks: the file that carries the istiod Deployment), then everything else.
+func derivedWave(o *unstructured.Unstructured) int {
+	switch o.GetKind() {
+	case "CustomResourceDefinition", "Namespace":
+		return -3
+	}
+	if cp := o.GetAnnotations()[controlPlaneFileAnnotation]; cp == "true" {
+		return -2
+	}
+	return 0
+}
+
+// controlPlaneFileAnnotation marks (in the stage's copy only) objects of a file that holds an
+// istiod Deployment; set by ObjectsOf.
+const controlPlaneFileAnnotation = "live.cdk8s-mesh.io/control-plane-file"
+
+func kindRank(kind string) int {
+	return kindOrder[kind] // unknown kinds: 0, after every listed one
 }
 
 func objID(o *unstructured.Unstructured) string {
@@ -218,6 +248,15 @@ func (s *Sync) DryRun(ctx context.Context) (ran int, errs []string) {
 // RespectIgnoreDifferences the live values of the ignored fields.
 func (s *Sync) prepared(t *Task, live *unstructured.Unstructured) *unstructured.Unstructured {
 	o := t.Obj.DeepCopy()
+	if a := o.GetAnnotations(); a != nil {
+		if _, ok := a[controlPlaneFileAnnotation]; ok {
+			delete(a, controlPlaneFileAnnotation)
+			if len(a) == 0 {
+				a = nil
+			}
+			o.SetAnnotations(a)
+		}
+	}
 	if s.Rewrite != nil {
 		s.Rewrite(o)
 	}
@@ -578,11 +617,27 @@ func applicationIgnores(objs []*unstructured.Unstructured) []ignoreRule {
 	return out
 }
 
-// ObjectsOf returns the objects of a loaded program.
+// ObjectsOf returns the objects of a loaded program. Without sync waves in the output, objects
+// of a file that holds an istiod Deployment are marked for the control-plane wave (derivedWave).
 func ObjectsOf(ex *manifest.Example) []*unstructured.Unstructured {
+	cpFiles := map[string]bool{}
+	for _, o := range ex.Objects {
+		if o.GetKind() == "Deployment" && o.GetLabels()["app"] == "istiod" {
+			cpFiles[o.File] = true
+		}
+	}
 	var out []*unstructured.Unstructured
 	for _, o := range ex.Objects {
-		out = append(out, o.Unstructured.DeepCopy())
+		c := o.Unstructured.DeepCopy()
+		if cpFiles[o.File] {
+			a := c.GetAnnotations()
+			if a == nil {
+				a = map[string]string{}
+			}
+			a[controlPlaneFileAnnotation] = "true"
+			c.SetAnnotations(a)
+		}
+		out = append(out, c)
 	}
 	return out
 }
