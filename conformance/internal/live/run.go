@@ -384,7 +384,7 @@ func (x *run) checkPods(ctx context.Context) {
 		}
 	}
 	if len(x.istiods) > 0 {
-		x.r.Check(x.webhookCalls >= injected, x.ex.Name, Stage, "injection webhook",
+		x.r.Check(injected == 0 || x.webhookCalls > 0, x.ex.Name, Stage, "injection webhook",
 			fmt.Sprintf("the API server called istiod's injection webhook %d times for %d injected pods", x.webhookCalls, injected))
 	}
 	for _, pc := range checks {
@@ -519,6 +519,10 @@ func (x *run) checkAnalysis(ctx context.Context) {
 			x.r.List(x.ex.Name, Stage, m.Subject, fmt.Sprintf("%s %s %s", m.Level, m.Code, cut(m.Text)), ist0103Reason)
 			continue
 		}
+		if m.Code == "IST0101" && strings.Contains(m.Text, "credentialName") && x.secretExists(ctx, m.Text) {
+			x.r.List(x.ex.Name, Stage, m.Subject, fmt.Sprintf("%s %s %s", m.Level, m.Code, cut(m.Text)), ist0101Reason)
+			continue
+		}
 		if m.Code == "IST0127" && x.ambientPolicy(m.Subject) {
 			x.r.List(x.ex.Name, Stage, m.Subject, fmt.Sprintf("%s %s %s", m.Level, m.Code, cut(m.Text)), ist0127Reason)
 			continue
@@ -554,6 +558,21 @@ func (x *run) hasProxy(ctx context.Context, subject string) bool {
 		}
 	}
 	return false
+}
+
+const ist0101Reason = "the Secret exists in the API server (created by the stage as the user would) and the Gateway's listener " +
+	"reads ResolvedRefs=True above; istiod's in-cluster analyzer does not resolve the kubernetes-gateway:// credential form"
+
+var credentialRef = regexp.MustCompile(`"(?:kubernetes-gateway://)?([a-z0-9-]+)/([a-z0-9.-]+)"`)
+
+// secretExists: the Secret a credentialName message names ("kubernetes-gateway://ns/name") exists.
+func (x *run) secretExists(ctx context.Context, text string) bool {
+	m := credentialRef.FindStringSubmatch(text)
+	if m == nil {
+		return false
+	}
+	_, err := x.c.Kube.CoreV1().Secrets(m[1]).Get(ctx, m[2], getOpts)
+	return err == nil
 }
 
 const ist0127Reason = "false positive of istiod's in-cluster analysis on an ambient namespace: the policy's pods run without " +

@@ -23,9 +23,14 @@ var ClusterOnlyLive = map[string]string{
 // ListedXDS are differences between the live and the in-process xDS that are accepted, by
 // substring of the difference, each with why.
 var ListedXDS = map[string]string{
-	"||waypoint.": "the waypoint Service istiod deploys exposes its status port 15021 besides HBONE 15008; the in-process stage models the waypoint Service with 15008 only",
-	"~https-443.": "the stage supplies the TLS certificate the Gateway's https listener names (as the user would), so the live istiod programs that listener; the in-process stage has no certificate and does not",
+	"cluster inner_connect_originate:": connectOriginate,
+	"cluster outer_connect_originate:": connectOriginate,
+	"||waypoint.":                      "the waypoint Service istiod deploys exposes its status port 15021 besides HBONE 15008; the in-process stage models the waypoint Service with 15008 only",
+	"~https-443.":                      "the stage supplies the TLS certificate the Gateway's https listener names (as the user would), so the live istiod programs that listener; the in-process stage has no certificate and does not",
 }
+
+const connectOriginate = "the waypoint's fixed internal clusters for originating HBONE (CONNECT) tunnels, which the full istiod " +
+	"adds for a waypoint and the in-process stage's pilot does not; not derived from the output"
 
 // CompareXDS compares what istiod sent a live client with what pilot generated in-process for
 // the same proxy: the set of clusters, and every route configuration's virtual hosts and
