@@ -437,8 +437,12 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     // --- end Gateway API ---
 
     if (!ambient && (props.egressScoping ?? true)) {
+      // it selects only pods of this service, which a revisioned control plane serves: labelled with
+      // that revision, other revisions' istiods (and the one holding the cluster-wide analysis lease,
+      // which sees only its own revision's pods) leave it alone
+      const revision = props.controlPlane?.revision;
       this.sidecar = new Sidecar(this, 'Sidecar', {
-        metadata,
+        metadata: revision ? { ...metadata, labels: { ...labels, 'istio.io/rev': revision } } : metadata,
         spec: Lazy.any({ produce: () => renderSidecarSpec(this.model, this._toModel()) }),
       });
     }

@@ -5,6 +5,7 @@ import (
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/inject"
@@ -131,5 +132,23 @@ func TestSumMetric(t *testing.T) {
 	text := "# TYPE x counter\nx{type=\"admit\",name=\"a\"} 3\nx{type=\"validating\",name=\"b\"} 2\nx{type=\"admit\",name=\"c\"} 4\n"
 	if got := sumMetric(text, "x", `type="admit"`); got != 7 {
 		t.Fatalf("got %v", got)
+	}
+}
+
+func TestAgentMetadataComesFromTheProxyEnvironment(t *testing.T) {
+	p := &corev1.Pod{Spec: corev1.PodSpec{
+		InitContainers: []corev1.Container{{Name: "istio-init"}},
+		Containers: []corev1.Container{
+			{Name: "app", Env: []corev1.EnvVar{{Name: "ISTIO_META_CLUSTER_ID", Value: "not-the-proxy"}}},
+			{Name: "istio-proxy", Env: []corev1.EnvVar{
+				{Name: "ISTIO_META_CLUSTER_ID", Value: "eu-west-1"},
+				{Name: "ISTIO_META_NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}},
+				{Name: "PILOT_CERT_PROVIDER", Value: "istiod"},
+			}},
+		},
+	}}
+	got := AgentMetadata(p)
+	if len(got) != 1 || got["CLUSTER_ID"] != "eu-west-1" {
+		t.Fatalf("metadata %v: want the istio-proxy container's literal ISTIO_META_* values only", got)
 	}
 }

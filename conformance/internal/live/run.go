@@ -665,7 +665,7 @@ func (x *run) checkXDS(ctx context.Context) {
 			typ = "waypoint"
 		}
 		node := XDSNode{Type: typ, IP: pod.Status.PodIP, PodName: pod.Name, Namespace: pod.Namespace, Labels: pod.Labels,
-			ServiceAccount: pod.Spec.ServiceAccountName, WorkloadName: w.Name}
+			ServiceAccount: pod.Spec.ServiceAccountName, WorkloadName: w.Name, Meta: AgentMetadata(pod)}
 		live, closeFn, err := FetchXDS(ctx, fmt.Sprintf("127.0.0.1:%d", i.GRPC), node, xds.IstioVersion)
 		if err != nil {
 			x.fail(p.Name, "xDS client: "+err.Error())

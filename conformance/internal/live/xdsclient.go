@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
 )
 
 const (
@@ -33,6 +34,9 @@ type XDSNode struct {
 	Labels         map[string]string
 	ServiceAccount string
 	WorkloadName   string
+	// Meta is the node metadata the pod's Istio agent sends from its environment (ISTIO_META_*:
+	// CLUSTER_ID, NETWORK, MESH_ID, ...); it overrides the defaults above.
+	Meta map[string]string
 }
 
 // XDSConfig is what istiod sent one client: clusters, listeners and the routes they name.
@@ -71,11 +75,15 @@ func fetch(ctx context.Context, conn *grpc.ClientConn, n XDSNode, istioVersion s
 	for k, v := range n.Labels {
 		labels[k] = v
 	}
-	meta, err := structpb.NewStruct(map[string]any{
+	fields := map[string]any{
 		"NAMESPACE": n.Namespace, "LABELS": labels, "CLUSTER_ID": "Kubernetes", "ISTIO_VERSION": istioVersion,
 		"SERVICE_ACCOUNT": n.ServiceAccount, "WORKLOAD_NAME": n.WorkloadName, "INSTANCE_IPS": n.IP,
 		"INTERCEPTION_MODE": "REDIRECT", "NAME": n.PodName, "MESH_ID": "cluster.local",
-	})
+	}
+	for k, v := range n.Meta {
+		fields[k] = v
+	}
+	meta, err := structpb.NewStruct(fields)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +153,24 @@ func fetch(ctx context.Context, conn *grpc.ClientConn, n XDSNode, istioVersion s
 		}
 	}
 	return out, nil
+}
+
+// AgentMetadata is the node metadata the Istio agent of a pod sends, as pilot-agent builds it
+// from its environment: every ISTIO_META_<KEY> variable of the istio-proxy container (a
+// container or a native-sidecar init container) with a literal value becomes <KEY>.
+func AgentMetadata(p *corev1.Pod) map[string]string {
+	out := map[string]string{}
+	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
+		if c.Name != "istio-proxy" {
+			continue
+		}
+		for _, e := range c.Env {
+			if k, ok := strings.CutPrefix(e.Name, "ISTIO_META_"); ok && e.ValueFrom == nil && k != "" {
+				out[k] = e.Value
+			}
+		}
+	}
+	return out
 }
 
 // rdsNames lists the route configurations a listener's HTTP connection managers fetch by RDS.
