@@ -450,6 +450,14 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       // (`sidecar.istio.io/inject: "true"` / `istio.io/rev`); istiod opts out per pod.
       clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
     }
+    // mesh-wide config (PeerAuthentication, Telemetry, ...) lives in the root namespace, which must
+    // exist for it to apply: created here unless it is the control plane's own namespace or a
+    // MeshNamespace declared it first (MeshNamespace refuses to declare it afterwards)
+    const root = this.rootNamespace;
+    if (root !== ns && !this.model.namespaces.some((n) => n.name === root) && firstToEmit(this.model, `namespace:${root}`)) {
+      // no pods run there: marked as not needing injection (Istio's analyzer reports an unmarked one, IST0102)
+      clusterScoped(new k8s.KubeNamespace(this, 'RootNamespace', { metadata: { name: root, labels: { 'istio-injection': 'disabled' } } }));
+    }
     if ((props.crds ?? true) && firstToEmit(this.model, 'crds')) {
       if (props.crdFile !== undefined && !fs.existsSync(props.crdFile)) {
         throw propError(this, 'crdFile', 'must be an existing file', props.crdFile, 'pass the path of crd-all.gen.yaml of the Istio release you install');

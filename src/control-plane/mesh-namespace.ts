@@ -139,7 +139,13 @@ export class MeshNamespace extends Construct {
     else if (this.revision) labels['istio.io/rev'] = this.revision;
     else labels['istio-injection'] = 'enabled';
     this._labels = labels;
-    MeshModel.of(this).addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision });
+    const model = MeshModel.of(this);
+    const rootOf = model.controlPlanes.find((cp) => cp.rootNamespace === this.name && cp.namespace !== this.name);
+    if (rootOf && !model.namespaces.some((n) => n.name === this.name)) {
+      throw propError(this, 'name', `is the root namespace of ${rootOf.path}, which already creates that Namespace (mesh-wide config lives there)`, this.name,
+        `remove this MeshNamespace, or declare it before ${rootOf.path} (e.g. new MeshNamespace(chart, '${this.name}', { injection: false })) so the control plane does not create it`);
+    }
+    model.addNamespace({ path: this.node.path, name: this.name, injection, revision: this.revision });
     setNamespaceDataPlane(MeshModel.of(this), {
       path: this.node.path, namespace: this.name, mode: ambient ? 'ambient' : 'sidecar', waypoints: props.waypoints ?? true,
     });

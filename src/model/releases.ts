@@ -1,7 +1,7 @@
 import { gatewayRouteTableName, gatewayRouteTables, gatewaysOf } from './gateways';
 import { addManagedFields, GitOpsRule, managedGatewayRouteName, ManagedFieldsModel } from './gitops';
 import { Diagnostic, MeshModel, ServiceModel } from './mesh-model';
-import { findTraffic, isCatchAllRoute, MatchModel, ReleaseModel, releaseOf, StringMatchModel, trafficOf } from './traffic';
+import { findTraffic, isCatchAllRoute, MatchModel, ReleaseModel, releaseOf, routeNameOnPort, splitRoutePorts, StringMatchModel, trafficOf } from './traffic';
 import { propMessage } from '../private/errors';
 
 /**
@@ -160,7 +160,8 @@ export interface RolloutVirtualServiceModel {
  */
 export function rolloutVirtualServices(model: MeshModel, service: ServiceModel): RolloutVirtualServiceModel[] {
   const out: RolloutVirtualServiceModel[] = [{
-    ref: service.name, name: service.name, namespace: service.namespace, routes: [DEFAULT_ROUTE], ownerPath: service.path,
+    ref: service.name, name: service.name, namespace: service.namespace, ownerPath: service.path,
+    routes: splitRoutePorts(service).length ? splitRoutePorts(service).map((p) => routeNameOnPort(DEFAULT_ROUTE, p)) : [DEFAULT_ROUTE],
   }];
   for (const gw of gatewaysOf(model)) {
     for (const table of gatewayRouteTables(gw)) {

@@ -22,7 +22,7 @@ import { EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalServiceModel, 
 import { managedGatewayRouteName } from '../model/gitops';
 import {
   CorsModel, defaultMirror, defaultVersions, findTraffic, HeaderOpsModel, isCatchAllRoute, MatchModel,
-  MirrorModel, NamedMatchModel, releaseOf, RouteModel,
+  MirrorModel, NamedMatchModel, releaseOf, RouteModel, routeNameOnPort, splitRoutePorts,
 } from '../model/traffic';
 import { istioDuration } from '../private/values';
 
@@ -174,6 +174,32 @@ export function renderHttpRoutes(model: MeshModel, service: ServiceModel): Virtu
   return http;
 }
 
+/**
+ * The HTTP rules of a service with more than one port, each naming its
+ * destination port (IST0112): the only HTTP port, or (several) each rule
+ * repeated per HTTP port, matched on it and sent to it (`splitRoutePorts`).
+ */
+export function onServicePorts(service: ServiceModel, http: VirtualServiceSpecHttp[]): VirtualServiceSpecHttp[] {
+  if (service.ports.length < 2) return http;
+  const split = splitRoutePorts(service);
+  if (split.length === 0) {
+    const only = service.ports.find((p) => p.protocol !== 'tcp');
+    return only ? http.map((h) => onPort(h, only.port, false)) : http;
+  }
+  return split.flatMap((port) => http.map((h) => onPort(h, port, true)));
+}
+
+function onPort(h: VirtualServiceSpecHttp, port: number, matchPort: boolean): VirtualServiceSpecHttp {
+  const withPort = <T extends { port?: { number?: number } }>(d: T): T => ({ ...d, port: { number: port } });
+  return {
+    ...h,
+    name: matchPort && h.name !== undefined ? routeNameOnPort(h.name, port) : h.name,
+    match: matchPort ? (h.match ?? [{}]).map((m) => ({ ...m, port })) : h.match,
+    route: h.route?.map((r) => ({ ...r, destination: withPort(r.destination) })),
+    mirror: h.mirror && withPort(h.mirror),
+  };
+}
+
 /** `spec` of a service's VirtualService: HTTP routes (release-aware) and an L4 route per TCP port. */
 export function renderVirtualServiceSpec(model: MeshModel, service: ServiceModel): VirtualServiceSpec {
   const destinations = defaultDestinations(model, service);
@@ -185,7 +211,7 @@ export function renderVirtualServiceSpec(model: MeshModel, service: ServiceModel
   }));
   return {
     hosts: [service.host],
-    http: httpPorts.length > 0 ? renderHttpRoutes(model, service) : undefined,
+    http: httpPorts.length > 0 ? onServicePorts(service, renderHttpRoutes(model, service)) : undefined,
     tcp: tcp.length > 0 ? tcp : undefined,
   };
 }

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { IstioControlPlane, MeshNamespace, MeshService } from '../../src';
-import { findObject, synthAndValidate } from '../util';
+import { err, findObject, synthAndValidate } from '../util';
 
 describe('MeshNamespace', () => {
   test('default revision: istio-injection: enabled', () => {
@@ -24,6 +24,14 @@ describe('MeshNamespace', () => {
       { key: 'istio.io/rev', operator: 'In', values: [labels['istio.io/rev']] },
       { key: 'istio-injection', operator: 'DoesNotExist' },
     ]);
+  });
+
+  test('bad input: the root namespace of a control plane declared before it', () => {
+    const chart = Testing.chart();
+    new IstioControlPlane(chart, 'istio', { crds: false, rootNamespace: 'mesh-config' });
+    expect(err(() => new MeshNamespace(chart, 'mesh-config'))).toBe(
+      '[test/mesh-config] \'name\' is the root namespace of test/istio, which already creates that Namespace (mesh-wide config lives there), got "mesh-config". '
+      + 'Fix: remove this MeshNamespace, or declare it before test/istio (e.g. new MeshNamespace(chart, \'mesh-config\', { injection: false })) so the control plane does not create it');
   });
 
   test('injection: false labels istio-injection: disabled', () => {
