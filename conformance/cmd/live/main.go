@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	istiolog "istio.io/istio/pkg/log"
@@ -48,6 +49,7 @@ func main() {
 	for _, s := range istiolog.Scopes() {
 		s.SetOutputLevel(istiolog.ErrorLevel)
 	}
+	start := time.Now()
 	r := report.New()
 	sem := make(chan struct{}, *parallel)
 	var wg sync.WaitGroup
@@ -63,7 +65,7 @@ func main() {
 			continue
 		}
 		opts := live.Options{Bin: live.Binaries{Dir: *bin}, Work: *work, Prereqs: prereqs, Keep: *keep,
-			Rollouts: &live.RolloutsOptions{AnalysisInterval: "2s"}}
+			Rollouts: &live.RolloutsOptions{AnalysisInterval: "1s"}}
 		if changedDir != "" {
 			if opts.Changed, err = manifest.Load(name+" (changed)", changedDir); err != nil {
 				r.Fail(name, live.Stage, changedDir, err.Error())
@@ -82,6 +84,14 @@ func main() {
 		}()
 	}
 	wg.Wait()
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	cpu := func(u syscall.Rusage) time.Duration {
+		return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	}
+	fmt.Fprintf(os.Stderr, "live: %d programs in %s; CPU (user+sys): this process %s, the control planes it ran %s\n",
+		flag.NArg(), time.Since(start).Round(time.Second), cpu(self).Round(time.Second), cpu(children).Round(time.Second))
 	r.Print(os.Stdout, *verbose)
 	if _, f := r.Totals(); f > 0 {
 		os.Exit(1)

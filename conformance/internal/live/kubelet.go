@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -20,9 +22,9 @@ const NodeName = "live-node"
 
 // Kubelet stands in for the kubelet of the one Node: it binds every unscheduled pod to the
 // Node (there is no scheduler either) and then marks it Running and Ready with an address, by
-// a status update, the moment it exists. No container runs. Pod addresses come from
-// 198.18.0.0/15 (the benchmarking range): they are data in Pod status and EndpointSlices;
-// nothing connects to them.
+// a status update, the moment it exists (it watches pods, as a kubelet does). No container runs.
+// Pod addresses come from 198.18.0.0/15 (the benchmarking range): they are data in Pod status
+// and EndpointSlices; nothing connects to them.
 type Kubelet struct {
 	c       *Cluster
 	mu      sync.Mutex
@@ -31,25 +33,59 @@ type Kubelet struct {
 	ready   func(*corev1.Pod) bool
 	stop    chan struct{}
 	done    chan struct{}
+	store   cache.Store
 	Started int // pods marked Running
 	errs    []string
 }
 
 // StartKubelet registers the Node and starts marking pods. ready (optional) holds a pod back
-// from Ready until it returns true (istiod's pods wait for the local istiod process).
+// from Ready until it returns true (istiod's pods wait for the local istiod process); pods held
+// back are looked at again every resync (kubeletResync).
 func StartKubelet(c *Cluster, ready func(*corev1.Pod) bool) (*Kubelet, error) {
 	k := &Kubelet{c: c, ips: map[string]string{}, ready: ready, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := k.registerNode(); err != nil {
 		return nil, err
 	}
-	go k.loop()
+	lw := cache.NewListWatchFromClient(c.Kube.CoreV1().RESTClient(), "pods", metav1.NamespaceAll, fields.Everything())
+	inf := cache.NewSharedIndexInformer(lw, &corev1.Pod{}, kubeletResync, cache.Indexers{})
+	handle := func(obj any) {
+		if p, ok := obj.(*corev1.Pod); ok {
+			k.handle(p)
+		}
+	}
+	if _, err := inf.AddEventHandlerWithResyncPeriod(cache.ResourceEventHandlerFuncs{
+		AddFunc:    handle,
+		UpdateFunc: func(_, obj any) { handle(obj) },
+	}, kubeletResync); err != nil {
+		return nil, err
+	}
+	k.store = inf.GetStore()
+	go func() {
+		defer close(k.done)
+		inf.Run(k.stop)
+	}()
 	return k, nil
 }
 
-// Stop ends the loop and returns the errors it met.
+// Recheck looks again at every pod it knows (call it when the ready function's answer changes).
+func (k *Kubelet) Recheck() {
+	for _, obj := range k.store.List() {
+		if p, ok := obj.(*corev1.Pod); ok {
+			k.handle(p)
+		}
+	}
+}
+
+// kubeletResync: how often the stand-in kubelet looks again at pods it has seen, besides Recheck
+// (client-go's minimum).
+const kubeletResync = time.Second
+
+// Stop ends the watch and returns the errors it met.
 func (k *Kubelet) Stop() []string {
 	close(k.stop)
 	<-k.done
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	return k.errs
 }
 
@@ -92,50 +128,35 @@ func (k *Kubelet) registerNode() error {
 	})
 }
 
-func (k *Kubelet) loop() {
-	defer close(k.done)
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-k.stop:
-			return
-		case <-t.C:
-			k.sync()
-		}
-	}
-}
-
-func (k *Kubelet) sync() {
+// handle acts on one pod as the kubelet would: finishes a deletion, binds an unscheduled pod to
+// the Node, marks a bound pod Running (Ready unless held back).
+func (k *Kubelet) handle(p *corev1.Pod) {
 	ctx := context.Background()
-	pods, err := k.c.Kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
-	if err != nil {
+	if p.DeletionTimestamp != nil {
+		// no kubelet confirms the containers stopped: finish the deletion as it would
+		if err := k.c.Kube.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptrInt64(0)}); err != nil && !apierrors.IsNotFound(err) {
+			k.note("delete %s/%s: %v", p.Namespace, p.Name, err)
+		}
 		return
 	}
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		if p.DeletionTimestamp != nil {
-			// no kubelet confirms the containers stopped: finish the deletion as it would
-			_ = k.c.Kube.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptrInt64(0)})
-			continue
+	if p.Spec.NodeName == "" {
+		b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID},
+			Target: corev1.ObjectReference{Kind: "Node", Name: NodeName}}
+		if err := k.c.Kube.CoreV1().Pods(p.Namespace).Bind(ctx, b, metav1.CreateOptions{}); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			k.note("bind %s/%s: %v", p.Namespace, p.Name, err)
 		}
-		if p.Spec.NodeName == "" {
-			b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID},
-				Target: corev1.ObjectReference{Kind: "Node", Name: NodeName}}
-			if err := k.c.Kube.CoreV1().Pods(p.Namespace).Bind(ctx, b, metav1.CreateOptions{}); err != nil && !apierrors.IsConflict(err) {
-				k.note("bind %s/%s: %v", p.Namespace, p.Name, err)
-			}
-			continue
-		}
-		ready := k.ready == nil || k.ready(p)
-		if p.Status.Phase == corev1.PodRunning && podReady(p) == ready {
-			continue
-		}
-		k.markRunning(ctx, p, ready)
+		return
 	}
+	ready := k.ready == nil || k.ready(p)
+	if p.Status.Phase == corev1.PodRunning && podReady(p) == ready {
+		return
+	}
+	k.markRunning(ctx, p, ready)
 }
 
 func (k *Kubelet) note(format string, args ...any) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if len(k.errs) < 20 {
 		k.errs = append(k.errs, fmt.Sprintf(format, args...))
 	}

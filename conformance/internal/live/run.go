@@ -49,6 +49,7 @@ type run struct {
 	prom         *Prometheus
 	listed       map[string]int // listed pod differences ("path: reason") -> pods
 	webhookCalls int            // injection webhook calls the API server made during the sync
+	synced       time.Time      // end of the first sync (every object applied, every Deployment ready)
 }
 
 func (x *run) pass(subject, msg string) { x.r.Pass(x.ex.Name, Stage, subject, msg) }
@@ -75,16 +76,22 @@ func Run(ex *manifest.Example, opts Options, r *report.Report) error {
 	}
 	x.c = c
 	defer func() {
+		t := time.Now()
 		if x.kubelet != nil {
 			for _, e := range x.kubelet.Stop() {
 				x.fail("stand-in kubelet", e)
 			}
 		}
-		c.Stop()
+		for name, cpu := range c.Stop(opts.Keep) {
+			x.count("cpu ms: "+name, int(cpu.Milliseconds()))
+		}
+		x.phase("stop", t)
 		if !opts.Keep {
 			_ = os.RemoveAll(dir)
 		}
 	}()
+	x.phase("etcd and kube-apiserver", t0)
+	t := time.Now()
 	if err := c.StartControllerManager(opts.Bin); err != nil {
 		return err
 	}
@@ -94,12 +101,16 @@ func Run(ex *manifest.Example, opts Options, r *report.Report) error {
 	if x.kubelet, err = StartKubelet(c, x.podReady); err != nil {
 		return err
 	}
+	x.phase("kube-controller-manager", t)
 	x.count("control plane ready ms", int(time.Since(t0).Milliseconds()))
 	ctx := context.Background()
+	t = time.Now()
 	if err := x.prerequisites(ctx); err != nil {
 		return err
 	}
+	x.phase("prerequisites", t)
 	if opts.Rollouts != nil && len(x.rolloutsOf()) > 0 {
+		t = time.Now()
 		if x.prom, err = StartPrometheus(); err != nil {
 			return err
 		}
@@ -107,26 +118,41 @@ func Run(ex *manifest.Example, opts Options, r *report.Report) error {
 		if err := x.startRollouts(); err != nil {
 			return fmt.Errorf("argo rollouts controller: %w", err)
 		}
+		x.phase("rollouts-controller", t)
 	}
 	sync, ok := x.firstSync(ctx)
 	if !ok {
 		return nil
 	}
-	x.checkWebhookCalls() // before checkPods, whose dry-run creates reach the webhook too
-	x.checkPods(ctx)
-	x.reportListedPodDifferences()
-	x.checkGateways(ctx)
-	x.checkAnalysis(ctx)
-	x.checkXDS(ctx) // reads the debug endpoints while its xDS clients are connected
-	x.secondSync(ctx, sync)
+	x.step("webhook calls and pods", func() {
+		x.checkWebhookCalls() // before checkPods, whose dry-run creates reach the webhook too
+		x.checkPods(ctx)
+		x.reportListedPodDifferences()
+	})
+	x.step("gateway and policy status", func() { x.checkGateways(ctx) })
+	x.step("xDS", func() { x.checkXDS(ctx) }) // reads the debug endpoints while its xDS clients are connected
+	x.step("second sync", func() { x.secondSync(ctx, sync) })
+	// after the checks above (which change nothing istiod analyses): no wait left, usually
+	x.step("istiod analysis", func() { x.checkAnalysis(ctx) })
 	if x.prom != nil {
-		x.rollouts(ctx)
+		x.step("Argo Rollouts", func() { x.rollouts(ctx) })
 	}
-	x.changedSync(ctx)
-	x.checkPodSecurity(ctx)
+	x.step("re-synth", func() { x.changedSync(ctx) })
+	x.step("Pod Security", func() { x.checkPodSecurity(ctx) })
 	x.checkLog()
 	x.count("ms", int(time.Since(t0).Milliseconds()))
 	return nil
+}
+
+// phase records the wall time of one phase of the run since t0.
+func (x *run) phase(name string, t0 time.Time) {
+	x.count("phase ms: "+name, int(time.Since(t0).Milliseconds()))
+}
+
+func (x *run) step(name string, fn func()) {
+	t0 := time.Now()
+	fn()
+	x.phase(name, t0)
 }
 
 // podReady holds istiod's pods back from Ready until the local istiod process of their
@@ -148,6 +174,13 @@ func (x *run) prerequisites(ctx context.Context) error {
 			return err
 		}
 		for _, o := range list {
+			// installed as their projects' installs would, for the kinds the output uses
+			g, _, _ := unstructured.NestedString(o.Object, "spec", "group")
+			k, _, _ := unstructured.NestedString(o.Object, "spec", "names", "kind")
+			if o.GetKind() == "CustomResourceDefinition" && len(x.ex.ByKind(g, k)) == 0 &&
+				!(g == "argoproj.io" && rolloutsControllerKinds[k] && len(x.rolloutsOf()) > 0) {
+				continue
+			}
 			objs = append(objs, o.Unstructured)
 		}
 	}
@@ -212,6 +245,10 @@ func (x *run) prerequisites(ctx context.Context) error {
 	x.count("prerequisite CRDs applied", n)
 	return nil
 }
+
+// rolloutsControllerKinds are the kinds the Argo Rollouts controller watches (it needs their
+// CRDs installed wherever it runs).
+var rolloutsControllerKinds = map[string]bool{"Rollout": true, "AnalysisTemplate": true, "ClusterAnalysisTemplate": true, "AnalysisRun": true, "Experiment": true}
 
 // foreignNamespaces: namespaces of the output's objects that it does not create (Argo CD's own
 // is created with the prerequisites).
@@ -288,6 +325,7 @@ func (x *run) firstSync(ctx context.Context) (*Sync, bool) {
 	}
 	t0 := time.Now()
 	ran, errs := s.DryRun(ctx)
+	x.phase("first sync: dry run", t0)
 	x.count("dry runs", ran)
 	skipped := map[string]int{}
 	for _, t := range s.Tasks {
@@ -304,7 +342,9 @@ func (x *run) firstSync(ctx context.Context) (*Sync, bool) {
 	if len(errs) == 0 {
 		x.pass("dry run", fmt.Sprintf("server-side dry run of %d objects passed (%d skipped as Argo CD skips them)", ran, len(s.Tasks)-ran))
 	}
+	t1 := time.Now()
 	applied, errs := s.Apply(ctx, 90*time.Second)
+	x.phase("first sync: apply and health", t1)
 	x.count("objects applied", applied)
 	x.count("sync waves", len(s.Waves()))
 	for _, e := range errs {
@@ -320,9 +360,12 @@ func (x *run) firstSync(ctx context.Context) (*Sync, bool) {
 		}
 	}
 	// workloads istiod deploys (Gateway API gateways, waypoints) become ready after the sync
+	t2 := time.Now()
 	if !waitFor(60*time.Second, func() bool { return x.allDeploymentsReady(ctx) == "" }) {
 		x.fail("Deployments", x.allDeploymentsReady(ctx))
 	}
+	x.phase("first sync: istiod's Deployments ready", t2)
+	x.synced = time.Now()
 	_, _ = LoadBalancers(ctx, x.c)
 	return s, true
 }
@@ -348,7 +391,9 @@ func (x *run) startIstiods(ctx context.Context) error {
 		if err := i.Start(x.opts.Bin, x.c); err != nil {
 			return fmt.Errorf("istiod %s: %w", orDefault(i.Revision), err)
 		}
+		x.kubelet.Recheck() // istiod's own pods become Ready now
 		x.count("istiod ready ms", int(time.Since(t0).Milliseconds()))
+		x.phase("istiod start (within the apply)", t0)
 	}
 	return nil
 }
@@ -489,8 +534,11 @@ func (x *run) checkAnalysis(ctx context.Context) {
 			}
 		}
 	}
-	// istiod analyses every PILOT_ANALYSIS_INTERVAL (2 s here): wait for rounds after the sync
-	time.Sleep(analysisWait)
+	// istiod analyses every PILOT_ANALYSIS_INTERVAL (2 s here): read once rounds have run on the
+	// synced state (the checks between the sync and this one take part of that time)
+	if d := analysisWait - time.Since(x.synced); d > 0 {
+		time.Sleep(d)
+	}
 	msgs, err := AnalysisMessages(ctx, x.c, x.ex, resources)
 	if err != nil {
 		x.fail("analysis", err.Error())
@@ -624,6 +672,9 @@ func (x *run) logAnalysis() (current, transient []AnalysisMessage) {
 	return current, transient
 }
 
+// analysisWait is how long after the sync istiod's analysis is read: its analysis debounces
+// changes for 1 s and runs at most every PILOT_ANALYSIS_INTERVAL (2 s here), so this holds at
+// least two rounds on the synced state.
 var analysisWait = 6 * time.Second
 
 // inProcessPilot serializes the in-process pilot of the xDS stage: it sets process-wide

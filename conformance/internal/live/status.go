@@ -290,7 +290,7 @@ func waitFor(timeout time.Duration, f func() bool) bool {
 		if f() {
 			return true
 		}
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 	return f()
 }

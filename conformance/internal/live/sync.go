@@ -320,13 +320,19 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 
 func (s *Sync) waitEstablished(ctx context.Context, name string) error {
 	gvr := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		crd, err := s.c.Dynamic.Resource(gvr).Get(ctx, name, getOpts)
-		if err == nil && condition(crd, "Established") == "True" {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// a watch from the current state (its first event is the CRD as it is now), not a poll of
+	// the whole (large) object
+	w, err := s.c.Dynamic.Resource(gvr).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if crd, ok := ev.Object.(*unstructured.Unstructured); ok && condition(crd, "Established") == "True" {
 			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("CRD not Established after 30s")
 }
@@ -370,7 +376,7 @@ func (s *Sync) waitHealthy(ctx context.Context, t *Task, timeout time.Duration) 
 		} else if last = check(live); last == "" {
 			return ""
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	return last
 }
@@ -419,7 +425,8 @@ func nestedIntOr(o *unstructured.Unstructured, def int64, path ...string) int64 
 
 // Resync is the second sync of the same output. Every object must be in sync: the server-side
 // dry run of it without force reports no field-manager conflict and returns the live object
-// (ignored fields aside), and the forced apply Argo CD makes leaves its resourceVersion alone.
+// (ignored fields aside), and the forced apply Argo CD then makes leaves its resourceVersion
+// alone.
 func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift, coOwned []string) {
 	for _, t := range s.Tasks {
 		if err := s.resolve(t); err != nil {
@@ -432,8 +439,14 @@ func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift, coOwned 
 			continue
 		}
 		want := s.prepared(t, live)
-		// sync status as Argo CD's server-side diff computes it: a forced dry-run apply, ignored fields removed
-		dry, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
+		// sync status as Argo CD's server-side diff computes it: a dry-run apply, ignored fields
+		// removed; not forced, so a field another manager owns with another value is reported
+		// (Argo CD's forced apply would take it from that manager) instead of hidden
+		dry, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}})
+		if apierrors.IsConflict(err) {
+			drift = append(drift, fmt.Sprintf("%s: the second apply would take fields from another manager: %v", t.ID, err))
+			continue
+		}
 		if err != nil {
 			drift = append(drift, fmt.Sprintf("%s: second apply (dry run): %v", t.ID, err))
 			continue
@@ -445,11 +458,6 @@ func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift, coOwned 
 		inSync++
 		if t.OutOfSync {
 			skipped++ // ApplyOutOfSyncOnly: Argo CD does not apply an object that is in sync
-			continue
-		}
-		// Argo CD applies it again (forced): it must not take a field from another manager
-		if _, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}}); err != nil {
-			drift = append(drift, fmt.Sprintf("%s: the second apply would take fields from another manager: %v", t.ID, err))
 			continue
 		}
 		after, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
