@@ -7,6 +7,7 @@ import * as YAML from 'yaml';
 import { AmbientOptions, DataPlaneMode } from './ambient';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
+import { PodSecurityLevelInfo } from './pod-security';
 import { MeshModel } from '../model';
 import { AMBIENT_PROXY_METADATA, ambientDataPlane, ambientIstiodEnv, ambientMeshConfig, validateAmbientOptions } from './private/ambient-data-plane';
 import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
@@ -18,6 +19,7 @@ import { injectionWebhooks, validationWebhook, WebhookTarget } from './private/w
 import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
 import { recordImage } from '../analysis/rules/risk-rules';
 import { envoyDefaultResources, EnvoyPorts } from '../data-plane/envoy-proxy';
+import { looserPodSecurity, PodSecurityLevel, workloadPodSecurityOf } from '../model/pod-security';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError, propMessage } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -104,6 +106,18 @@ export interface IstioControlPlaneProps {
    * @default - true with `dataPlane: DataPlaneMode.AMBIENT` unless `crds` is false; false otherwise
    */
   readonly gatewayApiCrds?: boolean;
+
+  /**
+   * Label the control plane's namespace (when this control plane emits it) with the
+   * strictest Pod Security Standard its pods pass (`pod-security.kubernetes.io/enforce`,
+   * `audit` and `warn`): `restricted` for istiod, gateways and addons, which run
+   * unprivileged with the RuntimeDefault seccomp profile; `privileged` where the ambient
+   * node agents run (istio-cni and ztunnel need host access and NET_ADMIN).
+   *
+   * @default false - no Pod Security labels (the cluster's default level applies)
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
+   */
+  readonly podSecurityLabels?: boolean;
 
   /**
    * Minimum (and initial) number of istiod replicas.
@@ -448,7 +462,12 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     if (firstToEmit(this.model, `namespace:${ns}`)) {
       // No injection label (as upstream): gateways in this namespace opt in per pod
       // (`sidecar.istio.io/inject: "true"` / `istio.io/rev`); istiod opts out per pod.
-      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
+      const nsLabels: Record<string, string> = {};
+      if (props.podSecurityLabels) {
+        const level = Lazy.any({ produce: () => this.podSecurityLevel().level });
+        for (const mode of ['enforce', 'audit', 'warn']) nsLabels[`pod-security.kubernetes.io/${mode}`] = level;
+      }
+      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns, ...(props.podSecurityLabels ? { labels: nsLabels } : {}) } }));
     }
     // mesh-wide config (PeerAuthentication, Telemetry, ...) lives in the root namespace, which must
     // exist for it to apply: created here unless it is the control plane's own namespace or a
@@ -629,6 +648,27 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         options: props.ambient ?? {},
       });
     }
+  }
+
+  /**
+   * The strictest Pod Security Standard the pods cdk8s-mesh puts in the control
+   * plane's namespace pass (`privileged` or `restricted`) and why not stricter;
+   * read at synth time, once every construct is declared.
+   */
+  public podSecurityLevel(): PodSecurityLevelInfo {
+    let level: PodSecurityLevel = 'restricted';
+    const reasons: string[] = [];
+    for (const cp of this.model.controlPlanes) {
+      if (cp.ambient && cp.namespace === this.namespace) {
+        level = 'privileged';
+        reasons.push(`${cp.path} runs the ambient node agents here: istio-cni and ztunnel add NET_ADMIN and SYS_ADMIN and mount host paths (baseline forbids both)`);
+      }
+    }
+    for (const w of workloadPodSecurityOf(this.model, this.namespace)) {
+      level = looserPodSecurity(level, w.level);
+      if (w.level !== 'restricted') reasons.push(`${w.path}: ${w.reason}`);
+    }
+    return { level, reason: reasons.join('; ') };
   }
 
   /** The mesh config (`mesh` key of the `istio` ConfigMap) as plain data. @internal */

@@ -1,10 +1,12 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DataPlaneMode } from './ambient';
 import { IMeshControlPlane } from './istio-control-plane';
+import { PodSecurityLevelInfo } from './pod-security';
 import { MeshModel } from '../model';
 import { setNamespaceDataPlane } from '../model/ambient';
+import { looserPodSecurity, PodSecurityLevel, workloadPodSecurityOf } from '../model/pod-security';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { isLabelValue, validateDnsLabel } from '../private/names';
@@ -46,6 +48,23 @@ export interface MeshNamespaceProps {
    */
   readonly labels?: { [key: string]: string };
 
+  /**
+   * Label the namespace with the strictest Pod Security Standard the pods
+   * cdk8s-mesh puts in it pass (`pod-security.kubernetes.io/enforce`, `audit`
+   * and `warn`), so the API server's PodSecurity admission rejects any pod
+   * that is less secure. The level follows from the data plane and the
+   * services' `security`: `restricted` in an ambient namespace (no init
+   * container; waypoints run unprivileged with the RuntimeDefault seccomp
+   * profile) and where injection is off, `baseline` when a service relaxes its
+   * `security` within baseline, and `privileged` where sidecars are injected
+   * (their `istio-init` container adds NET_ADMIN and NET_RAW and runs as
+   * root). Pods the app does not declare are held to the same level.
+   *
+   * @default false - no Pod Security labels (the cluster's default level applies)
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
+   */
+  readonly podSecurityLabels?: boolean;
+
   // --- ambient (issue 17) ---
   /**
    * How the pods of this namespace join the mesh. `AMBIENT` labels the
@@ -75,6 +94,7 @@ export interface MeshNamespaceProps {
 }
 
 const INJECTION_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode', 'istio.io/use-waypoint'];
+const POD_SECURITY_MODES = ['enforce', 'audit', 'warn'];
 
 /**
  * A Kubernetes Namespace that belongs to the mesh: labelled so the chosen
@@ -97,6 +117,7 @@ export class MeshNamespace extends Construct {
   public readonly dataPlaneMode: DataPlaneMode;
 
   private readonly _labels: Record<string, string>;
+  private readonly injection: boolean;
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
@@ -125,6 +146,10 @@ export class MeshNamespace extends Construct {
     // --- end ambient ---
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(props.labels ?? {})) {
+      if (props.podSecurityLabels && k.startsWith('pod-security.kubernetes.io/')) {
+        throw propError(this, `labels.${k}`, 'is managed by podSecurityLabels', v,
+          'remove the label (podSecurityLabels sets the strictest level the pods pass), or set podSecurityLabels: false to set Pod Security labels yourself');
+      }
       if (INJECTION_LABELS.includes(k)) {
         throw propError(this, `labels.${k}`, 'is managed by MeshNamespace', v,
           k.startsWith('istio.io/dataplane') || k === 'istio.io/use-waypoint' ? 'use the dataPlaneMode and waypoints props instead' : 'use the controlPlane and injection props instead');
@@ -138,7 +163,12 @@ export class MeshNamespace extends Construct {
     else if (!injection) labels['istio-injection'] = 'disabled';
     else if (this.revision) labels['istio.io/rev'] = this.revision;
     else labels['istio-injection'] = 'enabled';
+    if (props.podSecurityLabels) {
+      const level = Lazy.any({ produce: () => this.podSecurityLevel().level });
+      for (const mode of POD_SECURITY_MODES) labels[`pod-security.kubernetes.io/${mode}`] = level;
+    }
     this._labels = labels;
+    this.injection = injection;
     const model = MeshModel.of(this);
     const rootOf = model.controlPlanes.find((cp) => cp.rootNamespace === this.name && cp.namespace !== this.name);
     if (rootOf && !model.namespaces.some((n) => n.name === this.name)) {
@@ -153,6 +183,26 @@ export class MeshNamespace extends Construct {
     this.resource = clusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...labels } },
     }));
+  }
+
+  /**
+   * The strictest Pod Security Standard the pods cdk8s-mesh puts in this
+   * namespace pass (`privileged`, `baseline` or `restricted`) and why not
+   * stricter; read at synth time, once every service is declared.
+   */
+  public podSecurityLevel(): PodSecurityLevelInfo {
+    const model = MeshModel.of(this);
+    let level: PodSecurityLevel = 'restricted';
+    const reasons: string[] = [];
+    if (this.dataPlaneMode === DataPlaneMode.SIDECAR && this.injection) {
+      level = 'privileged';
+      reasons.push('sidecar injection is on: every pod gets the istio-init container, which adds NET_ADMIN and NET_RAW and runs as root (baseline forbids those capabilities)');
+    }
+    for (const w of workloadPodSecurityOf(model, this.name)) {
+      level = looserPodSecurity(level, w.level);
+      if (w.level !== 'restricted') reasons.push(`${w.path}: ${w.reason}`);
+    }
+    return { level, reason: [...new Set(reasons)].join('; ') };
   }
 
   /** The Namespace's labels (a copy). */

@@ -13,6 +13,7 @@ import { AppMetricsEndpointModel, appMetricsEndpoint, meshScrapeAnnotations } fr
 import { DestinationRule, Sidecar, VirtualService } from '../imports/networking.istio.io';
 import { MeshModel, PortModel, ServiceModel, VersionModel } from '../model';
 import { addAmbientFinalizer, finalizeAmbient, namespaceDataPlaneOf, setServiceDataPlane } from '../model/ambient';
+import { addWorkloadPodSecurity, containerPodSecurity } from '../model/pod-security';
 import { emitsDeployment, onWorkloadsChanged, putWorkload } from '../model/releases';
 import { MeshRouting, RoutingApi, setRoutingApi } from '../model/routing';
 import { clientTlsModeOf, setClientTls } from '../model/security';
@@ -398,6 +399,14 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
     setServiceDataPlane(this.model, {
       path: this.node.path, host: this.host, namespace: this.namespace, mode: ambient ? 'ambient' : 'sidecar', explicit: props.dataPlaneMode !== undefined,
     });
+    const podSecurity = containerPodSecurity({
+      runAsNonRoot: this.security.ensureNonRoot,
+      user: this.security.user,
+      allowPrivilegeEscalation: this.security.allowPrivilegeEscalation,
+      addCapabilities: this.security.addCapabilities.map(String),
+      injectedSidecar: !ambient,
+    });
+    addWorkloadPodSecurity(this.model, { path: this.node.path, namespace: this.namespace, ...podSecurity });
     // --- end ambient ---
     const labels = { 'app': this.serviceName, 'app.kubernetes.io/name': this.serviceName };
     const metadata = { name: this.serviceName, namespace: this.namespace, labels };

@@ -715,8 +715,15 @@ func (x *run) checkXDS(ctx context.Context) {
 		if w.Waypoint {
 			typ = "waypoint"
 		}
+		meta := AgentMetadata(pod)
 		node := XDSNode{Type: typ, IP: pod.Status.PodIP, PodName: pod.Name, Namespace: pod.Namespace, Labels: pod.Labels,
-			ServiceAccount: pod.Spec.ServiceAccountName, WorkloadName: w.Name, Meta: AgentMetadata(pod)}
+			ServiceAccount: pod.Spec.ServiceAccountName, WorkloadName: w.Name, Meta: meta}
+		if meta["ENABLE_HBONE"] == "true" && p.Model.Metadata != nil {
+			// the mesh config's proxyMetadata (ambient: ISTIO_META_ENABLE_HBONE) reaches the proxy
+			// as its agent's metadata: the in-process proxy gets it too (a sidecar then listens for
+			// HBONE, with the main_internal cluster)
+			p.Model.Metadata.EnableHBONE = true
+		}
 		live, closeFn, err := FetchXDS(ctx, fmt.Sprintf("127.0.0.1:%d", i.GRPC), node, xds.IstioVersion)
 		if err != nil {
 			x.fail(p.Name, "xDS client: "+err.Error())

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -212,36 +213,81 @@ func (s *Sync) namespaceInSync(ns string) bool {
 // the sync or the object says SkipDryRunOnMissingResource=true; any other failure
 // fails the sync.
 func (s *Sync) DryRun(ctx context.Context) (ran int, errs []string) {
-	for _, t := range s.Tasks {
+	out := make([]string, len(s.Tasks))
+	ok := make([]bool, len(s.Tasks))
+	byKindGroups(s.Tasks, func(i int, t *Task) bool {
 		t.SkipDryRun = ""
 		if err := s.resolve(t); err != nil {
 			gk := t.Obj.GroupVersionKind().GroupKind()
 			switch {
 			case !meta.IsNoMatchError(err):
-				errs = append(errs, fmt.Sprintf("%s: %v", t.ID, err))
+				out[i] = fmt.Sprintf("%s: %v", t.ID, err)
 			case s.crdInSync(gk):
 				t.SkipDryRun = "CRD in this sync"
 			case t.Options["SkipDryRunOnMissingResource=true"]:
 				t.SkipDryRun = "SkipDryRunOnMissingResource"
 			default:
-				errs = append(errs, fmt.Sprintf("%s: the server does not know %s and the object does not set SkipDryRunOnMissingResource=true: %v", t.ID, gk, err))
+				out[i] = fmt.Sprintf("%s: the server does not know %s and the object does not set SkipDryRunOnMissingResource=true: %v", t.ID, gk, err)
 			}
-			continue
+			return false
 		}
+		return true
+	}, func(i int, t *Task) {
 		_, err := s.client(t).Apply(ctx, t.Obj.GetName(), s.prepared(t, nil), metav1.ApplyOptions{FieldManager: FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
 			if apierrors.IsNotFound(err) && t.Namespaced && s.namespaceInSync(t.Obj.GetNamespace()) {
 				if _, nsErr := s.c.Kube.CoreV1().Namespaces().Get(ctx, t.Obj.GetNamespace(), getOpts); apierrors.IsNotFound(nsErr) {
 					t.SkipDryRun = "namespace created by this sync"
-					continue
+					return
 				}
 			}
-			errs = append(errs, fmt.Sprintf("%s: dry run: %v", t.ID, err))
-			continue
+			out[i] = fmt.Sprintf("%s: dry run: %v", t.ID, err)
+			return
 		}
-		ran++
+		ok[i] = true
+	})
+	for i := range s.Tasks {
+		if ok[i] {
+			ran++
+		}
+		if out[i] != "" {
+			errs = append(errs, out[i])
+		}
 	}
 	return ran, errs
+}
+
+// syncConcurrency bounds the requests one sync makes at once.
+const syncConcurrency = 8
+
+// byKindGroups runs the tasks in runs of consecutive tasks of one kind, in order, as Argo CD's
+// sync engine does (gitops-engine applies the tasks of one kind in parallel, kind after kind):
+// prepare runs on each task of a run one after the other (it may reset the shared REST mapper;
+// false leaves the task out), then act on the prepared ones concurrently (at most
+// syncConcurrency at once). i is the task's index in tasks.
+func byKindGroups(tasks []*Task, prepare func(i int, t *Task) bool, act func(i int, t *Task)) {
+	for start := 0; start < len(tasks); {
+		end := start + 1
+		for end < len(tasks) && tasks[end].Obj.GetKind() == tasks[start].Obj.GetKind() {
+			end++
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, syncConcurrency)
+		for i := start; i < end; i++ {
+			if prepare != nil && !prepare(i, tasks[i]) {
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(i int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				act(i, tasks[i])
+			}(i)
+		}
+		wg.Wait()
+		start = end
+	}
 }
 
 // prepared is the object as applied: the test-only rewrite, and with
@@ -278,26 +324,39 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 	for _, wave := range s.Waves() {
 		var inWave []*Task
 		for _, t := range s.Tasks {
-			if t.Wave != wave {
-				continue
+			if t.Wave == wave {
+				inWave = append(inWave, t)
 			}
-			inWave = append(inWave, t)
+		}
+		out := make([]string, len(inWave))
+		ok := make([]bool, len(inWave))
+		byKindGroups(inWave, func(i int, t *Task) bool {
 			if err := s.resolve(t); err != nil {
 				s.mapper.Reset()
 				if err := s.resolve(t); err != nil {
-					errs = append(errs, fmt.Sprintf("%s: %v", t.ID, err))
-					continue
+					out[i] = fmt.Sprintf("%s: %v", t.ID, err)
+					return false
 				}
 			}
+			return true
+		}, func(i int, t *Task) {
 			if _, err := s.client(t).Apply(ctx, t.Obj.GetName(), s.prepared(t, nil), metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
-				errs = append(errs, fmt.Sprintf("%s (wave %d): %v", t.ID, wave, err))
-				continue
+				out[i] = fmt.Sprintf("%s (wave %d): %v", t.ID, wave, err)
+				return
 			}
-			applied++
+			ok[i] = true
 			if t.Obj.GetKind() == "CustomResourceDefinition" {
 				if err := s.waitEstablished(ctx, t.Obj.GetName()); err != nil {
-					errs = append(errs, fmt.Sprintf("%s: %v", t.ID, err))
+					out[i] = fmt.Sprintf("%s: %v", t.ID, err)
 				}
+			}
+		})
+		for i := range inWave {
+			if ok[i] {
+				applied++
+			}
+			if out[i] != "" {
+				errs = append(errs, out[i])
 			}
 		}
 		if s.mapper != nil {
@@ -309,9 +368,22 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 				return applied, errs
 			}
 		}
-		for _, t := range inWave {
-			if msg := s.waitHealthy(ctx, t, healthTimeout); msg != "" {
-				errs = append(errs, fmt.Sprintf("%s (wave %d) not healthy: %s", t.ID, wave, msg))
+		// every object of the wave healthy (waited for together)
+		health := make([]string, len(inWave))
+		var wg sync.WaitGroup
+		for i, t := range inWave {
+			wg.Add(1)
+			go func(i int, t *Task) {
+				defer wg.Done()
+				if msg := s.waitHealthy(ctx, t, healthTimeout); msg != "" {
+					health[i] = fmt.Sprintf("%s (wave %d) not healthy: %s", t.ID, wave, msg)
+				}
+			}(i, t)
+		}
+		wg.Wait()
+		for _, h := range health {
+			if h != "" {
+				errs = append(errs, h)
 			}
 		}
 	}
@@ -425,64 +497,89 @@ func nestedIntOr(o *unstructured.Unstructured, def int64, path ...string) int64 
 
 // Resync is the second sync of the same output. Every object must be in sync: the server-side
 // dry run of it without force reports no field-manager conflict and returns the live object
-// (ignored fields aside), and the forced apply Argo CD then makes leaves its resourceVersion
-// alone.
+// (ignored fields aside), and the forced apply Argo CD makes leaves its resourceVersion alone.
 func (s *Sync) Resync(ctx context.Context) (inSync, skipped int, drift, coOwned []string) {
-	for _, t := range s.Tasks {
+	results := make([]resyncResult, len(s.Tasks))
+	byKindGroups(s.Tasks, func(i int, t *Task) bool {
 		if err := s.resolve(t); err != nil {
-			drift = append(drift, fmt.Sprintf("%s: %v", t.ID, err))
-			continue
+			results[i].drift = fmt.Sprintf("%s: %v", t.ID, err)
+			return false
 		}
-		live, err := s.client(t).Get(ctx, t.Obj.GetName(), getOpts)
-		if err != nil {
-			drift = append(drift, fmt.Sprintf("%s: %v", t.ID, err))
-			continue
+		return true
+	}, func(i int, t *Task) { results[i] = s.resyncOne(ctx, t) })
+	for _, r := range results {
+		if r.inSync {
+			inSync++
 		}
-		want := s.prepared(t, live)
-		// sync status as Argo CD's server-side diff computes it: a dry-run apply, ignored fields
-		// removed; not forced, so a field another manager owns with another value is reported
-		// (Argo CD's forced apply would take it from that manager) instead of hidden
-		dry, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}})
-		if apierrors.IsConflict(err) {
-			drift = append(drift, fmt.Sprintf("%s: the second apply would take fields from another manager: %v", t.ID, err))
-			continue
+		if r.skipped {
+			skipped++
 		}
-		if err != nil {
-			drift = append(drift, fmt.Sprintf("%s: second apply (dry run): %v", t.ID, err))
-			continue
+		if r.drift != "" {
+			drift = append(drift, r.drift)
 		}
-		if d := firstDifference(normalized(live, t.Ignore), normalized(dry, t.Ignore), ""); d != "" {
-			drift = append(drift, fmt.Sprintf("%s: out of sync after the first sync: %s", t.ID, d))
-			continue
+		if r.coOwned != "" {
+			coOwned = append(coOwned, r.coOwned)
 		}
-		inSync++
-		if t.OutOfSync {
-			skipped++ // ApplyOutOfSyncOnly: Argo CD does not apply an object that is in sync
-			continue
-		}
-		after, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
-		if err != nil {
-			drift = append(drift, fmt.Sprintf("%s: second apply: %v", t.ID, err))
-			continue
-		}
-		if after.GetResourceVersion() == live.GetResourceVersion() {
-			continue
-		}
-		if d := firstDifference(normalized(live, nil), normalized(after, nil), ""); d != "" {
-			drift = append(drift, fmt.Sprintf("%s: the second apply changed the object: %s", t.ID, d))
-			continue
-		}
-		// only managedFields changed: Argo CD's manager took co-ownership of a field another
-		// manager (istiod) set, with that manager's value (RespectIgnoreDifferences). Once only:
-		// a third apply must not write again.
-		third, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
-		if err != nil || third.GetResourceVersion() != after.GetResourceVersion() {
-			drift = append(drift, fmt.Sprintf("%s: every apply writes the object (%v)", t.ID, firstDifference(normalizedAll(after), normalizedAll(third), "")))
-			continue
-		}
-		coOwned = append(coOwned, fmt.Sprintf("%s: %s", t.ID, firstDifference(normalizedAll(live), normalizedAll(after), "")))
 	}
 	return inSync, skipped, drift, coOwned
+}
+
+// resyncResult is what the second sync found for one object.
+type resyncResult struct {
+	inSync, skipped bool
+	drift, coOwned  string
+}
+
+// resyncOne is the second sync of one (resolved) object.
+func (s *Sync) resyncOne(ctx context.Context, t *Task) (r resyncResult) {
+	live, err := s.client(t).Get(ctx, t.Obj.GetName(), getOpts)
+	if err != nil {
+		r.drift = fmt.Sprintf("%s: %v", t.ID, err)
+		return r
+	}
+	want := s.prepared(t, live)
+	// sync status as Argo CD's server-side diff computes it: a forced dry-run apply, ignored fields removed
+	dry, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		r.drift = fmt.Sprintf("%s: second apply (dry run): %v", t.ID, err)
+		return r
+	}
+	if d := firstDifference(normalized(live, t.Ignore), normalized(dry, t.Ignore), ""); d != "" {
+		r.drift = fmt.Sprintf("%s: out of sync after the first sync: %s", t.ID, d)
+		return r
+	}
+	r.inSync = true
+	if t.OutOfSync {
+		r.skipped = true // ApplyOutOfSyncOnly: Argo CD does not apply an object that is in sync
+		return r
+	}
+	// Argo CD applies it again (forced): it must not take a field from another manager
+	if _, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, DryRun: []string{metav1.DryRunAll}}); err != nil {
+		r.drift = fmt.Sprintf("%s: the second apply would take fields from another manager: %v", t.ID, err)
+		return r
+	}
+	after, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	if err != nil {
+		r.drift = fmt.Sprintf("%s: second apply: %v", t.ID, err)
+		return r
+	}
+	if after.GetResourceVersion() == live.GetResourceVersion() {
+		return r
+	}
+	if d := firstDifference(normalized(live, nil), normalized(after, nil), ""); d != "" {
+		r.drift = fmt.Sprintf("%s: the second apply changed the object: %s", t.ID, d)
+		return r
+	}
+	// only managedFields changed: Argo CD's manager took co-ownership of a field another
+	// manager (istiod) set, with that manager's value (RespectIgnoreDifferences). Once only:
+	// a third apply must not write again.
+	third, err := s.client(t).Apply(ctx, t.Obj.GetName(), want, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	if err != nil || third.GetResourceVersion() != after.GetResourceVersion() {
+		r.drift = fmt.Sprintf("%s: every apply writes the object (%v)", t.ID, firstDifference(normalizedAll(after), normalizedAll(third), ""))
+		return r
+	}
+	r.coOwned = fmt.Sprintf("%s: %s", t.ID, firstDifference(normalizedAll(live), normalizedAll(after), ""))
+	return r
 }
 
 // normalizedAll keeps everything but identity and times (managedFields included).

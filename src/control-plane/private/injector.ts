@@ -95,7 +95,8 @@ export function injectorValues(input: InjectorInput): string {
   if (limits) resources.limits = limits;
   if (requests) resources.requests = requests;
   const values = {
-    gateways: { seccompProfile: {}, securityContext: {} },
+    // RuntimeDefault: the gateways and waypoints istiod deploys pass the restricted Pod Security Standard
+    gateways: { seccompProfile: { type: 'RuntimeDefault' }, securityContext: {} },
     global: {
       caAddress: '', // empty: proxies use istiod[-<revision>].<istioNamespace>.svc:15012
       caName: '',
