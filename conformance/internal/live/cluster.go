@@ -333,7 +333,8 @@ func (c *Cluster) httpClient() *http.Client {
 	if err != nil {
 		return http.DefaultClient
 	}
-	return &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	// the API server's /metrics is large, and slow to serve on a loaded machine
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
 func waitEtcd(p *Process, url string) error {

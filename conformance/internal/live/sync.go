@@ -392,22 +392,36 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 
 func (s *Sync) waitEstablished(ctx context.Context, name string) error {
 	gvr := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	// a watch from the current state (its first event is the CRD as it is now), not a poll of
-	// the whole (large) object
-	w, err := s.c.Dynamic.Resource(gvr).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
-	for ev := range w.ResultChan() {
-		if crd, ok := ev.Object.(*unstructured.Unstructured); ok && condition(crd, "Established") == "True" {
+	deadline := time.Now().Add(crdEstablishedTimeout)
+	for time.Now().Before(deadline) {
+		// a watch from the current state (its first event is the CRD as it is now), not a poll
+		// of the whole (large) object; watched again if the server ends the watch early
+		wctx, cancel := context.WithDeadline(ctx, deadline)
+		w, err := s.c.Dynamic.Resource(gvr).Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+		if err != nil {
+			cancel()
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		established := false
+		for ev := range w.ResultChan() {
+			if crd, ok := ev.Object.(*unstructured.Unstructured); ok && condition(crd, "Established") == "True" {
+				established = true
+				break
+			}
+		}
+		w.Stop()
+		cancel()
+		if established {
 			return nil
 		}
 	}
-	return fmt.Errorf("CRD not Established after 30s")
+	return fmt.Errorf("CRD not Established after %s", crdEstablishedTimeout)
 }
+
+// crdEstablishedTimeout is how long a CRD may take to be Established (seconds on an idle
+// machine; the bound only matters on a loaded one).
+const crdEstablishedTimeout = 2 * time.Minute
 
 // condition returns the status of a status.conditions entry ("" when absent).
 func condition(o *unstructured.Unstructured, typ string) string {
