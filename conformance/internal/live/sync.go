@@ -368,22 +368,11 @@ func (s *Sync) Apply(ctx context.Context, healthTimeout time.Duration) (applied 
 				return applied, errs
 			}
 		}
-		// every object of the wave healthy (waited for together)
-		health := make([]string, len(inWave))
-		var wg sync.WaitGroup
-		for i, t := range inWave {
-			wg.Add(1)
-			go func(i int, t *Task) {
-				defer wg.Done()
-				if msg := s.waitHealthy(ctx, t, healthTimeout); msg != "" {
-					health[i] = fmt.Sprintf("%s (wave %d) not healthy: %s", t.ID, wave, msg)
-				}
-			}(i, t)
-		}
-		wg.Wait()
-		for _, h := range health {
-			if h != "" {
-				errs = append(errs, h)
+		// every object of the wave healthy: one poll at a time (polling every object of the
+		// wave at once multiplies the API server's load while they become ready)
+		for _, t := range inWave {
+			if msg := s.waitHealthy(ctx, t, healthTimeout); msg != "" {
+				errs = append(errs, fmt.Sprintf("%s (wave %d) not healthy: %s", t.ID, wave, msg))
 			}
 		}
 	}
