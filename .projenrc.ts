@@ -193,7 +193,7 @@ project.addTask('conformance:argo', {
 });
 
 // Conformance: Istio's own code judges the output
-project.gitignore.exclude('/conformance/out/', '/conformance/bin/');
+project.gitignore.exclude('/conformance/out/', '/conformance/bin/', '/conformance/out-live/');
 project.npmignore?.exclude('/conformance/');
 project.addTask('conformance', {
   description: "Synthesize every example, the README quick start and conformance/corpus/*.ts into conformance/out/, run Istio's validation, analyzers, injection webhook and xDS generation on each and send the requests of its mesh-intent.jsonc through the generated config (behaviour), then conformance:argo (needs Go)",
@@ -206,6 +206,22 @@ project.addTask('conformance', {
     { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/synth.ts --run', receiveArgs: true },
     // Argo Rollouts' and Argo CD's own code on the GitOps example (below); prints its own counts
     { spawn: 'conformance:argo' },
+    // a real control plane acts on every program (below); prints its own counts
+    { spawn: 'conformance:live' },
+  ],
+});
+
+// conformance:live: a live control plane acts on every program
+// etcd, kube-apiserver and kube-controller-manager (conformance/live, k8s.io/kubernetes
+// v1.35.4), istiod (pilot-discovery of the suite's istio.io/istio) and the Argo Rollouts
+// controller (conformance/argo), built once into conformance/bin/live (docs/live.md).
+project.addTask('conformance:live', {
+  description: 'A real API server, kube-controller-manager, istiod and Argo Rollouts controller on 127.0.0.1 act on every conformance program (docs/live.md; needs Go)',
+  env: { CDK8S_CHECK_UPGRADE: 'false', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  steps: [
+    { exec: 'bash conformance/live/build.sh' },
+    // prints "N passed, N failed"; .ci/run adds it to the totals
+    { exec: 'ts-node --project test/tsconfig.json --transpile-only conformance/live/synth.ts --run', receiveArgs: true },
   ],
 });
 

@@ -20,6 +20,7 @@ export * from './control-plane/ambient';
 export * from './control-plane/mesh-config';
 export * from './control-plane/istio-control-plane';
 export * from './control-plane/mesh-namespace';
+export * from './control-plane/pod-security';
 export * from './gateways/gateway-server';
 export * from './gateways/gateway-route';
 export * from './gateways/mesh-gateway';

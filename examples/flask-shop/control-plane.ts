@@ -24,8 +24,13 @@ export function addControlPlane(
     // the Gateway API flavour installs the Gateway API CRDs (standard channel) with Istio's
     ...(MeshRouting.of(app) === RoutingApi.GATEWAY_API ? { gatewayApiCrds: true } : {}),
     ...(ambient ? { dataPlane } : {}),
+    // restricted with sidecars; privileged on ambient, where istio-cni and ztunnel run here
+    podSecurityLabels: true,
   });
-  // declared before the shop's services, which take their data plane from it
-  const namespace = new MeshNamespace(chart, 'shop-namespace', ambient ? { name: shopNamespace, dataPlaneMode: dataPlane } : { name: shopNamespace, controlPlane });
+  // declared before the shop's services, which take their data plane from it; labelled with the
+  // strictest Pod Security Standard its pods pass (restricted on ambient, privileged with sidecars)
+  const namespace = new MeshNamespace(chart, 'shop-namespace', ambient
+    ? { name: shopNamespace, dataPlaneMode: dataPlane, podSecurityLabels: true }
+    : { name: shopNamespace, controlPlane, podSecurityLabels: true });
   return { controlPlane, namespace };
 }

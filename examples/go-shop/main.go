@@ -41,10 +41,12 @@ func buildShop(app cdk8s.App) {
 		AccessLogEncoding:        cdk8smesh.AccessLogEncoding_JSON,
 		OutboundTrafficPolicy:    cdk8smesh.OutboundTrafficPolicyMode_REGISTRY_ONLY,
 		TerminationDrainDuration: cdk8s.Duration_Seconds(jsii.Number(10)),
+		PodSecurityLabels:        jsii.Bool(true),
 	})
 	cdk8smesh.NewMeshNamespace(controlPlaneChart, jsii.String("shop-namespace"), &cdk8smesh.MeshNamespaceProps{
-		Name:         jsii.String(shopNamespace),
-		ControlPlane: controlPlane,
+		Name:              jsii.String(shopNamespace),
+		ControlPlane:      controlPlane,
+		PodSecurityLabels: jsii.Bool(true),
 	})
 
 	// Services: Flask apps on port 5000 behind port 80 (main.ts)

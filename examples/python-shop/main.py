@@ -81,8 +81,9 @@ def build_shop(app: App) -> None:
         access_log_encoding=AccessLogEncoding.JSON,
         outbound_traffic_policy=OutboundTrafficPolicyMode.REGISTRY_ONLY,
         termination_drain_duration=Duration.seconds(10),
+        pod_security_labels=True,
     )
-    MeshNamespace(control_plane_chart, "shop-namespace", name=SHOP_NAMESPACE, control_plane=control_plane)
+    MeshNamespace(control_plane_chart, "shop-namespace", name=SHOP_NAMESPACE, control_plane=control_plane, pod_security_labels=True)
 
     # Services: Flask apps on port 5000 behind port 80 (main.ts)
     shop = Chart(app, "flask-shop", namespace=SHOP_NAMESPACE)

@@ -6,14 +6,17 @@ import { Construct } from 'constructs';
 import { AmbientOptions, DataPlaneMode } from './ambient';
 import { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 import { AccessLogEncoding, OutboundTrafficPolicyMode } from './mesh-config';
+import { PodSecurityLevelInfo } from './pod-security';
 import { DEFAULT_CRD_FILE, isCrd, loadCrds } from './private/crds';
 import { loadGatewayApiCrds } from './private/gateway-api-crds';
 import { injectionTemplates } from './private/templates';
 import { EnvoyFileAccessLogProvider, IAccessLogProvider, ITracingProvider } from './providers';
 import { AmbientAgentsModel, ControlPlaneModel, ResourcesModel } from '../model/control-plane';
 import { MeshModel } from '../model/mesh-model';
+import { namespacePodSecurity, PodSecurityVerdict } from '../model/pod-security';
 import { snapshotOf } from '../model/resolve';
 import { toResourcesModel } from '../model/resources';
+import { MeshSnapshot } from '../model/snapshot';
 import { clusterScoped } from '../private/cluster-scoped';
 import { propError } from '../private/errors';
 import { validateDnsLabel } from '../private/names';
@@ -36,6 +39,7 @@ import {
 import { renderZtunnelDaemonSet, renderZtunnelServiceAccount } from '../render/control-plane/ztunnel';
 import { ENVOY_DEFAULT_RESOURCES, EnvoyPorts } from '../render/proxy';
 import { addMeshValidation, meshOf } from '../synth/mesh';
+import { ObjectSlot } from '../synth/object-slot';
 
 export { ISTIO_DEFAULT_HUB, ISTIO_VERSION } from './istio-release';
 
@@ -117,6 +121,18 @@ export interface IstioControlPlaneProps {
    * @default - true with `dataPlane: DataPlaneMode.AMBIENT` unless `crds` is false; false otherwise
    */
   readonly gatewayApiCrds?: boolean;
+
+  /**
+   * Label the control plane's namespace (when this control plane emits it) with the
+   * strictest Pod Security Standard its pods pass (`pod-security.kubernetes.io/enforce`,
+   * `audit` and `warn`): `restricted` for istiod, gateways and addons, which run
+   * unprivileged with the RuntimeDefault seccomp profile; `privileged` where the ambient
+   * node agents run (istio-cni and ztunnel need host access and NET_ADMIN).
+   *
+   * @default false - no Pod Security labels (the cluster's default level applies)
+   * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
+   */
+  readonly podSecurityLabels?: boolean;
 
   /**
    * Minimum (and initial) number of istiod replicas.
@@ -383,6 +399,23 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     if (cp.ambientAgents) this.attachAmbientAgents(cp);
   }
 
+  /**
+   * The strictest Pod Security Standard the pods cdk8s-mesh puts in the control
+   * plane's namespace pass (`privileged` or `restricted`) and why not stricter;
+   * read at synth time, once every construct is declared.
+   */
+  public podSecurityLevel(): PodSecurityLevelInfo {
+    const snapshot = snapshotOf(this.model);
+    const agents = snapshot.controlPlanes.filter((cp) => cp.dataPlane === 'ambient' && cp.namespace === this.namespace);
+    const base: PodSecurityVerdict = agents.length > 0
+      ? {
+        level: 'privileged',
+        reason: agents.map((cp) => `${cp.path} runs the ambient node agents here: istio-cni and ztunnel add NET_ADMIN and SYS_ADMIN and mount host paths (baseline forbids both)`).join('; '),
+      }
+      : { level: 'restricted', reason: '' };
+    return namespacePodSecurity(snapshot.services, this.namespace, base);
+  }
+
   private validateRevision(revision: string | undefined): string | undefined {
     if (revision === undefined) return undefined;
     validateDnsLabel(this, 'revision', revision, 'use a DNS label such as \'1-30\' (dots are not allowed)');
@@ -427,6 +460,7 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
       terminationDrainSeconds: (props.terminationDrainDuration ?? Duration.seconds(5)).toSeconds(),
       gatewayApiDeploymentController: props.gatewayApiDeploymentController ?? ambient,
       multiclusterReader: props.multiclusterReader ?? false,
+      podSecurityLabels: props.podSecurityLabels ?? false,
     };
   }
 
@@ -506,8 +540,13 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     if (cp.emitsNamespace) {
       // No injection label (as upstream): gateways in this namespace opt in per pod
       // (`sidecar.istio.io/inject: "true"` / `istio.io/rev`); istiod opts out per pod.
-      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: cp.namespace } }));
+      clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: cp.namespace, ...(cp.podSecurityLabels ? { labels: this.podSecurityLabels() } : {}) } }));
     }
+    // mesh-wide config (PeerAuthentication, Telemetry, ...) lives in the root namespace, which must exist for it to apply
+    new ObjectSlot(this, 'RootNamespace', (slot, snapshot) => (emitsRootNamespace(snapshot, cp)
+      // no pods run there: marked as not needing injection (Istio's analyzer reports an unmarked one, IST0102)
+      ? clusterScoped(new k8s.KubeNamespace(slot, 'Resource', { metadata: { name: cp.rootNamespace, labels: { 'istio-injection': 'disabled' } } }))
+      : undefined));
     if (cp.crdFile !== undefined) {
       const docs = loadCrds(cp.crdFile);
       const crds = docs.filter(isCrd);
@@ -522,6 +561,14 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
         clusterScoped(new ApiObject(this, `GatewayApiCrd-${(crd.metadata as { name: string }).name}`, crd as unknown as ApiObjectProps));
       }
     }
+  }
+
+  /** The Pod Security labels of the control plane's namespace (the level is read at synth). */
+  private podSecurityLabels(): Record<string, string> {
+    const level = Lazy.any({ produce: () => this.podSecurityLevel().level });
+    const labels: Record<string, string> = {};
+    for (const mode of ['enforce', 'audit', 'warn']) labels[`pod-security.kubernetes.io/${mode}`] = level;
+    return labels;
   }
 
   private attachGrant(grant: ClusterRoleGrant, id: string): void {
@@ -590,4 +637,17 @@ export class IstioControlPlane extends Construct implements IMeshControlPlane {
     }
     return value;
   }
+}
+
+/**
+ * True when `cp` creates its mesh root namespace: when it is not the control
+ * plane's own namespace, no `MeshNamespace` and no control plane of the app
+ * declares it (whatever the declaration order), and `cp` is the first control
+ * plane with that root.
+ */
+function emitsRootNamespace(snapshot: MeshSnapshot, cp: ControlPlaneModel): boolean {
+  const root = cp.rootNamespace;
+  if (root === cp.namespace || snapshot.namespace(root)?.declaration !== undefined) return false;
+  if (snapshot.controlPlanes.some((c) => c.namespace === root)) return false;
+  return snapshot.controlPlanes.find((c) => c.rootNamespace === root)?.path === cp.path;
 }

@@ -157,9 +157,10 @@ export const APPLICATION_HEALTH_LUA = [
  * a `workloadRef` Deployment) are ignored in the diff only: their
  * Applications get `ApplyOutOfSyncOnly=true` and not
  * `RespectIgnoreDifferences`, whose merge patch would replace whole arrays
- * with the live ones and drop Git edits next to them. Argo Rollouts watches
- * these objects and writes its fields back right after Argo CD applies a
- * Git change.
+ * with the live ones and drop Git edits next to them. A Git change applied
+ * mid-canary carries Git's weights (all traffic to stable) until Argo Rollouts
+ * next reconciles the Rollout (its next step, a promotion, its resync, or the
+ * VirtualService change itself when Istio's CRDs existed as it started).
  *
  * Ordering across Applications: the root Application applies the child
  * Applications in their sync waves (CRDs and control plane, gateways, the

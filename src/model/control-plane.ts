@@ -57,6 +57,8 @@ export interface ControlPlaneModel {
   readonly ambientAgents?: AmbientAgentsModel;
   /** True when this control plane emits its namespace (the first control plane of the namespace does). */
   readonly emitsNamespace: boolean;
+  /** True when its namespace (if it emits it) carries the Pod Security labels of the strictest level its pods pass. */
+  readonly podSecurityLabels: boolean;
   /** The Istio CRD file this control plane emits, when it emits the CRDs (the first one that wants them does). */
   readonly crdFile?: string;
   /** True when this control plane emits the Gateway API CRDs (the first one that wants them does). */

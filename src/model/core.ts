@@ -1,3 +1,5 @@
+import { ContainerSecurityModel } from './pod-security';
+
 /**
  * The entities of the mesh model that every area refers to: services, their
  * ports and versions, call edges, namespaces, findings. Plain data; no cdk8s
@@ -45,6 +47,8 @@ export interface ServiceModel {
   readonly egressScoped?: boolean;
   /** The endpoint its pods serve their own Prometheus metrics on, if declared. */
   readonly metrics?: { readonly port: number; readonly path: string };
+  /** The security settings of its application container (the defaults when undeclared: non-root, no escalation, no capabilities). */
+  readonly containerSecurity?: ContainerSecurityModel;
 }
 
 /** A directed dependency in the service graph: `from` calls `to`. */

@@ -1,7 +1,7 @@
 import { ManagedFieldsModel } from './gitops';
 import { DEFAULT_ROUTE, POD_TEMPLATE_HASH, RolloutModel, rolloutManagedRoutes } from './releases';
 import { GatewaySnapshot, RolloutSnapshot, RolloutVirtualServiceSnapshot, ServiceSnapshot } from './snapshot';
-import { managedGatewayRouteName } from './traffic';
+import { managedGatewayRouteName, routeNameOnPort, splitRoutePorts } from './traffic';
 
 /**
  * Resolution of the Argo Rollouts releases: what each Rollout moves, and
@@ -15,7 +15,12 @@ import { managedGatewayRouteName } from './traffic';
  */
 function rolloutVirtualServices(service: ServiceSnapshot, gateways: readonly GatewaySnapshot[]): RolloutVirtualServiceSnapshot[] {
   const out: RolloutVirtualServiceSnapshot[] = [{
-    ref: service.name, name: service.name, namespace: service.namespace, routes: [DEFAULT_ROUTE], ownerPath: service.path,
+    ref: service.name,
+    name: service.name,
+    namespace: service.namespace,
+    ownerPath: service.path,
+    // a service with several HTTP ports repeats its default route per port (`splitRoutePorts`)
+    routes: splitRoutePorts(service).length > 0 ? splitRoutePorts(service).map((p) => routeNameOnPort(DEFAULT_ROUTE, p)) : [DEFAULT_ROUTE],
   }];
   for (const gw of gateways) {
     for (const table of gw.routeTables) {

@@ -3,6 +3,7 @@ import { MeshHandle } from './control-plane';
 import { EdgeModel, selects, ServiceModel, VersionModel } from './core';
 import { ExternalServiceModel, GatewayModel } from './gateways';
 import { MeshModel } from './mesh-model';
+import { ContainerSecurityModel, containerPodSecurity } from './pod-security';
 import { versionServiceName } from './routing';
 import { EffectiveMtls, PeerAuthenticationModel, policyNamespace, principalOf } from './security';
 import { ServiceSnapshot, WorkloadSnapshot } from './snapshot';
@@ -15,6 +16,9 @@ import { defaultMirrorOf, defaultVersionsOf } from './traffic';
 
 /** The routing API a service or gateway is rendered with when none was recorded. */
 export const DEFAULT_ROUTING_API = 'istio';
+
+/** The application container of a service that declares no security settings. */
+const DEFAULT_CONTAINER_SECURITY: ContainerSecurityModel = { runAsNonRoot: true, allowPrivilegeEscalation: false, addCapabilities: [] };
 
 /** What a service's resolution reads besides the model. */
 export interface ServiceResolutionContext {
@@ -212,5 +216,6 @@ export function resolveService(ctx: ServiceResolutionContext, declared: ServiceM
     externalL7: ambient ? externalL7Of(model, declared) : [],
     requestMetricsReporter: ambient ? 'waypoint' : 'destination',
     workloads,
+    podSecurity: containerPodSecurity(declared.containerSecurity ?? DEFAULT_CONTAINER_SECURITY, !ambient),
   };
 }

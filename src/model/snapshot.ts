@@ -7,6 +7,7 @@ import { ImageUseModel, ReplacementModel } from './mesh-model';
 import {
   AddonModel, AlertGroupModel, PrometheusQueryModel, ProviderReference, RuleLoaderModel, TelemetryModel,
 } from './observability';
+import { PodSecurityVerdict } from './pod-security';
 import { RolloutModel } from './releases';
 import {
   AuthorizationPolicyModel, ClientTlsModeName, ClientTlsModel, EffectiveMtls, IdentityModel, IdentityReferenceModel, JwtProviderModel,
@@ -167,6 +168,8 @@ export interface ServiceSnapshot extends ServiceModel {
   readonly requestMetricsReporter: 'destination' | 'waypoint';
   /** Its versions' Deployments, in version order. */
   readonly workloads: readonly WorkloadSnapshot[];
+  /** The strictest Pod Security Standard its pods (as admitted, an injected sidecar included) pass, and why not stricter. */
+  readonly podSecurity: PodSecurityVerdict;
 }
 
 /** A route table of a gateway: one routed host and its routes in evaluation order. */

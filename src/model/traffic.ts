@@ -1,3 +1,5 @@
+import type { PortModel } from './core';
+
 /**
  * Traffic intent of the mesh: routes, traffic policies and releases, as plain
  * data keyed by service host. Renderers (VirtualService/DestinationRule,
@@ -179,6 +181,24 @@ export interface VersionTrafficPolicyModel {
 /** True when a match has no condition at all. */
 export function isCatchAllMatch(m: MatchModel): boolean {
   return !m.path && m.headers.length === 0 && m.queryParams.length === 0 && !m.method;
+}
+
+/**
+ * The HTTP ports a service's own VirtualService repeats each rule for, or none.
+ * Istio's analyzer requires a destination port wherever the service has more
+ * than one port (IST0112). With one HTTP port the rules name it; with several,
+ * each rule is repeated per HTTP port, matched on the port the request came in
+ * on and sent to that same port, named `<rule>-<port>` (`routeNameOnPort`): what
+ * a rule without a port means (pilot sends it to the listener's own port).
+ */
+export function splitRoutePorts(service: { readonly ports: readonly PortModel[] }): number[] {
+  const http = service.ports.filter((p) => p.protocol !== 'tcp');
+  return http.length > 1 ? http.map((p) => p.port) : [];
+}
+
+/** Name of a service VirtualService rule repeated for one of its HTTP ports (see `splitRoutePorts`). */
+export function routeNameOnPort(name: string, port: number): string {
+  return `${name}-${port}`;
 }
 
 /** True when a rule matches every request (no match, or one condition-free match). */

@@ -26,7 +26,7 @@ export function renderRolloutSpec(snapshot: MeshSnapshot, rollout: RolloutSnapsh
   if (rollout.revision === 'STABLE' && rollout.stableWorkload) {
     runs = { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: rollout.stableWorkload.deploymentName, scaleDown: 'progressively' } };
   } else if (rollout.revision === 'CANARY' && canaryTemplate) {
-    runs = { template: canaryTemplate };
+    runs = { template: withoutFalseHostFlags(canaryTemplate) };
   }
   return {
     replicas: rollout.resolvedReplicas,
@@ -45,6 +45,19 @@ export function renderRolloutSpec(snapshot: MeshSnapshot, rollout: RolloutSnapsh
       },
     },
   };
+}
+
+/**
+ * The pod template without `hostNetwork`/`hostPID`/`hostIPC: false`. The Argo Rollouts
+ * controller writes the Rollout back through its Go types, which omit a false plain bool, so
+ * a template carrying one would stay OutOfSync in Argo CD forever.
+ */
+function withoutFalseHostFlags(template: PodTemplate): PodTemplate {
+  const spec: Record<string, unknown> = { ...(template.spec as Record<string, unknown> | undefined) };
+  for (const flag of ['hostNetwork', 'hostPID', 'hostIPC']) {
+    if (spec[flag] === false) delete spec[flag];
+  }
+  return { ...template, spec: spec as PodTemplate['spec'] };
 }
 
 /** Argo Rollouts `RouteMatch` of a mirror step (the step validated that it only uses method, path and header values). */

@@ -20,7 +20,8 @@ import {
 import { EXTERNAL_HTTP_PROTOCOLS, EXTERNAL_TLS_PROTOCOLS, ExternalServiceModel, GatewayModel, GatewayRouteModel } from '../model/gateways';
 import { GatewaySnapshot, MeshSnapshot, ServiceSnapshot } from '../model/snapshot';
 import {
-  CorsModel, HeaderOpsModel, isCatchAllRoute, managedGatewayRouteName, MatchModel, MirrorModel, NamedMatchModel, RouteModel,
+  CorsModel, HeaderOpsModel, isCatchAllRoute, managedGatewayRouteName, MatchModel, MirrorModel, NamedMatchModel, RouteModel, routeNameOnPort,
+  splitRoutePorts,
 } from '../model/traffic';
 import { istioDuration } from '../private/values';
 
@@ -171,6 +172,32 @@ export function renderHttpRoutes(service: ServiceSnapshot): VirtualServiceSpecHt
   return http;
 }
 
+/**
+ * The HTTP rules of a service with more than one port, each naming its
+ * destination port (IST0112): the only HTTP port, or (several) each rule
+ * repeated per HTTP port, matched on it and sent to it (`splitRoutePorts`).
+ */
+export function onServicePorts(service: ServiceSnapshot, http: VirtualServiceSpecHttp[]): VirtualServiceSpecHttp[] {
+  if (service.ports.length < 2) return http;
+  const split = splitRoutePorts(service);
+  if (split.length === 0) {
+    const only = service.ports.find((p) => p.protocol !== 'tcp');
+    return only ? http.map((h) => onPort(h, only.port, false)) : http;
+  }
+  return split.flatMap((port) => http.map((h) => onPort(h, port, true)));
+}
+
+function onPort(h: VirtualServiceSpecHttp, port: number, matchPort: boolean): VirtualServiceSpecHttp {
+  const withPort = <T extends { port?: { number?: number } }>(d: T): T => ({ ...d, port: { number: port } });
+  return {
+    ...h,
+    name: matchPort && h.name !== undefined ? routeNameOnPort(h.name, port) : h.name,
+    match: matchPort ? (h.match ?? [{}]).map((m) => ({ ...m, port })) : h.match,
+    route: h.route?.map((r) => ({ ...r, destination: withPort(r.destination) })),
+    mirror: h.mirror && withPort(h.mirror),
+  };
+}
+
 /** `spec` of a service's VirtualService: HTTP routes (release-aware) and an L4 route per TCP port. */
 export function renderVirtualServiceSpec(service: ServiceSnapshot): VirtualServiceSpec {
   const destinations = defaultDestinations(service);
@@ -182,7 +209,7 @@ export function renderVirtualServiceSpec(service: ServiceSnapshot): VirtualServi
   }));
   return {
     hosts: [service.host],
-    http: httpPorts.length > 0 ? renderHttpRoutes(service) : undefined,
+    http: httpPorts.length > 0 ? onServicePorts(service, renderHttpRoutes(service)) : undefined,
     tcp: tcp.length > 0 ? tcp : undefined,
   };
 }

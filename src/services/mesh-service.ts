@@ -18,6 +18,7 @@ import { dataPlaneOf } from '../model/resolve-services';
 import { MeshRouting, RoutingApi } from '../model/routing';
 import { MeshServicePort, Protocol } from '../model/service-port';
 import { IMeshDestination, IMeshIdentity, IMeshService } from '../model/shared-interfaces';
+import { MeshSnapshot } from '../model/snapshot';
 import { propError } from '../private/errors';
 import { validateDnsLabel, validateEnvName, validateServiceName } from '../private/names';
 import { checkArgs } from '../private/runtime-types';
@@ -287,6 +288,13 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
 };
 
+/** Metadata of a service's own objects. */
+interface SidecarMetadata {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+}
+
 /**
  * A service in the mesh with one or more versions.
  *
@@ -378,9 +386,7 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       metadata,
       spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.snapshot()) }),
     });
-    this.sidecarSlot = new ObjectSlot(this, 'Sidecar', (slot, snapshot) => (snapshot.service(this.host)?.egressScoped
-      ? new Sidecar(slot, 'Resource', { metadata, spec: Lazy.any({ produce: () => renderSidecarSpec(this.snapshot()) }) })
-      : undefined));
+    this.sidecarSlot = new ObjectSlot(this, 'Sidecar', (slot, snapshot) => this.attachSidecar(slot, snapshot, metadata));
     addMeshValidation(this);
     this.workspace = new WorkloadWorkspace(this);
     for (const v of props.versions ?? []) this.addVersion(v);
@@ -561,7 +567,26 @@ export class MeshService extends Construct implements IMeshIdentity, IMeshDestin
       versions: [...this._versions],
       stableVersion: this._stableVersion,
       ...(this.appMetrics ? { metrics: { port: this.appMetrics.port, path: this.appMetrics.path } } : {}),
+      containerSecurity: {
+        runAsNonRoot: this.workloadSecurity.ensureNonRoot,
+        user: this.workloadSecurity.user,
+        allowPrivilegeEscalation: this.workloadSecurity.allowPrivilegeEscalation,
+        addCapabilities: this.workloadSecurity.addCapabilities.map(String),
+      },
     };
+  }
+
+  /**
+   * The Sidecar scoping the egress of the service's pods, when they get one. It selects only
+   * pods of this service, which a revisioned control plane serves: labelled with that
+   * revision, the other revisions' istiods (and the one holding the cluster-wide analysis
+   * lease, which sees only its own revision's pods) leave it alone.
+   */
+  private attachSidecar(slot: Construct, snapshot: MeshSnapshot, metadata: SidecarMetadata): ApiObject | undefined {
+    const s = snapshot.service(this.host);
+    if (!s?.egressScoped) return undefined;
+    const labels = s.revision ? { ...metadata.labels, 'istio.io/rev': s.revision } : metadata.labels;
+    return new Sidecar(slot, 'Resource', { metadata: { ...metadata, labels }, spec: Lazy.any({ produce: () => renderSidecarSpec(this.snapshot()) }) });
   }
 
   private snapshot() {

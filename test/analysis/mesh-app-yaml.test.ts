@@ -68,7 +68,9 @@ describe('MeshApp writes the bytes cdk8s writes', () => {
 
     const ours = files(path.join(dir, 'mesh-app'));
     const theirs = files(path.join(dir, 'cdk8s'));
-    ours.delete('mesh.md'); // the topology diagram is MeshApp's own
+    // the topology diagram and the intent document are MeshApp's own
+    ours.delete('mesh.md');
+    ours.delete('mesh-intent.jsonc');
     expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
     expect(theirs.size).toBeGreaterThan(0);
     for (const [file, text] of theirs) {
@@ -84,7 +86,7 @@ describe('MeshApp writes the bytes cdk8s writes', () => {
     ['a top-level id JavaScript orders first, with dependencies', true, '0', YamlOutputType.FILE_PER_CHART],
   ])('object and chart order: %s', (_name, withDependencies, firstId, yamlOutputType) => {
     const build: Build = (outdir) => {
-      const app = new MeshApp({ outdir, topologyDiagram: false, yamlOutputType });
+      const app = new MeshApp({ outdir, topologyDiagram: false, meshIntent: false, yamlOutputType });
       const charts = [new Chart(app, 'z'), new Chart(app, firstId), new Chart(app, '10')];
       const objects = charts.map((chart) => ['c', 'b', 'a'].map((n) => new ApiObject(chart, n, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${chart.node.id}-${n}` } })));
       if (withDependencies) {

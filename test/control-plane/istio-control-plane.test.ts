@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioControlPlaneProps, ISTIO_VERSION, MeshProviders, OpenTelemetryTracingProvider, OutboundTrafficPolicyMode } from '../../src';
+import { AccessLogEncoding, EnvoyFileAccessLogProvider, IstioControlPlane, IstioControlPlaneProps, ISTIO_VERSION, MeshNamespace, MeshProviders, OpenTelemetryTracingProvider, OutboundTrafficPolicyMode } from '../../src';
 import { MeshModel } from '../../src/model';
 import { findObject, findObjects, ISTIO_CRD_FILE, ownObjects, synthAndValidate } from '../util';
 
@@ -143,6 +143,38 @@ describe('IstioControlPlane', () => {
       const { chart } = controlPlane({ replicas: 2, autoscaleMaxReplicas: 8, autoscaleTargetCpuUtilization: 60 });
       const hpa = findObject(synthAndValidate(chart), 'HorizontalPodAutoscaler', 'istiod');
       expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 8, metrics: [{ resource: { target: { averageUtilization: 60 } } }] });
+    });
+  });
+
+  describe('root namespace', () => {
+    test('a root namespace other than the control plane\'s is created by the control plane (mesh-wide config must land somewhere)', () => {
+      const { chart } = controlPlane({ namespace: 'mesh-system', rootNamespace: 'mesh-config' });
+      const out = synthAndValidate(chart);
+      expect(findObjects(out, 'Namespace').map((n) => n.metadata.name).sort()).toEqual(['mesh-config', 'mesh-system']);
+      // config only, no pods: explicitly not injected (IST0102 otherwise)
+      expect(findObject(out, 'Namespace', 'mesh-config').metadata.labels).toEqual({ 'istio-injection': 'disabled' });
+      expect(mesh(out).rootNamespace).toBe('mesh-config');
+    });
+
+    test('the control plane\'s own namespace as root: one Namespace', () => {
+      const { chart } = controlPlane({ rootNamespace: 'istio-system' });
+      expect(findObjects(synthAndValidate(chart), 'Namespace').map((n) => n.metadata.name)).toEqual(['istio-system']);
+    });
+
+    test('a MeshNamespace declared first is the root namespace: the control plane does not create a second one', () => {
+      const chart = Testing.chart();
+      new MeshNamespace(chart, 'mesh-config', { injection: false, labels: { team: 'platform' } });
+      new IstioControlPlane(chart, 'istio', { crds: false, rootNamespace: 'mesh-config' });
+      const roots = findObjects(synthAndValidate(chart), 'Namespace', 'mesh-config');
+      expect(roots).toHaveLength(1);
+      expect(roots[0].metadata.labels).toEqual({ 'team': 'platform', 'istio-injection': 'disabled' });
+    });
+
+    test('two control planes with one root namespace create it once', () => {
+      const chart = Testing.chart();
+      new IstioControlPlane(chart, 'old', { crds: false, revision: '1-29', rootNamespace: 'mesh-config' });
+      new IstioControlPlane(chart, 'new', { crds: false, revision: '1-30', rootNamespace: 'mesh-config' });
+      expect(findObjects(synthAndValidate(chart), 'Namespace', 'mesh-config')).toHaveLength(1);
     });
   });
 

@@ -47,6 +47,18 @@ describe('examples/canary-upgrade', () => {
       expect(findObject(cp, 'Namespace', 'storefront').metadata.namespace).toBeUndefined();
     });
 
+    test('each Sidecar carries the revision of the pods it selects, so the other revision\'s istiod (and its analyzer) leaves it alone', () => {
+      // GIVEN the istiod holding the cluster-wide analysis lease reads only pods of its own revision
+      // THEN a Sidecar without the label would be reported as selecting no pod (IST0101) by the other revision
+      const storefront = charts.get('storefront')!.objects;
+      const checkout = charts.get('checkout')!.objects;
+      expect(revOf(storefront, 'Sidecar', 'storefront')).toBe(podRevOf(storefront, 'storefront-v1'));
+      expect(revOf(checkout, 'Sidecar', 'checkout')).toBe(podRevOf(checkout, 'checkout-v1'));
+      // routing config stays visible to every revision (storefront's proxies on 1-30-3 route to checkout)
+      expect(revOf(checkout, 'VirtualService', 'checkout')).toBeUndefined();
+      expect(revOf(checkout, 'DestinationRule', 'checkout')).toBeUndefined();
+    });
+
     test('matches the committed output', () => {
       for (const [id, { objects }] of charts) {
         expect(Yaml.stringify(...ownObjects(objects))).toMatchSnapshot(`step1 ${id}`);

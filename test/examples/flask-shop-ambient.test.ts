@@ -25,7 +25,13 @@ describe('examples/flask-shop, ambient flavour', () => {
       const ds = findObject(cp, 'DaemonSet', name);
       expect(ds.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe(findObject(cp, 'Deployment', 'istiod').metadata.annotations['argocd.argoproj.io/sync-wave']);
     }
-    expect(findObject(cp, 'Namespace', 'shop').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient' });
+    expect(findObject(cp, 'Namespace', 'shop').metadata.labels).toEqual({
+      'istio.io/dataplane-mode': 'ambient',
+      // no init container, waypoints with the RuntimeDefault seccomp profile: the strictest standard
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
   });
 
   test('no sidecars: no injection, no Sidecar resources', () => {

@@ -17,7 +17,13 @@ describe('examples/flask-shop control plane', () => {
 
   test('the shop namespace is labelled for injection by this control plane', () => {
     const ns = findObject(cp, 'Namespace', 'shop');
-    expect(ns.metadata.labels).toEqual({ 'istio-injection': 'enabled' });
+    expect(ns.metadata.labels).toEqual({
+      'istio-injection': 'enabled',
+      // injected sidecars' istio-init container adds NET_ADMIN and NET_RAW: only privileged admits them
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/audit': 'privileged',
+      'pod-security.kubernetes.io/warn': 'privileged',
+    });
     const shop = charts.get('flask-shop')!.objects;
     expect(findObject(shop, 'Deployment', 'user-service-v1').metadata.namespace).toBe('shop');
   });

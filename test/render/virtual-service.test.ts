@@ -48,28 +48,48 @@ describe('renderVirtualServiceSpec (a service\'s own VirtualService)', () => {
     });
     const spec = renderVirtualServiceSpec(snap(model, orders));
     expect(spec.http?.map((r) => r.name)).toEqual(['canary-pinned', 'api', 'default']);
+    // the service has two ports: every HTTP destination (and mirror) names the only HTTP port (IST0112)
+    const port = { number: 80 };
     expect(spec.http?.[0]).toEqual({
       name: 'canary-pinned',
       match: [{ headers: { 'x-canary': { exact: 'always' } } }],
-      route: [{ destination: { host: HOST, subset: 'v2' } }],
+      route: [{ destination: { host: HOST, subset: 'v2', port } }],
     });
-    const weighted = [{ destination: { host: HOST, subset: 'v1' }, weight: 90 }, { destination: { host: HOST, subset: 'v2' }, weight: 10 }];
+    const weighted = [{ destination: { host: HOST, subset: 'v1', port }, weight: 90 }, { destination: { host: HOST, subset: 'v2', port }, weight: 10 }];
     expect(spec.http?.[1]).toEqual({
       name: 'api',
       match: [{ uri: { prefix: '/api' }, method: { exact: 'GET' } }],
       route: weighted,
       timeout: '1.5s',
       retries: { attempts: 2, perTryTimeout: '0.5s', retryOn: '5xx,reset' },
-      mirror: { host: HOST, subset: 'v2' },
+      mirror: { host: HOST, subset: 'v2', port },
       mirrorPercentage: { value: 50 },
     });
-    expect(spec.http?.[2]).toEqual({ name: 'default', route: weighted, mirror: { host: HOST, subset: 'v2' }, mirrorPercentage: { value: 50 } });
+    expect(spec.http?.[2]).toEqual({ name: 'default', route: weighted, mirror: { host: HOST, subset: 'v2', port }, mirrorPercentage: { value: 50 } });
     expect(spec.tcp).toHaveLength(1);
 
     // the L1 object carries exactly what the renderer produced, and it passes the CRD schema
     new VirtualService(chart, 'vs', { metadata: { name: 'orders', namespace: 'shop' }, spec });
     const out = synthAndValidate(chart);
     expect(findObject(out, 'VirtualService', 'orders').spec).toEqual(JSON.parse(JSON.stringify(spec)));
+  });
+
+  test('several HTTP ports: each rule repeated per port, matched on it and sent to it, named <rule>-<port> (IST0112)', () => {
+    // GIVEN a service with two HTTP ports (HTTP and gRPC) and one route
+    const { chart, model } = handModel();
+    const grpc = { name: 'grpc', port: 9090, targetPort: 9090, protocol: 'grpc' as const };
+    const orders = addService(model, 'orders', ['v1', 'v2'], [HTTP_80, grpc, TCP_5432]);
+    model.addRoute(HOST, { path: 'test/orders/slow', name: 'slow', matches: [match({ path: { kind: 'prefix', value: '/reports' } })], timeoutMs: 30000 });
+    // WHEN
+    const spec = renderVirtualServiceSpec(snap(model, orders));
+    // THEN a request on port 80 stays on 80 and one on 9090 on 9090, as the rules without a port did
+    expect(spec.http).toEqual([80, 9090].flatMap((port) => [
+      { name: `slow-${port}`, match: [{ uri: { prefix: '/reports' }, port }], route: [{ destination: { host: HOST, subset: 'v1', port: { number: port } } }], timeout: '30s' },
+      { name: `default-${port}`, match: [{ port }], route: [{ destination: { host: HOST, subset: 'v1', port: { number: port } } }] },
+    ]));
+    expect(spec.tcp).toEqual([{ match: [{ port: 5432 }], route: [{ destination: { host: HOST, subset: 'v1', port: { number: 5432 } } }] }]);
+    new VirtualService(chart, 'vs', { metadata: { name: 'orders', namespace: 'shop' }, spec });
+    expect(findObject(synthAndValidate(chart), 'VirtualService', 'orders').spec).toEqual(JSON.parse(JSON.stringify(spec)));
   });
 
   test('a route with its own destinations keeps them (no release mirror); a redirect route has no destination', () => {

@@ -1,16 +1,18 @@
 import { Duration, Testing } from 'cdk8s';
 import {
-  CanaryRelease, GatewayServer, GitOps, HeaderMatch, HttpMatch, IngressGateway, MeshAnalysis, MeshService, PrometheusAddon, ReleaseDriver,
-  RolloutRevision, RolloutStep, SloAnalysis,
+  CanaryRelease, GatewayServer, GitOps, HeaderMatch, HttpMatch, IngressGateway, MeshAnalysis, MeshService, MeshServiceProps, PrometheusAddon,
+  Protocol, ReleaseDriver, RolloutRevision, RolloutStep, SloAnalysis,
 } from '../../src';
 import { findObject, findObjects, synthAndValidate } from '../util';
 
 const HOST = 'orders.default.svc.cluster.local';
 const PROM = { prometheusUrl: 'http://prometheus.monitoring.svc.cluster.local:9090' };
 
-function shop(steps?: (analysis: SloAnalysis) => RolloutStep[], extra: Partial<{ pinHeader: HeaderMatch }> = {}, revision = RolloutRevision.CANARY) {
+function shop(steps?: (analysis: SloAnalysis) => RolloutStep[], extra: Partial<{ pinHeader: HeaderMatch }> = {}, revision = RolloutRevision.CANARY,
+  ports?: MeshServiceProps['ports']) {
   const chart = Testing.chart();
   const svc = new MeshService(chart, 'orders', {
+    ports,
     versions: [
       { name: 'v1', image: 'ghcr.io/acme/orders:1.0.0', replicas: 3 },
       { name: 'v2', image: 'ghcr.io/acme/orders:2.0.0' },
@@ -58,6 +60,22 @@ describe('ReleaseDriver.argoRollouts', () => {
         { name: 'canary', labels: { app: 'orders' } },
       ]);
       expect(out).toMatchSnapshot();
+    });
+
+    test('a service with two HTTP ports: the Rollout moves the default rule of each port', () => {
+      // GIVEN the VirtualService repeats each rule per HTTP port (IST0112)
+      const { chart } = shop(undefined, {}, RolloutRevision.CANARY, [{ port: 80, targetPort: 8080 }, { port: 9090, protocol: Protocol.GRPC }]);
+      // WHEN
+      const out = synthAndValidate(chart);
+      // THEN
+      const istio = findObject(out, 'Rollout', 'orders').spec.strategy.canary.trafficRouting.istio;
+      expect(istio.virtualServices).toEqual([{ name: 'orders', routes: ['default-80', 'default-9090'] }]);
+      const vs = findObject(out, 'VirtualService', 'orders');
+      for (const port of [80, 9090]) {
+        const route = vs.spec.http.find((r: any) => r.name === `default-${port}`);
+        expect(route.match).toEqual([{ port }]);
+        expect(route.route.map((d: any) => [d.destination.subset, d.destination.port.number])).toEqual([['stable', port], ['canary', port]]);
+      }
     });
 
     test('first revision (STABLE): the Rollout takes the stable Deployment\'s template by workloadRef; that Deployment stays in Git', () => {

@@ -9,11 +9,6 @@ func init() {
 			Reason: "the gateway's TLS Secret (tls.crt/tls.key) is deliberately not synthesized: private keys are not " +
 				"committed to Git; the README (Gateways: TLS) tells users to issue it in the gateway's namespace, e.g. with cert-manager",
 		},
-		{
-			Code: "IST0175", Origin: "Deployment", Contains: "BLOCKED_CIDRS_IN_JWKS_URIS",
-			Reason: "hardening advice, not a misconfiguration: upstream's default istiod (../shared/istio/1.30.3/pilot_default.golden.yaml) " +
-				"does not set it either, and the CIDRs to block depend on where the user's JWKS servers live; follow-up: a control-plane option",
-		},
 	}
 	// The injector values now carry sidecarInjectorWebhook.enableNamespacesByDefault (upstream's
 	// shape), so a ConfigMap without it is a regression and fails: InjectorValuesFinding stays empty.

@@ -95,10 +95,6 @@ func Run(ex *manifest.Example, r *report.Report) error {
 		m := &res.Messages[i]
 		subject := origin(m)
 		text := m.String()
-		if reason, ok := meshOnlyPortSelector(ex, m); ok {
-			r.List(ex.Name, Stage, subject, text, reason)
-			continue
-		}
 		if reason, ok := accepted(m); ok {
 			r.List(ex.Name, Stage, subject, text, reason)
 			continue
@@ -445,31 +441,4 @@ func injectorValuesFilled(o manifest.Object) (string, bool, error) {
 	}
 	b, err := yaml.Marshal(c.Object)
 	return string(b), true, err
-}
-
-// meshOnlyPortSelector accepts IST0112 (VirtualServiceDestinationPortSelectorRequired) on a
-// VirtualService bound to sidecars only (no gateways): there pilot builds each route on the
-// listener of the service port the request came in on and, with no destination port, sends it
-// to that same port's cluster (pilot/pkg/networking/core/route.GetDestinationCluster), which
-// is what a route over every HTTP port of the service means. On a gateway VirtualService the
-// listener port is the gateway's, so there the message stays a failure.
-func meshOnlyPortSelector(ex *manifest.Example, m *diag.Message) (string, bool) {
-	if m.Type.Code() != "IST0112" || m.Resource == nil {
-		return "", false
-	}
-	name := m.Resource.Metadata.FullName
-	vs, ok := ex.Find("networking.istio.io", "VirtualService", name.Namespace.String(), name.Name.String())
-	if !ok {
-		return "", false
-	}
-	spec, _ := vs.Object["spec"].(map[string]any)
-	gateways, _ := spec["gateways"].([]any)
-	for _, g := range gateways {
-		if g != "mesh" {
-			return "", false
-		}
-	}
-	return "sidecar-only VirtualService: with no destination port pilot routes to the cluster of the listener's own port " +
-		"(route.GetDestinationCluster), so each of the service's HTTP ports reaches the same port; follow-up (library): " +
-		"emit destination ports per port to satisfy the analyzer", true
 }

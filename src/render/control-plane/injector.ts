@@ -86,7 +86,7 @@ export interface GlobalValues {
 
 /** The `values` key of the injector ConfigMap: the istiod chart's values the templates read as `.Values`. */
 export interface InjectorValues {
-  readonly gateways: { readonly seccompProfile: Readonly<Record<string, never>>; readonly securityContext: Readonly<Record<string, never>> };
+  readonly gateways: { readonly seccompProfile: { readonly type: 'RuntimeDefault' }; readonly securityContext: Readonly<Record<string, never>> };
   readonly global: GlobalValues;
   readonly pilot: { readonly cni: { readonly enabled: boolean; readonly provider: string }; readonly env: Readonly<Record<string, string>> };
   readonly revision: string;
@@ -159,7 +159,8 @@ function proxyValues(snapshot: MeshSnapshot, cp: ControlPlaneModel): ProxyValues
  */
 export function renderInjectorValues(snapshot: MeshSnapshot, cp: ControlPlaneModel): InjectorValues {
   return {
-    gateways: { seccompProfile: {}, securityContext: {} },
+    // RuntimeDefault: the gateways and waypoints istiod deploys pass the restricted Pod Security Standard
+    gateways: { seccompProfile: { type: 'RuntimeDefault' }, securityContext: {} },
     global: {
       caAddress: '', // empty: proxies use istiod[-<revision>].<istioNamespace>.svc:15012
       caName: '',

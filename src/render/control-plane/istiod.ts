@@ -29,6 +29,9 @@ export function istiodObjectMeta(cp: ControlPlaneModel): k8s.ObjectMeta {
   return istiodMeta(cp, controlPlaneNames(cp).istiod, cp.revision ? {} : { istio: 'pilot' });
 }
 
+/** Addresses istiod never fetches a JWKS from: its own pod's loopback and the unspecified address. */
+export const JWKS_BLOCKED_CIDRS = '127.0.0.0/8,::1/128,0.0.0.0/8,::/128';
+
 function istiodEnv(cp: ControlPlaneModel): k8s.EnvVar[] {
   return [
     env('REVISION', controlPlaneNames(cp).revLabel),
@@ -39,6 +42,10 @@ function istiodEnv(cp: ControlPlaneModel): k8s.EnvVar[] {
     env('KUBECONFIG', '/var/run/secrets/remote/config'),
     env('PILOT_TRACE_SAMPLING', String(cp.traceSampling)),
     env('PILOT_ENABLE_ANALYSIS', 'false'),
+    // istiod fetches RequestAuthentication jwksUris itself; it always refuses link-local and cloud
+    // metadata addresses, and this also refuses its own loopback (its debug and webhook ports).
+    // Private ranges stay open: in-cluster identity providers live there.
+    env('BLOCKED_CIDRS_IN_JWKS_URIS', JWKS_BLOCKED_CIDRS),
     env('CLUSTER_ID', cp.clusterId),
     env('PLATFORM', ''),
     ...(cp.gatewayApiDeploymentController ? [] : [env('PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER', 'false')]),
