@@ -300,7 +300,7 @@ func judge(ctx context.Context, o options, p *program, m *mutate.Mutant, checker
 	if !o.keep {
 		defer os.RemoveAll(filepath.Dir(dir))
 	}
-	got := runConformance(ctx, o.bin, p, dir, o.timeout)
+	got := runConformance(ctx, o.bin, p, dir, o.timeout, skippedStages(m)...)
 	r.Seconds = got.Seconds
 	fresh := newFailures(p.Baseline, got)
 	r.Stages = killingStages(fresh)
