@@ -11,7 +11,7 @@
 //     every authorization policy names;
 //   - telemetry identity: Istio's canonical service and revision of the pod (the
 //     destination_canonical_* labels of its metrics, Kiali's app and version) are the service's
-//     and the version's names;
+//     and the version's names, and a gateway's canonical service is the gateway's name;
 //   - wiring: the service's Service (and each version Service of the Gateway API flavour)
 //     forwards every declared port to the port the app listens on, with the protocol Istio
 //     derives from it (kube.ConvertProtocol, as pilot does) being the declared one: a TCP port
@@ -179,6 +179,9 @@ func (c *cluster) gateway(g *behaviour.GatewayIntent, ids []behaviour.IdentityIn
 	for _, w := range pods {
 		sub := fmt.Sprintf("%s (gateway %s)", w.subject(), g.Name)
 		out = append(out, c.dataPlane(sub, w, "gateway"))
+		name, _ := kubelabels.CanonicalService(w.labels, w.name)
+		out = append(out, assertion{name == g.Name, sub,
+			fmt.Sprintf("Istio reports its metrics (source of every request it forwards) as canonical service %q; declared gateway %q", name, g.Name)})
 		for _, id := range ids {
 			if id.Path == g.Path {
 				out = append(out, c.identity(sub, w, id.Namespace, id.ServiceAccount))
