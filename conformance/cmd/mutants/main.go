@@ -71,7 +71,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the mutated folders")
 	flag.BoolVar(&o.list, "list", false, "list the selected mutants and exit")
 	flag.IntVar(&o.checkpoint, "checkpoint", 10, "write the report of the mutants judged so far after every this many (0: only at the end; never with -merge)")
-	flag.StringVar(&o.merge, "merge", "", "a previous report.json: the mutants run now replace theirs, the others are kept")
+	flag.StringVar(&o.merge, "merge", "", "previous report.json files, comma-separated: merged in order, the mutants run now replace theirs, the others are kept")
 	flag.Parse()
 	if *fp != "" {
 		os.Exit(fingerprintMain(*fp))
@@ -186,13 +186,26 @@ func run(o options, args []string) error {
 	took := time.Since(t0)
 	label := o.label
 	if o.merge != "" {
-		prev, err := readReport(o.merge)
-		if err != nil {
-			return err
+		// one or more earlier reports, comma-separated: later ones and this run replace the
+		// verdicts of the same mutants in earlier ones
+		var merged []*result
+		var labels []string
+		var secs float64
+		for _, file := range strings.Split(o.merge, ",") {
+			prev, err := readReport(file)
+			if err != nil {
+				return err
+			}
+			merged = mergeResults(merged, prev.Results)
+			secs += prev.Seconds
+			labels = append(labels, prev.Label)
 		}
-		results = mergeResults(prev.Results, results)
-		took += time.Duration(prev.Seconds * float64(time.Second))
-		label = fmt.Sprintf("%s\n\n%d mutants judged again: %s", prev.Label, len(mutants), o.label)
+		results = mergeResults(merged, results)
+		took += time.Duration(secs * float64(time.Second))
+		label = strings.Join(labels, "\n\n")
+		if len(mutants) > 0 || o.label != "" {
+			label = fmt.Sprintf("%s\n\n%d mutants judged again: %s", label, len(mutants), o.label)
+		}
 	}
 	rep := newReport(label, programs, results, took)
 	if err := rep.write(o.out); err != nil {
