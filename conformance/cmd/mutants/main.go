@@ -54,7 +54,8 @@ type options struct {
 	timeout              time.Duration
 	only, label, merge   string
 	keep, list           bool
-	checkpoint           int
+	checkpoint, first    int
+	minScore             float64
 }
 
 func main() {
@@ -71,6 +72,8 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the mutated folders")
 	flag.BoolVar(&o.list, "list", false, "list the selected mutants and exit")
 	flag.IntVar(&o.checkpoint, "checkpoint", 10, "write the report of the mutants judged so far after every this many (0: only at the end; never with -merge)")
+	flag.IntVar(&o.first, "first", 0, "judge only the first this many selected mutants in ID order (a fixed sample of the output; 0: all)")
+	flag.Float64Var(&o.minScore, "min-score", 0, "exit 1 when the share of non-equivalent mutants killed is below this (0..1)")
 	flag.StringVar(&o.merge, "merge", "", "previous report.json files, comma-separated: merged in order, the mutants run now replace theirs, the others are kept")
 	flag.Parse()
 	if *fp != "" {
@@ -128,6 +131,15 @@ func run(o options, args []string) error {
 			if want[m.ID] {
 				kept = append(kept, m)
 			}
+		}
+		mutants = kept
+	}
+	if o.first > 0 && o.first < len(mutants) {
+		order := idOrder(mutants)[:o.first]
+		sort.Ints(order)
+		kept := make([]*mutate.Mutant, 0, len(order))
+		for _, i := range order {
+			kept = append(kept, mutants[i])
 		}
 		mutants = kept
 	}
@@ -213,6 +225,9 @@ func run(o options, args []string) error {
 	}
 	fmt.Print(rep.summaryText())
 	fmt.Printf("report: %s, %s\n", filepath.Join(o.out, "report.md"), filepath.Join(o.out, "report.json"))
+	if o.minScore > 0 && rep.Score < o.minScore {
+		return fmt.Errorf("killed %s of the non-equivalent mutants, below the required %s (survivors in %s)", pct(rep.Score), pct(o.minScore), filepath.Join(o.out, "report.md"))
+	}
 	return nil
 }
 

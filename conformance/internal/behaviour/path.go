@@ -119,7 +119,9 @@ type Flow struct {
 	// balancer and outlier detection apply), ClusterProxy the proxy that owns it.
 	Cluster      *cluster.Cluster
 	ClusterProxy string
-	Hops         []string
+	// Transport is how that cluster connected to the endpoint: mtls, hbone, tls or plaintext.
+	Transport string
+	Hops      []string
 }
 
 // conn is what a hop knows of the connection it receives.
@@ -620,6 +622,7 @@ func transport(cl *cluster.Cluster, ep *endpoint.LbEndpoint) (kind, sni string) 
 // toEndpoint connects to one endpoint of a cluster.
 func (e *engine) toEndpoint(f Flow, from *xds.Workload, cl *cluster.Cluster, ep *endpoint.LbEndpoint, r Request, headers map[string]string, proxy string) []Flow {
 	kind, sni := transport(cl, ep)
+	f.Transport = kind
 	c := conn{sourceIP: podIP(from), sni: sni}
 	if kind == "mtls" || kind == "hbone" {
 		c.mtls, c.principal = true, e.principal(from.Namespace, from.ServiceAccount)
