@@ -60,6 +60,12 @@ func argued(f *mutate.Folder, m *mutate.Mutant, identical bool) string {
 			return fmt.Sprintf("no route of the output sends to subset %q of %s (no VirtualService destination or mirror names it, no Rollout manages the DestinationRule): pilot builds its clusters, but no request reaches them", name, host)
 		}
 	}
+	// istio.io/ingress-use-waypoint only changes where a gateway sends a request for the
+	// Service (pilot: the gateway's cluster for it goes through the waypoint); a gateway
+	// forwards only what one of its routes sends to a backend
+	if m.Path == `metadata.labels["istio.io/ingress-use-waypoint"]` && d.GroupKind() == "Service" && !gatewayRoutesTo(f, d) {
+		return fmt.Sprintf("no gateway route of the output sends to Service %s/%s (no HTTPRoute, GRPCRoute, TLSRoute or TCPRoute of a Gateway parent names it as a backend, no VirtualService bound to a gateway routes to its host): the gateways' clusters for it change, but a gateway forwards only what a route sends, so no request reaches them", d.Namespace(), d.Name())
+	}
 	if !identical {
 		return ""
 	}
@@ -149,6 +155,65 @@ func subsetReferenced(f *mutate.Folder, dr *mutate.Doc, subset, host string) boo
 					}
 					h, _ := mutate.Get(d.Object, append(append(mutate.Path{}, l.Path.Parent()...), "host"))
 					if hs, _ := h.(string); mutate.FQDN(hs, d.Namespace()) == host {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// gatewayRoutesTo reports whether a route attached to a gateway (not to a Service, not the
+// mesh) sends requests to the Service.
+func gatewayRoutesTo(f *mutate.Folder, svc *mutate.Doc) bool {
+	host := mutate.FQDN(svc.Name(), svc.Namespace())
+	for _, file := range f.Files {
+		for _, d := range file.Docs {
+			if d.Object == nil {
+				continue
+			}
+			gk := d.GroupKind()
+			switch {
+			case gk == "networking.istio.io/VirtualService":
+				gws, _ := mutate.Get(d.Object, mutate.Path{"spec", "gateways"})
+				list, _ := gws.([]any)
+				bound := false
+				for _, g := range list {
+					bound = bound || (g != "mesh" && g != nil)
+				}
+				if !bound {
+					continue
+				}
+				for _, l := range mutate.Leaves(d.Object) {
+					if h, ok := l.Value.(string); ok && l.Path.Last() == "host" && mutate.FQDN(h, d.Namespace()) == host {
+						return true
+					}
+				}
+			case strings.HasPrefix(gk, "gateway.networking.k8s.io/") && strings.HasSuffix(gk, "Route"):
+				parents, _ := mutate.Get(d.Object, mutate.Path{"spec", "parentRefs"})
+				list, _ := parents.([]any)
+				toGateway := false
+				for _, p := range list {
+					pm, _ := p.(map[string]any)
+					kind, _ := pm["kind"].(string)
+					toGateway = toGateway || kind == "" || kind == "Gateway"
+				}
+				if !toGateway {
+					continue
+				}
+				for _, l := range mutate.Leaves(d.Object) {
+					if l.Path.Last() != "name" || len(l.Path) < 2 || !strings.Contains(l.Path.String(), "backendRefs") {
+						continue
+					}
+					ref, _ := mutate.Get(d.Object, l.Path.Parent())
+					rm, _ := ref.(map[string]any)
+					ns, _ := rm["namespace"].(string)
+					if ns == "" {
+						ns = d.Namespace()
+					}
+					kind, _ := rm["kind"].(string)
+					if (kind == "" || kind == "Service") && rm["name"] == svc.Name() && ns == svc.Namespace() {
 						return true
 					}
 				}

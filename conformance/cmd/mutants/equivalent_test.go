@@ -100,3 +100,28 @@ func TestAnUnreferencedSubsetIsArguedEquivalent(t *testing.T) {
 		t.Errorf("an unreferenced subset: %q", arg)
 	}
 }
+
+func TestIngressUseWaypointOfAServiceNoGatewayRoutesTo(t *testing.T) {
+	f, ms := meshMutants(t)
+	// the edge Gateway's HTTPRoute sends to catalog: the label decides whether that goes
+	// through the waypoint
+	m := mutantOf(t, ms, "waypoint", "Service store/catalog", `metadata.labels["istio.io/ingress-use-waypoint"]`)
+	if arg := argued(f, m, false); arg != "" {
+		t.Errorf("a Service a gateway route sends to: %q", arg)
+	}
+	// the gateway's route sends elsewhere: no request through a gateway reaches catalog
+	for _, file := range f.Files {
+		for _, d := range file.Docs {
+			if d.Object != nil && d.GroupKind() == "gateway.networking.k8s.io/HTTPRoute" {
+				for _, l := range mutate.Leaves(d.Object) {
+					if l.Path.Last() == "name" && l.Value == "catalog" && strings.Contains(l.Path.String(), "backendRefs") {
+						mutate.Set(d.Object, l.Path, "reviews")
+					}
+				}
+			}
+		}
+	}
+	if arg := argued(f, m, false); !strings.Contains(arg, "no gateway route of the output sends to Service store/catalog") {
+		t.Errorf("a Service no gateway route sends to: %q", arg)
+	}
+}

@@ -54,7 +54,8 @@ type options struct {
 	timeout              time.Duration
 	only, label, merge   string
 	keep, list           bool
-	checkpoint           int
+	checkpoint, first    int
+	minScore             float64
 }
 
 func main() {
@@ -71,7 +72,9 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the mutated folders")
 	flag.BoolVar(&o.list, "list", false, "list the selected mutants and exit")
 	flag.IntVar(&o.checkpoint, "checkpoint", 10, "write the report of the mutants judged so far after every this many (0: only at the end; never with -merge)")
-	flag.StringVar(&o.merge, "merge", "", "a previous report.json: the mutants run now replace theirs, the others are kept")
+	flag.IntVar(&o.first, "first", 0, "judge only the first this many selected mutants in ID order (a fixed sample of the output; 0: all)")
+	flag.Float64Var(&o.minScore, "min-score", 0, "exit 1 when the share of non-equivalent mutants killed is below this (0..1)")
+	flag.StringVar(&o.merge, "merge", "", "previous report.json files, comma-separated: merged in order, the mutants run now replace theirs, the others are kept")
 	flag.Parse()
 	if *fp != "" {
 		os.Exit(fingerprintMain(*fp))
@@ -131,6 +134,15 @@ func run(o options, args []string) error {
 		}
 		mutants = kept
 	}
+	if o.first > 0 && o.first < len(mutants) {
+		order := idOrder(mutants)[:o.first]
+		sort.Ints(order)
+		kept := make([]*mutate.Mutant, 0, len(order))
+		for _, i := range order {
+			kept = append(kept, mutants[i])
+		}
+		mutants = kept
+	}
 	if o.list {
 		for _, m := range mutants {
 			fmt.Printf("%s %-30s %-16s %s %s: %v -> %v\n", m.ID, m.Program, m.Operator, m.Object, m.Path, m.Old, m.New)
@@ -186,13 +198,26 @@ func run(o options, args []string) error {
 	took := time.Since(t0)
 	label := o.label
 	if o.merge != "" {
-		prev, err := readReport(o.merge)
-		if err != nil {
-			return err
+		// one or more earlier reports, comma-separated: later ones and this run replace the
+		// verdicts of the same mutants in earlier ones
+		var merged []*result
+		var labels []string
+		var secs float64
+		for _, file := range strings.Split(o.merge, ",") {
+			prev, err := readReport(file)
+			if err != nil {
+				return err
+			}
+			merged = mergeResults(merged, prev.Results)
+			secs += prev.Seconds
+			labels = append(labels, prev.Label)
 		}
-		results = mergeResults(prev.Results, results)
-		took += time.Duration(prev.Seconds * float64(time.Second))
-		label = fmt.Sprintf("%s\n\n%d mutants judged again: %s", prev.Label, len(mutants), o.label)
+		results = mergeResults(merged, results)
+		took += time.Duration(secs * float64(time.Second))
+		label = strings.Join(labels, "\n\n")
+		if len(mutants) > 0 || o.label != "" {
+			label = fmt.Sprintf("%s\n\n%d mutants judged again: %s", label, len(mutants), o.label)
+		}
 	}
 	rep := newReport(label, programs, results, took)
 	if err := rep.write(o.out); err != nil {
@@ -200,6 +225,9 @@ func run(o options, args []string) error {
 	}
 	fmt.Print(rep.summaryText())
 	fmt.Printf("report: %s, %s\n", filepath.Join(o.out, "report.md"), filepath.Join(o.out, "report.json"))
+	if o.minScore > 0 && rep.Score < o.minScore {
+		return fmt.Errorf("killed %s of the non-equivalent mutants, below the required %s (survivors in %s)", pct(rep.Score), pct(o.minScore), filepath.Join(o.out, "report.md"))
+	}
 	return nil
 }
 
@@ -300,7 +328,7 @@ func judge(ctx context.Context, o options, p *program, m *mutate.Mutant, checker
 	if !o.keep {
 		defer os.RemoveAll(filepath.Dir(dir))
 	}
-	got := runConformance(ctx, o.bin, p, dir, o.timeout)
+	got := runConformance(ctx, o.bin, p, dir, o.timeout, skippedStages(m)...)
 	r.Seconds = got.Seconds
 	fresh := newFailures(p.Baseline, got)
 	r.Stages = killingStages(fresh)

@@ -55,10 +55,13 @@ func stageOf(f string) string {
 // runConformance runs the binary on the program (the given dir in place of its own) and its
 // partner. The partner is never mutated, so its own stages would repeat the baseline's: it is
 // loaded only for the equivalence stage (-compare), in the baseline run as in every mutant's.
-func runConformance(ctx context.Context, bin string, p *program, dir string, timeout time.Duration) *outcome {
+func runConformance(ctx context.Context, bin string, p *program, dir string, timeout time.Duration, skip ...string) *outcome {
 	args := []string{p.Name + "=" + dir}
 	if p.Partner != "" {
 		args = []string{"-compare", p.Partner, p.Name + "=" + dir, p.Partner + "=" + p.PartnerAt}
+	}
+	if len(skip) > 0 {
+		args = append([]string{"-skip", strings.Join(skip, ",")}, args...)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -103,6 +106,21 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "..." + s[len(s)-n:]
+}
+
+// injectReads are the kinds the inject stage reads (the injector's ConfigMaps, the webhooks,
+// the namespaces' labels, the workloads' pod templates): a mutant of any other object leaves
+// its verdicts as they were on the original, so it is not run again for that mutant.
+var injectReads = map[string]bool{"ConfigMap": true, "MutatingWebhookConfiguration": true, "Namespace": true,
+	"Deployment": true, "Rollout": true, "StatefulSet": true, "DaemonSet": true, "Pod": true, "Job": true}
+
+// skippedStages are the stages whose inputs the mutant does not change.
+func skippedStages(m *mutate.Mutant) []string {
+	kind, _, _ := strings.Cut(m.Object, " ")
+	if injectReads[kind] {
+		return nil
+	}
+	return []string{"inject"}
 }
 
 // newFailures are the mutant run's failures the baseline does not have.

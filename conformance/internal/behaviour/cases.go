@@ -316,13 +316,13 @@ func tokensFor(svc *ServiceIntent, in *Intent) []*Token {
 		if len(aud) > 1 {
 			aud = aud[:1]
 		}
-		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: true})
+		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: true, KeysURI: p.JwksURI})
 		if len(claims) > 0 {
-			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-2", Audiences: aud, Signed: true}) // without the required claims
+			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-2", Audiences: aud, Signed: true, KeysURI: p.JwksURI}) // without the required claims
 		}
-		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: false})
+		out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: aud, Claims: claims, Signed: false, KeysURI: p.JwksURI})
 		if len(p.Audiences) > 0 {
-			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: []string{"another-audience"}, Claims: claims, Signed: true})
+			out = append(out, &Token{Issuer: p.Issuer, Subject: "user-1", Audiences: []string{"another-audience"}, Claims: claims, Signed: true, KeysURI: p.JwksURI})
 		}
 	}
 	out = append(out, &Token{Issuer: "https://issuer.not-trusted.example", Subject: "user-1", Signed: true})

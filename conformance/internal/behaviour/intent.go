@@ -311,6 +311,7 @@ type JwtProviderIntent struct {
 	Namespace   string            `json:"namespace"`
 	Selector    map[string]string `json:"selector"`
 	Audiences   []string          `json:"audiences"`
+	JwksURI     string            `json:"jwksUri"` // where the issuer publishes its signing keys ("" for an inline key set)
 	FromHeaders []struct {
 		Name   string `json:"name"`
 		Prefix string `json:"prefix"`

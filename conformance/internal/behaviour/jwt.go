@@ -24,6 +24,10 @@ type Token struct {
 	Claims    map[string]any
 	// Signed is true when the signature verifies with the issuer's published keys.
 	Signed bool
+	// KeysURI is where the issuer publishes those keys (a JWKS URI); "" when unknown. A
+	// provider that fetches its keys from another URI does not hold the signing key, so the
+	// signature does not verify there.
+	KeysURI string
 }
 
 // jwtStatus is the outcome of verifying a request's tokens against a requirement.
@@ -190,6 +194,8 @@ func (v *jwtVerifier) verify(name string, p *jwtauthn.JwtProvider, raw string, a
 	case p.GetIssuer() != "" && t.Issuer != p.GetIssuer():
 		return jwtUnknownIssuer
 	case !t.Signed:
+		return jwtBadSignature
+	case t.KeysURI != "" && p.GetRemoteJwks() != nil && p.GetRemoteJwks().GetHttpUri().GetUri() != t.KeysURI:
 		return jwtBadSignature
 	}
 	allowed := audiences

@@ -3,6 +3,7 @@ package behaviour
 import (
 	"testing"
 
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	jwtauthn "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -69,6 +70,30 @@ func TestJWTPilotRequirement(t *testing.T) {
 	res, _ = EvalJWT(cfg, map[string]string{":path": "/"}, tokens)
 	if len(res.Metadata) != 0 {
 		t.Errorf("a request without a token has token metadata: %v", res.Metadata)
+	}
+}
+
+// A provider verifies signatures with the keys it fetches: a token signed with the keys the
+// issuer publishes at one JWKS URI fails at a provider that fetches another.
+func TestJWTKeysFromTheProvidersJWKS(t *testing.T) {
+	const keys = "https://auth.example/.well-known/jwks.json"
+	tokens := map[string]*Token{"good": {Issuer: issuer, Subject: "u1", Signed: true, KeysURI: keys}}
+	for _, c := range []struct {
+		name, uri string
+		want      jwtStatus
+	}{
+		{"keys fetched from the issuer's JWKS URI", keys, jwtOK},
+		{"keys fetched from another URI", "https://auth.example/other/jwks.json", jwtBadSignature},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := pilotJWT()
+			cfg.Providers["origins-0"].JwksSourceSpecifier = &jwtauthn.JwtProvider_RemoteJwks{RemoteJwks: &jwtauthn.RemoteJwks{
+				HttpUri: &core.HttpUri{Uri: c.uri}}}
+			res, err := EvalJWT(cfg, bearer("good"), tokens)
+			if err != nil || res.Status != c.want {
+				t.Fatalf("status %q err %v, want %q", res.Status, err, c.want)
+			}
+		})
 	}
 }
 

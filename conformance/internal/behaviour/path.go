@@ -53,7 +53,8 @@ type Request struct {
 	Headers map[string]string
 	Token   *Token
 	TCP     bool
-	// TLS: the client opens TLS itself (a gateway's HTTPS server), with SNI = Host.
+	// TLS: the client opens TLS itself (a gateway's HTTPS server; with TCP, an external TLS
+	// service the sidecar passes through), with SNI = Host.
 	TLS bool
 	// Direct: address the pod (the first pod of the Service's workloads matching DirectLabels) on
 	// Port instead of the Service (metrics scrapes).
@@ -67,7 +68,11 @@ type Request struct {
 func (r Request) String() string {
 	var b strings.Builder
 	if r.TCP {
-		fmt.Fprintf(&b, "TCP %s:%d", r.Host, r.Port)
+		kind := "TCP"
+		if r.TLS {
+			kind = "TLS"
+		}
+		fmt.Fprintf(&b, "%s %s:%d", kind, r.Host, r.Port)
 	} else {
 		scheme := "http"
 		if r.TLS {
@@ -114,7 +119,9 @@ type Flow struct {
 	// balancer and outlier detection apply), ClusterProxy the proxy that owns it.
 	Cluster      *cluster.Cluster
 	ClusterProxy string
-	Hops         []string
+	// Transport is how that cluster connected to the endpoint: mtls, hbone, tls or plaintext.
+	Transport string
+	Hops      []string
 }
 
 // conn is what a hop knows of the connection it receives.
@@ -341,6 +348,9 @@ func (e *engine) sidecarOut(f Flow, w *xds.Workload, r Request) []Flow {
 	call := simulation.Call{Address: addr, Port: r.Port, Protocol: simulation.HTTP, HostHeader: r.Host, Path: r.Path, CallMode: simulation.CallModeOutbound}
 	if r.TCP {
 		call.Protocol, call.HostHeader = simulation.TCP, ""
+		if r.TLS { // the app's own TLS: the sidecar sees its SNI and passes the bytes through
+			call.TLS, call.Sni = simulation.TLS, r.Host
+		}
 	}
 	res := sim.Run(call)
 	f.Hops = append(f.Hops, fmt.Sprintf("%s outbound listener %s", name, res.ListenerMatched))
@@ -612,6 +622,7 @@ func transport(cl *cluster.Cluster, ep *endpoint.LbEndpoint) (kind, sni string) 
 // toEndpoint connects to one endpoint of a cluster.
 func (e *engine) toEndpoint(f Flow, from *xds.Workload, cl *cluster.Cluster, ep *endpoint.LbEndpoint, r Request, headers map[string]string, proxy string) []Flow {
 	kind, sni := transport(cl, ep)
+	f.Transport = kind
 	c := conn{sourceIP: podIP(from), sni: sni}
 	if kind == "mtls" || kind == "hbone" {
 		c.mtls, c.principal = true, e.principal(from.Namespace, from.ServiceAccount)

@@ -591,8 +591,9 @@ func (p *planner) egressCases() []caseSet {
 				}
 			}
 			for _, port := range x.Ports {
-				if port.Protocol != "HTTP" {
-					continue
+				passthrough := port.Protocol == "TLS" || port.Protocol == "HTTPS"
+				if port.Protocol != "HTTP" && !(passthrough && c.Workload != nil && c.Workload.Injected) {
+					continue // TLS the app opens itself: judged from sidecar callers, whose proxy reads its SNI
 				}
 				want := expected{Outcomes: map[string]float64{}}
 				host := x.Hosts[0]
@@ -614,6 +615,9 @@ func (p *planner) egressCases() []caseSet {
 					want.Why = "declared external service"
 				}
 				req := Request{From: c, Host: host, Port: port.Number, Method: "GET", Path: "/v1/charges", Headers: map[string]string{}}
+				if passthrough {
+					req = Request{From: c, Host: host, Port: port.Number, TCP: true, TLS: true}
+				}
 				out = append(out, caseSet{kind: KindEgress, subject: fmt.Sprintf("%s → %s:%d", c.Name, host, port.Number),
 					probes: []probe{{kinds: []Kind{KindEgress}, req: req, want: want}}})
 			}

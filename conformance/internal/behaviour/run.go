@@ -165,6 +165,12 @@ func compare(pr probe, flows []Flow, p *planner) string {
 		if f.Fraction == 0 || verdictOf(f) != Reached {
 			continue
 		}
+		if svc := pr.want.Service; svc != nil && f.Pod != nil && f.External == "" && (f.Pod.Namespace != svc.Namespace || !subset(svc.Selector, f.Pod.Labels)) {
+			return describe(fmt.Sprintf("reached %s, not a pod of %s", f.Pod.ID(), svc.Host))
+		}
+		if svc := pr.want.Service; svc != nil && svc.ClientTLS == "ISTIO_MUTUAL" && f.External == "" && (f.Transport == "plaintext" || f.Transport == "tls") {
+			return describe(fmt.Sprintf("sent to %s over %s by %s; declared client TLS ISTIO_MUTUAL", svc.Host, f.Transport, f.ClusterProxy))
+		}
 		if pr.want.Via != "" && !passed(f, pr.want.Via) {
 			return describe("reached the service without passing " + pr.want.Via + ", which enforces its L7 intent")
 		}

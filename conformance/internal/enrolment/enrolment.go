@@ -11,7 +11,7 @@
 //     every authorization policy names;
 //   - telemetry identity: Istio's canonical service and revision of the pod (the
 //     destination_canonical_* labels of its metrics, Kiali's app and version) are the service's
-//     and the version's names;
+//     and the version's names, and a gateway's canonical service is the gateway's name;
 //   - wiring: the service's Service (and each version Service of the Gateway API flavour)
 //     forwards every declared port to the port the app listens on, with the protocol Istio
 //     derives from it (kube.ConvertProtocol, as pilot does) being the declared one: a TCP port
@@ -32,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
+	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pkg/config/kube"
 	"istio.io/istio/pkg/config/protocol"
 	kubelabels "istio.io/istio/pkg/kube/labels"
@@ -69,6 +70,19 @@ type cluster struct {
 	cni       []enablement    // nil without istio-cni
 	accounts  map[string]bool // <namespace>/<name> of the emitted ServiceAccounts
 	services  map[string]*corev1.Service
+	gateways  map[string]*gatewayObject // Gateway API Gateways by <namespace>/<name>
+}
+
+// gatewayObject is a Gateway API Gateway's class and listeners.
+type gatewayObject struct {
+	class     string
+	listeners []gatewayListener
+}
+
+type gatewayListener struct {
+	Name     string `json:"name"`
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"`
 }
 
 // Run checks the output of ex against its intent.
@@ -97,8 +111,13 @@ type assertion struct {
 // check asserts every declared workload.
 func (c *cluster) check(in *behaviour.Intent) []assertion {
 	var out []assertion
+	waypoints := map[string]bool{}
 	for _, s := range in.Services {
 		out = append(out, c.service(s)...)
+		if s.Waypoint != "" && !waypoints[s.Namespace+"/"+s.Waypoint] {
+			waypoints[s.Namespace+"/"+s.Waypoint] = true
+			out = append(out, c.waypoint(s.Namespace, s.Waypoint))
+		}
 	}
 	for _, g := range in.Gateways {
 		out = append(out, c.gateway(g, in.Identities)...)
@@ -128,6 +147,30 @@ func (c *cluster) service(s *behaviour.ServiceIntent) []assertion {
 			fmt.Sprintf("Istio reports its metrics as canonical service %q revision %q; declared %q version %q", name, rev, s.Name, v)})
 	}
 	return out
+}
+
+// waypoint checks the Gateway a service's waypoint is deployed from: class istio-waypoint and
+// only the listener istiod accepts on a waypoint, HBONE on port 15008 (the port ztunnel sends
+// the service's traffic to; istiod marks any other listener of a waypoint not Accepted, in
+// pilot/pkg/config/kube/gateway/conversion.go).
+func (c *cluster) waypoint(ns, name string) assertion {
+	subject := fmt.Sprintf("waypoint %s/%s", ns, name)
+	g := c.gateways[ns+"/"+name]
+	if g == nil {
+		return assertion{false, subject, "no Gateway of the output deploys the waypoint the intent sends the service's traffic through"}
+	}
+	if g.class != "istio-waypoint" {
+		return assertion{false, subject, fmt.Sprintf("Gateway class %q; a waypoint is deployed by istiod for class istio-waypoint", g.class)}
+	}
+	for _, l := range g.listeners {
+		if l.Port != int(model.HBoneInboundListenPort) || l.Protocol != "HBONE" {
+			return assertion{false, subject, fmt.Sprintf("listener %q is port %d protocol %s; istiod accepts a waypoint listener only on port %d with protocol HBONE, where ztunnel sends the traffic", l.Name, l.Port, l.Protocol, model.HBoneInboundListenPort)}
+		}
+	}
+	if len(g.listeners) == 0 {
+		return assertion{false, subject, "the Gateway has no listener; a waypoint listens for HBONE on port 15008"}
+	}
+	return assertion{true, subject, fmt.Sprintf("Gateway of class istio-waypoint listening for HBONE on port %d", model.HBoneInboundListenPort)}
 }
 
 // versionOf is the declared version a workload runs: the version whose declared pod labels it
@@ -179,6 +222,9 @@ func (c *cluster) gateway(g *behaviour.GatewayIntent, ids []behaviour.IdentityIn
 	for _, w := range pods {
 		sub := fmt.Sprintf("%s (gateway %s)", w.subject(), g.Name)
 		out = append(out, c.dataPlane(sub, w, "gateway"))
+		name, _ := kubelabels.CanonicalService(w.labels, w.name)
+		out = append(out, assertion{name == g.Name, sub,
+			fmt.Sprintf("Istio reports its metrics (source of every request it forwards) as canonical service %q; declared gateway %q", name, g.Name)})
 		for _, id := range ids {
 			if id.Path == g.Path {
 				out = append(out, c.identity(sub, w, id.Namespace, id.ServiceAccount))
@@ -309,7 +355,8 @@ func istioLabels(l map[string]string) map[string]string {
 
 // read collects the workloads, namespaces, injection webhooks and istio-cni's selectors.
 func read(ex *manifest.Example) (*cluster, error) {
-	c := &cluster{nsLabels: map[string]map[string]string{}, accounts: map[string]bool{}, services: map[string]*corev1.Service{}}
+	c := &cluster{nsLabels: map[string]map[string]string{}, accounts: map[string]bool{}, services: map[string]*corev1.Service{},
+		gateways: map[string]*gatewayObject{}}
 	for _, o := range ex.Objects {
 		switch {
 		case o.GetKind() == "Namespace" && o.Group() == "":
@@ -322,6 +369,17 @@ func read(ex *manifest.Example) (*cluster, error) {
 				return nil, fmt.Errorf("%s: %w", o.ID(), err)
 			}
 			c.services[o.GetNamespace()+"/"+o.GetName()] = svc
+		case o.GetKind() == "Gateway" && o.Group() == "gateway.networking.k8s.io":
+			var spec struct {
+				Spec struct {
+					GatewayClassName string            `json:"gatewayClassName"`
+					Listeners        []gatewayListener `json:"listeners"`
+				} `json:"spec"`
+			}
+			if err := yaml.Unmarshal(o.Raw, &spec); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.ID(), err)
+			}
+			c.gateways[o.GetNamespace()+"/"+o.GetName()] = &gatewayObject{class: spec.Spec.GatewayClassName, listeners: spec.Spec.Listeners}
 		case o.GetKind() == "MutatingWebhookConfiguration":
 			hooks, err := injectionWebhooks(o)
 			if err != nil {

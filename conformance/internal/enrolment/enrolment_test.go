@@ -228,3 +228,28 @@ func TestAVersionServiceTheIntentRoutesToMustExist(t *testing.T) {
 		t.Errorf("failures %v", fails)
 	}
 }
+
+func TestTheWaypointListensWhereZtunnelSends(t *testing.T) {
+	hbone := gatewayListener{Name: "mesh", Port: 15008, Protocol: "HBONE"}
+	for _, c := range []struct {
+		name string
+		gw   *gatewayObject
+		ok   bool
+		want string
+	}{
+		{"HBONE on 15008", &gatewayObject{class: "istio-waypoint", listeners: []gatewayListener{hbone}}, true, "listening for HBONE on port 15008"},
+		{"another port", &gatewayObject{class: "istio-waypoint", listeners: []gatewayListener{{Name: "mesh", Port: 15009, Protocol: "HBONE"}}}, false, `listener "mesh" is port 15009 protocol HBONE`},
+		{"another protocol", &gatewayObject{class: "istio-waypoint", listeners: []gatewayListener{{Name: "mesh", Port: 15008, Protocol: "HTTP"}}}, false, "protocol HTTP"},
+		{"another class", &gatewayObject{class: "istio", listeners: []gatewayListener{hbone}}, false, `Gateway class "istio"`},
+		{"no Gateway", nil, false, "no Gateway of the output deploys the waypoint"},
+	} {
+		cl := &cluster{gateways: map[string]*gatewayObject{}}
+		if c.gw != nil {
+			cl.gateways["shop/waypoint"] = c.gw
+		}
+		a := cl.waypoint("shop", "waypoint")
+		if a.ok != c.ok || !strings.Contains(a.message, c.want) {
+			t.Errorf("%s: ok %t %q, want ok %t containing %q", c.name, a.ok, a.message, c.ok, c.want)
+		}
+	}
+}
