@@ -44,6 +44,12 @@ function run(command: string, args: string[]): void {
   if (res.status !== 0) process.exit(res.status ?? 1);
 }
 
+/** The arguments given after the task name; projen passes a leading `--` on, which Go's flag package would take as the end of the flags. */
+function passedArgs(): string[] {
+  const args = process.argv.slice(2);
+  return args[0] === '--' ? args.slice(1) : args;
+}
+
 const programs = mutatedPrograms();
 run(process.execPath, [require.resolve('ts-node/dist/bin'), '--project', 'test/tsconfig.json', '--transpile-only', 'conformance/synth.ts', ...programs]);
 if (!fs.existsSync(BINARY)) throw new Error(`${path.relative(ROOT, BINARY)} is missing: build it with 'go build -o bin/mutants ./cmd/mutants' in conformance/`);
@@ -51,6 +57,6 @@ run(BINARY, [
   '-bin', path.join('conformance', 'bin', 'conformance'),
   '-out', path.relative(ROOT, REPORT),
   '-label', `Measured on ${revision()}.`,
-  ...process.argv.slice(2),
+  ...passedArgs(),
   ...programs.map((p) => `${p}=${path.join('conformance', 'out', p)}`),
 ]);

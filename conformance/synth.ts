@@ -36,7 +36,7 @@ function meshApp(build: (app: App) => unknown): Program {
 /** Every program the conformance suite synthesizes, by output folder name. */
 export const programs = new Map<string, Program>([
   ['flask-shop', meshApp(buildShop)],
-  // ambient (issue 17): ztunnel + istio-cni, the shop namespace ambient, its waypoint
+  // ambient: ztunnel + istio-cni, the shop namespace ambient, its waypoint
   ['flask-shop-ambient', meshApp(buildAmbientShop)],
   // UPGRADE_STEP=1 and =2 of the example
   ['canary-upgrade-step1', meshApp((app) => buildUpgrade(app, UpgradeStep.CANARY))],
@@ -63,7 +63,7 @@ for (const file of fs.readdirSync(CORPUS).filter((f) => f.endsWith('.ts')).sort(
   programs.set(`corpus-${path.basename(file, '.ts')}`, meshApp(mod.build));
 }
 
-// --- Gateway API (issue 17): each equivalence program twice, rendered with the Istio API
+// Gateway API: each equivalence program twice, rendered with the Istio API
 // (`<name>.istio-api`) and with the Gateway API (`<name>.gateway-api`); the oracle compares the
 // Envoy config pilot generates from the two (internal/equivalence). flask-shop: the intent of its
 // Gateway API flavour (examples/flask-shop, SHOP_ROUTING=gateway-api); flask-shop-ambient: the same on
@@ -92,7 +92,6 @@ for (const [name, build] of equivalence) {
   programs.set(`${name}.istio-api`, meshAppWith(RoutingApi.ISTIO, build));
   programs.set(`${name}.gateway-api`, meshAppWith(RoutingApi.GATEWAY_API, build));
 }
-// --- end Gateway API
 
 function main(): void {
   const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * Conformance corpus (issue 17): sidecar and ambient side by side. An ambient namespace with
+ * Conformance corpus: sidecar and ambient side by side. An ambient namespace with
  * an L4-only service (no waypoint; ztunnel enforces its selector policy) and a service with
  * L7 intent (routes with a timeout and retries, a version split, GET-only authorization:
  * attached to the namespace waypoint, policies targeting the Service); a sidecar namespace

@@ -101,7 +101,7 @@ func main() {
 			r.Count(name, st.Name, "ms", int(time.Since(t0).Milliseconds()))
 		}
 	}
-	// Gateway API (issue 17): pairs <name>.istio-api / <name>.gateway-api of one program
+	// Gateway API: pairs <name>.istio-api / <name>.gateway-api of one program
 	if (len(selected) == 0 || selected[equivalence.Stage]) && !skipped[equivalence.Stage] {
 		equivalence.Run(loaded, r)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
 
-// Ambient mode, as the cluster would show it at run time (issue 17).
+// Ambient mode, as the cluster would show it at run time.
 //
 // istio-cni captures a pod for ztunnel when the pod is labelled
 // `istio.io/dataplane-mode: ambient`, or its namespace is and the pod does not opt out with

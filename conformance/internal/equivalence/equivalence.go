@@ -17,7 +17,7 @@
 // (outbound|80|v2|reviews.store.svc.cluster.local). What differs by construction is listed
 // (Differences), never silently ignored.
 //
-// Ambient (issue 17): a waypoint is a proxy of both renderings too. Its routes for a service
+// Ambient: a waypoint is a proxy of both renderings too. Its routes for a service
 // attached to it are the inline route configuration of the service's filter chain
 // (inbound-vip|80|http|reviews.store.svc.cluster.local), compared route by route like a
 // sidecar's, and its clusters for attached services (inbound-vip|80|http/v2|reviews... in the

@@ -78,7 +78,7 @@ const (
 	metadataValue = "from-annotation"
 )
 
-// Matrix is the annotation matrix of issue 13 (the unnamed case is the pod as emitted).
+// Matrix is the matrix of injection annotations and labels the inject stage tries (the unnamed case is the pod as emitted).
 var Matrix = []Case{
 	{Name: "", Sidecar: true, Gateway: true},
 	{

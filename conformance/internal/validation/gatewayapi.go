@@ -12,7 +12,7 @@ import (
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
 
-// GatewayAPIGroup is the Kubernetes Gateway API group (issue 17).
+// GatewayAPIGroup is the Kubernetes Gateway API group.
 const GatewayAPIGroup = "gateway.networking.k8s.io"
 
 // ValidateGatewayAPI decodes a Gateway API object strictly (unknown or misspelt fields are

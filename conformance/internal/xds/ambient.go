@@ -18,7 +18,7 @@ import (
 	"github.com/cdk8s-mesh/cdk8s-mesh/conformance/internal/manifest"
 )
 
-// Ambient mode in the xDS stage (issue 17).
+// Ambient mode in the xDS stage.
 //
 // An output whose istiod runs with PILOT_ENABLE_AMBIENT=true is loaded into pilot with the
 // ambient features that flag turns on in istiod (they are read once at start-up from the

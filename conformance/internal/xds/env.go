@@ -465,7 +465,7 @@ func (e *Env) gatewaySelectors() []selector {
 		}
 		out = append(out, selector{labels: stringMap(sel)})
 	}
-	// Gateway API (issue 17): a Gateway addressing a Service by hostname (Istio's manual
+	// Gateway API: a Gateway addressing a Service by hostname (Istio's manual
 	// deployment) runs on the pods that Service selects.
 	for _, o := range e.Example.ByKind("gateway.networking.k8s.io", "Gateway") {
 		spec, _, _ := unstructuredMap(o.Object, "spec")

@@ -228,7 +228,7 @@ func (e *Env) expectedVisible(w *Workload, hosts map[string]*Host) (visible map[
 			}
 		}
 	}
-	// Gateway API (issue 17): pilot converts a mesh (GAMMA) HTTPRoute into a VirtualService of
+	// Gateway API: pilot converts a mesh (GAMMA) HTTPRoute into a VirtualService of
 	// its parent Service's host, so its backends are imported the same way.
 	for _, o := range e.Example.ByKind("gateway.networking.k8s.io", "HTTPRoute") {
 		parents, backends := gammaRoute(o)
